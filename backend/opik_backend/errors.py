@@ -1,0 +1,58 @@
+"""Errors that end a request with a JSON body ``{"code": ..., "message": ..., "errors": [...]}``.
+
+    ApiError                 any error a client is told about
+    ├── BadRequest           400  unreadable body, malformed id or parameter
+    ├── Unauthorized         401
+    ├── NotFound             404  no such entity in this workspace
+    ├── Conflict             409  name taken, or a PATCH that contradicts the stored entity
+    ├── PayloadTooLarge      413  body (or inflated gzip body) over the limit
+    ├── ValidationFailed     422  body parsed but breaks the schema or a rule
+    └── StorageUnavailable   503  a store did not answer; the client may retry
+"""
+
+from __future__ import annotations
+
+
+class ApiError(Exception):
+    """Base of the errors that become an HTTP response."""
+
+    status = 500
+
+    def __init__(self, message: str, *, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.headers = headers or {}
+
+    def body(self) -> dict[str, object]:
+        return {"code": self.status, "message": self.message, "errors": [self.message]}
+
+
+class BadRequest(ApiError):
+    status = 400
+
+
+class Unauthorized(ApiError):
+    status = 401
+
+
+class NotFound(ApiError):
+    status = 404
+
+
+class Conflict(ApiError):
+    status = 409
+
+
+class PayloadTooLarge(ApiError):
+    status = 413
+
+
+class ValidationFailed(ApiError):
+    status = 422
+
+
+class StorageUnavailable(ApiError):
+    status = 503
+
+    def __init__(self, message: str, *, retry_after: int = 1) -> None:
+        super().__init__(message, headers={"Retry-After": str(retry_after)})

@@ -1,0 +1,155 @@
+"""What every REST handler shares: body decoding, errors as JSON, workspaces, paging."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+from collections.abc import Callable
+from typing import Any, ClassVar, TypeVar
+
+import tornado.web
+
+from ..codec import decode, encode, gunzip
+from ..errors import ApiError, BadRequest, PayloadTooLarge
+from ..services import Services
+from ..storage.ingest import IngestJob
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+DEFAULT_WORKSPACE = "default"
+WORKSPACE_HEADER = "Comet-Workspace"
+MAX_PAGE_SIZE = 2000
+
+
+@dataclasses.dataclass(frozen=True)
+class Operation:
+    """How one HTTP method of a route is documented in the OpenAPI document."""
+
+    summary: str
+    status: int = 200
+    body: type | str | None = None  # a str names an attribute of the handler ("kind.batch")
+    query: tuple[str, ...] = ()
+    streams: bool = False
+
+
+def operation(summary: str, *, status: int = 200, body: type | str | None = None,
+              query: tuple[str, ...] = (), streams: bool = False) -> Callable[[T], T]:
+    """Attach OpenAPI documentation to a handler method."""
+    def mark(method: T) -> T:
+        method.operation = Operation(summary, status, body, query, streams)  # type: ignore[attr-defined]
+        return method
+    return mark
+
+
+class ApiHandler(tornado.web.RequestHandler):
+    """Base of the REST handlers: JSON in, JSON out, :class:`ApiError` becomes a 4xx/5xx."""
+
+    path: ClassVar[str]
+    """The route, in OpenAPI form (``/v1/private/traces/{id}``), without the ``/api`` prefix."""
+    tag: ClassVar[str] = "system"
+
+    def initialize(self, services: Services) -> None:
+        self.services = services
+
+    def set_default_headers(self) -> None:
+        self.set_header("Content-Type", "application/json")
+
+    def check_xsrf_cookie(self) -> None:
+        """The API is called by SDKs with headers, never by forms; no XSRF cookie applies."""
+
+    @property
+    def workspace(self) -> str:
+        return self.request.headers.get(WORKSPACE_HEADER) or DEFAULT_WORKSPACE
+
+    # -- bodies ----------------------------------------------------------------------------
+
+    def body_as(self, kind: type[T]) -> T:
+        """The request body decoded into ``kind`` (gzip and size limit handled)."""
+        body = self.request.body
+        limit = self.services.settings.max_body_bytes
+        if len(body) > limit:
+            raise PayloadTooLarge(f"body is {len(body)} bytes; the limit is {limit}")
+        encoding = self.request.headers.get("Content-Encoding", "").lower()
+        if encoding == "gzip":
+            body = gunzip(body, limit)
+        elif encoding not in ("", "identity"):
+            raise BadRequest(f"Content-Encoding {encoding!r} is not supported; send gzip or none")
+        if not body.strip():
+            raise BadRequest("body is empty; send a JSON object")
+        return decode(body, kind)
+
+    def send_json(self, data: Any, status: int = 200) -> None:
+        self.set_status(status)
+        self.finish(encode(data))
+
+    def set_location(self, path: str) -> None:
+        """Point ``Location`` at ``path``, under ``/api`` if the request came that way."""
+        prefix = "/api" if self.request.path.startswith("/api/") else ""
+        self.set_header("Location", prefix + path)
+
+    def no_content(self) -> None:
+        self.set_status(204)
+        self.clear_header("Content-Type")
+        self.finish()
+
+    # -- query parameters ------------------------------------------------------------------
+
+    def int_arg(self, name: str, default: int, low: int = 1, high: int = 1_000_000) -> int:
+        raw = self.get_query_argument(name, None)
+        if raw is None or raw == "":
+            return default
+        try:
+            value = int(raw)
+        except ValueError:
+            raise BadRequest(f"query parameter {name} must be an integer, got {raw!r}") from None
+        if not low <= value <= high:
+            raise BadRequest(f"query parameter {name} must be between {low} and {high}")
+        return value
+
+    def page_args(self, default_size: int = 10) -> tuple[int, int]:
+        return self.int_arg("page", 1), self.int_arg("size", default_size, 1, MAX_PAGE_SIZE)
+
+    def str_arg(self, name: str) -> str | None:
+        return self.get_query_argument(name, None) or None
+
+    # -- running blocking store calls off the event loop -------------------------------------
+
+    async def commit(self, job: IngestJob) -> None:
+        """Hand ``job`` to the group-commit writer; return once it is stored."""
+        await asyncio.wrap_future(self.services.writer.submit(job))
+
+    async def blocking(self, fn: Callable[..., T], *args: Any) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.services.executor, fn, *args)
+
+    # -- errors ------------------------------------------------------------------------------
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        exc = kwargs.get("exc_info", (None, None, None))[1]
+        if isinstance(exc, ApiError):
+            self.set_status(exc.status)
+            for name, value in exc.headers.items():
+                self.set_header(name, value)
+            self.finish(encode(exc.body()))
+            return
+        if isinstance(exc, tornado.web.HTTPError):
+            message = exc.log_message or self._reason
+        else:
+            message = "internal error; see the backend log"
+        self.finish(encode({"code": status_code, "message": message, "errors": [message]}))
+
+    def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
+        if isinstance(value, ApiError) and value.status < 500:
+            return
+        super().log_exception(typ, value, tb)
+
+
+class NotFoundHandler(ApiHandler):
+    """Unknown paths answer 404 with a JSON body, like every other error."""
+
+    def prepare(self) -> None:
+        message = f"no route for {self.request.method} {self.request.path}"
+        self.set_status(404)
+        self.finish(encode({"code": 404, "message": message, "errors": [message]}))

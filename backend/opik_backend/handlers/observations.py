@@ -1,0 +1,301 @@
+"""Traces and spans: create (batch and single), read, list, search, patch, delete.
+
+Both share one set of handlers, specialised by a :class:`Kind` that says what differs
+(table, body types, how a row is built). Each handler class is made twice by
+:func:`routes`, once per kind.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import msgspec
+import tornado.web
+
+from ..codec import encode
+from ..errors import BadRequest, NotFound, ValidationFailed
+from ..filters import Entity, Filter, parse
+from ..ids import check_v7, new_id
+from ..schemas import (
+    DeleteIds,
+    Search,
+    SpanBatch,
+    SpanUpdate,
+    SpanWrite,
+    TraceBatch,
+    TraceUpdate,
+    TraceWrite,
+)
+from ..storage.ingest import CreateRows, PatchRow, RunStatements
+from ..storage.projects import Project
+from ..storage.reads import Query
+from ..storage.rows import SPANS, TRACES, Row, Table, changes_of, now, span_row, trace_row
+from .base import ApiHandler, operation
+
+Route = tuple[str, type[tornado.web.RequestHandler]]
+PAGE_QUERY = ("project_name", "project_id", "page", "size", "filters", "search", "exclude",
+              "from_time", "to_time")
+
+
+def _trace_row(body: TraceWrite, ws: str, project_id: str, received: dt.datetime,
+               where: str) -> Row:
+    trace_id = check_v7(body.id, f"{where}.id") if body.id else new_id()
+    return trace_row(body, ws, project_id, trace_id, received)
+
+
+def _span_row(body: SpanWrite, ws: str, project_id: str, received: dt.datetime,
+              where: str) -> Row:
+    assert isinstance(body, SpanWrite)
+    if not body.trace_id:
+        raise ValidationFailed(f"{where}.trace_id: a span needs the id of its trace")
+    span_id = check_v7(body.id, f"{where}.id") if body.id else new_id()
+    trace_id = check_v7(body.trace_id, f"{where}.trace_id")
+    parent = check_v7(body.parent_span_id, f"{where}.parent_span_id") if body.parent_span_id else ""
+    return span_row(body, ws, project_id, span_id, trace_id, parent, received)
+
+
+@dataclasses.dataclass(frozen=True)
+class Kind:
+    """What differs between traces and spans."""
+
+    entity: Entity
+    table: Table
+    write: type[TraceWrite]
+    batch: type[TraceBatch] | type[SpanBatch]
+    update: type[TraceUpdate]
+    build_row: Callable[[Any, str, str, dt.datetime, str], Row]
+    score_entity: str
+
+    @property
+    def singular(self) -> str:
+        return self.entity[:-1]
+
+    def items(self, batch: Any) -> Sequence[TraceWrite]:
+        return getattr(batch, self.entity)  # type: ignore[no-any-return]
+
+
+TRACE = Kind("traces", TRACES, TraceWrite, TraceBatch, TraceUpdate, _trace_row, "trace")
+SPAN = Kind("spans", SPANS, SpanWrite, SpanBatch, SpanUpdate, _span_row, "span")
+
+
+class KindHandler(ApiHandler):
+    """A handler of one kind (set by :func:`routes`)."""
+
+    kind: Kind
+
+    async def project(self, name: str | None) -> Project:
+        """The project called ``name`` (default if None), created on first use."""
+        return await self.blocking(self.services.projects.resolve, self.workspace, name)
+
+    async def existing_project(self, name: str | None, project_id: str | None) -> Project:
+        if not name and not project_id:
+            raise BadRequest("give project_name or project_id")
+        if project_id:
+            project_id = check_v7(project_id, "project_id")
+        return await self.blocking(self.services.projects.by_name_or_id, self.workspace, name,
+                                   project_id)
+
+    async def store(self, bodies: Sequence[TraceWrite], where: str) -> list[Row]:
+        """Validate, turn into rows and store ``bodies``; return once they are stored."""
+        _reject_duplicate_ids(bodies, where)
+        projects = {name: (await self.project(name)).id
+                    for name in {body.project_name for body in bodies}}
+        received = now()
+        rows = [self.kind.build_row(body, self.workspace, projects[body.project_name], received,
+                                    f"{where}[{i}]" if where else self.kind.singular)
+                for i, body in enumerate(bodies)]
+        await self.commit(CreateRows(self.kind.table, rows))
+        return rows
+
+    def query_from_args(self, project: Project) -> Query:
+        filters = parse(self.str_arg("filters"))
+        for arg, op in (("from_time", ">="), ("to_time", "<=")):
+            if value := self.str_arg(arg):
+                filters.append(Filter(field="start_time", operator=op, value=value))
+        return Query(
+            workspace=self.workspace,
+            project_id=project.id,
+            filters=filters,
+            search=self.str_arg("search"),
+            exclude=_exclude(self.str_arg("exclude")),
+            trace_id=self._optional_v7("trace_id"),
+            span_type=self.str_arg("type") if self.kind is SPAN else None,
+        )
+
+    def deletion(self, ids: list[str]) -> RunStatements:
+        return RunStatements(deletion_statements(self.kind, self.workspace, ids))
+
+    def _optional_v7(self, name: str) -> str | None:
+        value = self.str_arg(name) if self.kind is SPAN else None
+        return check_v7(value, name) if value else None
+
+
+class BatchHandler(KindHandler):
+    @operation("Create or replace a batch of entities", status=204, body="kind.batch")
+    async def post(self) -> None:
+        batch = self.body_as(self.kind.batch)
+        await self.store(self.kind.items(batch), self.kind.entity)
+        self.no_content()
+
+
+class CollectionHandler(KindHandler):
+    @operation("Create one entity; Location names it", status=201, body="kind.write")
+    async def post(self) -> None:
+        body = self.body_as(self.kind.write)
+        (row,) = await self.store([body], "")
+        self.set_location(f"/v1/private/{self.kind.entity}/{row['id']}")
+        self.set_status(201)
+        self.clear_header("Content-Type")
+        self.finish()
+
+    @operation("List entities of a project, newest first", query=(*PAGE_QUERY, "trace_id", "type"))
+    async def get(self) -> None:
+        project = await self._list_project()
+        page, size = self.page_args()
+        query = self.query_from_args(project)
+        method = (self.services.reads.traces_page if self.kind is TRACE
+                  else self.services.reads.spans_page)
+        content, total = await self.blocking(method, query, page, size)
+        self.send_json({"page": page, "size": len(content), "total": total, "content": content,
+                        "sortableBy": []})
+
+    async def _list_project(self) -> Project:
+        trace_id = self._optional_v7("trace_id")
+        if trace_id and not (self.str_arg("project_name") or self.str_arg("project_id")):
+            trace = await self.blocking(self.services.reads.trace, self.workspace, trace_id)
+            if trace is None:
+                raise NotFound(f"trace {trace_id} not found")
+            return await self.existing_project(None, trace["project_id"])
+        return await self.existing_project(self.str_arg("project_name"),
+                                           self.str_arg("project_id"))
+
+
+class ItemHandler(KindHandler):
+    @operation("Get one entity with its computed fields and feedback scores")
+    async def get(self, entity_id: str) -> None:
+        entity_id = check_v7(entity_id, "id")
+        method = self.services.reads.trace if self.kind is TRACE else self.services.reads.span
+        found = await self.blocking(method, self.workspace, entity_id)
+        if found is None:
+            raise NotFound(f"{self.kind.singular} {entity_id} not found")
+        self.send_json(found)
+
+    @operation("Update fields of an entity (it may not exist yet)", status=204, body="kind.update")
+    async def patch(self, entity_id: str) -> None:
+        entity_id = check_v7(entity_id, "id")
+        update = self.body_as(self.kind.update)
+        must_match: dict[str, str] = {}
+        if update.project_id:
+            project = await self.existing_project(None, update.project_id)
+            must_match["project_id"] = project.id
+        else:
+            project = await self.project(update.project_name)
+            if update.project_name:
+                must_match["project_id"] = project.id
+        if isinstance(update, SpanUpdate):
+            if update.trace_id:
+                must_match["trace_id"] = check_v7(update.trace_id, "trace_id")
+            if update.parent_span_id:
+                must_match["parent_span_id"] = check_v7(update.parent_span_id, "parent_span_id")
+        changes = changes_of(update)
+        changes = {k: v for k, v in changes.items() if k not in ("trace_id", "parent_span_id")}
+        await self.commit(PatchRow(self.kind.table, self.workspace, entity_id, project.id,
+                                   changes, must_match))
+        self.no_content()
+
+    @operation("Delete an entity", status=204)
+    async def delete(self, entity_id: str) -> None:
+        await self.commit(self.deletion([check_v7(entity_id, "id")]))
+        self.no_content()
+
+
+class DeleteHandler(KindHandler):
+    @operation("Delete entities by id", status=204, body=DeleteIds)
+    async def post(self) -> None:
+        body = self.body_as(DeleteIds)
+        ids = [check_v7(entity_id, f"ids[{i}]") for i, entity_id in enumerate(body.ids)]
+        if ids:
+            await self.commit(self.deletion(ids))
+        self.no_content()
+
+
+class SearchHandler(KindHandler):
+    @operation("Stream matching entities as NDJSON, newest first; page with last_retrieved_id",
+               body=Search, streams=True)
+    async def post(self) -> None:
+        body = self.body_as(Search)
+        project = await self.existing_project(body.project_name, body.project_id)
+        query = Query(workspace=self.workspace, project_id=project.id,
+                      filters=parse(body.filters),
+                      trace_id=check_v7(body.trace_id, "trace_id") if body.trace_id else None,
+                      span_type=body.type if self.kind is SPAN else None)
+        last_id = check_v7(body.last_retrieved_id, "last_retrieved_id") \
+            if body.last_retrieved_id else None
+        method = (self.services.reads.traces_after if self.kind is TRACE
+                  else self.services.reads.spans_after)
+        found = await self.blocking(method, query, last_id, body.limit)
+        self.set_header("Content-Type", "application/x-ndjson")
+        self.finish(b"".join(encode(item) + b"\n" for item in found))
+
+
+Statement = tuple[str, dict[str, Any]]
+
+
+def deletion_statements(kind: Kind, workspace: str, ids: list[str]) -> list[Statement]:
+    """Deleting traces removes their spans and all their scores too."""
+    params = {"ws": workspace, "ids": ids}
+    scores = ("DELETE FROM feedback_scores WHERE workspace_id = {ws:String} AND "
+              "entity_type = {kind:String} AND entity_id IN {ids:Array(String)}")
+    if kind is SPAN:
+        return [(scores, {**params, "kind": "span"}),
+                ("DELETE FROM spans WHERE workspace_id = {ws:String} AND id IN {ids:Array(String)}",
+                 params)]
+    return [
+        ("DELETE FROM feedback_scores WHERE workspace_id = {ws:String} AND entity_type = 'span' "
+         "AND entity_id IN (SELECT id FROM spans WHERE workspace_id = {ws:String} "
+         "AND trace_id IN {ids:Array(String)})", params),
+        ("DELETE FROM spans WHERE workspace_id = {ws:String} AND trace_id IN {ids:Array(String)}",
+         params),
+        (scores, {**params, "kind": "trace"}),
+        ("DELETE FROM traces WHERE workspace_id = {ws:String} AND id IN {ids:Array(String)}",
+         params),
+    ]
+
+
+def _reject_duplicate_ids(bodies: Sequence[TraceWrite], where: str) -> None:
+    seen: dict[str, int] = {}
+    for i, body in enumerate(bodies):
+        if body.id is None:
+            continue
+        if body.id in seen:
+            raise ValidationFailed(f"{where}[{i}].id: duplicate id {body.id} in one batch "
+                                   f"(also at {where}[{seen[body.id]}])")
+        seen[body.id] = i
+
+
+def _exclude(raw: str | None) -> frozenset[str]:
+    if not raw:
+        return frozenset()
+    if raw.startswith("["):
+        try:
+            return frozenset(msgspec.json.decode(raw, type=list[str]))
+        except msgspec.MsgspecError as exc:
+            raise BadRequest(f"exclude: must be a JSON list of field names: {exc}") from exc
+    return frozenset(part.strip() for part in raw.split(","))
+
+
+def routes() -> list[Route]:
+    """The trace and span routes, in OpenAPI path form."""
+    made: list[Route] = []
+    for kind in (TRACE, SPAN):
+        base = f"/v1/private/{kind.entity}"
+        for suffix, handler in (("", CollectionHandler), ("/batch", BatchHandler),
+                                ("/search", SearchHandler), ("/delete", DeleteHandler),
+                                ("/{id}", ItemHandler)):
+            cls = type(f"{kind.singular.title()}{handler.__name__}", (handler,),
+                       {"kind": kind, "path": base + suffix, "tag": kind.entity})
+            made.append((base + suffix, cls))
+    return made

@@ -1,0 +1,86 @@
+"""Threads: traces that share a ``thread_id``, listed, searched, retrieved and deleted."""
+
+from __future__ import annotations
+
+from ..codec import encode
+from ..errors import NotFound
+from ..filters import parse
+from ..schemas import DeleteThreads, ThreadRetrieve, ThreadSearch
+from ..storage.ingest import RunStatements
+from .base import operation
+from .observations import TRACE, KindHandler, Route, deletion_statements
+
+BASE = "/v1/private/traces/threads"
+
+
+class ThreadHandler(KindHandler):
+    kind = TRACE
+    tag = "threads"
+
+
+class ThreadsHandler(ThreadHandler):
+    path = BASE
+
+    @operation("List the threads of a project, most recently active first",
+               query=("project_name", "project_id", "page", "size", "filters"))
+    async def get(self) -> None:
+        project = await self.existing_project(self.str_arg("project_name"),
+                                              self.str_arg("project_id"))
+        page, size = self.page_args()
+        content, total = await self.blocking(self.services.threads.page, self.workspace,
+                                             project.id, parse(self.str_arg("filters")),
+                                             page, size)
+        self.send_json({"page": page, "size": len(content), "total": total, "content": content})
+
+
+class ThreadRetrieveHandler(ThreadHandler):
+    path = BASE + "/retrieve"
+
+    @operation("Get one thread by its id", body=ThreadRetrieve)
+    async def post(self) -> None:
+        body = self.body_as(ThreadRetrieve)
+        project = await self.existing_project(body.project_name, body.project_id)
+        found = await self.blocking(self.services.threads.get, self.workspace, project.id,
+                                    body.thread_id)
+        if found is None:
+            raise NotFound(f"thread {body.thread_id!r} not found in project {project.name!r}")
+        self.send_json(found)
+
+
+class ThreadSearchHandler(ThreadHandler):
+    path = BASE + "/search"
+
+    @operation("Stream matching threads as NDJSON; page with last_retrieved_thread_model_id",
+               body=ThreadSearch, streams=True)
+    async def post(self) -> None:
+        body = self.body_as(ThreadSearch)
+        project = await self.existing_project(body.project_name, body.project_id)
+        found = await self.blocking(self.services.threads.after, self.workspace, project.id,
+                                    parse(body.filters), body.last_retrieved_thread_model_id,
+                                    body.limit)
+        self.set_header("Content-Type", "application/x-ndjson")
+        self.finish(b"".join(encode(item) + b"\n" for item in found))
+
+
+class ThreadDeleteHandler(ThreadHandler):
+    path = BASE + "/delete"
+
+    @operation("Delete threads: their traces, spans and scores", status=204, body=DeleteThreads)
+    async def post(self) -> None:
+        body = self.body_as(DeleteThreads)
+        project = await self.existing_project(body.project_name, body.project_id)
+        trace_ids = await self.blocking(self.services.threads.trace_ids, self.workspace,
+                                        project.id, body.thread_ids)
+        statements = deletion_statements(TRACE, self.workspace, trace_ids) if trace_ids else []
+        statements.append((
+            "DELETE FROM feedback_scores WHERE workspace_id = {ws:String} AND "
+            "entity_type = 'thread' AND project_id = {project_id:String} AND "
+            "entity_id IN {ids:Array(String)}",
+            {"ws": self.workspace, "project_id": project.id, "ids": body.thread_ids}))
+        await self.commit(RunStatements(statements))
+        self.no_content()
+
+
+def routes() -> list[Route]:
+    return [(cls.path, cls) for cls in (ThreadsHandler, ThreadRetrieveHandler,
+                                        ThreadSearchHandler, ThreadDeleteHandler)]

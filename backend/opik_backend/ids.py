@@ -1,0 +1,40 @@
+"""UUID v7 ids: the only ids the API accepts for traces, spans and the entities it creates."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import uuid6
+
+from .errors import BadRequest
+
+
+def new_id() -> str:
+    """A fresh UUID v7 in canonical lowercase text form."""
+    return str(uuid6.uuid7())
+
+
+def check_v7(value: str, field: str) -> str:
+    """Return ``value`` in canonical form, or raise 400 naming ``field``."""
+    try:
+        parsed = uuid.UUID(value)
+    except (ValueError, AttributeError, TypeError):
+        raise BadRequest(f"{field}: {value!r} is not a UUID") from None
+    if parsed.version != 7:
+        raise BadRequest(f"{field}: {value} must be a version 7 UUID")
+    return str(parsed)
+
+
+def check_uuid(value: str, field: str) -> str:
+    """Return any-version UUID ``value`` in canonical form, or raise 400 naming ``field``."""
+    try:
+        return str(uuid.UUID(value))
+    except (ValueError, AttributeError, TypeError):
+        raise BadRequest(f"{field}: {value!r} is not a UUID") from None
+
+
+def timestamp_of(v7: str) -> dt.datetime:
+    """The creation time embedded in a UUID v7 (milliseconds since the epoch, UTC)."""
+    millis = uuid.UUID(v7).int >> 80
+    return dt.datetime.fromtimestamp(millis / 1000, dt.UTC)

@@ -1,0 +1,232 @@
+"""Request bodies of the REST API, as msgspec structs.
+
+They are the single description of what a client may send: bodies are decoded into them
+(types checked in C, unknown fields ignored so newer SDKs keep working) and the OpenAPI
+document is generated from them. ``input``/``output``/``metadata`` stay raw JSON text,
+so they are stored without being parsed into Python objects.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+import msgspec
+from msgspec import UNSET, Meta, Raw, Struct, UnsetType
+
+JsonField = Raw | UnsetType
+"""Raw JSON text of ``input``/``output``/``metadata``; ``UNSET`` when not sent."""
+
+Timestamp = Annotated[dt.datetime, Meta(extra_json_schema={"format": "date-time"})]
+Name = Annotated[str, Meta(max_length=1024)]
+ProjectName = Annotated[str, Meta(min_length=1, max_length=255)]
+Source = Literal["sdk", "experiment", "playground", "optimization", "evaluator", "ui",
+                 "online_scoring"]
+SpanType = Literal["general", "tool", "llm", "guardrail"]
+ScoreSource = Literal["ui", "sdk", "online_scoring"]
+
+
+class _Body(Struct, forbid_unknown_fields=False, omit_defaults=True):
+    """Base of request bodies."""
+
+
+class ErrorInfo(_Body):
+    exception_type: Name
+    message: str | None = None
+    traceback: str = ""
+
+
+class TraceWrite(_Body):
+    start_time: Timestamp
+    id: str | None = None
+    project_name: ProjectName | None = None
+    name: Name | None = None
+    end_time: Timestamp | None = None
+    input: JsonField = UNSET
+    output: JsonField = UNSET
+    metadata: JsonField = UNSET
+    tags: list[Name] | None = None
+    error_info: ErrorInfo | None = None
+    last_updated_at: Timestamp | None = None
+    ttft: float | None = None
+    thread_id: Name | None = None
+    source: Source | None = None
+    environment: Name | None = None
+
+
+class SpanWrite(TraceWrite):
+    trace_id: str | None = None
+    parent_span_id: str | None = None
+    type: SpanType = "general"
+    model: Name | None = None
+    provider: Name | None = None
+    usage: dict[str, int | float] | None = None
+    total_estimated_cost: Annotated[float, Meta(ge=0)] | None = None
+
+
+class TraceBatch(_Body):
+    traces: Annotated[list[TraceWrite], Meta(max_length=10_000)]
+
+
+class SpanBatch(_Body):
+    spans: Annotated[list[SpanWrite], Meta(max_length=10_000)]
+
+
+class TraceUpdate(_Body):
+    project_name: ProjectName | None = None
+    project_id: str | None = None
+    name: Name | None = None
+    end_time: Timestamp | None = None
+    input: JsonField = UNSET
+    output: JsonField = UNSET
+    metadata: JsonField = UNSET
+    tags: list[Name] | None = None
+    tags_to_add: list[Name] | None = None
+    tags_to_remove: list[Name] | None = None
+    error_info: ErrorInfo | None = None
+    thread_id: Name | None = None
+    ttft: float | None = None
+    source: Source | None = None
+    environment: Name | None = None
+
+
+class SpanUpdate(TraceUpdate):
+    trace_id: str | None = None
+    parent_span_id: str | None = None
+    type: SpanType | None = None
+    model: Name | None = None
+    provider: Name | None = None
+    usage: dict[str, int | float] | None = None
+    total_estimated_cost: Annotated[float, Meta(ge=0)] | None = None
+
+
+class FeedbackScore(_Body):
+    name: Name
+    value: float
+    source: ScoreSource = "sdk"
+    category_name: Name | None = None
+    reason: str | None = None
+
+
+class FeedbackScoreItem(FeedbackScore):
+    id: str = ""
+    project_name: ProjectName | None = None
+    project_id: str | None = None
+
+
+class ThreadScoreItem(FeedbackScore):
+    thread_id: Name = ""
+    project_name: ProjectName | None = None
+    project_id: str | None = None
+
+
+class FeedbackScoreBatch(_Body):
+    scores: Annotated[list[FeedbackScoreItem], Meta(max_length=10_000)]
+
+
+class ThreadScoreBatch(_Body):
+    scores: Annotated[list[ThreadScoreItem], Meta(max_length=10_000)]
+
+
+class DeleteScore(_Body):
+    name: Name
+
+
+class DeleteThreadScores(_Body):
+    thread_id: Name
+    names: list[Name]
+    project_name: ProjectName | None = None
+    project_id: str | None = None
+
+
+class DeleteIds(_Body):
+    ids: Annotated[list[str], Meta(max_length=10_000)]
+    project_id: str | None = None
+
+
+class DeleteThreads(_Body):
+    thread_ids: Annotated[list[Name], Meta(max_length=10_000)]
+    project_name: ProjectName | None = None
+    project_id: str | None = None
+
+
+class Search(_Body):
+    project_name: ProjectName | None = None
+    project_id: str | None = None
+    filters: list[dict[str, Any]] | None = None
+    last_retrieved_id: str | None = None
+    limit: Annotated[int, Meta(ge=1, le=2000)] = 500
+    truncate: bool = False
+    trace_id: str | None = None
+    type: SpanType | None = None
+
+
+class ThreadSearch(_Body):
+    project_name: ProjectName | None = None
+    project_id: str | None = None
+    filters: list[dict[str, Any]] | None = None
+    last_retrieved_thread_model_id: str | None = None
+    limit: Annotated[int, Meta(ge=1, le=2000)] = 500
+    truncate: bool = False
+
+
+class ThreadRetrieve(_Body):
+    thread_id: Name
+    project_name: ProjectName | None = None
+    project_id: str | None = None
+    truncate: bool = False
+
+
+class ProjectCreate(_Body):
+    name: ProjectName
+    description: str | None = None
+    visibility: Literal["private", "public"] | None = None
+
+
+class ProjectUpdate(_Body):
+    name: ProjectName | None = None
+    description: str | None = None
+    visibility: Literal["private", "public"] | None = None
+
+
+class ProjectRetrieve(_Body):
+    name: ProjectName
+
+
+class NumericalDetails(_Body):
+    min: float
+    max: float
+
+
+class CategoricalDetails(_Body):
+    categories: dict[Name, float]
+
+
+class FeedbackDefinitionWrite(_Body):
+    name: Name
+    type: Literal["numerical", "categorical", "boolean"]
+    details: dict[str, Any]
+    id: str | None = None
+    description: str | None = None
+
+
+class DeleteDefinitions(_Body):
+    ids: Annotated[list[str], Meta(max_length=1_000)]
+
+
+class Empty(_Body):
+    """A body with nothing required (``POST /auth``)."""
+
+
+def _schema_hook(kind: type) -> dict[str, Any]:
+    if kind is Raw:
+        return {"description": "any JSON: an object, an array or a string"}
+    raise NotImplementedError(kind)
+
+
+def schema_of(kinds: list[type]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """JSON Schemas of ``kinds`` plus their shared components, for the OpenAPI document."""
+    schemas, components = msgspec.json.schema_components(
+        kinds, schema_hook=_schema_hook, ref_template="#/components/schemas/{name}"
+    )
+    return list(schemas), components

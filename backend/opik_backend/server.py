@@ -1,0 +1,104 @@
+"""Running the backend: ``opik-jupyter server`` / ``python -m opik_backend``.
+
+Start-up takes the data directory's lock (one backend per directory), opens and migrates
+the stores, listens, then publishes where it listens in the runtime file. SIGTERM and
+SIGINT stop listening, commit what was accepted, and remove the runtime file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import signal
+import socket
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import tornado.httpserver
+import tornado.netutil
+
+from . import __version__, runtime
+from .app import make_app
+from .config import ConfigError, Settings, load_settings
+from .errors import StorageUnavailable
+from .services import Services
+
+log = logging.getLogger("opik_backend")
+
+
+def parse_args(argv: Sequence[str], prog: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog=prog, description="Serve the Opik REST API on embedded or server storage.")
+    parser.add_argument("--host", help="address to bind (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, help="port (default 5173; 0 picks a free one)")
+    parser.add_argument("--data-dir", type=Path, help="where embedded data lives "
+                        "(default ~/.opik-jupyter)")
+    parser.add_argument("--config", type=Path, help="a TOML settings file")
+    parser.add_argument("--clickhouse-url", help="chdb:///path or http(s)://host:8123")
+    parser.add_argument("--metadata-url", help="sqlite:///path or mysql://user:pw@host/db")
+    parser.add_argument("--redis-url", help="redis://host:6379/0 (default: in-process cache)")
+    parser.add_argument("--log-level", help="debug, info, warning or error")
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None, prog: str = "python -m opik_backend") -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv, prog)
+    cli = {k: v for k, v in vars(args).items() if k != "config"}
+    try:
+        settings = load_settings(cli=cli, config_file=args.config)
+    except ConfigError as exc:
+        print(f"{prog}: {exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=settings.log_level.upper(),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        lock = runtime.acquire_lock(settings.data_dir)
+    except runtime.BackendLocked as exc:
+        print(f"{prog}: {exc}", file=sys.stderr)
+        return 1
+    try:
+        return asyncio.run(serve(settings))
+    except (StorageUnavailable, OSError) as exc:
+        print(f"{prog}: cannot start: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        lock.close()
+
+
+async def serve(settings: Settings) -> int:
+    """Run until SIGTERM or SIGINT."""
+    services = Services.open(settings)
+    server = tornado.httpserver.HTTPServer(
+        make_app(services), max_body_size=settings.max_body_bytes * 2, xheaders=False)
+    sockets = tornado.netutil.bind_sockets(settings.port, settings.host)
+    server.add_sockets(sockets)
+    port = sockets[0].getsockname()[1]
+    info = runtime.RuntimeInfo(pid=os.getpid(), host=settings.host, port=port,
+                               data_dir=str(settings.data_dir), version=__version__,
+                               started_at=time.time())
+    runtime.write(settings.data_dir, info)
+    log.info("opik-jupyter backend %s listening on %s (data in %s)", __version__, info.url,
+             settings.data_dir)
+    print(f"opik-jupyter backend listening on {info.url}", flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    log.info("stopping: committing queued writes")
+    server.stop()
+    await server.close_all_connections()
+    services.close()
+    runtime.remove(settings.data_dir, os.getpid())
+    return 0
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A port that was free a moment ago (for tests and tools)."""
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])

@@ -1,0 +1,72 @@
+"""The backend's long-lived parts, opened once at start-up and handed to every handler."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from concurrent.futures import ThreadPoolExecutor
+
+from .config import Settings
+from .storage.cache import Cache, open_cache
+from .storage.changes import ChangeLog
+from .storage.clickhouse import ClickHouse
+from .storage.definitions import FeedbackDefinitions
+from .storage.ingest import IngestJob, Ingestor, open_patch_registry
+from .storage.maintenance import Optimizer
+from .storage.metadata import MetadataDB
+from .storage.migrations import migrate_clickhouse, migrate_metadata
+from .storage.projects import Projects
+from .storage.reads import Reads
+from .storage.stats import Stats
+from .storage.threads import Threads
+from .storage.writer import GroupCommitWriter
+
+log = logging.getLogger(__name__)
+
+
+@dataclasses.dataclass
+class Services:
+    settings: Settings
+    ch: ClickHouse
+    db: MetadataDB
+    cache: Cache
+    projects: Projects
+    definitions: FeedbackDefinitions
+    reads: Reads
+    threads: Threads
+    stats: Stats
+    ingestor: Ingestor
+    writer: GroupCommitWriter[IngestJob]
+    optimizer: Optimizer
+    executor: ThreadPoolExecutor
+
+    @classmethod
+    def open(cls, settings: Settings) -> Services:
+        """Connect to the stores, migrate them and start the writer and optimizer threads."""
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        ch = ClickHouse(settings.resolved_clickhouse_url, settings.clickhouse_database)
+        db = MetadataDB(settings.resolved_metadata_url)
+        log.info("ClickHouse migrations applied: %s", migrate_clickhouse(ch) or "none")
+        log.info("metadata migrations applied: %s", migrate_metadata(db) or "none")
+        cache = open_cache(settings.redis_url)
+        changes = ChangeLog()
+        reads = Reads(ch, changes)
+        ingestor = Ingestor(ch, open_patch_registry(settings.redis_url, ch), changes)
+        writer: GroupCommitWriter[IngestJob] = GroupCommitWriter(ingestor.commit)
+        optimizer = Optimizer(ch, writer, idle_seconds=settings.optimize_idle_seconds)
+        return cls(
+            settings=settings, ch=ch, db=db, cache=cache,
+            projects=Projects(db, cache), definitions=FeedbackDefinitions(db),
+            reads=reads, threads=Threads(ch, reads), stats=Stats(ch, reads),
+            ingestor=ingestor, writer=writer, optimizer=optimizer,
+            executor=ThreadPoolExecutor(max_workers=8, thread_name_prefix="opik-backend-io"),
+        )
+
+    def close(self) -> None:
+        """Commit what is queued, then release every store."""
+        self.optimizer.close()
+        self.writer.close()
+        self.executor.shutdown(wait=True)
+        self.cache.close()
+        self.db.close()
+        self.ch.close()

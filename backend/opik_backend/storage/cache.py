@@ -1,0 +1,91 @@
+"""A small key-value cache: Redis when configured (shared by replicas), in-process otherwise."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from typing import Protocol
+
+import redis
+
+from ..errors import StorageUnavailable
+
+
+class Cache(Protocol):
+    """String keys to string values with a time to live."""
+
+    def get(self, key: str) -> str | None: ...
+    def set(self, key: str, value: str, ttl: float) -> None: ...
+    def delete(self, key: str) -> None: ...
+    def close(self) -> None: ...
+
+
+class LocalCache:
+    """An LRU dict with expiry, for one process."""
+
+    def __init__(self, max_entries: int = 100_000) -> None:
+        self._data: OrderedDict[str, tuple[float, str]] = OrderedDict()
+        self._max = max_entries
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> str | None:
+        with self._lock:
+            entry = self._data.get(key)
+            if entry is None:
+                return None
+            expires, value = entry
+            if expires < time.monotonic():
+                del self._data[key]
+                return None
+            self._data.move_to_end(key)
+            return value
+
+    def set(self, key: str, value: str, ttl: float) -> None:
+        with self._lock:
+            self._data[key] = (time.monotonic() + ttl, value)
+            self._data.move_to_end(key)
+            while len(self._data) > self._max:
+                self._data.popitem(last=False)
+
+    def delete(self, key: str) -> None:
+        with self._lock:
+            self._data.pop(key, None)
+
+    def close(self) -> None:
+        with self._lock:
+            self._data.clear()
+
+
+class RedisCache:
+    """The same interface on Redis, under a key prefix."""
+
+    def __init__(self, url: str, prefix: str = "opik-jupyter:") -> None:
+        self._redis = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5,
+                                           decode_responses=True)
+        self._prefix = prefix
+        self._call(self._redis.ping)
+
+    def _call(self, fn, *args, **kwargs):  # type: ignore[no-untyped-def]
+        try:
+            return fn(*args, **kwargs)
+        except redis.RedisError as exc:
+            raise StorageUnavailable(f"Redis is unavailable: {exc}") from exc
+
+    def get(self, key: str) -> str | None:
+        value: str | None = self._call(self._redis.get, self._prefix + key)
+        return value
+
+    def set(self, key: str, value: str, ttl: float) -> None:
+        self._call(self._redis.set, self._prefix + key, value, px=max(1, int(ttl * 1000)))
+
+    def delete(self, key: str) -> None:
+        self._call(self._redis.delete, self._prefix + key)
+
+    def close(self) -> None:
+        self._redis.close()
+
+
+def open_cache(url: str) -> Cache:
+    """Redis for a ``redis://`` URL, the in-process cache for an empty one."""
+    return RedisCache(url) if url else LocalCache()

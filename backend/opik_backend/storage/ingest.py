@@ -1,0 +1,246 @@
+"""The write path: jobs that the group-commit writer turns into ClickHouse inserts.
+
+Events arrive out of order (the SDK sends on several threads): a span before its trace, a
+PATCH before its create, a score before anything. Creates and scores need nothing from
+what is stored. A PATCH reads the stored row (or writes a partial one) and records itself
+in the row, and ids that were ever patched are kept in a registry, so that a create
+arriving later is merged with the patches instead of replacing them. Only those creates
+cost a read.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Protocol
+
+import redis
+
+from ..errors import ApiError, Conflict, StorageUnavailable
+from ..ids import timestamp_of
+from .changes import ChangeLog
+from .clickhouse import ClickHouse
+from .rows import SCORES, SPANS, TRACES, Row, Table, merge_create, now, partial_row, record_patch
+from .writer import Outcome
+
+Key = tuple[str, str]  # (workspace_id, id)
+
+
+class PatchRegistry(Protocol):
+    """Which (workspace, id) pairs of a table have ever been patched."""
+
+    def known(self, table: Table, keys: Iterable[Key]) -> set[Key]: ...
+    def add(self, table: Table, key: Key) -> None: ...
+
+
+class LocalPatchRegistry:
+    """The registry of a single backend process, rebuilt from ClickHouse at start-up."""
+
+    def __init__(self, ch: ClickHouse) -> None:
+        self._keys: dict[str, set[Key]] = {}
+        for table in (TRACES, SPANS):
+            rows = ch.query(f"SELECT DISTINCT workspace_id, id FROM {table.name} "
+                            "WHERE patches != ''")
+            self._keys[table.name] = {(str(ws), str(entity_id)) for ws, entity_id in rows}
+
+    def known(self, table: Table, keys: Iterable[Key]) -> set[Key]:
+        patched = self._keys[table.name]
+        return {key for key in keys if key in patched} if patched else set()
+
+    def add(self, table: Table, key: Key) -> None:
+        self._keys[table.name].add(key)
+
+
+class RedisPatchRegistry:
+    """The registry shared by the replicas of a server deployment, as Redis sets."""
+
+    TTL_SECONDS = 30 * 24 * 3600  # a create more than a month after its PATCH is not merged
+
+    def __init__(self, url: str, prefix: str = "opik-jupyter:patched:") -> None:
+        self._redis = redis.Redis.from_url(url, socket_timeout=5, decode_responses=True)
+        self._prefix = prefix
+
+    def _key(self, table: Table, workspace: str) -> str:
+        return f"{self._prefix}{table.name}:{workspace}"
+
+    def known(self, table: Table, keys: Iterable[Key]) -> set[Key]:
+        by_workspace: dict[str, list[str]] = {}
+        for workspace, entity_id in keys:
+            by_workspace.setdefault(workspace, []).append(entity_id)
+        found: set[Key] = set()
+        try:
+            for workspace, ids in by_workspace.items():
+                flags = self._redis.smismember(self._key(table, workspace), ids)
+                found.update((workspace, i) for i, hit in zip(ids, flags, strict=True) if hit)
+        except redis.RedisError as exc:
+            raise StorageUnavailable(f"Redis is unavailable: {exc}") from exc
+        return found
+
+    def add(self, table: Table, key: Key) -> None:
+        name = self._key(table, key[0])
+        try:
+            self._redis.pipeline().sadd(name, key[1]).expire(name, self.TTL_SECONDS).execute()
+        except redis.RedisError as exc:
+            raise StorageUnavailable(f"Redis is unavailable: {exc}") from exc
+
+
+def open_patch_registry(redis_url: str, ch: ClickHouse) -> PatchRegistry:
+    """Shared through Redis when configured, else rebuilt in-process from ClickHouse."""
+    return RedisPatchRegistry(redis_url) if redis_url else LocalPatchRegistry(ch)
+
+
+@dataclasses.dataclass(frozen=True)
+class CreateRows:
+    """Insert new trace or span rows (one request's batch)."""
+
+    table: Table
+    rows: Sequence[Row]
+
+    @property
+    def size(self) -> int:
+        return len(self.rows)
+
+
+@dataclasses.dataclass(frozen=True)
+class PatchRow:
+    """Apply a PATCH to one trace or span, creating a partial row if it is not stored yet."""
+
+    table: Table
+    workspace: str
+    entity_id: str
+    project_id: str
+    changes: Mapping[str, Any]
+    must_match: Mapping[str, str]  # stored columns the PATCH names and must agree with
+    size: int = 1
+
+
+@dataclasses.dataclass(frozen=True)
+class InsertScores:
+    rows: Sequence[Row]
+
+    @property
+    def size(self) -> int:
+        return len(self.rows)
+
+
+@dataclasses.dataclass(frozen=True)
+class RunStatements:
+    """Statements (deletes) that must run after everything queued before them."""
+
+    statements: Sequence[tuple[str, Mapping[str, Any]]]
+    size: int = 1
+
+
+IngestJob = CreateRows | PatchRow | InsertScores | RunStatements
+
+
+class _Group:
+    """Rows gathered from one group of jobs, newest version per key."""
+
+    def __init__(self, ch: ClickHouse, changes: ChangeLog) -> None:
+        self._ch = ch
+        self._changes = changes
+        self.rows: dict[str, dict[Key, Row]] = {TRACES.name: {}, SPANS.name: {}}
+        self.scores: list[Row] = []
+
+    def get(self, table: Table, key: Key) -> Row | None:
+        return self.rows[table.name].get(key)
+
+    def put(self, table: Table, row: Row) -> None:
+        self.rows[table.name][(row["workspace_id"], row["id"])] = row
+
+    def flush(self) -> None:
+        touched: set[tuple[str, str]] = set()
+        for table in (TRACES, SPANS):
+            pending = self.rows[table.name]
+            if pending:
+                self._ch.insert_json(table.name, table.columns, pending.values())
+                touched.update((r["workspace_id"], r["project_id"]) for r in pending.values())
+                pending.clear()
+        if self.scores:
+            self._ch.insert_json(SCORES.name, SCORES.columns, self.scores)
+            touched.update((r["workspace_id"], r["project_id"]) for r in self.scores)
+            self.scores.clear()
+        self._changes.bump(touched)
+
+    def run(self, statements: Sequence[tuple[str, Mapping[str, Any]]]) -> None:
+        """Run statements (deletes) after everything gathered so far is stored."""
+        self.flush()
+        for sql, params in statements:
+            self._ch.command(sql, params)
+        self._changes.bump_all()
+
+
+class Ingestor:
+    """Commits groups of :data:`IngestJob` for the :class:`GroupCommitWriter`."""
+
+    def __init__(self, ch: ClickHouse, registry: PatchRegistry, changes: ChangeLog) -> None:
+        self._ch = ch
+        self._registry = registry
+        self._changes = changes
+
+    def commit(self, jobs: Sequence[IngestJob]) -> list[Outcome]:
+        group = _Group(self._ch, self._changes)
+        outcomes: list[Outcome] = []
+        for job in jobs:
+            try:
+                self._apply(group, job)
+                outcomes.append(None)
+            except ApiError as exc:
+                outcomes.append(exc)
+        group.flush()
+        return outcomes
+
+    def _apply(self, group: _Group, job: IngestJob) -> None:
+        if isinstance(job, CreateRows):
+            self._create(group, job)
+        elif isinstance(job, PatchRow):
+            self._patch(group, job)
+        elif isinstance(job, InsertScores):
+            group.scores.extend(job.rows)
+        else:
+            group.run(job.statements)
+
+    def _create(self, group: _Group, job: CreateRows) -> None:
+        keys = [(row["workspace_id"], row["id"]) for row in job.rows]
+        stored = self.latest(job.table, self._registry.known(job.table, keys))
+        for key, row in zip(keys, job.rows, strict=True):
+            prior = group.get(job.table, key) or stored.get(key)
+            group.put(job.table, merge_create(prior, row) if prior else row)
+
+    def _patch(self, group: _Group, job: PatchRow) -> None:
+        key = (job.workspace, job.entity_id)
+        current = group.get(job.table, key) or self.latest(job.table, [key]).get(key)
+        if current is None:
+            base = partial_row(job.table, job.workspace, job.project_id, job.entity_id,
+                               timestamp_of(job.entity_id).replace(tzinfo=None), now())
+            row = record_patch({**base, **job.must_match}, job.changes, base_created=False)
+        else:
+            _check_match(job, current)
+            row = record_patch(current, job.changes, base_created=True)
+        group.put(job.table, row)
+        self._registry.add(job.table, key)
+
+    def latest(self, table: Table, keys: Iterable[Key]) -> dict[Key, Row]:
+        """The newest stored version of each (workspace, id)."""
+        by_workspace: dict[str, list[str]] = {}
+        for workspace, entity_id in keys:
+            by_workspace.setdefault(workspace, []).append(entity_id)
+        found: dict[Key, Row] = {}
+        for workspace, ids in by_workspace.items():
+            rows = self._ch.query_dicts(
+                f"SELECT {', '.join(table.columns)} FROM {table.name} "
+                "WHERE workspace_id = {ws:String} AND id IN {ids:Array(String)} "
+                "ORDER BY last_updated_at DESC LIMIT 1 BY id",
+                {"ws": workspace, "ids": ids},
+            )
+            found.update({(workspace, row["id"]): row for row in rows})
+        return found
+
+
+def _check_match(job: PatchRow, current: Row) -> None:
+    for column, expected in job.must_match.items():
+        if current[column] and current[column] != expected:
+            kind = job.table.name[:-1]
+            raise Conflict(f"{kind} {job.entity_id} has {column} {current[column]}, "
+                           f"not {expected}")

@@ -1,0 +1,166 @@
+"""Projects, kept in the metadata database and cached by name (Redis or in-process)."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+
+from ..errors import Conflict, NotFound
+from ..ids import new_id
+from .cache import Cache
+from .metadata import MetadataDB, contains_pattern, utcnow
+
+DEFAULT_PROJECT = "Default Project"
+_CACHE_TTL = 3600.0
+_COLUMNS = "id, workspace, name, description, created_at, last_updated_at"
+
+
+@dataclasses.dataclass(frozen=True)
+class Project:
+    id: str
+    workspace: str
+    name: str
+    description: str | None
+    created_at: dt.datetime
+    last_updated_at: dt.datetime
+
+    def public(self) -> dict[str, object]:
+        """The ``ProjectPublic`` fields of the REST API."""
+        return {
+            "id": self.id,
+            "name": self.name,
+            "description": self.description,
+            "visibility": "private",
+            "created_at": self.created_at.replace(tzinfo=dt.UTC),
+            "last_updated_at": self.last_updated_at.replace(tzinfo=dt.UTC),
+        }
+
+
+class Projects:
+    """Create-on-first-use lookups by name, plus the CRUD the API exposes."""
+
+    def __init__(self, db: MetadataDB, cache: Cache) -> None:
+        self._db = db
+        self._cache = cache
+
+    def resolve(self, workspace: str, name: str | None) -> Project:
+        """The project called ``name`` (default project if None), created if missing."""
+        name = name or DEFAULT_PROJECT
+        cached = self._cache.get(_name_key(workspace, name))
+        if cached is not None:
+            return _from_json(cached)
+        project = self.find_by_name(workspace, name)
+        if project is None:
+            now = utcnow()
+            self._db.execute(
+                f"{self._db.dialect.insert_ignore} INTO projects ({_COLUMNS}) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (new_id(), workspace, name, None, now, now),
+            )
+            project = self.find_by_name(workspace, name)
+            assert project is not None, "a project row vanished right after its insert"
+        self._remember(project)
+        return project
+
+    def find_by_name(self, workspace: str, name: str) -> Project | None:
+        row = self._db.fetch_one(
+            f"SELECT {_COLUMNS} FROM projects WHERE workspace = ? AND name = ?", (workspace, name)
+        )
+        return Project(**row) if row else None
+
+    def get(self, workspace: str, project_id: str) -> Project:
+        """The project with this id, or 404."""
+        row = self._db.fetch_one(
+            f"SELECT {_COLUMNS} FROM projects WHERE workspace = ? AND id = ?",
+            (workspace, project_id),
+        )
+        if row is None:
+            raise NotFound(f"project {project_id} not found")
+        return Project(**row)
+
+    def by_name_or_id(self, workspace: str, name: str | None, project_id: str | None) -> Project:
+        """The project named by either parameter (id wins); 404 if it does not exist."""
+        if project_id:
+            return self.get(workspace, project_id)
+        project = self.find_by_name(workspace, name or DEFAULT_PROJECT)
+        if project is None:
+            raise NotFound(f"project {name or DEFAULT_PROJECT!r} not found")
+        return project
+
+    def create(self, workspace: str, name: str, description: str | None) -> Project:
+        """A new project; 409 if the name is taken."""
+        now = utcnow()
+        project_id = new_id()
+        try:
+            self._db.execute(
+                f"INSERT INTO projects ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)",
+                (project_id, workspace, name, description, now, now),
+            )
+        except Conflict:
+            raise Conflict(f"a project named {name!r} already exists") from None
+        return self.get(workspace, project_id)
+
+    def update(self, workspace: str, project_id: str, name: str | None,
+               description: str | None) -> Project:
+        old = self.get(workspace, project_id)
+        try:
+            self._db.execute(
+                "UPDATE projects SET name = ?, description = ?, last_updated_at = ? "
+                "WHERE workspace = ? AND id = ?",
+                (name or old.name, description if description is not None else old.description,
+                 utcnow(), workspace, project_id),
+            )
+        except Conflict:
+            raise Conflict(f"a project named {name!r} already exists") from None
+        self._cache.delete(_name_key(workspace, old.name))
+        return self.get(workspace, project_id)
+
+    def delete(self, workspace: str, project_ids: list[str]) -> list[Project]:
+        """Delete projects (the caller deletes their traces); return those that existed."""
+        deleted = []
+        for project_id in project_ids:
+            try:
+                project = self.get(workspace, project_id)
+            except NotFound:
+                continue
+            self._db.execute("DELETE FROM projects WHERE workspace = ? AND id = ?",
+                             (workspace, project_id))
+            self._cache.delete(_name_key(workspace, project.name))
+            deleted.append(project)
+        return deleted
+
+    def page(self, workspace: str, page: int, size: int,
+             name: str | None) -> tuple[list[Project], int]:
+        """Projects newest first, optionally filtered by a name substring."""
+        where, params = "workspace = ?", [workspace]
+        if name:
+            where += " AND LOWER(name) LIKE ? ESCAPE '!'"
+            params.append(contains_pattern(name))
+        total_row = self._db.fetch_one(f"SELECT COUNT(*) AS n FROM projects WHERE {where}", params)
+        rows = self._db.fetch(
+            f"SELECT {_COLUMNS} FROM projects WHERE {where} ORDER BY id DESC LIMIT ? OFFSET ?",
+            [*params, size, (page - 1) * size],
+        )
+        return [Project(**row) for row in rows], int(total_row["n"] if total_row else 0)
+
+    def _remember(self, project: Project) -> None:
+        self._cache.set(_name_key(project.workspace, project.name), _to_json(project), _CACHE_TTL)
+
+
+def _name_key(workspace: str, name: str) -> str:
+    return f"project:{workspace}:{name}"
+
+
+def _to_json(project: Project) -> str:
+    data = dataclasses.asdict(project)
+    data["created_at"] = project.created_at.isoformat()
+    data["last_updated_at"] = project.last_updated_at.isoformat()
+    return json.dumps(data)
+
+
+def _from_json(text: str) -> Project:
+    data = json.loads(text)
+    data["created_at"] = dt.datetime.fromisoformat(data["created_at"])
+    data["last_updated_at"] = dt.datetime.fromisoformat(data["last_updated_at"])
+    return Project(**data)

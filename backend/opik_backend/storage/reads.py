@@ -1,0 +1,361 @@
+"""Reading traces, spans and feedback scores back, with the fields the API computes.
+
+Rows are versioned, so every read takes the newest version of each id first
+(``ORDER BY id DESC, last_updated_at DESC LIMIT 1 BY id`` on the primary-key order, which
+ClickHouse streams without sorting) and filters after that. Computed fields (span count,
+summed usage and cost, feedback scores) are fetched for the ids of one page only.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import time
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from msgspec import Raw
+
+from ..filters import Compiler, Entity, Filter
+from .changes import ChangeLog
+from .clickhouse import ClickHouse
+from .rows import SPANS, TRACES, Row, Table
+
+JSON_COLUMNS = ("input", "output", "metadata")
+COUNT_TTL_SECONDS = 10.0  # bounds staleness when other replicas write
+Public = dict[str, Any]
+
+
+@dataclasses.dataclass(frozen=True)
+class Query:
+    """What a list or search asks for."""
+
+    workspace: str
+    project_id: str
+    filters: Sequence[Filter] = ()
+    search: str | None = None
+    exclude: frozenset[str] = frozenset()
+    trace_id: str | None = None
+    span_type: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class Selection:
+    """Rows of one table: a key-prefix ``scope``, conditions on the newest version, params."""
+
+    table: Table
+    scope: str
+    where: str
+    params: dict[str, Any]
+    columns: tuple[str, ...]
+    small: bool  # a single trace's spans: cheap to deduplicate whole
+
+    @property
+    def filtered(self) -> bool:
+        return self.where != "(1)"
+
+    def latest_sql(self) -> str:
+        """SQL for the newest version of every id in scope that matches the conditions."""
+        return (f"SELECT * FROM ({latest_rows(self.table, self.scope, self.columns)}) "
+                f"WHERE {self.where}")
+
+
+def _newest_versions(rows: Iterable[Row]) -> dict[str, Row]:
+    """The newest version of each id, in first-seen order."""
+    newest: dict[str, Row] = {}
+    for row in rows:
+        kept = newest.get(row["id"])
+        if kept is None or row["last_updated_at"] > kept["last_updated_at"]:
+            newest[row["id"]] = row
+    return newest
+
+
+def latest_rows(table: Table, where: str, columns: Iterable[str]) -> str:
+    """SQL for the newest version of each id among the rows matching ``where``."""
+    return (f"SELECT {', '.join(columns)} FROM {table.name} WHERE {where} "
+            "ORDER BY id DESC, last_updated_at DESC LIMIT 1 BY id")
+
+
+class Reads:
+    """Read queries over traces, spans and scores."""
+
+    def __init__(self, ch: ClickHouse, changes: ChangeLog) -> None:
+        self._ch = ch
+        self._changes = changes
+        self._counts: dict[tuple[str, ...], tuple[tuple[int, int], float, int]] = {}
+        self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="opik-backend-read")
+
+    # -- single entities -------------------------------------------------------------------
+
+    def trace(self, workspace: str, trace_id: str) -> Public | None:
+        rows = self._ch.query_dicts(
+            latest_rows(TRACES, "workspace_id = {ws:String} AND id = {id:String}",
+                        TRACES.columns),
+            {"ws": workspace, "id": trace_id})
+        return self._traces_public(workspace, rows)[0] if rows else None
+
+    def span(self, workspace: str, span_id: str) -> Public | None:
+        rows = self._ch.query_dicts(
+            latest_rows(SPANS, "workspace_id = {ws:String} AND id = {id:String}", SPANS.columns),
+            {"ws": workspace, "id": span_id})
+        return self._spans_public(workspace, rows)[0] if rows else None
+
+    # -- pages and streams -----------------------------------------------------------------
+
+    def traces_page(self, query: Query, page: int, size: int) -> tuple[list[Public], int]:
+        return self._page(self.select(TRACES, "traces", query), page, size, self._traces_public)
+
+    def spans_page(self, query: Query, page: int, size: int) -> tuple[list[Public], int]:
+        sel = self.select(SPANS, "spans", query)
+        if not sel.small:
+            return self._page(sel, page, size, self._spans_public)
+        # One trace's spans: fetch their scores alongside them, not after.
+        scores = self._pool.submit(self._scores_in, "span", sel)
+        rows = self._page_rows(sel, (page - 1) * size, size)
+        total = len(rows) if page == 1 and len(rows) < size else self._count(sel)
+        found = scores.result()
+        return [span_public(row, found.get(row["id"], [])) for row in rows], total
+
+    def _page(self, sel: Selection, page: int, size: int,
+              public: Callable[[str, list[Row]], list[Public]]) -> tuple[list[Public], int]:
+        rows = self._page_rows(sel, (page - 1) * size, size)
+        if page == 1 and len(rows) < size:  # the whole selection is on this page
+            return public(sel.params["ws"], rows), len(rows)
+        total = self._pool.submit(self._count, sel)
+        return public(sel.params["ws"], rows), total.result()
+
+    def traces_after(self, query: Query, last_id: str | None, limit: int) -> list[Public]:
+        """Newest first, strictly older than ``last_id`` (the search stream's cursor)."""
+        rows = self._page_rows(self.select(TRACES, "traces", query), 0, limit, last_id)
+        return self._traces_public(query.workspace, rows)
+
+    def spans_after(self, query: Query, last_id: str | None, limit: int) -> list[Public]:
+        rows = self._page_rows(self.select(SPANS, "spans", query), 0, limit, last_id)
+        return self._spans_public(query.workspace, rows)
+
+    def select(self, table: Table, entity: Entity, query: Query) -> Selection:
+        """The rows ``query`` asks for, as SQL conditions and their parameters."""
+        params: dict[str, Any] = {"ws": query.workspace, "project_id": query.project_id}
+        scope = "workspace_id = {ws:String} AND project_id = {project_id:String}"
+        if query.trace_id:
+            scope += " AND trace_id = {trace_id:String}"
+            params["trace_id"] = query.trace_id
+        conditions = [Compiler(entity, params).where(query.filters)]
+        if query.span_type:
+            conditions.append("type = {span_type:String}")
+            params["span_type"] = query.span_type
+        if query.search:
+            params["search"] = query.search
+            conditions.append(" OR ".join(
+                f"positionCaseInsensitiveUTF8(toString({c}), {{search:String}}) > 0"
+                for c in ("id", "name", "input", "output")))
+        columns = tuple(f"'' AS {c}" if c in query.exclude and c in JSON_COLUMNS else c
+                        for c in table.columns if c != "patches")
+        return Selection(table, scope, " AND ".join(f"({c})" for c in conditions), params,
+                         columns, small=bool(query.trace_id))
+
+    def _page_rows(self, sel: Selection, offset: int, limit: int,
+                   before: str | None = None) -> list[Row]:
+        """Rows ``offset`` to ``offset + limit`` of the selection, newest first.
+
+        Rows come in primary-key order (ClickHouse reads only the newest granules), a few
+        more than needed, and are deduplicated here, keeping the newest version of each id.
+        The last id of a full window may be cut short, so the next window starts at it.
+        With conditions, a row only counts if it is its id's newest version: an older
+        version may match where the newest does not.
+        """
+        params = dict(sel.params)
+        if sel.small:  # one trace's spans: dedupe them all at once
+            params.update(limit=limit, offset=offset, before=before or "~")
+            return self._ch.query_dicts(
+                f"{sel.latest_sql()} AND id < {{before:String}} ORDER BY id DESC "
+                "LIMIT {limit:UInt32} OFFSET {offset:UInt64}", params)
+        wanted = offset + limit
+        batch, op, bound = wanted + 16, "<", before or "~"
+        found: dict[str, Row] = {}
+        while len(found) < wanted:
+            params.update(bound=bound, batch=batch)
+            rows = self._ch.query_dicts(
+                f"SELECT {', '.join(sel.columns)} FROM {sel.table.name} WHERE {sel.scope} "
+                f"AND {sel.where} AND id {op} {{bound:String}} ORDER BY id DESC "
+                "LIMIT {batch:UInt32}", params)
+            full = len(rows) == batch
+            cut = rows[-1]["id"] if full else None
+            newest = _newest_versions(row for row in rows if row["id"] != cut)
+            if sel.filtered and newest:
+                newest = self._only_current(sel, newest)
+            found.update(newest)
+            if not full:
+                break
+            batch, op, bound = batch * 2, "<=", cut
+        return list(found.values())[offset:wanted]
+
+    def _only_current(self, sel: Selection, rows: dict[str, Row]) -> dict[str, Row]:
+        """Keep the rows that are their id's newest version overall."""
+        params = {**sel.params, "ids": list(rows)}
+        current = dict(self._ch.query(
+            f"SELECT id, max(last_updated_at) FROM {sel.table.name} WHERE {sel.scope} "
+            "AND id IN {ids:Array(String)} GROUP BY id", params))
+        return {k: row for k, row in rows.items() if row["last_updated_at"] == current.get(k)}
+
+    def _count(self, sel: Selection) -> int:
+        """How many newest versions match (cached until the project's data changes)."""
+        key = (sel.table.name, sel.scope, sel.where, repr(sorted(sel.params.items())))
+        version = self._changes.version(sel.params["ws"], sel.params["project_id"])
+        cached = self._counts.get(key)
+        if cached is not None and cached[0] == version and cached[1] > time.monotonic():
+            return cached[2]
+        total = int(self._ch.query(
+            f"SELECT count() FROM {sel.table.name} FINAL WHERE {sel.scope} AND {sel.where}",
+            sel.params)[0][0])
+        if len(self._counts) > 10_000:
+            self._counts.clear()
+        self._counts[key] = (version, time.monotonic() + COUNT_TTL_SECONDS, total)
+        return total
+
+    # -- computed fields -------------------------------------------------------------------
+
+    def _traces_public(self, workspace: str, rows: list[Row]) -> list[Public]:
+        if not rows:
+            return []
+        ids = [row["id"] for row in rows]
+        aggregates = self._pool.submit(self._span_aggregates, workspace, rows)
+        scores = self.scores(workspace, "trace", ids)
+        return [trace_public(row, aggregates.result().get(row["id"]), scores.get(row["id"], []))
+                for row in rows]
+
+    def _spans_public(self, workspace: str, rows: list[Row]) -> list[Public]:
+        scores = self.scores(workspace, "span", [row["id"] for row in rows]) if rows else {}
+        return [span_public(row, scores.get(row["id"], [])) for row in rows]
+
+    def _span_aggregates(self, workspace: str, traces: list[Row]) -> dict[str, Row]:
+        by_project: dict[str, list[str]] = {}
+        for row in traces:
+            by_project.setdefault(row["project_id"], []).append(row["id"])
+        found: dict[str, Row] = {}
+        for project_id, ids in by_project.items():
+            spans = latest_rows(
+                SPANS, "workspace_id = {ws:String} AND project_id = {project_id:String} "
+                "AND trace_id IN {ids:Array(String)}",
+                ("trace_id", "id", "type", "usage", "total_estimated_cost", "provider"))
+            rows = self._ch.query_dicts(
+                "SELECT trace_id, count() AS span_count, countIf(type = 'llm') AS llm_span_count,"
+                " sumMap(usage) AS usage, sum(total_estimated_cost) AS total_estimated_cost,"
+                " countIf(total_estimated_cost IS NOT NULL) AS priced,"
+                " arraySort(groupUniqArrayIf(provider, provider != '')) AS providers,"
+                " countIf(type = 'tool') > 0 AS has_tool_spans"
+                f" FROM ({spans}) GROUP BY trace_id",
+                {"ws": workspace, "project_id": project_id, "ids": ids})
+            found.update({row["trace_id"]: row for row in rows})
+        return found
+
+    def scores(self, workspace: str, entity_type: str, ids: Sequence[str],
+               project_id: str | None = None) -> dict[str, list[Public]]:
+        """The current feedback scores of each entity (of one project, if given), by id."""
+        if not ids:
+            return {}
+        params = {"ws": workspace, "kind": entity_type, "ids": list(ids)}
+        where = "entity_id IN {ids:Array(String)}"
+        if project_id:
+            where += " AND project_id = {project_id:String}"
+            params["project_id"] = project_id
+        return self._scores_where(where, params)
+
+    def _scores_in(self, entity_type: str, sel: Selection) -> dict[str, list[Public]]:
+        """The scores of every entity in the selection's scope."""
+        params = {**sel.params, "kind": entity_type}
+        where = f"entity_id IN (SELECT id FROM {sel.table.name} WHERE {sel.scope})"
+        return self._scores_where(where, params)
+
+    def _scores_where(self, where: str, params: dict[str, Any]) -> dict[str, list[Public]]:
+        rows = self._ch.query_dicts(
+            "SELECT entity_id, name, category_name, value, reason, source, created_at,"
+            " last_updated_at FROM feedback_scores WHERE workspace_id = {ws:String}"
+            f" AND entity_type = {{kind:String}} AND {where}"
+            " ORDER BY last_updated_at DESC LIMIT 1 BY entity_id, name", params)
+        found: dict[str, list[Public]] = {}
+        for row in sorted(rows, key=lambda r: r["name"]):
+            found.setdefault(row["entity_id"], []).append(score_public(row))
+        return found
+
+
+# -- public shapes ---------------------------------------------------------------------------
+
+def aware(value: dt.datetime | None) -> dt.datetime | None:
+    """Stored naive UTC as an aware datetime (encoded with a ``Z``)."""
+    return value.replace(tzinfo=dt.UTC) if value is not None else None
+
+
+def json_value(text: str) -> Raw | None:
+    return Raw(text.encode()) if text else None
+
+
+def _duration_ms(row: Row) -> float | None:
+    if row["end_time"] is None:
+        return None
+    return (row["end_time"] - row["start_time"]) / dt.timedelta(milliseconds=1)
+
+
+def _observation_public(row: Row, scores: list[Public]) -> Public:
+    out: Public = {
+        "id": row["id"],
+        "project_id": row["project_id"],
+        "name": row["name"],
+        "start_time": aware(row["start_time"]),
+        "end_time": aware(row["end_time"]),
+        "input": json_value(row["input"]),
+        "output": json_value(row["output"]),
+        "metadata": json_value(row["metadata"]),
+        "tags": row["tags"],
+        "error_info": json_value(row["error_info"]),
+        "created_at": aware(row["created_at"]),
+        "last_updated_at": aware(row["last_updated_at"]),
+        "feedback_scores": scores,
+        "duration": _duration_ms(row),
+        "ttft": row["ttft"],
+        "source": row["source"],
+        "environment": row["environment"] or None,
+    }
+    return {key: value for key, value in out.items() if value is not None}
+
+
+def trace_public(row: Row, aggregates: Row | None, scores: list[Public]) -> Public:
+    """A trace as ``GET /traces/{id}`` returns it."""
+    out = _observation_public(row, scores)
+    agg = aggregates or {}
+    out["span_count"] = int(agg.get("span_count", 0))
+    out["llm_span_count"] = int(agg.get("llm_span_count", 0))
+    out["has_tool_spans"] = bool(agg.get("has_tool_spans", False))
+    out["usage"] = {k: int(v) for k, v in (agg.get("usage") or {}).items()}
+    out["providers"] = list(agg.get("providers") or [])
+    if agg.get("priced"):
+        out["total_estimated_cost"] = float(agg["total_estimated_cost"])
+    if row["thread_id"]:
+        out["thread_id"] = row["thread_id"]
+    return out
+
+
+def span_public(row: Row, scores: list[Public]) -> Public:
+    """A span as ``GET /spans/{id}`` returns it."""
+    out = _observation_public(row, scores)
+    out.update(trace_id=row["trace_id"], type=row["type"], usage=row["usage"])
+    for key in ("parent_span_id", "model", "provider"):
+        if row[key]:
+            out[key] = row[key]
+    if row["total_estimated_cost"] is not None:
+        out["total_estimated_cost"] = row["total_estimated_cost"]
+    return out
+
+
+def score_public(row: Row) -> Public:
+    out = {
+        "name": row["name"],
+        "category_name": row["category_name"] or None,
+        "value": row["value"],
+        "reason": row["reason"] or None,
+        "source": row["source"],
+        "created_at": aware(row["created_at"]),
+        "last_updated_at": aware(row["last_updated_at"]),
+    }
+    return {key: value for key, value in out.items() if value is not None}
