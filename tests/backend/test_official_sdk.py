@@ -1,0 +1,158 @@
+"""The official ``opik`` SDK, unmodified, logging to our backend.
+
+Each scenario runs in a child process (the SDK keeps global state and threads), configured
+only through its documented environment variables, and prints what it created as JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import time
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.slow
+
+PRELUDE = """
+import json, opik
+from opik import track, opik_context
+"""
+
+
+def run_sdk(backend, workspace: str, project: str, body: str) -> dict:
+    env = {**os.environ, "OPIK_URL_OVERRIDE": backend.url, "OPIK_WORKSPACE": workspace,
+           "OPIK_PROJECT_NAME": project, "OPIK_SENTRY_ENABLE": "false",
+           "OPIK_ANALYTICS_ENABLE": "false", "OPIK_CHECK_TLS_CERTIFICATE": "false"}
+    script = PRELUDE + textwrap.dedent(body)
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
+                          text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def wait_for(api: httpx.Client, path: str, check=lambda body: True, timeout: float = 20) -> dict:
+    """Poll ``path`` until it answers 200 and ``check`` holds (data may still be in flight)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        response = api.get(path)
+        if response.status_code == 200 and check(response.json()):
+            return response.json()
+        assert time.monotonic() < deadline, f"{path}: {response.status_code} {response.text}"
+        time.sleep(0.1)
+
+
+def test_nested_track_lands_complete(backend, api: httpx.Client, workspace: str) -> None:
+    created = run_sdk(backend, workspace, "sdk-nested", """
+        @track(name="llm-call", type="llm")
+        def llm(prompt):
+            opik_context.update_current_span(
+                model="gpt-4o-mini", provider="openai",
+                usage={"prompt_tokens": 20, "completion_tokens": 5, "total_tokens": 25})
+            return prompt.upper()
+
+        @track(name="retrieve", type="tool")
+        def retrieve(q):
+            return ["doc1", "doc2"]
+
+        @track(name="pipeline", tags=["e2e"], metadata={"version": 2})
+        def pipeline(q):
+            opik_context.update_current_trace(thread_id="conversation-7")
+            docs = retrieve(q)
+            return llm(q + " " + docs[0])
+
+        pipeline("hello")
+        opik.flush_tracker()
+        client = opik.Opik()
+        (trace,) = client.search_traces(project_name="sdk-nested")
+        print(json.dumps({"trace_id": trace.id}))
+    """)
+    trace = wait_for(api, f"v1/private/traces/{created['trace_id']}",
+                     lambda t: t.get("span_count") == 3)
+    assert trace["name"] == "pipeline"
+    assert trace["input"] == {"q": "hello"}
+    assert trace["output"] == {"output": "HELLO DOC1"}
+    assert trace["tags"] == ["e2e"]
+    assert trace["metadata"]["version"] == 2
+    assert trace["thread_id"] == "conversation-7"
+    assert trace["usage"]["total_tokens"] == 25
+    assert trace["total_estimated_cost"] > 0
+    spans = api.get("v1/private/spans", params={"trace_id": trace["id"]}).json()["content"]
+    by_name = {s["name"]: s for s in spans}
+    assert set(by_name) == {"pipeline", "retrieve", "llm-call"}
+    root = by_name["pipeline"]
+    assert "parent_span_id" not in root
+    assert by_name["retrieve"]["parent_span_id"] == root["id"]
+    assert by_name["llm-call"]["parent_span_id"] == root["id"]
+    assert by_name["llm-call"]["type"] == "llm"
+    assert by_name["llm-call"]["model"] == "gpt-4o-mini"
+    assert by_name["retrieve"]["output"] == {"output": ["doc1", "doc2"]}
+
+
+def test_manual_client_update_and_scores(backend, api: httpx.Client, workspace: str) -> None:
+    created = run_sdk(backend, workspace, "sdk-manual", """
+        client = opik.Opik()
+        trace = client.trace(name="manual", input={"question": "2+2"})
+        span = trace.span(name="step", input={"x": 1}, type="tool")
+        span.end(output={"y": 2})
+        trace.end(output={"answer": 4})
+        client.flush()
+        client.update_trace(trace_id=trace.id, project_name="sdk-manual",
+                            tags=["updated"], metadata={"reviewed": True})
+        client.log_traces_feedback_scores([
+            {"id": trace.id, "name": "correct", "value": 1.0, "reason": "4 is right"}])
+        client.log_spans_feedback_scores([{"id": span.id, "name": "fast", "value": 0.5}])
+        client.flush()
+        print(json.dumps({"trace_id": trace.id, "span_id": span.id}))
+    """)
+    trace = wait_for(api, f"v1/private/traces/{created['trace_id']}",
+                     lambda t: t.get("tags") == ["updated"] and t.get("feedback_scores"))
+    assert trace["output"] == {"answer": 4}
+    assert trace["input"] == {"question": "2+2"}
+    assert trace["metadata"] == {"reviewed": True}
+    assert [(s["name"], s["value"], s["reason"]) for s in trace["feedback_scores"]] == \
+        [("correct", 1.0, "4 is right")]
+    span = wait_for(api, f"v1/private/spans/{created['span_id']}",
+                    lambda s: s.get("feedback_scores"))
+    assert span["output"] == {"y": 2}
+    assert span["feedback_scores"][0]["name"] == "fast"
+
+
+def test_search_with_a_filter_string_and_error_info(backend, workspace: str) -> None:
+    found = run_sdk(backend, workspace, "sdk-search", """
+        @track(name="works")
+        def works():
+            return 1
+
+        @track(name="fails")
+        def fails():
+            raise ValueError("boom")
+
+        works()
+        try:
+            fails()
+        except ValueError:
+            pass
+        opik.flush_tracker()
+        client = opik.Opik()
+        hits = client.search_traces(project_name="sdk-search", filter_string='name = "fails"')
+        print(json.dumps([{"name": t.name, "error": t.error_info.model_dump()} for t in hits]))
+    """)
+    assert len(found) == 1
+    assert found[0]["name"] == "fails"
+    assert found[0]["error"]["exception_type"] == "ValueError"
+    assert found[0]["error"]["message"] == "boom"
+    assert "in fails" in found[0]["error"]["traceback"]
+
+
+def test_configure_accepts_our_health_check(backend, workspace: str) -> None:
+    root = backend.url.removesuffix("/api")
+    result = run_sdk(backend, workspace, "sdk-configure", f"""
+        from opik.configurator.opik_rest_helpers import is_instance_active
+        print(json.dumps({{"active": is_instance_active("{root}")}}))
+    """)
+    assert result == {"active": True}
