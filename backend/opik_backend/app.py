@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import ClassVar
 
 import tornado.web
 
@@ -25,13 +26,21 @@ def _pattern(path: str) -> str:
     return "(?:/api)?" + re.sub(r"\{\w+\}", r"([^/]+)", path) + "/?"
 
 
+class FastGzip(tornado.web.GZipContentEncoding):
+    """Gzip at level 1: most of the size saving at a fraction of level 6's time."""
+
+    GZIP_LEVEL = 1
+    CONTENT_TYPES: ClassVar[set[str]] = {*tornado.web.GZipContentEncoding.CONTENT_TYPES,
+                                         "application/x-ndjson"}
+
+
 def make_app(services: Services) -> tornado.web.Application:
     routes = all_routes()
     handlers = [(_pattern(path), handler, {"services": services}) for path, handler in routes]
     return tornado.web.Application(
         handlers,
+        transforms=[FastGzip],
         default_handler_class=NotFoundHandler,
         default_handler_args={"services": services},
-        compress_response=True,
         openapi=openapi.build(routes),
     )

@@ -11,7 +11,11 @@ import redis
 from opik_backend.errors import Conflict
 from opik_backend.storage.cache import LocalCache, RedisCache
 from opik_backend.storage.maintenance import Optimizer
-from opik_backend.storage.migrations import migrate_clickhouse, migrate_metadata
+from opik_backend.storage.migrations import (
+    clickhouse_migrations,
+    migrate_clickhouse,
+    migrate_metadata,
+)
 
 from ..conftest import REDIS_URL
 from .builders import trace
@@ -86,3 +90,14 @@ def test_optimizer_merges_parts_after_writes_go_idle(backend, api) -> None:
     assert optimizer.active_parts()["traces"] == 1
     assert optimizer.tick() is False  # nothing new since the merge
     optimizer.close()
+
+
+def test_cluster_migrations_replicate_every_table() -> None:
+    statements = [s for m in clickhouse_migrations("prod") for s in m.statements]
+    creates = [s for s in statements if s.startswith("CREATE TABLE")]
+    assert len(creates) == 3
+    for statement in creates:
+        assert "ON CLUSTER `prod`" in statement
+        assert "ENGINE = ReplicatedReplacingMergeTree(last_updated_at)" in statement
+    single = [s for m in clickhouse_migrations() for s in m.statements]
+    assert all("ON CLUSTER" not in s and "Replicated" not in s for s in single)

@@ -68,18 +68,29 @@ def apply(
     return done
 
 
+def clickhouse_migrations(cluster: str = "") -> list[Migration]:
+    """The ClickHouse migrations, for one server or (``cluster``) replicated on a cluster."""
+    return load("clickhouse", _clickhouse_substitutions(cluster))
+
+
+def _clickhouse_substitutions(cluster: str) -> dict[str, str]:
+    return {
+        "on_cluster": f"ON CLUSTER `{cluster}`" if cluster else "",
+        "replacing_merge_tree": "ReplicatedReplacingMergeTree" if cluster else "ReplacingMergeTree",
+    }
+
+
 def migrate_clickhouse(ch: ClickHouse, cluster: str = "") -> list[int]:
     """Bring the ClickHouse schema up to date."""
-    on_cluster = f"ON CLUSTER `{cluster}`" if cluster else ""
-    engine = "ReplicatedReplacingMergeTree" if cluster else "ReplacingMergeTree"
+    names = _clickhouse_substitutions(cluster)
     ch.command(
-        f"CREATE TABLE IF NOT EXISTS schema_migrations {on_cluster} "
+        f"CREATE TABLE IF NOT EXISTS schema_migrations {names['on_cluster']} "
         "(version UInt32, name String, applied_at DateTime64(6, 'UTC')) "
-        f"ENGINE = {engine}(applied_at) ORDER BY version"
+        f"ENGINE = {names['replacing_merge_tree']}(applied_at) ORDER BY version"
     )
     applied = {row[0] for row in ch.query("SELECT version FROM schema_migrations FINAL")}
     return apply(
-        load("clickhouse", {"on_cluster": on_cluster, "replacing_merge_tree": engine}),
+        clickhouse_migrations(cluster),
         applied,
         ch.command,
         lambda m: ch.insert_json("schema_migrations", ["version", "name", "applied_at"],
