@@ -1,25 +1,200 @@
-"""Estimated cost of an LLM span from its model and token usage (USD).
+"""Cost estimate of an LLM span from its model name and token usage.
 
-Placeholder with a few models until the full price table lands.
+Prices live in ``prices.json`` beside this module (USD per million tokens, the model maker's
+list price); they are loaded once, at import. ``estimate_cost`` runs per ingested span, so a
+model name is resolved to a price entry once (``lru_cache``) and a priced call is a few dict
+look-ups and multiplications.
+
+Token accounting follows the usage dicts the Opik SDKs send:
+
+* OpenAI-style cached tokens (``prompt_tokens_details.cached_tokens``, Responses API
+  ``input_tokens_details.cached_tokens``, Gemini ``cached_content_token_count``) are part of
+  the prompt count: they are billed at the cache-read rate and taken off the input count.
+* Anthropic / Bedrock cache counters (``cache_read_input_tokens``,
+  ``cache_creation_input_tokens``, ``cacheReadInputTokens``, ``cacheWriteInputTokens``) are
+  not part of the provider's ``input_tokens``: they are billed on top of it, at the cache-read
+  and cache-write rates.
+* Output is ``completion_tokens`` (reasoning tokens included) or the provider's own count.
 """
 
 from __future__ import annotations
 
+import functools
+import json
+import re
 from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
 
-_PER_MILLION = {"gpt-4o-mini": (0.15, 0.60), "gpt-4o": (2.50, 10.00)}
+__all__ = ["PRICES_UPDATED", "estimate_cost", "resolve_model"]
+
+_PER_TOKEN = 1e-6  # prices.json is in USD per million tokens
+
+# Hosts that bill open-weight models at their own rates (or not at all): a model maker's list
+# price would be wrong for them.
+_SELF_PRICED_HOSTS = frozenset({
+    "groq", "together", "together_ai", "fireworks", "fireworks_ai", "deepinfra", "ollama",
+    "vllm", "lm_studio", "huggingface", "cerebras",
+})
+# A known name followed by one of these words is a different (cheaper or dearer) model.
+_TIER_WORDS = frozenset({
+    "mini", "nano", "pro", "lite", "flash", "turbo", "large", "medium", "small", "haiku",
+    "sonnet", "opus", "ultra",
+})
+_HOST_PREFIX = re.compile(r"^(?:(?:us|eu|apac|jp|au|ca|global|us-gov)\.)?"
+                          r"(?:anthropic|mistral|meta|amazon|cohere|ai21|openai|google)\.")
+_VERSION_SUFFIX = re.compile(r"-v\d+(?::\d+)?$")
+_SNAPSHOT_SUFFIX = re.compile(r"(?:-latest|-\d{4}-\d{2}-\d{2}|-\d{8}|-\d{3,4})$")
 
 
-def estimate_cost(model: str, provider: str, usage: Mapping[str, int]) -> float | None:
-    """USD for ``usage`` tokens of ``model``, or None if the model or usage is unknown."""
-    del provider
-    name = model.lower().rsplit("/", 1)[-1]
-    for known in sorted(_PER_MILLION, key=len, reverse=True):
-        if name.startswith(known):
-            prompt = usage.get("prompt_tokens", 0)
-            completion = usage.get("completion_tokens", 0)
-            if not prompt and not completion:
+@dataclass(frozen=True, slots=True)
+class _Rates:
+    """USD per token for each kind of token."""
+
+    input: float
+    output: float
+    cache_read: float
+    cache_write: float
+    cache_write_1h: float
+
+
+@dataclass(frozen=True, slots=True)
+class _Price:
+    """A model's rates, with an optional dearer tier for long prompts."""
+
+    provider: str
+    base: _Rates
+    long_above: int | None = None
+    long: _Rates | None = None
+
+    def rates(self, prompt_tokens: int) -> _Rates:
+        """The rates that apply to a request with this many prompt tokens."""
+        if self.long is not None and self.long_above is not None \
+                and prompt_tokens > self.long_above:
+            return self.long
+        return self.base
+
+
+def _rates(spec: Mapping[str, Any]) -> _Rates:
+    """Per-token rates from a per-million entry, defaulting the cache rates to input's."""
+    inp = float(spec["input"])
+    write = float(spec.get("cache_write", inp))
+    return _Rates(input=inp * _PER_TOKEN, output=float(spec["output"]) * _PER_TOKEN,
+                  cache_read=float(spec.get("cache_read", inp)) * _PER_TOKEN,
+                  cache_write=write * _PER_TOKEN,
+                  cache_write_1h=float(spec.get("cache_write_1h", write)) * _PER_TOKEN)
+
+
+def _price(spec: Mapping[str, Any]) -> _Price:
+    long = spec.get("long_context")
+    if long is None:
+        return _Price(provider=spec["provider"], base=_rates(spec))
+    return _Price(provider=spec["provider"], base=_rates(spec),
+                  long_above=int(long["above_prompt_tokens"]), long=_rates(long))
+
+
+def _load() -> tuple[dict[str, _Price], dict[str, str], str]:
+    """Prices by model name, model name by name or alias, and the file's ``updated`` date."""
+    raw = json.loads(resources.files(__package__).joinpath("prices.json").read_text("utf-8"))
+    prices = {name: _price(spec) for name, spec in raw["models"].items()}
+    names = {key: name for name, spec in raw["models"].items()
+             for key in (name, *spec.get("aliases", ()))}
+    return prices, names, raw["updated"]
+
+
+_PRICES, _NAMES, PRICES_UPDATED = _load()
+_LONGEST_FIRST = tuple(sorted(_NAMES, key=len, reverse=True))
+
+
+def _clean(model: str) -> str:
+    """Lower-case, and drop a ``provider/`` path, Bedrock region/vendor and Vertex ``@``."""
+    name = model.strip().lower().rsplit("/", 1)[-1]
+    name = _HOST_PREFIX.sub("", name).split("@", 1)[0]
+    name = _VERSION_SUFFIX.sub("", name)
+    return name.replace(".", "-") if name.startswith("claude") else name
+
+
+def _by_prefix(name: str) -> str | None:
+    """The longest known name that ``name`` extends by a non-numeric, non-tier suffix."""
+    for key in _LONGEST_FIRST:
+        if name.startswith(key + "-"):
+            rest = name[len(key) + 1:].split("-")
+            if rest[0][:1].isdigit() or not _TIER_WORDS.isdisjoint(rest):
                 return None
-            inp, out = _PER_MILLION[known]
-            return (prompt * inp + completion * out) / 1_000_000
+            return _NAMES[key]
     return None
+
+
+@functools.lru_cache(maxsize=4096)
+def resolve_model(model: str, provider: str = "") -> str | None:
+    """The price-table name for ``model`` (as a span names it), or None when unpriced."""
+    host = provider or (model.split("/", 1)[0] if "/" in model else "")
+    if host.strip().lower() in _SELF_PRICED_HOSTS:
+        return None
+    name = _clean(model)
+    while True:
+        if name in _NAMES:
+            return _NAMES[name]
+        shorter = _SNAPSHOT_SUFFIX.sub("", name)
+        if shorter == name:
+            return _by_prefix(name)
+        name = shorter
+
+
+def _count(usage: Mapping[str, Any], *keys: str) -> int | None:
+    """The first of ``keys`` that ``usage`` holds as a number."""
+    for key in keys:
+        value = usage.get(key)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return int(value)
+    return None
+
+
+def _output_tokens(usage: Mapping[str, Any]) -> int:
+    out = _count(usage, "completion_tokens", "original_usage.output_tokens",
+                 "original_usage.outputTokens", "original_usage.completion_tokens")
+    if out is not None:
+        return out
+    return (_count(usage, "original_usage.candidates_token_count") or 0) \
+        + (_count(usage, "original_usage.thoughts_token_count") or 0)
+
+
+def _input_tokens(usage: Mapping[str, Any]) -> tuple[int, int, int, int]:
+    """(uncached input, cache reads, 5-minute cache writes, 1-hour cache writes)."""
+    read = _count(usage, "original_usage.cache_read_input_tokens",
+                  "original_usage.cacheReadInputTokens")
+    write = _count(usage, "original_usage.cache_creation_input_tokens",
+                   "original_usage.cacheWriteInputTokens")
+    if read is None and write is None:
+        total = _count(usage, "prompt_tokens", "original_usage.input_tokens",
+                       "original_usage.prompt_tokens", "original_usage.inputTokens",
+                       "original_usage.prompt_token_count") or 0
+        cached = _count(usage, "original_usage.prompt_tokens_details.cached_tokens",
+                        "original_usage.input_tokens_details.cached_tokens",
+                        "original_usage.cached_content_token_count") or 0
+        cached = min(cached, total)
+        return total - cached, cached, 0, 0
+    read, write = read or 0, write or 0
+    base = _count(usage, "original_usage.input_tokens", "original_usage.inputTokens")
+    if base is None:  # the SDK's prompt_tokens then includes both cache counters
+        base = max((_count(usage, "prompt_tokens") or 0) - read - write, 0)
+    write_1h = min(_count(usage, "original_usage.cache_creation.ephemeral_1h_input_tokens")
+                   or 0, write)
+    return base, read, write - write_1h, write_1h
+
+
+def estimate_cost(model: str, provider: str, usage: Mapping[str, int] | None) -> float | None:
+    """Estimated USD cost of one LLM call, or None if the model or the usage can't be priced."""
+    if not model or not usage:
+        return None
+    key = resolve_model(model, provider or "")
+    if key is None:
+        return None
+    uncached, read, write_5m, write_1h = _input_tokens(usage)
+    output = _output_tokens(usage)
+    if uncached + read + write_5m + write_1h + output <= 0:
+        return None
+    r = _PRICES[key].rates(uncached + read + write_5m + write_1h)
+    return (uncached * r.input + read * r.cache_read + write_5m * r.cache_write
+            + write_1h * r.cache_write_1h + output * r.output)
