@@ -46,6 +46,8 @@ def utc(value: dt.datetime | None) -> dt.datetime | None:
     """Naive UTC; a naive input is taken to be UTC already."""
     if value is None or value.tzinfo is None:
         return value
+    if value.tzinfo is dt.UTC:  # what a "...Z" timestamp decodes to
+        return value.replace(tzinfo=None)
     return value.astimezone(dt.UTC).replace(tzinfo=None)
 
 
