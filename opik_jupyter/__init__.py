@@ -1,5 +1,65 @@
-"""opik-jupyter: LLM tracing and evaluation that lives in the notebook."""
+"""opik-jupyter: LLM tracing and evaluation that lives in the notebook.
+
+Importing the package starts nothing: no thread, no network, no logging set-up.
+"""
 
 from opik_backend import __version__
 
-__all__ = ["__version__"]
+from .sdk import (
+    Client,
+    Config,
+    ConfigError,
+    DeliveryStatus,
+    FilterSyntaxError,
+    FlushResult,
+    Span,
+    Trace,
+    configure,
+    delivery_status,
+    flush,
+    get_current_span,
+    get_current_trace,
+    get_trace,
+    log_feedback_score,
+    parse_filter,
+    search_spans,
+    search_traces,
+    shutdown,
+    spans_dataframe,
+    start_span,
+    start_trace,
+    traces_dataframe,
+    track,
+    update_current_span,
+    update_current_trace,
+)
+
+__all__ = [
+    "Client",
+    "Config",
+    "ConfigError",
+    "DeliveryStatus",
+    "FilterSyntaxError",
+    "FlushResult",
+    "Span",
+    "Trace",
+    "__version__",
+    "configure",
+    "delivery_status",
+    "flush",
+    "get_current_span",
+    "get_current_trace",
+    "get_trace",
+    "log_feedback_score",
+    "parse_filter",
+    "search_spans",
+    "search_traces",
+    "shutdown",
+    "spans_dataframe",
+    "start_span",
+    "start_trace",
+    "traces_dataframe",
+    "track",
+    "update_current_span",
+    "update_current_trace",
+]

@@ -1,0 +1,62 @@
+"""The opik-jupyter tracing SDK: ``@track``, spans, scores, delivery and reads.
+
+Importing it has no side effects: the sender thread starts with the first traced event,
+and the local backend is found (or started) by that thread when it first sends.
+"""
+
+from ._client import (
+    Client,
+    get_trace,
+    search_spans,
+    search_traces,
+    spans_dataframe,
+    traces_dataframe,
+)
+from ._config import Config, ConfigError
+from ._context import Span, Trace
+from ._decorator import track
+from ._filters import FilterSyntaxError, parse_filter
+from ._runtime import configure, delivery_status, flush, shutdown
+from ._sender import DeliveryStatus, FlushResult
+from ._tracing import (
+    get_current_span,
+    get_current_trace,
+    log_feedback_score,
+    start_span,
+    start_trace,
+    update_current_span,
+    update_current_trace,
+)
+from ._transport import MockTransport, Request, Response
+
+__all__ = [
+    "Client",
+    "Config",
+    "ConfigError",
+    "DeliveryStatus",
+    "FilterSyntaxError",
+    "FlushResult",
+    "MockTransport",
+    "Request",
+    "Response",
+    "Span",
+    "Trace",
+    "configure",
+    "delivery_status",
+    "flush",
+    "get_current_span",
+    "get_current_trace",
+    "get_trace",
+    "log_feedback_score",
+    "parse_filter",
+    "search_spans",
+    "search_traces",
+    "shutdown",
+    "spans_dataframe",
+    "start_span",
+    "start_trace",
+    "traces_dataframe",
+    "track",
+    "update_current_span",
+    "update_current_trace",
+]

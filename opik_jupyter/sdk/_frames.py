@@ -1,0 +1,59 @@
+"""Search pages to a typed pandas DataFrame: datetimes as ``datetime64[ns, UTC]``,
+numbers numeric, JSON fields as Python objects (or JSON text), usage and feedback scores
+spread into columns. pandas is imported only here, when a DataFrame is asked for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import msgspec
+import pandas as pd
+
+COMMON = ("id", "project_id", "name", "start_time", "end_time", "duration", "input", "output",
+          "metadata", "tags", "error_info", "total_estimated_cost", "created_at",
+          "last_updated_at")
+COLUMNS = {
+    "traces": (*COMMON, "thread_id", "span_count"),
+    "spans": (*COMMON, "trace_id", "parent_span_id", "type", "model", "provider"),
+}
+DATETIMES = ("start_time", "end_time", "created_at", "last_updated_at")
+NUMBERS = ("duration", "total_estimated_cost", "span_count")
+JSON_FIELDS = ("input", "output", "metadata", "error_info")
+USAGE = ("prompt_tokens", "completion_tokens", "total_tokens")
+_encode = msgspec.json.encode
+
+
+def to_frame(entity: str, pages: Iterable[list[dict[str, Any]]],
+             parse_json: bool = True) -> pd.DataFrame:
+    """Build the DataFrame of ``entity`` ("traces" or "spans") from search pages."""
+    columns = COLUMNS[entity]
+    data: dict[str, list[Any]] = {name: [] for name in columns}
+    usage: dict[str, list[Any]] = {name: [] for name in USAGE}
+    scores: list[dict[str, float]] = []
+    for page in pages:
+        for name in columns:
+            data[name].extend(row.get(name) for row in page)
+        for name in USAGE:
+            usage[name].extend((row.get("usage") or {}).get(name) for row in page)
+        scores.extend({s["name"]: s["value"] for s in row.get("feedback_scores") or ()}
+                      for row in page)
+    frame = pd.DataFrame(data, columns=list(columns))
+    for name in DATETIMES:
+        frame[name] = _datetimes(frame[name])
+    for name in NUMBERS:
+        if name in frame:
+            frame[name] = pd.to_numeric(frame[name], errors="coerce")
+    for name in USAGE:
+        frame[f"usage.{name}"] = pd.array(usage[name], dtype="Int64")
+    frame["feedback_scores"] = scores
+    if not parse_json:
+        for name in JSON_FIELDS:
+            frame[name] = [None if v is None else _encode(v).decode() for v in frame[name]]
+    return frame
+
+
+def _datetimes(values: pd.Series) -> pd.Series:
+    parsed = pd.to_datetime(values, utc=True, format="ISO8601")
+    return parsed.astype("datetime64[ns, UTC]")

@@ -1,0 +1,164 @@
+"""The process-wide sender: started on the first traced event, never at import.
+
+``configure`` changes the settings (and retires a running sender, so the next event
+starts one with the new settings); ``flush``, ``shutdown`` and ``delivery_status`` act on
+the current sender. ``atexit`` flushes; after ``os.fork`` the child starts its own.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from . import _config
+from ._config import Config
+from ._messages import END, Message
+from ._sender import DeliveryStatus, FlushResult, Sender
+from ._transport import Transport
+
+log = logging.getLogger("opik_jupyter")
+
+_lock = threading.RLock()
+_sender: Sender | None = None
+_hooks_installed = False
+_transport_factory: Callable[[Config], Transport] | None = None
+
+
+def put(message: Message) -> None:
+    """Queue ``message`` for the sender (started on first use)."""
+    sender = _sender or _start()
+    if sender is not None:
+        sender.queue.put(message)
+
+
+open_items: dict[str, Any] = {}
+"""Traces and spans that have started and not ended, by id. The sender sends the start
+version of those still open when it looks (so a long call shows while it runs); a call that
+ends first costs no start message at all."""
+
+
+def opened(item: Any) -> None:
+    """Register a started trace or span, waking the sender if it sleeps with nothing to do."""
+    open_items[item.id] = item
+    sender = _sender or _start()
+    if sender is not None and sender.queue.idle:
+        sender.queue.poke()
+
+
+def emit_end(item: Any) -> None:
+    """Queue the complete version of an ended (or updated after its end) trace or span."""
+    open_items.pop(item.id, None)
+    put((END, item))
+
+
+def _start() -> Sender | None:
+    global _sender  # noqa: PLW0603 - the one process-wide sender
+    with _lock:
+        if _sender is None:
+            try:
+                config = _config.current()
+                transport = _transport_factory(config) if _transport_factory else None
+                _sender = Sender(config, transport=transport, open_items=open_items).start()
+            except Exception:  # tracing must not break user code
+                log.warning("opik-jupyter: cannot start the tracing sender", exc_info=True)
+                return None
+            _install_hooks()
+        return _sender
+
+
+def _install_hooks() -> None:
+    global _hooks_installed  # noqa: PLW0603
+    if not _hooks_installed:
+        _hooks_installed = True
+        atexit.register(_at_exit)
+        os.register_at_fork(after_in_child=_forget_in_child)
+
+
+def _at_exit() -> None:
+    sender = _sender
+    if sender is not None:
+        result = shutdown(sender.config.exit_flush_timeout)
+        if not result.delivered:
+            log.warning("opik-jupyter: at exit %d event(s) were not delivered (%d kept on disk "
+                        "for the next session, %d dropped)", result.pending, result.spilled,
+                        result.dropped)
+
+
+def _forget_in_child() -> None:
+    global _sender, _lock  # noqa: PLW0603
+    _sender = None
+    _lock = threading.RLock()
+
+
+def configure(url: str | None = None, project: str | None = None,
+              workspace: str | None = None, api_key: str | None = None,
+              data_dir: str | Path | None = None, enabled: bool | None = None,
+              **settings: Any) -> Config:
+    """Set SDK settings for this process (None leaves a setting as it is).
+
+    They win over ``OPIK_JUPYTER_*`` and ``OPIK_*`` env vars. ``url`` is the base of the
+    Opik REST API ending in ``/api``; without one the local backend of ``data_dir`` is
+    used (started on first send). Other keywords are :class:`Config` fields
+    (``flush_interval``, ``max_queue``, ``max_field_bytes``, ``spill_dir``...).
+    Returns the settings now in force.
+    """
+    values = {"url": url, "project": project, "workspace": workspace, "api_key": api_key,
+              "data_dir": data_dir, "enabled": enabled, **settings}
+    with _lock:
+        config = _config.set_overrides(values)
+        if _sender is not None and _sender.config != config:
+            shutdown(timeout=5.0)
+        return config
+
+
+def flush(timeout: float = 30.0) -> FlushResult:
+    """Wait until everything traced so far is delivered (or spilled, or dropped)."""
+    sender = _sender
+    if sender is None:
+        return _idle_result()
+    return sender.flush(timeout)
+
+
+def shutdown(timeout: float = 10.0) -> FlushResult:
+    """Flush, then stop the sender thread. Tracing afterwards starts a new sender."""
+    global _sender
+    with _lock:
+        sender, _sender = _sender, None
+    if sender is None:
+        return _idle_result()
+    return sender.shutdown(timeout)
+
+
+def delivery_status() -> DeliveryStatus:
+    """Counters of the current sender: queued, sent, retrying, spilled, dropped..."""
+    sender = _sender
+    if sender is None:
+        return _idle_result().status
+    return sender.status()
+
+
+def _idle_result() -> FlushResult:
+    config = _config.current()
+    status = DeliveryStatus(queued=0, sent=0, retrying=0, spilled=0, dropped=0, superseded=0,
+                            enqueued=0, adopted=0, state="idle", url=config.url,
+                            last_error=None)
+    return FlushResult(delivered=True, timed_out=False, status=status)
+
+
+def set_transport_factory(factory: Callable[[Config], Transport] | None) -> None:
+    """Use ``factory(config)`` for the transport of the next sender (tests, integrations)."""
+    global _transport_factory  # noqa: PLW0603
+    _transport_factory = factory
+
+
+def reset() -> None:
+    """Shut down, forget ``configure()`` values and the transport factory (tests)."""
+    shutdown(timeout=5.0)
+    open_items.clear()
+    _config.reset()
+    set_transport_factory(None)

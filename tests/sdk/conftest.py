@@ -1,0 +1,136 @@
+"""SDK fixtures: a real backend in a child process, and a clean SDK for every test.
+
+The backend runs as ``python -m opik_backend`` on a temporary data directory (chDB allows
+one data directory per process, and the backend suite already uses one in this process).
+Every test gets its own project name, a temporary SDK data directory, no inherited
+``OPIK_*`` settings, and a check that no ``opik-jupyter-*`` thread outlives it.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+import opik_jupyter
+from opik_backend import runtime
+from opik_jupyter.sdk import _config, _runtime, _tracing
+
+
+@dataclass
+class BackendProcess:
+    """``python -m opik_backend`` in a child process."""
+
+    data_dir: Path
+    port: int
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api"
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+            self.process.wait(60)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_backend(data_dir: Path, port: int = 0, timeout: float = 60.0) -> BackendProcess:
+    """Start a backend on ``data_dir`` (and ``port``; 0 picks one) and wait until it answers."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    log_path = data_dir / f"backend-{time.time_ns()}.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "opik_backend", "--data-dir", str(data_dir), "--port",
+             str(port), "--log-level", "warning"], stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"backend exited with {process.returncode}: "
+                               f"{log_path.read_text()[-2000:]}")
+        info = runtime.read(data_dir)
+        if info is not None and info.pid == process.pid and runtime.ping(info.url):
+            return BackendProcess(data_dir, info.port, process, log_path)
+        time.sleep(0.05)
+    process.kill()
+    raise RuntimeError(f"backend did not answer within {timeout:.0f} s")
+
+
+@pytest.fixture(scope="session")
+def backend_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BackendProcess]:
+    """One backend process shared by the SDK behaviour tests (each uses its own project)."""
+    backend = start_backend(tmp_path_factory.mktemp("sdk-backend"))
+    yield backend
+    backend.stop()
+
+
+SDK_ENV = ("OPIK_JUPYTER_URL", "OPIK_JUPYTER_PROJECT", "OPIK_JUPYTER_WORKSPACE",
+           "OPIK_JUPYTER_API_KEY", "OPIK_JUPYTER_SPILL_DIR", "OPIK_JUPYTER_ENABLED",
+           "OPIK_JUPYTER_MAX_FIELD_BYTES", "OPIK_JUPYTER_TRACK_DISABLE", "OPIK_URL_OVERRIDE",
+           "OPIK_PROJECT_NAME", "OPIK_WORKSPACE", "OPIK_API_KEY", "OPIK_TRACK_DISABLE")
+
+
+def sdk_threads() -> list[str]:
+    return [t.name for t in threading.enumerate() if t.name.startswith("opik-jupyter")]
+
+
+@pytest.fixture(autouse=True)
+def clean_sdk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A fresh SDK on a temporary data directory; fails if an SDK thread outlives the test."""
+    for name in SDK_ENV:
+        monkeypatch.delenv(name, raising=False)
+    data_dir = tmp_path / "sdk-data"
+    monkeypatch.setenv("OPIK_JUPYTER_DATA_DIR", str(data_dir))
+    _runtime.reset()
+    _tracing._warned.clear()
+    yield data_dir
+    _runtime.reset()
+    _config.reset()
+    deadline = time.monotonic() + 10
+    while sdk_threads() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not sdk_threads(), f"SDK threads outlived the test: {sdk_threads()}"
+
+
+@pytest.fixture
+def project() -> str:
+    return f"sdk-test-{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture
+def traced(backend_process: BackendProcess, project: str,
+           clean_sdk: Path) -> Iterator[opik_jupyter.Client]:
+    """The SDK configured against the shared backend; yields a read client on the project."""
+    opik_jupyter.configure(url=backend_process.url, project=project, flush_interval=0.05,
+                           data_dir=clean_sdk)
+    client = opik_jupyter.Client(url=backend_process.url, project=project)
+    yield client
+    client.close()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Reliability tests start and kill their own backends: mark them slow."""
+    for item in items:
+        if "test_reliability" in str(item.fspath):
+            item.add_marker(pytest.mark.slow)
+
+
+def env_without_sdk_settings() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k not in SDK_ENV}
