@@ -37,6 +37,8 @@ class Settings:
     max_body_mb: int = 64
     log_level: str = "info"
     optimize_idle_seconds: float = 30.0
+    auth: bool = False  # require an API key on every route but the health ping
+    allow_unauthenticated_bind: bool = False  # serve a non-loopback address without auth
 
     @property
     def resolved_clickhouse_url(self) -> str:
@@ -118,6 +120,8 @@ def _build(values: Mapping[str, Any]) -> Settings:
 def _convert(name: str, value: Any) -> Any:
     kind = FIELDS[name].type
     try:
+        if kind == "bool":
+            return _boolean(value)
         if kind == "int":
             return int(value)
         if kind == "float":
@@ -127,3 +131,14 @@ def _convert(name: str, value: Any) -> Any:
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"setting {name} must be a {kind}, got {value!r}") from exc
     return str(value)
+
+
+def _boolean(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off", ""):
+        return False
+    raise ValueError(f"not a boolean: {value!r}")

@@ -2,7 +2,8 @@
 
     ApiError                 any error a client is told about
     ├── BadRequest           400  unreadable body, malformed id or parameter
-    ├── Unauthorized         401
+    ├── Unauthorized         401  no valid API key (when the server requires one)
+    ├── Forbidden            403  a valid key, for another workspace
     ├── NotFound             404  no such entity in this workspace
     ├── Conflict             409  name taken, or a PATCH that contradicts the stored entity
     ├── PayloadTooLarge      413  body (or inflated gzip body) over the limit
@@ -33,6 +34,10 @@ class BadRequest(ApiError):
 
 class Unauthorized(ApiError):
     status = 401
+
+
+class Forbidden(ApiError):
+    status = 403
 
 
 class NotFound(ApiError):

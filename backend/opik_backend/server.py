@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import ipaddress
 import logging
 import os
 import signal
@@ -42,7 +43,30 @@ def parse_args(argv: Sequence[str], prog: str) -> argparse.Namespace:
     parser.add_argument("--metadata-url", help="sqlite:///path or mysql://user:pw@host/db")
     parser.add_argument("--redis-url", help="redis://host:6379/0 (default: in-process cache)")
     parser.add_argument("--log-level", help="debug, info, warning or error")
+    parser.add_argument("--auth", action="store_const", const=True,
+                        help="require an API key (see `opik-jupyter api-key`) on every route")
+    parser.add_argument("--allow-unauthenticated-bind", action="store_const", const=True,
+                        help="serve a non-loopback address without --auth (not recommended)")
     return parser.parse_args(argv)
+
+
+def check_exposure(settings: Settings) -> None:
+    """Refuse to serve other machines without authentication, unless told to."""
+    if settings.auth or settings.allow_unauthenticated_bind or _is_loopback(settings.host):
+        return
+    raise ConfigError(
+        f"refusing to serve {settings.host} without authentication: anyone who can reach it "
+        "could read and write every trace. Add --auth (and create keys with "
+        "`opik-jupyter api-key create`), or pass --allow-unauthenticated-bind.")
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def main(argv: Sequence[str] | None = None, prog: str = "python -m opik_backend") -> int:
@@ -50,6 +74,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m opik_backend"
     cli = {k: v for k, v in vars(args).items() if k != "config"}
     try:
         settings = load_settings(cli=cli, config_file=args.config)
+        check_exposure(settings)
     except ConfigError as exc:
         print(f"{prog}: {exc}", file=sys.stderr)
         return 2

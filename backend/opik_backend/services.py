@@ -7,6 +7,7 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 
 from .config import Settings
+from .storage.api_keys import ApiKeys
 from .storage.cache import Cache, open_cache
 from .storage.changes import ChangeLog
 from .storage.clickhouse import ClickHouse
@@ -32,6 +33,7 @@ class Services:
     cache: Cache
     projects: Projects
     definitions: FeedbackDefinitions
+    api_keys: ApiKeys
     reads: Reads
     threads: Threads
     stats: Stats
@@ -57,6 +59,7 @@ class Services:
         return cls(
             settings=settings, ch=ch, db=db, cache=cache,
             projects=Projects(db, cache), definitions=FeedbackDefinitions(db),
+            api_keys=ApiKeys(db),
             reads=reads, threads=Threads(ch, reads), stats=Stats(ch, reads),
             ingestor=ingestor, writer=writer, optimizer=optimizer,
             executor=ThreadPoolExecutor(max_workers=8, thread_name_prefix="opik-backend-io"),

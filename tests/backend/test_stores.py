@@ -13,6 +13,7 @@ from opik_backend.storage.cache import LocalCache, RedisCache
 from opik_backend.storage.maintenance import Optimizer
 from opik_backend.storage.migrations import (
     clickhouse_migrations,
+    load,
     migrate_clickhouse,
     migrate_metadata,
 )
@@ -25,8 +26,10 @@ def test_migrations_run_once_and_are_recorded(backend) -> None:
     services = backend.services
     assert migrate_metadata(services.db) == []
     assert migrate_clickhouse(services.ch) == []
-    rows = services.db.fetch("SELECT version FROM schema_migrations")
-    assert [row["version"] for row in rows] == [1]
+    rows = services.db.fetch("SELECT version FROM schema_migrations ORDER BY version")
+    shipped = load("metadata", {"table_options": ""})
+    assert [row["version"] for row in rows] == [m.version for m in shipped]
+    assert len(shipped) >= 2
 
 
 def test_project_names_are_case_sensitive_and_unique(backend, workspace: str) -> None:

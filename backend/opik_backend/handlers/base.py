@@ -11,7 +11,7 @@ from typing import Any, ClassVar, TypeVar
 import tornado.web
 
 from ..codec import decode, encode, gunzip
-from ..errors import ApiError, BadRequest, PayloadTooLarge
+from ..errors import ApiError, BadRequest, Forbidden, PayloadTooLarge, Unauthorized
 from ..services import Services
 from ..storage.ingest import IngestJob
 
@@ -49,9 +49,30 @@ class ApiHandler(tornado.web.RequestHandler):
     path: ClassVar[str]
     """The route, in OpenAPI form (``/v1/private/traces/{id}``), without the ``/api`` prefix."""
     tag: ClassVar[str] = "system"
+    public: ClassVar[bool] = False
+    """Served without an API key even when the server requires one (the health ping)."""
 
     def initialize(self, services: Services) -> None:
         self.services = services
+        self._key_workspace: str | None = None
+
+    def prepare(self) -> None:
+        if self.services.settings.auth and not self.public:
+            self._key_workspace = self._authenticate()
+
+    def _authenticate(self) -> str:
+        """The workspace of the request's API key; 401 without a valid key, 403 if the
+        ``Comet-Workspace`` header names another workspace."""
+        key = self.request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+        if not key:
+            raise Unauthorized("this server requires an API key in the Authorization header")
+        workspace = self.services.api_keys.workspace_of(key)
+        if workspace is None:
+            raise Unauthorized("the API key is not valid")
+        asked = self.request.headers.get(WORKSPACE_HEADER)
+        if asked and asked != workspace:
+            raise Forbidden(f"the API key does not give access to workspace {asked!r}")
+        return workspace
 
     def set_default_headers(self) -> None:
         self.set_header("Content-Type", "application/json")
@@ -61,6 +82,8 @@ class ApiHandler(tornado.web.RequestHandler):
 
     @property
     def workspace(self) -> str:
+        if self._key_workspace is not None:
+            return self._key_workspace
         return self.request.headers.get(WORKSPACE_HEADER) or DEFAULT_WORKSPACE
 
     # -- bodies ----------------------------------------------------------------------------

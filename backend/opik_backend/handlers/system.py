@@ -13,6 +13,7 @@ OPIK_API_VERSION = "2.2.122"
 
 class PingHandler(ApiHandler):
     path = "/is-alive/ping"
+    public = True
 
     @operation("Health check; the Opik SDK sends nothing until this answers 200")
     async def get(self) -> None:
