@@ -21,6 +21,7 @@ from pathlib import Path
 
 import tornado.httpserver
 import tornado.netutil
+from clickhouse_connect.driver.exceptions import ClickHouseError
 
 from . import __version__, runtime
 from .app import make_app
@@ -85,9 +86,13 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m opik_backend"
     except runtime.BackendLocked as exc:
         print(f"{prog}: {exc}", file=sys.stderr)
         return 1
+    except OSError as exc:
+        print(f"{prog}: cannot use the data directory {settings.data_dir}: {exc.strerror}",
+              file=sys.stderr)
+        return 1
     try:
         return asyncio.run(serve(settings))
-    except (StorageUnavailable, OSError) as exc:
+    except (StorageUnavailable, OSError, ClickHouseError) as exc:
         print(f"{prog}: cannot start: {exc}", file=sys.stderr)
         return 1
     finally:
