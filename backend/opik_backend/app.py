@@ -8,7 +8,17 @@ from typing import ClassVar
 import tornado.web
 
 from . import openapi
-from .handlers import definitions, observations, projects, scores, system, threads
+from .handlers import (
+    datasets,
+    definitions,
+    experiment_items,
+    experiments,
+    observations,
+    projects,
+    scores,
+    system,
+    threads,
+)
 from .handlers.base import NotFoundHandler
 from .handlers.observations import Route
 from .services import Services
@@ -17,7 +27,8 @@ from .services import Services
 def all_routes() -> list[Route]:
     """Routes in match order: fixed paths before the ``{id}`` patterns that would match them."""
     routes = [*system.routes(), *projects.routes(), *definitions.routes(), *threads.routes(),
-              *scores.routes(), *observations.routes()]
+              *scores.routes(), *observations.routes(), *datasets.routes(),
+              *experiments.routes(), *experiment_items.routes()]
     return sorted(routes, key=lambda route: route[0].count("{"))
 
 

@@ -1,4 +1,4 @@
-"""The filter language of trace, span and thread queries, compiled to ClickHouse SQL.
+"""The filter language of trace, span, thread and dataset item queries, compiled to SQL.
 
 A filter is ``{"field", "operator", "key"?, "value"}``; a list of them is a conjunction.
 Each compiles to a boolean SQL expression over one deduplicated row of the entity, with
@@ -19,7 +19,7 @@ import msgspec
 
 from .errors import BadRequest
 
-Entity = Literal["traces", "spans", "threads"]
+Entity = Literal["traces", "spans", "threads", "dataset_items"]
 Kind = Literal["string", "number", "date_time", "dictionary", "list", "feedback_scores",
                "error", "enum", "span_aggregate"]
 
@@ -113,6 +113,16 @@ FIELDS: dict[Entity, dict[str, Field]] = {
         "tags": Field("list", "tags"),
         "feedback_scores": Field("feedback_scores", "thread"),
         "environment": Field("enum", "environment"),
+    },
+    "dataset_items": {
+        "id": Field("string", "id"),
+        "source": Field("enum", "source"),
+        "trace_id": Field("string", "trace_id"),
+        "span_id": Field("string", "span_id"),
+        "data": Field("dictionary", "data"),
+        "tags": Field("list", "tags"),
+        "created_at": Field("date_time", "created_at"),
+        "last_updated_at": Field("date_time", "last_updated_at"),
     },
 }
 

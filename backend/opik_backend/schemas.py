@@ -214,6 +214,152 @@ class DeleteDefinitions(_Body):
     ids: Annotated[list[str], Meta(max_length=1_000)]
 
 
+# -- datasets and experiments ------------------------------------------------------------
+
+DatasetName = Annotated[str, Meta(min_length=1, max_length=255)]
+ItemSource = Literal["manual", "trace", "span", "sdk"]
+Limit = Annotated[int, Meta(ge=1, le=2000)]
+
+
+class DatasetWrite(_Body):
+    name: DatasetName
+    id: str | None = None
+    project_name: ProjectName | None = None
+    project_id: str | None = None
+    description: str | None = None
+    type: Literal["dataset", "evaluation_suite"] = "dataset"
+    visibility: Literal["private", "public"] | None = None
+    tags: list[Name] | None = None
+
+
+class DatasetUpdate(_Body):
+    name: DatasetName
+    description: str | None = None
+    visibility: Literal["private", "public"] | None = None
+    tags: list[Name] | None = None
+
+
+class DatasetIdentifier(_Body):
+    dataset_name: DatasetName
+    project_name: ProjectName | None = None
+
+
+class DatasetItemWrite(_Body):
+    data: Raw
+    id: str | None = None
+    source: ItemSource = "sdk"
+    trace_id: str | None = None
+    span_id: str | None = None
+    description: str | None = None
+    tags: list[Name] | None = None
+
+
+class DatasetItemBatch(_Body):
+    items: Annotated[list[DatasetItemWrite], Meta(max_length=10_000)]
+    dataset_name: DatasetName | None = None
+    dataset_id: str | None = None
+    project_name: ProjectName | None = None
+    project_id: str | None = None
+    batch_group_id: str | None = None
+
+
+class DatasetItemsDelete(_Body):
+    item_ids: Annotated[list[str], Meta(max_length=10_000)] | None = None
+    dataset_id: str | None = None
+    filters: list[dict[str, Any]] | None = None
+    batch_group_id: str | None = None
+
+
+class DatasetItemStream(_Body):
+    dataset_name: DatasetName
+    project_name: ProjectName | None = None
+    last_retrieved_id: str | None = None
+    steam_limit: Limit = 500  # sic: the Opik API spells it so
+    dataset_version: str | None = None
+    filters: str | list[dict[str, Any]] | None = None
+
+
+class ExperimentScore(_Body):
+    name: Name
+    value: float
+
+
+ExperimentType = Literal["regular", "trial", "mini-batch", "mutation"]
+ExperimentStatus = Literal["running", "completed", "cancelled", "failed"]
+
+
+class ExperimentWrite(_Body):
+    dataset_name: DatasetName
+    id: str | None = None
+    name: Name | None = None
+    project_name: ProjectName | None = None
+    project_id: str | None = None
+    metadata: JsonField = UNSET
+    tags: list[Name] | None = None
+    type: ExperimentType = "regular"
+    evaluation_method: Literal["dataset", "evaluation_suite"] = "dataset"
+    optimization_id: str | None = None
+    status: ExperimentStatus | None = None
+    experiment_scores: list[ExperimentScore] | None = None
+    prompt_versions: list[dict[str, Any]] | None = None
+    dataset_version_id: str | None = None
+
+
+class ExperimentUpdate(_Body):
+    name: Name | None = None
+    metadata: JsonField = UNSET
+    tags: list[Name] | None = None
+    tags_to_add: list[Name] | None = None
+    tags_to_remove: list[Name] | None = None
+    type: ExperimentType | None = None
+    status: ExperimentStatus | None = None
+    experiment_scores: list[ExperimentScore] | None = None
+
+
+class ExperimentItemWrite(_Body):
+    experiment_id: str
+    dataset_item_id: str
+    trace_id: str
+    id: str | None = None
+    project_name: ProjectName | None = None
+    project_id: str | None = None
+
+
+class ExperimentItemBatch(_Body):
+    experiment_items: Annotated[list[ExperimentItemWrite], Meta(max_length=10_000)]
+
+
+class ExperimentStream(_Body):
+    name: str | None = None
+    project_name: ProjectName | None = None
+    last_retrieved_id: str | None = None
+    limit: Limit = 500
+
+
+class ExperimentItemStream(_Body):
+    experiment_name: Name
+    project_name: ProjectName | None = None
+    last_retrieved_id: str | None = None
+    limit: Limit = 500
+    truncate: bool = False
+
+
+class BulkRecord(_Body):
+    dataset_item_id: str
+    evaluate_task_result: JsonField = UNSET
+    trace: TraceWrite | None = None
+    spans: list[SpanWrite] | None = None
+    feedback_scores: list[FeedbackScore] | None = None
+
+
+class ExperimentItemsBulk(_Body):
+    experiment_name: Name
+    dataset_name: DatasetName
+    items: Annotated[list[BulkRecord], Meta(max_length=1_000)]
+    experiment_id: str | None = None
+    project_name: ProjectName | None = None
+
+
 class Empty(_Body):
     """A body with nothing required (``POST /auth``)."""
 

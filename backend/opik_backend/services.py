@@ -11,7 +11,10 @@ from .storage.api_keys import ApiKeys
 from .storage.cache import Cache, open_cache
 from .storage.changes import ChangeLog
 from .storage.clickhouse import ClickHouse
+from .storage.comparisons import Comparisons
+from .storage.datasets import DatasetItems, Datasets
 from .storage.definitions import FeedbackDefinitions
+from .storage.experiments import ExperimentItems, Experiments
 from .storage.ingest import IngestJob, Ingestor, open_patch_registry
 from .storage.maintenance import Optimizer
 from .storage.metadata import MetadataDB
@@ -34,6 +37,11 @@ class Services:
     projects: Projects
     definitions: FeedbackDefinitions
     api_keys: ApiKeys
+    datasets: Datasets
+    dataset_items: DatasetItems
+    experiments: Experiments
+    experiment_items: ExperimentItems
+    comparisons: Comparisons
     reads: Reads
     threads: Threads
     stats: Stats
@@ -59,7 +67,9 @@ class Services:
         return cls(
             settings=settings, ch=ch, db=db, cache=cache,
             projects=Projects(db, cache), definitions=FeedbackDefinitions(db),
-            api_keys=ApiKeys(db),
+            api_keys=ApiKeys(db), datasets=Datasets(db), dataset_items=DatasetItems(ch),
+            experiments=Experiments(db), experiment_items=ExperimentItems(ch),
+            comparisons=Comparisons(ch, reads),
             reads=reads, threads=Threads(ch, reads), stats=Stats(ch, reads),
             ingestor=ingestor, writer=writer, optimizer=optimizer,
             executor=ThreadPoolExecutor(max_workers=8, thread_name_prefix="opik-backend-io"),

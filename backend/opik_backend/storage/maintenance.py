@@ -13,6 +13,8 @@ import time
 from typing import Protocol
 
 from .clickhouse import ClickHouse
+from .datasets import DATASET_ITEMS
+from .experiments import EXPERIMENT_ITEMS
 from .rows import SCORES, SPANS, TRACES
 
 log = logging.getLogger(__name__)
@@ -79,7 +81,7 @@ class Optimizer:
         rows = self._ch.query(
             "SELECT table, count() FROM system.parts WHERE database = currentDatabase() "
             "AND active AND table IN {tables:Array(String)} GROUP BY table",
-            {"tables": [TRACES.name, SPANS.name, SCORES.name]})
+            {"tables": [t.name for t in (TRACES, SPANS, SCORES, DATASET_ITEMS, EXPERIMENT_ITEMS)]})
         return {str(table): int(count) for table, count in rows}
 
     def close(self) -> None:

@@ -38,7 +38,8 @@ class Stats:
                 f" quantiles(0.5, 0.9, 0.99)({DURATION_MS}) AS duration"
                 f" FROM ({traces}) GROUP BY project_id", params):
             out[row["project_id"]].update(
-                trace_count=int(row["trace_count"]), error_count=int(row["error_count"]),
+                trace_count=int(row["trace_count"]),
+                error_count={"count": int(row["error_count"])},  # the Opik SDK's shape
                 thread_count=int(row["thread_count"]),
                 last_updated_trace_at=aware(row["last_updated_trace_at"]),
                 duration=_percentiles(row["duration"]))
@@ -90,8 +91,9 @@ class Stats:
 
 
 def _empty_project() -> dict[str, Any]:
-    return {"trace_count": 0, "error_count": 0, "thread_count": 0, "total_estimated_cost": 0.0,
-            "total_estimated_cost_sum": 0.0, "usage": {}, "usage_sum": {}}
+    return {"trace_count": 0, "error_count": {"count": 0}, "thread_count": 0,
+            "total_estimated_cost": 0.0, "total_estimated_cost_sum": 0.0, "usage": {},
+            "usage_sum": {}}
 
 
 def _percentiles(values: Sequence[float]) -> dict[str, float] | None:

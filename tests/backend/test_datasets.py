@@ -1,0 +1,311 @@
+"""Datasets and their items: the calls the Opik SDK makes, and what bad input gets."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import pytest
+
+from .builders import new_id
+from .test_bad_input import assert_error
+
+DATASETS = "v1/private/datasets"
+
+
+def create(api: httpx.Client, name: str = "qa", **fields: object) -> dict:
+    response = api.post(DATASETS, json={"name": name, **fields})
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def put_items(api: httpx.Client, dataset: str, *items: dict) -> httpx.Response:
+    return api.put(f"{DATASETS}/items", json={"dataset_name": dataset, "items": list(items)})
+
+
+def retrieve(api: httpx.Client, name: str) -> httpx.Response:
+    return api.post(f"{DATASETS}/retrieve", json={"dataset_name": name})
+
+
+def items_page(api: httpx.Client, dataset_id: str, **params: object) -> dict:
+    response = api.get(f"{DATASETS}/{dataset_id}/items", params=params)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def stream(api: httpx.Client, dataset: str, **body: object) -> list[dict]:
+    response = api.post(f"{DATASETS}/items/stream", json={"dataset_name": dataset, **body})
+    assert response.status_code == 200, response.text
+    assert response.headers["Content-Type"] == "application/x-ndjson"
+    return [json.loads(line) for line in response.text.splitlines()]
+
+
+def item(**data: object) -> dict:
+    return {"id": new_id(), "source": "sdk", "data": data}
+
+
+def test_create_retrieve_and_get_by_id(api: httpx.Client) -> None:
+    created = create(api, "qa", description="questions", project_name="proj", tags=["a"])
+    assert created["name"] == "qa"
+    assert created["dataset_items_count"] == 0
+    found = retrieve(api, "qa").json()
+    assert found["id"] == created["id"]
+    assert found["description"] == "questions"
+    assert found["tags"] == ["a"]
+    project = api.get(f"v1/private/projects/{found['project_id']}").json()
+    assert project["name"] == "proj"
+    assert api.get(f"{DATASETS}/{created['id']}").json()["name"] == "qa"
+
+
+def test_retrieve_of_a_missing_dataset_is_404(api: httpx.Client) -> None:
+    assert_error(retrieve(api, "missing"), 404, "missing")
+
+
+def test_the_same_name_twice_is_409(api: httpx.Client) -> None:
+    create(api, "once")
+    assert_error(api.post(DATASETS, json={"name": "once"}), 409, "once")
+    assert api.get(DATASETS).json()["total"] == 1
+
+
+def test_client_chosen_id_is_kept(api: httpx.Client) -> None:
+    dataset_id = new_id()
+    response = api.post(DATASETS, json={"name": "mine", "id": dataset_id})
+    assert response.headers["Location"] == f"/api/{DATASETS}/{dataset_id}"
+    assert retrieve(api, "mine").json()["id"] == dataset_id
+
+
+def test_list_pages_newest_first_with_item_counts(api: httpx.Client) -> None:
+    for name in ("one", "two", "three"):
+        create(api, name)
+    put_items(api, "two", item(q=1), item(q=2))
+    first = api.get(DATASETS, params={"page": 1, "size": 2}).json()
+    assert first["total"] == 3
+    assert [d["name"] for d in first["content"]] == ["three", "two"]
+    assert first["content"][1]["dataset_items_count"] == 2
+    second = api.get(DATASETS, params={"page": 2, "size": 2}).json()
+    assert [d["name"] for d in second["content"]] == ["one"]
+    assert [d["name"] for d in api.get(DATASETS, params={"name": "TW"}).json()["content"]] == \
+        ["two"]
+
+
+def test_update_renames_and_describes(api: httpx.Client) -> None:
+    created = create(api, "before")
+    create(api, "taken")
+    response = api.put(f"{DATASETS}/{created['id']}", json={"name": "after",
+                                                           "description": "new"})
+    assert response.status_code == 204
+    assert retrieve(api, "after").json()["description"] == "new"
+    assert_error(api.put(f"{DATASETS}/{created['id']}", json={"name": "taken"}), 409, "taken")
+
+
+def test_delete_by_name_and_by_id_removes_the_items(api: httpx.Client, backend) -> None:
+    by_name, by_id = create(api, "by-name"), create(api, "by-id")
+    put_items(api, "by-name", item(q=1))
+    put_items(api, "by-id", item(q=2))
+    response = api.post(f"{DATASETS}/delete", json={"dataset_name": "by-name"})
+    assert response.status_code == 204
+    assert api.delete(f"{DATASETS}/{by_id['id']}").status_code == 204
+    assert retrieve(api, "by-name").status_code == 404
+    assert api.get(f"{DATASETS}/{by_id['id']}").status_code == 404
+    counts = backend.services.dataset_items.counts(api.headers["Comet-Workspace"],
+                                                   [by_name["id"], by_id["id"]])
+    assert counts == {}
+    assert_error(api.post(f"{DATASETS}/delete", json={"dataset_name": "by-name"}), 404)
+
+
+def test_delete_batch_by_ids(api: httpx.Client) -> None:
+    ids = [create(api, name)["id"] for name in ("x", "y")]
+    assert api.post(f"{DATASETS}/delete-batch", json={"ids": ids}).status_code == 204
+    assert api.get(DATASETS).json()["total"] == 0
+
+
+def test_items_are_stored_and_listed_newest_first(api: httpx.Client) -> None:
+    dataset = create(api)
+    first, second = item(question="2+2", answer=4), item(question="nested", extra={"a": [1]})
+    first["tags"] = ["math"]
+    assert put_items(api, "qa", first, second).status_code == 204
+    page = items_page(api, dataset["id"])
+    assert page["total"] == 2
+    assert [i["id"] for i in page["content"]] == [second["id"], first["id"]]
+    assert page["content"][1]["data"] == {"question": "2+2", "answer": 4}
+    assert page["content"][1]["tags"] == ["math"]
+    assert page["content"][1]["source"] == "sdk"
+    assert retrieve(api, "qa").json()["dataset_items_count"] == 2
+
+
+def test_the_same_content_twice_keeps_one_item(api: httpx.Client) -> None:
+    dataset = create(api)
+    put_items(api, "qa", item(q="a", x=1), item(x=1, q="a"))  # same content, keys reordered
+    put_items(api, "qa", item(q="a", x=1))
+    put_items(api, "qa", item(q="b", x=1))
+    page = items_page(api, dataset["id"])
+    assert page["total"] == 2
+    assert sorted(i["data"]["q"] for i in page["content"]) == ["a", "b"]
+
+
+def test_concurrent_uploads_of_the_same_content_keep_one_item(api: httpx.Client) -> None:
+    dataset = create(api)
+    with ThreadPoolExecutor(8) as pool:
+        statuses = list(pool.map(
+            lambda n: put_items(api, "qa", item(q="same"), item(q=f"own-{n}")).status_code,
+            range(8)))
+    assert statuses == [204] * 8
+    data = [i["data"]["q"] for i in items_page(api, dataset["id"], size=100)["content"]]
+    assert data.count("same") == 1
+    assert len(data) == 9
+
+
+def test_put_by_id_replaces_an_item(api: httpx.Client) -> None:
+    dataset = create(api)
+    original = item(q="old")
+    put_items(api, "qa", original)
+    put_items(api, "qa", {**original, "data": {"q": "new"}})
+    content = items_page(api, dataset["id"])["content"]
+    assert [(i["id"], i["data"]) for i in content] == [(original["id"], {"q": "new"})]
+
+
+def test_gzip_body_and_dataset_id_are_accepted(api: httpx.Client) -> None:
+    dataset = create(api)
+    body = json.dumps({"dataset_id": dataset["id"], "items": [item(q=1)]}).encode()
+    response = api.put(f"{DATASETS}/items", content=gzip.compress(body),
+                       headers={"Content-Encoding": "gzip", "Content-Type": "application/json"})
+    assert response.status_code == 204
+    assert items_page(api, dataset["id"])["total"] == 1
+
+
+def test_items_pages_have_the_total(api: httpx.Client) -> None:
+    dataset = create(api)
+    put_items(api, "qa", *[item(n=n) for n in range(5)])
+    pages = [items_page(api, dataset["id"], page=p, size=2) for p in (1, 2, 3)]
+    assert [p["total"] for p in pages] == [5, 5, 5]
+    assert [len(p["content"]) for p in pages] == [2, 2, 1]
+    seen = [i["data"]["n"] for p in pages for i in p["content"]]
+    assert seen == [4, 3, 2, 1, 0]
+
+
+def test_stream_pages_with_the_cursor(api: httpx.Client) -> None:
+    create(api)
+    put_items(api, "qa", *[item(n=n) for n in range(5)])
+    first = stream(api, "qa", steam_limit=3)
+    rest = stream(api, "qa", steam_limit=3, last_retrieved_id=first[-1]["id"])
+    assert [i["data"]["n"] for i in first + rest] == [4, 3, 2, 1, 0]
+    assert stream(api, "qa", last_retrieved_id=rest[-1]["id"]) == []
+
+
+def test_items_filter_on_data_and_tags(api: httpx.Client) -> None:
+    dataset = create(api)
+    tagged = item(kind="x")
+    tagged["tags"] = ["hard"]
+    put_items(api, "qa", tagged, item(kind="y"), item(kind="x", n=2))
+    by_data = [{"field": "data", "key": "kind", "operator": "=", "value": "x"}]
+    assert items_page(api, dataset["id"], filters=json.dumps(by_data))["total"] == 2
+    by_tag = [{"field": "tags", "operator": "contains", "value": "hard"}]
+    found = stream(api, "qa", filters=json.dumps(by_tag))
+    assert [i["id"] for i in found] == [tagged["id"]]
+
+
+def test_items_delete_by_id_and_by_filter(api: httpx.Client) -> None:
+    dataset = create(api)
+    doomed, kept, other = item(n=1), item(n=2), item(n=3)
+    put_items(api, "qa", doomed, kept, other)
+    response = api.post(f"{DATASETS}/items/delete", json={"item_ids": [doomed["id"]],
+                                                          "batch_group_id": new_id()})
+    assert response.status_code == 204
+    assert {i["id"] for i in items_page(api, dataset["id"])["content"]} == \
+        {kept["id"], other["id"]}
+    by_n = [{"field": "data", "key": "n", "operator": "=", "value": "3"}]
+    api.post(f"{DATASETS}/items/delete", json={"dataset_id": dataset["id"], "filters": by_n})
+    assert [i["id"] for i in items_page(api, dataset["id"])["content"]] == [kept["id"]]
+    api.post(f"{DATASETS}/items/delete", json={"dataset_id": dataset["id"], "filters": []})
+    assert items_page(api, dataset["id"])["total"] == 0
+
+
+def test_deleted_content_can_be_inserted_again(api: httpx.Client) -> None:
+    dataset = create(api)
+    first = item(q="again")
+    put_items(api, "qa", first)
+    api.post(f"{DATASETS}/items/delete", json={"item_ids": [first["id"]]})
+    put_items(api, "qa", item(q="again"))
+    assert items_page(api, dataset["id"])["total"] == 1
+
+
+def test_versions_is_an_empty_page(api: httpx.Client) -> None:
+    dataset = create(api)
+    response = api.get(f"{DATASETS}/{dataset['id']}/versions", params={"page": 1, "size": 1})
+    assert response.status_code == 200
+    assert response.json()["content"] == []
+    assert api.get(f"{DATASETS}/{new_id()}/versions").status_code == 404
+
+
+def test_datasets_are_isolated_by_workspace(api: httpx.Client, backend) -> None:
+    create(api, "private")
+    with backend.client(f"other-{uuid.uuid4().hex[:8]}") as other:
+        assert retrieve(other, "private").status_code == 404
+        assert other.get(DATASETS).json()["total"] == 0
+
+
+# -- bad input ----------------------------------------------------------------------------------
+
+def test_a_dataset_without_a_name_is_422(api: httpx.Client) -> None:
+    assert_error(api.post(DATASETS, json={"description": "x"}), 422, "name")
+    assert_error(api.post(DATASETS, json={"name": ""}), 422, "name")
+    assert api.get(DATASETS).json()["total"] == 0
+
+
+def test_a_dataset_with_a_v4_id_is_400(api: httpx.Client) -> None:
+    assert_error(api.post(DATASETS, json={"name": "v4", "id": str(uuid.uuid4())}), 400, "id",
+                 "version 7")
+    assert retrieve(api, "v4").status_code == 404
+
+
+@pytest.mark.parametrize(("change", "status", "words"), [
+    ({"id": str(uuid.uuid4())}, 400, ("items[1].id", "version 7")),
+    ({"trace_id": "nope"}, 400, ("items[1].trace_id", "not a UUID")),
+    ({"data": [1, 2]}, 422, ("items[1].data", "JSON object")),
+    ({"data": "text"}, 422, ("items[1].data", "JSON object")),
+    ({"data": None}, 422, ("items[1].data", "JSON object")),
+    ({"source": "elsewhere"}, 422, ("items[1].source",)),
+])
+def test_bad_items_reject_the_whole_batch(api: httpx.Client, change: dict, status: int,
+                                          words: tuple[str, ...]) -> None:
+    dataset = create(api)
+    response = put_items(api, "qa", item(q="good"), {**item(q="bad"), **change})
+    assert_error(response, status, *words)
+    assert items_page(api, dataset["id"])["total"] == 0
+
+
+def test_an_item_without_data_or_not_an_object_is_422(api: httpx.Client) -> None:
+    create(api)
+    assert_error(put_items(api, "qa", {"id": new_id(), "source": "sdk"}), 422, "data")
+    assert_error(put_items(api, "qa", item(q=1), 5), 422, "items[1]", "object")
+
+
+def test_the_same_item_id_twice_in_one_batch_is_422(api: httpx.Client) -> None:
+    dataset = create(api)
+    first = item(q=1)
+    response = put_items(api, "qa", first, {**first, "data": {"q": 2}})
+    assert_error(response, 422, "items[1].id", "duplicate")
+    assert items_page(api, dataset["id"])["total"] == 0
+
+
+def test_items_for_an_unknown_dataset_are_404(api: httpx.Client) -> None:
+    assert_error(put_items(api, "nowhere", item(q=1)), 404, "nowhere")
+    response = api.put(f"{DATASETS}/items", json={"items": [item(q=1)]})
+    assert_error(response, 400, "dataset_name")
+    assert_error(api.get(f"{DATASETS}/{new_id()}/items"), 404)
+    assert_error(api.post(f"{DATASETS}/items/stream", json={"dataset_name": "nowhere"}), 404)
+
+
+def test_unsupported_versions_and_bad_cursors_are_400(api: httpx.Client) -> None:
+    dataset = create(api)
+    assert_error(api.get(f"{DATASETS}/{dataset['id']}/items", params={"version": "abc"}), 400,
+                 "version")
+    assert_error(api.post(f"{DATASETS}/items/stream", json={"dataset_name": "qa",
+                                                            "last_retrieved_id": "x"}),
+                 400, "last_retrieved_id")
+    assert_error(api.post(f"{DATASETS}/items/delete", json={}), 400, "item_ids")
+    assert_error(api.post(f"{DATASETS}/items/delete", json={"item_ids": ["bad"]}), 400,
+                 "item_ids[0]")
