@@ -28,6 +28,7 @@ from ._tracing import (
     update_current_trace,
 )
 from ._transport import MockTransport, Request, Response
+from .integrations import instrument, track_anthropic, track_openai, uninstrument
 
 __all__ = [
     "Client",
@@ -47,6 +48,7 @@ __all__ = [
     "get_current_span",
     "get_current_trace",
     "get_trace",
+    "instrument",
     "log_feedback_score",
     "parse_filter",
     "search_spans",
@@ -57,6 +59,9 @@ __all__ = [
     "start_trace",
     "traces_dataframe",
     "track",
+    "track_anthropic",
+    "track_openai",
+    "uninstrument",
     "update_current_span",
     "update_current_trace",
 ]

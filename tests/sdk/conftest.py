@@ -24,7 +24,11 @@ import pytest
 
 import opik_jupyter
 from opik_backend import runtime
-from opik_jupyter.sdk import _config, _runtime, _tracing
+from opik_jupyter.sdk import _config, _runtime, _tracing, integrations
+from opik_jupyter.testing import FakeLLMServer
+
+# LiteLLM fetches its price map from the network at import unless told to use its own copy
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 
 @dataclass
@@ -125,6 +129,20 @@ def traced(backend_process: BackendProcess, project: str,
     client.close()
 
 
+@pytest.fixture
+def llm_server() -> Iterator[FakeLLMServer]:
+    """An OpenAI/Anthropic-compatible server on a free local port."""
+    with FakeLLMServer() as server:
+        yield server
+
+
+@pytest.fixture(autouse=True)
+def no_instrumentation() -> Iterator[None]:
+    """Whatever a test instrumented is undone after it."""
+    yield
+    integrations.uninstrument()
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Reliability tests start and kill their own backends: mark them slow."""
     for item in items:
@@ -134,3 +152,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 def env_without_sdk_settings() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if k not in SDK_ENV}
+
+
+def run_python(code: str, timeout: float = 120) -> str:
+    """Run ``code`` in a fresh interpreter without SDK settings; its stdout, stripped."""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env=env_without_sdk_settings(), timeout=timeout, check=True)
+    return out.stdout.strip()

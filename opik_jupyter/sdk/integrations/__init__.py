@@ -1,0 +1,43 @@
+"""LLM client integrations: every call of OpenAI, Anthropic, LiteLLM or LangChain as a span.
+
+* ``track_openai(client)`` / ``track_anthropic(client)``: trace one client object.
+* ``instrument()`` / ``uninstrument()``: patch the installed libraries globally (the
+  ``%%opik_track`` magic uses ``instrument(only_inside_traces=True)``).
+* ``OpikTracer``: a LangChain callback handler (runs -> nested spans).
+
+Importing this package imports none of the client libraries.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ._instrument import instrument, instrumented, uninstrument
+
+if TYPE_CHECKING:
+    from .langchain import OpikTracer
+
+__all__ = ["OpikTracer", "instrument", "instrumented", "track_anthropic", "track_openai",
+           "uninstrument"]
+
+
+def track_openai(client: Any) -> Any:
+    """Trace the calls of one ``OpenAI`` / ``AsyncOpenAI`` client; returns the client."""
+    from .openai import track_openai as track  # noqa: PLC0415 - imports openai
+
+    return track(client)
+
+
+def track_anthropic(client: Any) -> Any:
+    """Trace the calls of one ``Anthropic`` / ``AsyncAnthropic`` client; returns it."""
+    from .anthropic import track_anthropic as track  # noqa: PLC0415 - imports anthropic
+
+    return track(client)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "OpikTracer":  # needs langchain-core: imported on first use
+        from .langchain import OpikTracer  # noqa: PLC0415 - imports langchain-core
+
+        return OpikTracer
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
