@@ -1,7 +1,10 @@
 """opik-jupyter: LLM tracing and evaluation that lives in the notebook.
 
-Importing the package starts nothing: no thread, no network, no logging set-up.
+Importing the package starts nothing: no thread, no network, no logging set-up. The
+notebook parts (the IPython extension and the widgets) are imported on first use.
 """
+
+from typing import TYPE_CHECKING, Any
 
 from opik_backend import __version__
 
@@ -20,6 +23,7 @@ from .sdk import (
     get_current_span,
     get_current_trace,
     get_trace,
+    instrument,
     log_feedback_score,
     parse_filter,
     search_spans,
@@ -30,9 +34,15 @@ from .sdk import (
     start_trace,
     traces_dataframe,
     track,
+    track_anthropic,
+    track_openai,
+    uninstrument,
     update_current_span,
     update_current_trace,
 )
+
+if TYPE_CHECKING:
+    from .widgets import TracesTable, TraceTree
 
 __all__ = [
     "Client",
@@ -43,6 +53,8 @@ __all__ = [
     "FlushResult",
     "Span",
     "Trace",
+    "TraceTree",
+    "TracesTable",
     "__version__",
     "configure",
     "delivery_status",
@@ -50,16 +62,54 @@ __all__ = [
     "get_current_span",
     "get_current_trace",
     "get_trace",
+    "instrument",
+    "load_ipython_extension",
     "log_feedback_score",
     "parse_filter",
     "search_spans",
     "search_traces",
+    "show_trace",
     "shutdown",
     "spans_dataframe",
     "start_span",
     "start_trace",
     "traces_dataframe",
     "track",
+    "track_anthropic",
+    "track_openai",
+    "uninstrument",
+    "unload_ipython_extension",
     "update_current_span",
     "update_current_trace",
 ]
+
+_WIDGETS = ("TraceTree", "TracesTable")
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """``%load_ext opik_jupyter``: the ``%%opik_track`` magic, line magics and cell hooks."""
+    from .magics import load_ipython_extension as load  # noqa: PLC0415 - lazy, as anywidget
+
+    load(ipython)
+
+
+def unload_ipython_extension(ipython: Any) -> None:
+    """``%unload_ext opik_jupyter``: remove the cell hooks."""
+    from .magics import unload_ipython_extension as unload  # noqa: PLC0415
+
+    unload(ipython)
+
+
+def show_trace(trace_id: str, client: Client | None = None) -> "TraceTree":
+    """The span tree widget of a stored trace (fetched with the read client)."""
+    from .widgets import show_trace as show  # noqa: PLC0415 - widgets load on first use
+
+    return show(trace_id, client)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _WIDGETS:
+        from . import widgets  # noqa: PLC0415 - anywidget loads only when a widget is used
+
+        return getattr(widgets, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

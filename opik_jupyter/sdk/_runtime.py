@@ -42,9 +42,39 @@ version of those still open when it looks (so a long call shows while it runs); 
 ends first costs no start message at all."""
 
 
+observers: tuple[Callable[[Any], None], ...] = ()
+"""Called with a trace or span when it opens and when it ends (or is updated after its
+end), on the thread that did it. Empty unless someone watches (the notebook's live trace
+view): then each must be cheap and must not block. See :func:`add_observer`."""
+
+
+def add_observer(observer: Callable[[Any], None]) -> None:
+    """Call ``observer(item)`` whenever a trace or span opens or ends in this process."""
+    global observers  # noqa: PLW0603 - a tuple, replaced whole so readers never lock
+    with _lock:
+        observers = (*observers, observer)
+
+
+def remove_observer(observer: Callable[[Any], None]) -> None:
+    """Stop calling ``observer`` (no error if it was not added)."""
+    global observers  # noqa: PLW0603
+    with _lock:
+        observers = tuple(o for o in observers if o != observer)  # bound methods are ==, not is
+
+
+def _notify(item: Any) -> None:
+    for observer in observers:
+        try:
+            observer(item)
+        except Exception:  # a broken observer must not break tracing
+            log.warning("opik-jupyter: a span observer failed", exc_info=True)
+
+
 def opened(item: Any) -> None:
     """Register a started trace or span, waking the sender if it sleeps with nothing to do."""
     open_items[item.id] = item
+    if observers:
+        _notify(item)
     sender = _sender or _start()
     if sender is not None and sender.queue.idle:
         sender.queue.poke()
@@ -54,6 +84,8 @@ def emit_end(item: Any) -> None:
     """Queue the complete version of an ended (or updated after its end) trace or span."""
     open_items.pop(item.id, None)
     put((END, item))
+    if observers:
+        _notify(item)
 
 
 def _start() -> Sender | None:

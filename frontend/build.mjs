@@ -1,0 +1,26 @@
+// Bundles the anywidget entry points and the shared stylesheet into the Python package
+// (opik_jupyter/widgets/static/), self-contained: nothing is loaded from a CDN at run time.
+import * as esbuild from "esbuild";
+
+const outdir = "../opik_jupyter/widgets/static";
+const options = {
+  entryPoints: {
+    trace_tree: "src/widgets/trace_tree.ts",
+    traces_table: "src/widgets/traces_table.ts",
+    opik: "src/styles.css",
+  },
+  outdir,
+  bundle: true,
+  format: "esm",
+  target: "es2020",
+  minify: true,
+  legalComments: "none",
+  logLevel: "info",
+};
+
+if (process.argv.includes("--watch")) {
+  const context = await esbuild.context(options);
+  await context.watch();
+} else {
+  await esbuild.build(options);
+}

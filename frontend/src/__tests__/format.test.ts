@@ -1,0 +1,29 @@
+import { describe, expect, it } from "vitest";
+import { formatCost, formatDuration, formatTokens, truncate } from "../views/format";
+
+describe("format", () => {
+  it.each([
+    [null, "–"],
+    [0.25, "0.25 ms"],
+    [42.4, "42 ms"],
+    [1500, "1.50 s"],
+    [125_000, "2 min 5 s"],
+  ])("formats a duration of %s ms as %s", (ms, text) => {
+    expect(formatDuration(ms)).toBe(text);
+  });
+
+  it.each([
+    [formatCost, undefined, ""],
+    [formatCost, 0.000123, "$0.00012"],
+    [formatCost, 0.5, "$0.5000"],
+    [formatTokens, 1234, "1234"],
+    [formatTokens, 123_456, "123k"],
+  ] as const)("formats costs and tokens (%#)", (format, value, text) => {
+    expect(format(value)).toBe(text);
+  });
+
+  it("truncates long text and says so", () => {
+    expect(truncate("abcdef", 3)).toEqual({ text: "abc", cut: true });
+    expect(truncate("abc", 3)).toEqual({ text: "abc", cut: false });
+  });
+});

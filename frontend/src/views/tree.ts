@@ -1,0 +1,226 @@
+/** The span tree of one trace: a row per span with a timeline bar, and a details panel. */
+import { clear, el } from "./dom";
+import { formatCost, formatDuration, formatScore, formatTokens } from "./format";
+import { render as renderJson } from "./json";
+import { barGeometry, render as renderBar, safeClass } from "./timeline";
+import type { Score, TraceData, TreeNode } from "./types";
+
+export interface TreeCallbacks {
+  /** Called when the user selects a node (the trace or a span). */
+  onSelect?: (id: string) => void;
+}
+
+export interface Row {
+  node: TreeNode;
+  depth: number;
+  hasChildren: boolean;
+}
+
+interface ViewState {
+  collapsed: Set<string>;
+  selected: string | null;
+}
+
+const states = new WeakMap<HTMLElement, ViewState>();
+
+/** Depth-first rows: the trace, then its spans under their parents, ordered by start. */
+export function buildRows(data: TraceData): Row[] {
+  const root = data.trace;
+  const ids = new Set(data.spans.map((span) => span.id));
+  const children = new Map<string, TreeNode[]>();
+  for (const span of data.spans) {
+    const parent = span.parent_id && ids.has(span.parent_id) ? span.parent_id : root.id;
+    const list = children.get(parent) ?? [];
+    list.push(span);
+    children.set(parent, list);
+  }
+  for (const list of children.values()) list.sort((a, b) => a.start_ms - b.start_ms || a.id.localeCompare(b.id));
+  const rows: Row[] = [];
+  const seen = new Set<string>();
+  const walk = (node: TreeNode, depth: number) => {
+    if (seen.has(node.id)) return; // a cycle in bad data must not hang the page
+    seen.add(node.id);
+    const kids = children.get(node.id) ?? [];
+    rows.push({ node, depth, hasChildren: kids.length > 0 });
+    for (const kid of kids) walk(kid, depth + 1);
+  };
+  walk(root, 0);
+  return rows;
+}
+
+/** Rows not hidden under a collapsed ancestor. */
+export function visibleRows(rows: Row[], collapsed: Set<string>): Row[] {
+  const out: Row[] = [];
+  let hideDeeperThan = Infinity;
+  for (const row of rows) {
+    if (row.depth > hideDeeperThan) continue;
+    hideDeeperThan = Infinity;
+    out.push(row);
+    if (collapsed.has(row.node.id)) hideDeeperThan = row.depth;
+  }
+  return out;
+}
+
+/** The timeline's length: the trace's duration, or (while it runs) the time elapsed. */
+export function timelineLength(data: TraceData): number {
+  const ends = data.spans.map((span) => span.start_ms + (span.duration_ms ?? 0));
+  return Math.max(data.trace.duration_ms ?? 0, data.elapsed_ms ?? 0, ...ends, 1);
+}
+
+export function render(container: HTMLElement, data: TraceData, callbacks: TreeCallbacks = {}): void {
+  const state = states.get(container) ?? { collapsed: new Set<string>(), selected: null };
+  states.set(container, state);
+  const rows = buildRows(data);
+  if (!state.selected || !rows.some((row) => row.node.id === state.selected)) state.selected = data.trace.id;
+  const rerender = () => render(container, data, callbacks);
+  const select = (id: string) => {
+    state.selected = id;
+    callbacks.onSelect?.(id);
+    rerender();
+  };
+  const toggle = (id: string) => {
+    if (state.collapsed.has(id)) state.collapsed.delete(id);
+    else state.collapsed.add(id);
+    rerender();
+  };
+  const total = timelineLength(data);
+  const list = el("div", { className: "oj-rows", attrs: { role: "tree" } }, [
+    columnHeads(),
+    ...visibleRows(rows, state.collapsed).map((row) =>
+      rowNode(row, total, row.node.id === state.selected, state.collapsed.has(row.node.id), select, toggle),
+    ),
+  ]);
+  const selected = rows.find((row) => row.node.id === state.selected)?.node ?? data.trace;
+  const root = el("div", { className: "oj-tree" }, [header(data), list, details(selected)]);
+  if (data.omitted) root.appendChild(el("div", { className: "oj-note", text: `${data.omitted} more spans not shown` }));
+  clear(container);
+  container.appendChild(root);
+}
+
+function header(data: TraceData): HTMLElement {
+  const trace = data.trace;
+  const status = data.live ? "running" : trace.error ? "error" : "ok";
+  return el("div", { className: "oj-header" }, [
+    el("span", { className: "oj-title", text: trace.name }),
+    el("span", { className: `oj-status oj-status-${status}`, text: status }),
+    stat("duration", formatDuration(data.live ? data.elapsed_ms : trace.duration_ms)),
+    stat("spans", `${data.spans.length + (data.omitted ?? 0)}`),
+    stat("tokens", formatTokens(trace.total_tokens) || "0"),
+    trace.total_cost ? stat("cost", formatCost(trace.total_cost)) : null,
+    scoreChips(trace.scores),
+  ]);
+}
+
+function stat(label: string, value: string): HTMLElement {
+  return el("span", { className: "oj-stat" }, [
+    el("span", { className: "oj-stat-label", text: `${label} ` }),
+    el("span", { className: "oj-stat-value", text: value }),
+  ]);
+}
+
+function columnHeads(): HTMLElement {
+  return el("div", { className: "oj-row oj-row-head", attrs: { "aria-hidden": "true" } }, [
+    el("div", { className: "oj-cell-name", text: "span" }),
+    el("div", { className: "oj-cell-num", text: "tokens" }),
+    el("div", { className: "oj-cell-num", text: "cost" }),
+    el("div", { className: "oj-cell-num", text: "duration" }),
+    el("div", { className: "oj-cell-timeline", text: "timeline" }),
+  ]);
+}
+
+function rowNode(
+  row: Row,
+  total: number,
+  selected: boolean,
+  collapsed: boolean,
+  select: (id: string) => void,
+  toggle: (id: string) => void,
+): HTMLElement {
+  const node = row.node;
+  const twisty = row.hasChildren
+    ? el("button", {
+        className: "oj-toggle",
+        text: collapsed ? "▸" : "▾",
+        attrs: { type: "button", "aria-label": collapsed ? "expand" : "collapse" },
+        onClick: (event) => {
+          event.stopPropagation();
+          toggle(node.id);
+        },
+      })
+    : el("span", { className: "oj-toggle-space" });
+  const name = el("div", { className: "oj-cell-name" }, [
+    twisty,
+    el("span", { className: `oj-type oj-type-${safeClass(node.type)}`, text: node.type }),
+    el("span", { className: "oj-name", text: node.name, title: node.name }),
+    node.model ? el("span", { className: "oj-model", text: node.model }) : null,
+    node.error ? el("span", { className: "oj-error-badge", text: "error", title: node.error.message }) : null,
+    scoreChips(node.scores),
+  ]);
+  name.style.paddingLeft = `${row.depth * 16 + 4}px`;
+  const timeline = el("div", { className: "oj-cell-timeline" });
+  const bar = barGeometry(node.start_ms, node.duration_ms, total);
+  renderBar(timeline, bar, node.type, `starts at +${formatDuration(node.start_ms)}, ${bar.running ? "running" : formatDuration(node.duration_ms)}`);
+  const classes = ["oj-row", selected ? "oj-selected" : "", node.error ? "oj-error" : ""].filter(Boolean);
+  return el(
+    "div",
+    {
+      className: classes.join(" "),
+      attrs: { role: "treeitem", "data-id": node.id, "aria-selected": `${selected}`, tabindex: "0" },
+      onClick: () => select(node.id),
+    },
+    [
+      name,
+      el("div", { className: "oj-cell-num", text: formatTokens(node.usage?.total_tokens) }),
+      el("div", { className: "oj-cell-num", text: formatCost(node.cost) }),
+      el("div", { className: "oj-cell-num", text: node.duration_ms === null ? "running" : formatDuration(node.duration_ms) }),
+      timeline,
+    ],
+  );
+}
+
+function scoreChips(scores: Score[] | undefined): HTMLElement | null {
+  if (!scores || scores.length === 0) return null;
+  return el(
+    "span",
+    { className: "oj-scores" },
+    scores.map((score) =>
+      el("span", { className: "oj-score", text: `${score.name} ${formatScore(score.value)}`, title: score.reason ?? "" }),
+    ),
+  );
+}
+
+function details(node: TreeNode): HTMLElement {
+  const facts = [
+    node.type !== "trace" ? `type ${node.type}` : "",
+    node.model ? `model ${node.model}` : "",
+    node.provider ? `provider ${node.provider}` : "",
+    node.usage?.total_tokens ? `tokens ${node.usage.prompt_tokens ?? "?"} + ${node.usage.completion_tokens ?? "?"} = ${node.usage.total_tokens}` : "",
+    node.cost ? `cost ${formatCost(node.cost)}` : "",
+    node.tags && node.tags.length ? `tags ${node.tags.join(", ")}` : "",
+  ].filter(Boolean);
+  const panel = el("div", { className: "oj-details" }, [
+    el("div", { className: "oj-details-title", text: node.name }),
+    facts.length ? el("div", { className: "oj-facts", text: facts.join(" · ") }) : null,
+    node.error ? errorBlock(node) : null,
+  ]);
+  for (const [label, value] of [["Input", node.input], ["Output", node.output], ["Metadata", node.metadata]] as const) {
+    if (value === undefined || value === null) continue;
+    const body = el("div", { className: "oj-json" });
+    renderJson(body, value);
+    panel.appendChild(el("details", { className: "oj-section", attrs: label === "Metadata" ? {} : { open: "" } }, [
+      el("summary", { text: label }),
+      body,
+    ]));
+  }
+  return panel;
+}
+
+function errorBlock(node: TreeNode): HTMLElement {
+  const error = node.error!;
+  return el("div", { className: "oj-error-block" }, [
+    el("div", { className: "oj-error-title", text: `${error.exception_type}: ${error.message}` }),
+    error.traceback
+      ? el("details", {}, [el("summary", { text: "traceback" }), el("pre", { text: error.traceback })])
+      : null,
+  ]);
+}

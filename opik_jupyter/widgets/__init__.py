@@ -1,0 +1,9 @@
+"""Inline views of traces: anywidget components whose front end is bundled in ``static/``.
+
+Importing this module imports ``anywidget`` and ``ipywidgets`` (the SDK alone does not).
+"""
+
+from .trace_tree import TraceTree, show_trace
+from .traces_table import TracesTable
+
+__all__ = ["TraceTree", "TracesTable", "show_trace"]
