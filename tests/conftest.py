@@ -145,20 +145,26 @@ class BackendProcess:
 
 
 def start_backend_process(data_dir: Path, *extra: str) -> BackendProcess:
-    """Start ``python -m opik_backend`` on ``data_dir`` and wait until it answers."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "opik_backend", "--data-dir", str(data_dir), "--port", "0",
-         "--log-level", "warning", *extra],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    """Start ``python -m opik_backend`` on ``data_dir`` and wait until it answers.
+
+    Its output goes to a file beside the data directory: an unread pipe would fill up and
+    block the backend on its next log line.
+    """
+    data_dir.mkdir(parents=True, exist_ok=True)
+    log_path = data_dir.parent / f"{data_dir.name}-backend.log"
+    with log_path.open("ab") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "opik_backend", "--data-dir", str(data_dir), "--port", "0",
+             "--log-level", "warning", *extra], stdout=log, stderr=subprocess.STDOUT)
     backend_process = BackendProcess(data_dir, process)
     start = time.monotonic()
     while time.monotonic() - start < 60:
         if process.poll() is not None:
-            output = process.stdout.read().decode() if process.stdout else ""
-            raise RuntimeError(f"backend exited with {process.returncode}: {output}")
+            raise RuntimeError(f"backend exited with {process.returncode}: "
+                               f"{log_path.read_text()[-4000:]}")
         info = runtime.read(data_dir)
         if info is not None and info.pid == process.pid and runtime.ping(info.url):
             return backend_process
         time.sleep(0.05)
     process.kill()
-    raise RuntimeError("backend did not answer within 60 s")
+    raise RuntimeError(f"backend did not answer within 60 s: {log_path.read_text()[-4000:]}")
