@@ -203,11 +203,17 @@ class Compiler:
         return f"{field.sql} {_COMPARE[flt.operator]} {value}"
 
     def _dictionary(self, field: Field, flt: Filter) -> str:
+        parts = _json_path(flt)
         path = ", ".join(self.bind(p, "String") if isinstance(p, str) else self.bind(p, "Int64")
-                         for p in _json_path(flt))
+                         for p in parts)
         raw = f"JSONExtractRaw({field.sql}, {path})"
-        text = (f"if(JSONType({field.sql}, {path}) = 'String', "
-                f"JSONExtractString({field.sql}, {path}), {raw})")
+        kind = f"JSONType({field.sql}, {path})"
+        if parts != [flt.key]:  # a key that is itself "a.b" wins over the path a -> b
+            literal = self.bind(flt.key, "String")
+            has = f"JSONHas({field.sql}, {literal})"
+            raw = f"if({has}, JSONExtractRaw({field.sql}, {literal}), {raw})"
+            kind = f"if({has}, JSONType({field.sql}, {literal}), {kind})"
+        text = f"if({kind} = 'String', JSONExtractString({raw}), {raw})"
         if flt.operator in _EMPTY:
             sign = "IN" if flt.operator == "is_empty" else "NOT IN"
             return f"{raw} {sign} ('', 'null', '\"\"', '{{}}', '[]')"
