@@ -14,6 +14,7 @@ from .handlers import (
     experiment_items,
     experiments,
     observations,
+    online_rules,
     projects,
     scores,
     system,
@@ -28,7 +29,7 @@ def all_routes() -> list[Route]:
     """Routes in match order: fixed paths before the ``{id}`` patterns that would match them."""
     routes = [*system.routes(), *projects.routes(), *definitions.routes(), *threads.routes(),
               *scores.routes(), *observations.routes(), *datasets.routes(),
-              *experiments.routes(), *experiment_items.routes()]
+              *experiments.routes(), *experiment_items.routes(), *online_rules.routes()]
     return sorted(routes, key=lambda route: route[0].count("{"))
 
 

@@ -33,12 +33,21 @@ class Settings:
     clickhouse_url: str = ""  # "" means chdb:///<data_dir>/clickhouse
     metadata_url: str = ""  # "" means sqlite:///<data_dir>/metadata.sqlite3
     redis_url: str = ""  # "" means in-process cache
+    redis_prefix: str = "opik-jupyter"  # keys of this deployment (several may share a Redis)
     clickhouse_database: str = "opik"
     max_body_mb: int = 64
     log_level: str = "info"
     optimize_idle_seconds: float = 30.0
     auth: bool = False  # require an API key on every route but the health ping
     allow_unauthenticated_bind: bool = False  # serve a non-loopback address without auth
+    rate_limit_per_second: int = 0  # events a workspace may send per second; 0: no limit
+    online_workers: int = 1  # online-evaluation scorer threads; 0: this process scores nothing
+    online_retry_seconds: float = 30.0  # a failed or abandoned event is retried after this
+    online_max_attempts: int = 3  # then it goes to the dead-letter list
+    judge_base_url: str = ""  # OpenAI-compatible endpoint for LLM-as-judge rules
+    judge_api_key: str = ""
+    metric_timeout_seconds: float = 10.0  # a Python metric is killed after this
+    metric_memory_mb: int = 512
 
     @property
     def resolved_clickhouse_url(self) -> str:

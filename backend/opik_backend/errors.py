@@ -8,6 +8,7 @@
     ├── Conflict             409  name taken, or a PATCH that contradicts the stored entity
     ├── PayloadTooLarge      413  body (or inflated gzip body) over the limit
     ├── ValidationFailed     422  body parsed but breaks the schema or a rule
+    ├── TooManyRequests      429  the workspace's rate limit; Retry-After says when
     └── StorageUnavailable   503  a store did not answer; the client may retry
 """
 
@@ -54,6 +55,14 @@ class PayloadTooLarge(ApiError):
 
 class ValidationFailed(ApiError):
     status = 422
+
+
+class TooManyRequests(ApiError):
+    status = 429
+
+    def __init__(self, message: str, *, retry_after: int = 1) -> None:
+        super().__init__(message, headers={"Retry-After": str(retry_after),
+                                           "RateLimit-Reset": str(retry_after)})
 
 
 class StorageUnavailable(ApiError):

@@ -376,3 +376,63 @@ def schema_of(kinds: list[type]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
         kinds, schema_hook=_schema_hook, ref_template="#/components/schemas/{name}"
     )
     return list(schemas), components
+
+
+# -- online evaluation rules -------------------------------------------------------------------
+
+RuleType = Literal["llm_as_judge", "user_defined_metric_python"]
+
+
+class JudgeModel(_Body):
+    name: Name
+    temperature: float | None = None
+    seed: int | None = None
+    base_url: str | None = None  # an OpenAI-compatible endpoint; the server's default if None
+
+
+class JudgeMessage(_Body):
+    role: Literal["SYSTEM", "USER", "AI", "ASSISTANT", "system", "user", "assistant"]
+    content: str
+
+
+class JudgeScore(_Body):
+    name: Name
+    type: Literal["BOOLEAN", "INTEGER", "DOUBLE"] = "DOUBLE"
+    description: str = ""
+
+
+class JudgeCode(_Body):
+    """An LLM-as-judge: a prompt with ``{{variables}}`` mapped from the trace."""
+
+    model: JudgeModel
+    messages: Annotated[list[JudgeMessage], Meta(min_length=1)]
+    scores: Annotated[list[JudgeScore], Meta(min_length=1)] = msgspec.field(name="schema")
+    variables: dict[str, str] = {}
+
+
+class PythonCode(_Body):
+    """A Python metric: source defining ``score(**arguments)``, arguments mapped from the trace."""
+
+    metric: Annotated[str, Meta(min_length=1, max_length=100_000)]
+    arguments: dict[str, str] = {}
+
+
+class RuleWrite(_Body):
+    name: Name
+    type: RuleType
+    code: dict[str, Any]
+    project_id: str | None = None
+    project_name: ProjectName | None = None
+    sampling_rate: Annotated[float, Meta(ge=0, le=1)] = 1.0
+    enabled: bool = True
+    filters: list[dict[str, Any]] | None = None
+    id: str | None = None
+
+
+class RuleUpdate(_Body):
+    name: Name | None = None
+    type: RuleType | None = None
+    code: dict[str, Any] | None = None
+    sampling_rate: Annotated[float, Meta(ge=0, le=1)] | None = None
+    enabled: bool | None = None
+    filters: list[dict[str, Any]] | None = None

@@ -7,11 +7,16 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 
 from .config import Settings
+from .online.queue import open_queue
+from .online.rules import Rules
+from .online.scoring import ScoringSettings
+from .online.workers import OnlineEvaluation
 from .storage.api_keys import ApiKeys
 from .storage.cache import Cache, open_cache
 from .storage.changes import ChangeLog
 from .storage.clickhouse import ClickHouse
 from .storage.comparisons import Comparisons
+from .storage.coordination import RateLimiter, open_rate_limiter, shared_lock
 from .storage.datasets import DatasetItems, Datasets
 from .storage.definitions import FeedbackDefinitions
 from .storage.experiments import ExperimentItems, Experiments
@@ -48,6 +53,9 @@ class Services:
     ingestor: Ingestor
     writer: GroupCommitWriter[IngestJob]
     optimizer: Optimizer
+    rules: Rules
+    online: OnlineEvaluation
+    limiter: RateLimiter
     executor: ThreadPoolExecutor
 
     @classmethod
@@ -56,14 +64,24 @@ class Services:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         ch = ClickHouse(settings.resolved_clickhouse_url, settings.clickhouse_database)
         db = MetadataDB(settings.resolved_metadata_url)
-        log.info("ClickHouse migrations applied: %s", migrate_clickhouse(ch) or "none")
-        log.info("metadata migrations applied: %s", migrate_metadata(db) or "none")
+        with shared_lock(settings.redis_url, "migrations"):
+            log.info("ClickHouse migrations applied: %s", migrate_clickhouse(ch) or "none")
+            log.info("metadata migrations applied: %s", migrate_metadata(db) or "none")
         cache = open_cache(settings.redis_url)
         changes = ChangeLog()
         reads = Reads(ch, changes)
         ingestor = Ingestor(ch, open_patch_registry(settings.redis_url, ch), changes)
         writer: GroupCommitWriter[IngestJob] = GroupCommitWriter(ingestor.commit)
-        optimizer = Optimizer(ch, writer, idle_seconds=settings.optimize_idle_seconds)
+        optimizer = Optimizer(ch, writer, idle_seconds=settings.optimize_idle_seconds,
+                              lock=lambda: shared_lock(settings.redis_url, "optimize"))
+        rules = Rules(db)
+        online = OnlineEvaluation(
+            rules, open_queue(settings.redis_url, settings.redis_prefix, db), reads, writer.submit,
+            ScoringSettings(settings.judge_base_url, settings.judge_api_key,
+                            settings.metric_timeout_seconds, settings.metric_memory_mb),
+            workers=settings.online_workers, retry_seconds=settings.online_retry_seconds,
+            max_attempts=settings.online_max_attempts)
+        ingestor.listeners.append(online.publisher.traces_stored)
         return cls(
             settings=settings, ch=ch, db=db, cache=cache,
             projects=Projects(db, cache), definitions=FeedbackDefinitions(db),
@@ -71,13 +89,15 @@ class Services:
             experiments=Experiments(db), experiment_items=ExperimentItems(ch),
             comparisons=Comparisons(ch, reads),
             reads=reads, threads=Threads(ch, reads), stats=Stats(ch, reads),
-            ingestor=ingestor, writer=writer, optimizer=optimizer,
+            ingestor=ingestor, writer=writer, optimizer=optimizer, rules=rules, online=online,
+            limiter=open_rate_limiter(settings.redis_url, settings.rate_limit_per_second),
             executor=ThreadPoolExecutor(max_workers=8, thread_name_prefix="opik-backend-io"),
         )
 
     def close(self) -> None:
         """Commit what is queued, then release every store."""
         self.optimizer.close()
+        self.online.close()
         self.writer.close()
         self.executor.shutdown(wait=True)
         self.cache.close()

@@ -16,6 +16,13 @@ from ._config import Config, ConfigError
 from ._context import Span, Trace
 from ._decorator import track
 from ._filters import FilterSyntaxError, parse_filter
+from ._rules import (
+    add_online_rule,
+    delete_online_rule,
+    list_online_rules,
+    online_rule_errors,
+    set_online_rule_enabled,
+)
 from ._runtime import configure, delivery_status, flush, shutdown
 from ._sender import DeliveryStatus, FlushResult
 from ._tracing import (
@@ -42,17 +49,22 @@ __all__ = [
     "Response",
     "Span",
     "Trace",
+    "add_online_rule",
     "configure",
+    "delete_online_rule",
     "delivery_status",
     "flush",
     "get_current_span",
     "get_current_trace",
     "get_trace",
     "instrument",
+    "list_online_rules",
     "log_feedback_score",
+    "online_rule_errors",
     "parse_filter",
     "search_spans",
     "search_traces",
+    "set_online_rule_enabled",
     "shutdown",
     "spans_dataframe",
     "start_span",

@@ -70,8 +70,9 @@ class Client:
             raise HttpStatusError(response.status, response.body)
         return response.body
 
-    def _json(self, method: str, path: str, body: Any = None,
+    def json(self, method: str, path: str, body: Any = None,
               params: Mapping[str, Any] | None = None) -> Any:
+        """Send one request and decode its JSON answer (None for a 404 or an empty body)."""
         raw = self.request(method, path, body, params)
         return None if raw is None else _decoder.decode(raw) if raw else None
 
@@ -79,20 +80,20 @@ class Client:
 
     def get_trace(self, trace_id: str, with_spans: bool = True) -> dict[str, Any] | None:
         """The trace (and, by default, its ``spans``, newest first), or None if not found."""
-        trace = self._json("GET", f"v1/private/traces/{quote(trace_id)}")
+        trace = self.json("GET", f"v1/private/traces/{quote(trace_id)}")
         if trace is not None and with_spans:
             trace["spans"] = self.get_spans(trace_id, trace.get("project_id"))
         return trace
 
     def get_span(self, span_id: str) -> dict[str, Any] | None:
-        return self._json("GET", f"v1/private/spans/{quote(span_id)}")
+        return self.json("GET", f"v1/private/spans/{quote(span_id)}")
 
     def get_spans(self, trace_id: str, project_id: str | None = None) -> list[dict[str, Any]]:
         """Every span of a trace, newest first (paged)."""
         spans: list[dict[str, Any]] = []
         page = 1
         while True:
-            found = self._json("GET", "v1/private/spans", params={
+            found = self.json("GET", "v1/private/spans", params={
                 "trace_id": trace_id, "project_id": project_id, "page": page,
                 "size": LIST_PAGE})
             content = (found or {}).get("content") or []

@@ -11,7 +11,14 @@ from typing import Any, ClassVar, TypeVar
 import tornado.web
 
 from ..codec import decode, encode, gunzip
-from ..errors import ApiError, BadRequest, Forbidden, PayloadTooLarge, Unauthorized
+from ..errors import (
+    ApiError,
+    BadRequest,
+    Forbidden,
+    PayloadTooLarge,
+    TooManyRequests,
+    Unauthorized,
+)
 from ..services import Services
 from ..storage.ingest import IngestJob
 
@@ -138,6 +145,13 @@ class ApiHandler(tornado.web.RequestHandler):
         return self.get_query_argument(name, None) or None
 
     # -- running blocking store calls off the event loop -------------------------------------
+
+    def count_events(self, events: int) -> None:
+        """Charge ``events`` to the workspace's rate limit; 429 when it is exceeded."""
+        if self.services.limiter.over_limit(self.workspace, events):
+            raise TooManyRequests(f"workspace {self.workspace!r} is over its limit of "
+                                  f"{self.services.settings.rate_limit_per_second} events "
+                                  "per second; retry after the Retry-After delay")
 
     async def commit(self, job: IngestJob) -> None:
         """Hand ``job`` to the group-commit writer; return once it is stored."""

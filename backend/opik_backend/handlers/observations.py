@@ -101,6 +101,7 @@ class KindHandler(ApiHandler):
     async def store(self, bodies: Sequence[TraceWrite], where: str) -> list[Row]:
         """Validate, turn into rows and store ``bodies``; return once they are stored."""
         _reject_duplicate_ids(bodies, where)
+        self.count_events(len(bodies))
         projects = {name: (await self.project(name)).id
                     for name in {body.project_name for body in bodies}}
         received = now()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 
 from ..errors import NotFound, ValidationFailed
@@ -15,22 +14,11 @@ from ..schemas import (
     ThreadScoreBatch,
 )
 from ..storage.ingest import InsertScores, RunStatements
-from ..storage.rows import Row, now
+from ..storage.rows import now, score_row
 from .base import ApiHandler, operation
 from .observations import Route
 
 ENTITY_TYPES = {"traces": "trace", "spans": "span", "traces/threads": "thread"}
-
-
-def score_row(workspace: str, entity_type: str, entity_id: str, project_id: str,
-              score: FeedbackScore, received: dt.datetime) -> Row:
-    """The stored form of one score; the newest per (entity, name) is the current one."""
-    return {
-        "workspace_id": workspace, "entity_type": entity_type, "entity_id": entity_id,
-        "project_id": project_id, "name": score.name, "category_name": score.category_name or "",
-        "value": score.value, "reason": score.reason or "", "source": score.source,
-        "created_at": received, "last_updated_at": received,
-    }
 
 
 class ScoreHandler(ApiHandler):
@@ -60,6 +48,7 @@ class BatchScoresHandler(ScoreHandler):
                status=204, body="batch_body")
     async def put(self) -> None:
         body = self.body_as(self.batch_body)
+        self.count_events(len(body.scores))
         received = now()
         rows = []
         for i, item in enumerate(body.scores):

@@ -11,7 +11,8 @@ cost a read.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping, Sequence
+import logging
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
 import redis
@@ -24,6 +25,8 @@ from .rows import SCORES, SPANS, TRACES, Row, Table, merge_create, now, partial_
 from .writer import Outcome
 
 Key = tuple[str, str]  # (workspace_id, id)
+TraceListener = Callable[[list[Row]], None]
+log = logging.getLogger(__name__)
 
 
 class PatchRegistry(Protocol):
@@ -137,9 +140,11 @@ IngestJob = CreateRows | PatchRow | InsertScores | RunStatements
 class _Group:
     """Rows gathered from one group of jobs, newest version per key."""
 
-    def __init__(self, ch: ClickHouse, changes: ChangeLog) -> None:
+    def __init__(self, ch: ClickHouse, changes: ChangeLog,
+                 listeners: Sequence[TraceListener]) -> None:
         self._ch = ch
         self._changes = changes
+        self._listeners = listeners
         self.rows: dict[str, dict[Key, Row]] = {TRACES.name: {}, SPANS.name: {}}
         self.scores: list[Row] = []
 
@@ -156,12 +161,21 @@ class _Group:
             if pending:
                 self._ch.insert_json(table.name, table.columns, pending.values())
                 touched.update((r["workspace_id"], r["project_id"]) for r in pending.values())
+                if table is TRACES:
+                    self._tell(list(pending.values()))
                 pending.clear()
         if self.scores:
             self._ch.insert_json(SCORES.name, SCORES.columns, self.scores)
             touched.update((r["workspace_id"], r["project_id"]) for r in self.scores)
             self.scores.clear()
         self._changes.bump(touched)
+
+    def _tell(self, traces: list[Row]) -> None:
+        for listener in self._listeners:
+            try:
+                listener(traces)
+            except Exception:  # stored is stored: a listener's failure must not undo it
+                log.exception("a listener of stored traces failed")
 
     def run(self, statements: Sequence[tuple[str, Mapping[str, Any]]]) -> None:
         """Run statements (deletes) after everything gathered so far is stored."""
@@ -178,9 +192,11 @@ class Ingestor:
         self._ch = ch
         self._registry = registry
         self._changes = changes
+        self.listeners: list[TraceListener] = []
+        """Called (on the writer thread) with the trace rows of each stored group."""
 
     def commit(self, jobs: Sequence[IngestJob]) -> list[Outcome]:
-        group = _Group(self._ch, self._changes)
+        group = _Group(self._ch, self._changes, self.listeners)
         outcomes: list[Outcome] = []
         for job in jobs:
             try:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from typing import Protocol
 
 from .clickhouse import ClickHouse
@@ -29,8 +31,10 @@ class Optimizer:
     """Merges tables that have more than one active part, when writes are idle."""
 
     def __init__(self, ch: ClickHouse, activity: _Activity, idle_seconds: float,
-                 check_every: float = 5.0) -> None:
+                 check_every: float = 5.0,
+                 lock: Callable[[], AbstractContextManager[None]] = nullcontext) -> None:
         self._ch = ch
+        self._lock = lock
         self._activity = activity
         self._idle_seconds = idle_seconds
         self._check_every = check_every
@@ -68,12 +72,15 @@ class Optimizer:
         return True
 
     def optimize(self) -> dict[str, int]:
-        """Merge every table with more than one active part; return the parts found."""
-        parts = self.active_parts()
-        for table, count in parts.items():
-            if count > 1:
-                log.info("merging %s (%d parts)", table, count)
-                self._ch.command(f"OPTIMIZE TABLE {table} FINAL")
+        """Merge every table with more than one active part; return the parts found.
+
+        With replicas, one of them merges at a time (the lock is shared through Redis)."""
+        with self._lock():
+            parts = self.active_parts()
+            for table, count in parts.items():
+                if count > 1:
+                    log.info("merging %s (%d parts)", table, count)
+                    self._ch.command(f"OPTIMIZE TABLE {table} FINAL")
         self.runs += 1
         return parts
 

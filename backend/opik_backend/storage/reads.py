@@ -271,7 +271,7 @@ class Reads:
     def _scores_where(self, where: str, params: dict[str, Any]) -> dict[str, list[Public]]:
         rows = self._ch.query_dicts(
             "SELECT entity_id, name, category_name, value, reason, source, created_at,"
-            " last_updated_at FROM feedback_scores WHERE workspace_id = {ws:String}"
+            " last_updated_at, created_by FROM feedback_scores WHERE workspace_id = {ws:String}"
             f" AND entity_type = {{kind:String}} AND {where}"
             " ORDER BY last_updated_at DESC LIMIT 1 BY entity_id, name", params)
         found: dict[str, list[Public]] = {}
@@ -357,5 +357,6 @@ def score_public(row: Row) -> Public:
         "source": row["source"],
         "created_at": aware(row["created_at"]),
         "last_updated_at": aware(row["last_updated_at"]),
+        "created_by": row["created_by"] or None,
     }
     return {key: value for key, value in out.items() if value is not None}

@@ -17,7 +17,7 @@ from msgspec import UNSET
 from .. import pricing
 from ..codec import encode
 from ..errors import ValidationFailed
-from ..schemas import JsonField, SpanUpdate, SpanWrite, TraceUpdate, TraceWrite
+from ..schemas import FeedbackScore, JsonField, SpanUpdate, SpanWrite, TraceUpdate, TraceWrite
 
 Row = dict[str, Any]
 ONE_MICROSECOND = dt.timedelta(microseconds=1)
@@ -39,7 +39,7 @@ SPANS = Table("spans", (*_COMMON, "trace_id", "parent_span_id", "type", "model",
                         "usage", "total_estimated_cost", "cost_is_manual"))
 SCORES = Table("feedback_scores", ("workspace_id", "entity_type", "entity_id", "project_id",
                                    "name", "category_name", "value", "reason", "source",
-                                   "created_at", "last_updated_at"))
+                                   "created_at", "last_updated_at", "created_by"))
 
 
 def utc(value: dt.datetime | None) -> dt.datetime | None:
@@ -240,3 +240,14 @@ def _history(row: Row) -> dict[str, Any] | None:
 
 def _iso(value: dt.datetime) -> str:
     return value.isoformat(timespec="microseconds")
+
+
+def score_row(workspace: str, entity_type: str, entity_id: str, project_id: str,
+              score: FeedbackScore, received: dt.datetime, created_by: str = "") -> Row:
+    """The stored form of one score; the newest per (entity, name) is the current one."""
+    return {
+        "workspace_id": workspace, "entity_type": entity_type, "entity_id": entity_id,
+        "project_id": project_id, "name": score.name, "category_name": score.category_name or "",
+        "value": score.value, "reason": score.reason or "", "source": score.source,
+        "created_at": received, "last_updated_at": received, "created_by": created_by,
+    }

@@ -1,0 +1,75 @@
+"""Backends with online evaluation switched on, a fake judge, and helpers to wait for scores."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from opik_backend.config import Settings
+from opik_jupyter.testing import FakeLLMServer
+
+from ..conftest import REDIS_URL, RunningBackend, _start
+
+
+@pytest.fixture(scope="module")
+def judge() -> Iterator[FakeLLMServer]:
+    with FakeLLMServer() as server:
+        yield server
+
+
+@pytest.fixture(scope="module", params=["embedded", "redis"])
+def scoring_backend(request: pytest.FixtureRequest, session_dir: Path,
+                    judge: FakeLLMServer) -> Iterator[RunningBackend]:
+    """Embedded: the queue is a SQLite table; redis: a Redis stream (its own key prefix)."""
+    own = session_dir / f"online-{request.param}"
+    own.mkdir(exist_ok=True)
+    settings = Settings(
+        data_dir=session_dir / "data", optimize_idle_seconds=0,
+        metadata_url=f"sqlite:///{own / 'metadata.sqlite3'}",
+        redis_url=REDIS_URL if request.param == "redis" else "",
+        redis_prefix=f"opik-jupyter-test-{uuid.uuid4().hex[:8]}",
+        judge_base_url=judge.openai_base_url, online_retry_seconds=0.5, online_max_attempts=2,
+        metric_timeout_seconds=3)
+    thread, running = _start(settings)
+    yield running
+    thread.stop()
+    running.services.close()
+
+
+@pytest.fixture
+def scoring_api(scoring_backend: RunningBackend, workspace: str) -> Iterator[httpx.Client]:
+    with scoring_backend.client(workspace) as client:
+        yield client
+
+
+def wait_until(check: Callable[[], object], timeout: float = 30, what: str = "") -> object:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.1)
+
+
+def judge_rule(project: str, **fields: object) -> dict[str, object]:
+    body = {"name": "helpfulness", "project_name": project, "type": "llm_as_judge",
+            "code": {"model": {"name": "judge-model"},
+                     "messages": [{"role": "USER",
+                                   "content": "Question: {{q}}\nAnswer: {{a}}\nReply JSON."}],
+                     "variables": {"q": "input.question", "a": "output.answer"},
+                     "schema": [{"name": "helpfulness", "type": "DOUBLE"}]}}
+    body.update(fields)
+    return body
+
+
+def python_rule(project: str, source: str, **fields: object) -> dict[str, object]:
+    body = {"name": "length", "project_name": project, "type": "user_defined_metric_python",
+            "code": {"metric": source, "arguments": {"answer": "output.answer"}}}
+    body.update(fields)
+    return body
