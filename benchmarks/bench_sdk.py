@@ -30,21 +30,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from common import start_backend
+
 from opik_backend import runtime
 
 HERE = Path(__file__).resolve()
-
-
-def start_backend(data_dir: Path) -> subprocess.Popen[bytes]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "opik_backend", "--data-dir", str(data_dir), "--port", "0",
-         "--log-level", "warning"])
-    for _ in range(1200):
-        info = runtime.read(data_dir)
-        if info is not None and info.pid == process.pid and runtime.ping(info.url):
-            return process
-        time.sleep(0.05)
-    raise RuntimeError("backend did not start")
 
 
 # -- children: one SDK per process -------------------------------------------------------

@@ -42,7 +42,7 @@ class Settings:
     allow_unauthenticated_bind: bool = False  # serve a non-loopback address without auth
     rate_limit_per_second: int = 0  # events a workspace may send per second; 0: no limit
     online_workers: int = 1  # online-evaluation scorer threads; 0: this process scores nothing
-    online_retry_seconds: float = 30.0  # a failed or abandoned event is retried after this
+    online_retry_seconds: float = 10.0  # a failed or abandoned event is retried after this
     online_max_attempts: int = 3  # then it goes to the dead-letter list
     judge_base_url: str = ""  # OpenAI-compatible endpoint for LLM-as-judge rules
     judge_api_key: str = ""
