@@ -117,6 +117,18 @@ def show_trace(trace_id: str, client: Client | None = None) -> "TraceTree":
     return show(trace_id, client)
 
 
+def _jupyter_server_extension_points() -> list[dict[str, Any]]:
+    """Jupyter server extension entry point: backend life and the ``/opik/`` proxy."""
+    from .server_ext import OpikJupyter  # noqa: PLC0415 - jupyter_server loads only in a server
+
+    return [{"module": "opik_jupyter.server_ext", "app": OpikJupyter}]
+
+
+def _jupyter_labextension_paths() -> list[dict[str, str]]:
+    """Where the built JupyterLab extension is (``jupyter labextension develop``)."""
+    return [{"src": "labextension", "dest": "opik-jupyter"}]
+
+
 def __getattr__(name: str) -> Any:
     if name in _WIDGETS:
         from . import widgets  # noqa: PLC0415 - anywidget loads only when a widget is used

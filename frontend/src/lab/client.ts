@@ -1,0 +1,96 @@
+/** The REST calls the panel makes, over any ``Fetch`` (``requestAPI`` in JupyterLab, a fake in tests). */
+import type { TraceData } from "../views/types";
+import { apiPath, notebookFilter, toTraceData, type Params } from "./model";
+import type {
+  BackendSpan,
+  BackendStatus,
+  BackendTrace,
+  ComparisonRow,
+  Dataset,
+  Experiment,
+  Page,
+  Project,
+} from "./types";
+
+/** GET or send JSON to ``<base_url>/opik/<path>``; resolves to the parsed body. */
+export type Fetch = <T>(path: string, init?: RequestInit) => Promise<T>;
+
+export interface TraceQuery {
+  search?: string;
+  notebook?: string | null;
+  size?: number;
+}
+
+const PRIVATE = "v1/private";
+export const MAX_SPANS = 2000;
+
+export class OpikClient {
+  constructor(private readonly fetch: Fetch) {}
+
+  status(): Promise<BackendStatus> {
+    return this.fetch<BackendStatus>("status");
+  }
+
+  async projects(size = 100): Promise<Project[]> {
+    return (await this.get<Page<Project>>("projects", { size })).content;
+  }
+
+  async traces(project: Project, query: TraceQuery = {}): Promise<BackendTrace[]> {
+    const params: Params = {
+      project_id: project.id,
+      size: query.size ?? 50,
+      search: query.search?.trim(),
+      filters: query.notebook ? notebookFilter(query.notebook) : null,
+      exclude: "input,output",
+    };
+    return (await this.get<Page<BackendTrace>>("traces", params)).content;
+  }
+
+  /** A trace with its spans (the first ``MAX_SPANS``), as the tree view wants it. */
+  async trace(id: string): Promise<TraceData> {
+    const trace = await this.get<BackendTrace>(`traces/${encodeURIComponent(id)}`);
+    const [spans, project] = await Promise.all([
+      this.get<Page<BackendSpan>>("spans", { trace_id: id, size: MAX_SPANS }),
+      trace.project_id ? this.get<Project>(`projects/${trace.project_id}`).catch(() => null) : null,
+    ]);
+    return toTraceData(trace, spans.content, project?.name);
+  }
+
+  async rawTrace(id: string): Promise<BackendTrace> {
+    return this.get<BackendTrace>(`traces/${encodeURIComponent(id)}`);
+  }
+
+  async scoreNames(): Promise<string[]> {
+    const found = await this.get<{ scores: { name: string }[] }>("traces/feedback-scores/names");
+    return found.scores.map((score) => score.name);
+  }
+
+  addScore(traceId: string, score: { name: string; value: number; reason?: string; source: string }): Promise<unknown> {
+    return this.send("PUT", `traces/${encodeURIComponent(traceId)}/feedback-scores`, score);
+  }
+
+  async datasets(): Promise<Dataset[]> {
+    return (await this.get<Page<Dataset>>("datasets", { size: 100 })).content;
+  }
+
+  async experiments(datasetId: string): Promise<Experiment[]> {
+    return (await this.get<Page<Experiment>>("experiments", { dataset_id: datasetId, size: 100 })).content;
+  }
+
+  async comparison(datasetId: string, experimentIds: string[], page = 1, size = 50): Promise<Page<ComparisonRow>> {
+    const params = { experiment_ids: JSON.stringify(experimentIds), page, size };
+    return this.get<Page<ComparisonRow>>(`datasets/${datasetId}/items/experiments/items`, params);
+  }
+
+  private get<T>(path: string, params: Params = {}): Promise<T> {
+    return this.fetch<T>(apiPath(`${PRIVATE}/${path}`, params));
+  }
+
+  private send(method: string, path: string, body: unknown): Promise<unknown> {
+    return this.fetch(apiPath(`${PRIVATE}/${path}`), {
+      method,
+      body: JSON.stringify(body),
+      headers: { "Content-Type": "application/json" },
+    });
+  }
+}

@@ -1,0 +1,77 @@
+/** The live feed section: newest traces, a search box, and "this notebook only". */
+import { Widget } from "@lumino/widgets";
+import { clear, el } from "../views/dom";
+import { formatDuration, formatScore, formatTokens } from "../views/format";
+import type { FeedItem } from "./model";
+import { ago, shortCost } from "./text";
+
+const SEARCH_DELAY_MS = 300;
+
+
+export class FeedSection extends Widget {
+  onSearch: (text: string) => void = () => undefined;
+  onNotebookOnly: (on: boolean) => void = () => undefined;
+  onOpen: (traceId: string) => void = () => undefined;
+  private readonly list = el("div", { className: "oj-lab-feed", attrs: { role: "list" } });
+  private readonly notebookBox = el("input", { attrs: { type: "checkbox" } });
+  private readonly notebookLabel = el("span", { text: "This notebook only" });
+
+  constructor() {
+    super();
+    this.addClass("oj-lab-section");
+    this.title.label = "Live traces";
+    const search = el("input", {
+      className: "jp-mod-styled oj-lab-search",
+      attrs: { type: "search", placeholder: "Search traces", "aria-label": "search traces" },
+    });
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    search.addEventListener("input", () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => this.onSearch(search.value), SEARCH_DELAY_MS);
+    });
+    this.notebookBox.addEventListener("change", () => this.onNotebookOnly(this.notebookBox.checked));
+    const toggle = el("label", { className: "oj-lab-check" }, [this.notebookBox, this.notebookLabel]);
+    this.node.append(el("div", { className: "oj-lab-controls" }, [search, toggle]), this.list);
+  }
+
+  /** Name the current notebook next to the checkbox (disabled when there is none). */
+  setNotebook(path: string | null): void {
+    this.notebookBox.disabled = path === null;
+    this.notebookLabel.textContent = path ? `Only ${path.split("/").pop()}` : "This notebook only";
+    this.notebookLabel.title = path ?? "open a notebook first";
+  }
+
+  render(items: FeedItem[], empty: string): void {
+    clear(this.list);
+    if (items.length === 0) this.list.appendChild(el("div", { className: "oj-lab-empty", text: empty }));
+    for (const item of items) this.list.appendChild(this.row(item));
+  }
+
+  private row(item: FeedItem): HTMLElement {
+    const facts = [item.project, ago(item.start_time), item.running ? "running" : formatDuration(item.duration_ms)];
+    if (item.tokens) facts.push(`${formatTokens(item.tokens)} tok`);
+    if (item.cost) facts.push(shortCost(item.cost));
+    const row = el(
+      "div",
+      {
+        className: `oj-lab-feed-row${item.error ? " oj-lab-error" : ""}`,
+        title: `open trace ${item.id}`,
+        attrs: { role: "listitem", tabindex: "0", "data-id": item.id },
+        onClick: () => this.onOpen(item.id),
+      },
+      [
+        el("div", { className: "oj-lab-feed-line" }, [
+          el("span", { className: `oj-lab-dot oj-lab-dot-${item.error ? "down" : item.running ? "starting" : "connected"}` }),
+          el("span", { className: "oj-lab-name", text: item.name }),
+          item.error ? el("span", { className: "oj-error-badge", text: "error" }) : null,
+        ]),
+        el("div", { className: "oj-lab-facts", text: facts.filter(Boolean).join(" · ") }),
+        item.scores.length
+          ? el("div", { className: "oj-scores" }, item.scores.map((s) => el("span", { className: "oj-score", text: `${s.name} ${formatScore(s.value)}` })))
+          : null,
+      ],
+    );
+    row.addEventListener("keydown", (event) => event.key === "Enter" && this.onOpen(item.id));
+    return row;
+  }
+}

@@ -1,0 +1,103 @@
+/**
+ * The opik-jupyter JupyterLab extension: a side panel (backend status, projects, a live
+ * trace feed, experiments), traces and experiment comparisons in main-area tabs, and
+ * command palette entries. Every request goes through ``requestAPI`` to the server
+ * extension's authenticated proxy under ``<base_url>/opik/``.
+ */
+import { ILabShell, type JupyterFrontEnd, type JupyterFrontEndPlugin } from "@jupyterlab/application";
+import { ICommandPalette, InputDialog, MainAreaWidget } from "@jupyterlab/apputils";
+import { INotebookTracker, NotebookActions } from "@jupyterlab/notebook";
+import { refreshIcon, ToolbarButton } from "@jupyterlab/ui-components";
+import type { Widget } from "@lumino/widgets";
+import { OpikClient } from "./client";
+import { ComparisonView } from "./compare";
+import { opikIcon } from "./icon";
+import { OpikPanel } from "./panel";
+import { requestAPI } from "./request";
+import { TraceView } from "./traceview";
+import type { Dataset, Experiment } from "./types";
+
+namespace CommandIDs {
+  export const openPanel = "opik-jupyter:open-panel";
+  export const openTrace = "opik-jupyter:open-trace";
+}
+
+const CATEGORY = "Opik";
+
+type Refreshable = Widget & { refresh(): Promise<void> };
+
+/** Put ``content`` in a main-area tab (or bring its tab forward if it is open). */
+function showInMain(app: JupyterFrontEnd, content: Refreshable): void {
+  const existing = Array.from(app.shell.widgets("main")).find((w) => w.id === `${content.id}-tab`);
+  if (existing) {
+    content.dispose();
+    app.shell.activateById(existing.id);
+    return;
+  }
+  const tab = new MainAreaWidget({ content });
+  tab.id = `${content.id}-tab`;
+  tab.title.icon = opikIcon;
+  tab.title.closable = true;
+  tab.toolbar.addItem("refresh", new ToolbarButton({ icon: refreshIcon, tooltip: "Reload", onClick: () => void load(tab, content) }));
+  app.shell.add(tab, "main");
+  app.shell.activateById(tab.id);
+  void load(tab, content);
+}
+
+async function load(tab: MainAreaWidget, content: Refreshable): Promise<void> {
+  try {
+    await content.refresh();
+    tab.title.label = content.title.label;
+    tab.title.caption = content.title.caption;
+  } catch (error) {
+    tab.title.label = "Opik: not found";
+    content.node.replaceChildren(Object.assign(document.createElement("div"), { className: "oj-lab-empty", textContent: `${(error as Error).message}` }));
+  }
+}
+
+function activate(app: JupyterFrontEnd, palette: ICommandPalette | null, notebooks: INotebookTracker | null, labShell: ILabShell | null): void {
+  const client = new OpikClient(requestAPI);
+  const openTrace = (traceId: string) => showInMain(app, new TraceView(client, traceId));
+  const compare = (dataset: Dataset, experiments: Experiment[]) => {
+    const view = new ComparisonView(client, dataset, experiments);
+    view.onOpenTrace = openTrace;
+    showInMain(app, view);
+  };
+  const panel = new OpikPanel(client, { openTrace, compare });
+  // JupyterLab: the left side bar; Notebook 7 (no ILabShell): its right side panel
+  app.shell.add(panel, labShell ? "left" : "right", { rank: 600 });
+
+  if (notebooks) {
+    const follow = () => panel.setNotebook(notebooks.currentWidget?.context.path ?? null);
+    notebooks.currentChanged.connect(follow);
+    follow();
+    NotebookActions.executed.connect(() => panel.refreshSoon());
+  }
+  app.commands.addCommand(CommandIDs.openPanel, {
+    label: "Opik: open panel",
+    caption: "Show the Opik side panel: backend status, projects, live traces, experiments",
+    execute: () => app.shell.activateById(panel.id),
+  });
+  app.commands.addCommand(CommandIDs.openTrace, {
+    label: (args) => (args.traceId ? `Opik: open trace ${args.traceId}` : "Opik: open trace by id"),
+    execute: async (args) => {
+      let traceId = typeof args.traceId === "string" ? args.traceId : "";
+      if (!traceId) {
+        const answer = await InputDialog.getText({ title: "Open trace by id", placeholder: "trace id (UUID)" });
+        traceId = answer.button.accept ? (answer.value ?? "").trim() : "";
+      }
+      if (traceId) openTrace(traceId);
+    },
+  });
+  for (const command of [CommandIDs.openPanel, CommandIDs.openTrace]) palette?.addItem({ command, category: CATEGORY });
+}
+
+const plugin: JupyterFrontEndPlugin<void> = {
+  id: "opik-jupyter:side-panel",
+  description: "Opik traces, feedback and experiments next to the notebook.",
+  autoStart: true,
+  optional: [ICommandPalette, INotebookTracker, ILabShell],
+  activate,
+};
+
+export default plugin;

@@ -1,0 +1,90 @@
+/** A trace in a main-area tab: the span tree (timeline, input/output), its scores, and a form to annotate it. */
+import { Widget } from "@lumino/widgets";
+import { clear, el } from "../views/dom";
+import { formatScore, formatTime } from "../views/format";
+import { render as renderTree } from "../views/tree";
+import type { OpikClient } from "./client";
+import { scoreFromForm } from "./model";
+import type { BackendScore } from "./types";
+
+export class TraceView extends Widget {
+  private readonly tree = el("div", { className: "oj-lab-tree" });
+  private readonly scores = el("tbody");
+  private readonly message = el("span", { className: "oj-lab-message", attrs: { role: "status" } });
+  private readonly names = el("datalist");
+
+  constructor(private readonly client: OpikClient, readonly traceId: string) {
+    super();
+    this.addClass("oj-root");
+    this.addClass("oj-lab-trace");
+    this.id = `opik-trace-${traceId}`;
+    this.names.id = `${this.id}-names`;
+    this.node.append(this.tree, this.annotations());
+  }
+
+  /** Read the trace again and draw it. */
+  async refresh(): Promise<void> {
+    const [data, raw] = await Promise.all([this.client.trace(this.traceId), this.client.rawTrace(this.traceId)]);
+    this.title.label = data.trace.name;
+    this.title.caption = `trace ${this.traceId}`;
+    renderTree(this.tree, data);
+    this.renderScores(raw.feedback_scores ?? []);
+    void this.client.scoreNames().then((names) => this.names.replaceChildren(...names.map((name) => el("option", { attrs: { value: name } }))), () => undefined);
+  }
+
+  private annotations(): HTMLElement {
+    const name = el("input", { className: "jp-mod-styled", attrs: { type: "text", placeholder: "name (e.g. correctness)", "aria-label": "score name", list: this.names.id } });
+    const value = el("input", { className: "jp-mod-styled", attrs: { type: "number", step: "any", placeholder: "value", "aria-label": "score value" } });
+    const comment = el("textarea", { className: "jp-mod-styled", attrs: { rows: "2", placeholder: "comment (optional)", "aria-label": "comment" } });
+    const submit = el("button", { className: "jp-mod-styled jp-mod-accept oj-lab-button", text: "Add score", attrs: { type: "submit" } });
+    const form = el("form", { className: "oj-lab-score-form" }, [name, value, comment, el("div", { className: "oj-lab-actions" }, [submit, this.message]), this.names]);
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      void this.submit(name.value, value.value, comment.value, () => form.reset());
+    });
+    const head = el("thead", {}, [el("tr", {}, ["Score", "Value", "Comment", "By", "When"].map((text) => el("th", { text, className: text === "Value" ? "oj-cell-num" : "" })))]);
+    return el("section", { className: "oj-lab-annotations" }, [
+      el("h3", { text: "Feedback" }),
+      el("table", { className: "oj-lab-table" }, [head, this.scores]),
+      form,
+    ]);
+  }
+
+  private async submit(name: string, value: string, comment: string, reset: () => void): Promise<void> {
+    const { score, error } = scoreFromForm(name, value, comment);
+    if (!score) return this.say(error ?? "", true);
+    try {
+      await this.client.addScore(this.traceId, score);
+      reset();
+      this.say(`saved ${score.name} = ${formatScore(score.value)}`, false);
+      await this.refresh();
+    } catch (failure) {
+      this.say(`not saved: ${(failure as Error).message}`, true);
+    }
+  }
+
+  private say(text: string, error: boolean): void {
+    this.message.textContent = text;
+    this.message.classList.toggle("oj-error-text", error);
+  }
+
+  private renderScores(scores: BackendScore[]): void {
+    clear(this.scores);
+    if (scores.length === 0) {
+      const empty = el("td", { className: "oj-lab-empty", text: "No scores yet." });
+      empty.setAttribute("colspan", "5");
+      this.scores.appendChild(el("tr", {}, [empty]));
+    }
+    for (const score of scores) {
+      this.scores.appendChild(
+        el("tr", { attrs: { "data-name": score.name } }, [
+          el("td", { className: "oj-lab-name", text: score.name }),
+          el("td", { className: "oj-cell-num", text: formatScore(score.value) }),
+          el("td", { className: "oj-lab-reason", text: score.reason ?? "" }),
+          el("td", { text: score.created_by || score.source || "" }),
+          el("td", { text: formatTime(score.last_updated_at) }),
+        ]),
+      );
+    }
+  }
+}

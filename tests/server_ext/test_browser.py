@@ -1,0 +1,171 @@
+"""The JupyterLab extension end to end, in Debian's Chromium (Playwright, no downloaded
+browser) against a ``jupyter lab`` started here (the notebook tests' ``lab`` and ``page``
+fixtures: a token, a free port, temporary root and data directories): the server extension
+runs the backend, the notebook's kernel finds it through the runtime file, a
+``%%opik_track`` cell's trace shows up in the panel's live feed within 2 s, opens in a tab
+with its spans, takes a feedback score that the REST API then returns, and experiments open
+side by side. Screenshots (light and dark) go to ``tests/artifacts/``."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.notebook import test_browser as notebook_browser
+from tests.notebook.test_browser import ARTIFACTS, KERNEL_READY, XSS_ALERT, Lab, luminance
+
+from .helpers import trace_batch, uuid7
+
+pytestmark = pytest.mark.slow
+FEED_BUDGET_MS = 2000
+PANEL = "#opik-jupyter-panel"
+lab = notebook_browser.lab  # the fixtures, reused
+page = notebook_browser.page
+SPAN_NAMES = ["browser-cell", "answer", "retrieve", "chat.completions.create", "retrieve"]
+
+
+@pytest.fixture(scope="module")
+def api(lab: Lab) -> Iterator[httpx.Client]:
+    """The backend's REST API, directly, at the URL ``/opik/status`` names."""
+    status = httpx.get(f"{lab.url}/opik/status", params={"token": lab.token}).json()
+    with httpx.Client(base_url=status["url"] + "/", timeout=30) as client:
+        yield client
+
+
+def command(page: Page, name: str, args: dict[str, Any] | None = None) -> None:
+    page.evaluate("([name, args]) => { window.jupyterapp.commands.execute(name, args); }",
+                  [name, args or {}])
+
+
+def run_cell(page: Page, index: int) -> None:
+    """Run cell ``index`` of the notebook and wait until the kernel is idle again."""
+    page.locator(".jp-Notebook .jp-Cell").nth(index).click()
+    command(page, "notebook:run-cell")
+    prompt = page.locator(".jp-Notebook .jp-Cell").nth(index).locator(".jp-InputPrompt")
+    expect(prompt).to_have_text(f"[{index + 1}]:", timeout=60_000)
+    page.wait_for_function(KERNEL_READY)
+
+
+def shot(page: Page, name: str, selector: str | None = None) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    target = page.locator(selector) if selector else page
+    target.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+
+
+def test_panel__opens_from_the_palette_and_shows_the_managed_backend(page: Page) -> None:
+    page.wait_for_function(KERNEL_READY)
+    page.keyboard.press("Control+Shift+C")
+    page.locator(".lm-CommandPalette-input").fill("Opik: open panel")
+    page.keyboard.press("Enter")
+    panel = page.locator(PANEL)
+    expect(panel).to_be_visible()
+    expect(panel.locator(".oj-lab-status")).to_contain_text("Backend connected")
+    expect(panel.locator(".oj-lab-status")).to_contain_text("managed by Jupyter")
+
+
+def test_feed__a_traced_cell_appears_within_2_s_and_opens(page: Page, api: httpx.Client) -> None:
+    panel = page.locator(PANEL)
+    panel.locator(".oj-lab-check input").check()  # this notebook only
+    run_cell(page, 0)
+    run_cell(page, 1)
+    ended = time.monotonic()
+    row = panel.locator(".oj-lab-feed-row", has_text="browser-cell")
+    expect(row).to_be_visible(timeout=FEED_BUDGET_MS)
+    waited_ms = (time.monotonic() - ended) * 1000
+    assert waited_ms <= FEED_BUDGET_MS
+    expect(panel.locator(".oj-lab-projects")).to_contain_text("Default Project")
+    expect(row.locator(".oj-lab-facts")).not_to_contain_text("running", timeout=5_000)
+    shot(page, "lab-panel", PANEL)
+    row.click()
+    tab = page.locator(".oj-lab-trace").last
+    expect(tab.locator(".oj-row[data-id] .oj-name")).to_have_text(SPAN_NAMES)
+    tab.locator(".oj-row[data-id]").nth(4).click()
+    expect(tab.locator(".oj-details")).to_contain_text(XSS_ALERT)  # as text, not HTML
+    assert page.dialogs == []  # type: ignore[attr-defined]
+
+
+def test_trace_tab__a_score_added_there_is_in_the_rest_api(page: Page, api: httpx.Client) -> None:
+    tab = page.locator(".oj-lab-trace").last
+    tab.get_by_label("score name").fill("helpfulness")
+    tab.get_by_label("score value").fill("0.8")
+    tab.get_by_label("comment").fill("clear and <b>short</b>")
+    tab.get_by_role("button", name="Add score").click()
+    expect(tab.locator(".oj-lab-annotations tr[data-name='helpfulness']")).to_contain_text(
+        "clear and <b>short</b>")
+    trace_id = tab.locator(".oj-row[data-id]").first.get_attribute("data-id")
+    stored = api.get(f"v1/private/traces/{trace_id}").json()
+    assert [(s["name"], s["value"], s["reason"], s["source"])
+            for s in stored["feedback_scores"]] == [("helpfulness", 0.8,
+                                                     "clear and <b>short</b>", "ui")]
+    shot(page, "lab-trace")
+
+
+def seed_experiments(api: httpx.Client) -> None:
+    """A dataset of two questions and two experiments over it (through the REST API)."""
+    api.post("v1/private/datasets", json={"name": "capitals"}).raise_for_status()
+    items = [{"id": uuid7(), "data": {"question": q}, "source": "manual"}
+             for q in ("France?", "Peru?")]
+    api.put("v1/private/datasets/items",
+            json={"dataset_name": "capitals", "items": items}).raise_for_status()
+    for name, answers, score in (("baseline", ("Paris", "Quito"), 0.5),
+                                 ("better-prompt", ("Paris", "Lima"), 1.0)):
+        experiment_id, links = uuid7(), []
+        for item, reply in zip(items, answers, strict=True):
+            trace_id = uuid7()
+            body = trace_batch(trace_id, f"{name}-run", project="experiments")
+            body["traces"][0]["output"] = {"answer": reply}
+            api.post("v1/private/traces/batch", json=body).raise_for_status()
+            api.put(f"v1/private/traces/{trace_id}/feedback-scores",
+                    json={"name": "accuracy", "value": score, "source": "sdk"}).raise_for_status()
+            links.append({"id": uuid7(), "experiment_id": experiment_id,
+                          "dataset_item_id": item["id"], "trace_id": trace_id})
+        api.post("v1/private/experiments", json={"id": experiment_id, "name": name,
+                                                 "dataset_name": "capitals"}).raise_for_status()
+        api.post("v1/private/experiments/items",
+                 json={"experiment_items": links}).raise_for_status()
+
+
+def test_experiments__two_open_side_by_side(page: Page, api: httpx.Client) -> None:
+    seed_experiments(api)
+    panel = page.locator(PANEL)
+    panel.locator(".jp-SidePanel-toolbar button").first.click()  # refresh
+    dataset = panel.locator(".oj-lab-dataset", has_text="capitals")
+    dataset.locator("summary").click()
+    expect(dataset.locator(".oj-lab-experiment")).to_have_count(2)
+    dataset.get_by_role("button", name="Compare 2").click()
+    view = page.locator(".oj-lab-comparison").last
+    expect(view.locator(".oj-lab-compare tbody tr")).to_have_count(2)
+    expect(view.locator(".oj-lab-compare thead")).to_contain_text("baseline")
+    expect(view.locator(".oj-lab-compare tbody")).to_contain_text("Lima")
+    shot(page, "lab-compare")
+
+
+def test_open_trace_by_id__from_the_palette_command(page: Page, api: httpx.Client) -> None:
+    traces = api.get("v1/private/traces",
+                     params={"project_name": "Default Project"}).json()["content"]
+    command(page, "opik-jupyter:open-trace")
+    page.locator(".jp-Dialog input").fill(traces[0]["id"])
+    page.locator(".jp-Dialog .jp-mod-accept").click()
+    expect(page.locator("#jp-main-dock-panel .lm-TabBar-tab.lm-mod-current")).to_contain_text(
+        "browser-cell")
+
+
+def test_dark_theme__panel_and_tab_follow_jupyterlab(page: Page) -> None:
+    panel = page.locator(PANEL)
+    light = panel.evaluate("node => getComputedStyle(node).backgroundColor")
+    command(page, "apputils:change-theme", {"theme": "JupyterLab Dark"})
+    page.wait_for_function("() => document.body.dataset.jpThemeLight === 'false'")
+    expect(panel).not_to_have_css("background-color", light)
+    dark = panel.evaluate("node => getComputedStyle(node).backgroundColor")
+    name = panel.locator(".oj-lab-feed-row .oj-lab-name").first
+    assert luminance(light) > 0.8
+    assert luminance(dark) < 0.3
+    assert luminance(name.evaluate("node => getComputedStyle(node).color")) > 0.6
+    page.locator(".lm-TabBar-tab", has_text="browser-cell").first.click()
+    shot(page, "lab-dark")
+    shot(page, "lab-panel-dark", PANEL)
