@@ -7,7 +7,10 @@ const options = {
   entryPoints: {
     trace_tree: "src/widgets/trace_tree.ts",
     traces_table: "src/widgets/traces_table.ts",
+    experiment_table: "src/widgets/experiment_table.ts",
+    score_chart: "src/widgets/score_chart.ts",
     opik: "src/styles.css",
+    evaluation: "src/views/evaluation.css",
   },
   outdir,
   bundle: true,

@@ -47,24 +47,38 @@ from .sdk import (
 )
 
 if TYPE_CHECKING:
-    from .widgets import TracesTable, TraceTree
+    from .evaluation import (
+        Dataset,
+        EvaluationResult,
+        compare_experiments,
+        evaluate,
+        evaluate_async,
+    )
+    from .widgets import ExperimentTable, ScoreChart, TracesTable, TraceTree
 
 __all__ = [
     "Client",
     "Config",
     "ConfigError",
+    "Dataset",
     "DeliveryStatus",
+    "EvaluationResult",
+    "ExperimentTable",
     "FilterSyntaxError",
     "FlushResult",
+    "ScoreChart",
     "Span",
     "Trace",
     "TraceTree",
     "TracesTable",
     "__version__",
     "add_online_rule",
+    "compare_experiments",
     "configure",
     "delete_online_rule",
     "delivery_status",
+    "evaluate",
+    "evaluate_async",
     "flush",
     "get_current_span",
     "get_current_trace",
@@ -93,7 +107,9 @@ __all__ = [
     "update_current_trace",
 ]
 
-_WIDGETS = ("TraceTree", "TracesTable")
+_WIDGETS = ("ExperimentTable", "ScoreChart", "TraceTree", "TracesTable")
+_EVALUATION = ("Dataset", "EvaluationResult", "compare_experiments", "evaluate",
+               "evaluate_async")
 
 
 def load_ipython_extension(ipython: Any) -> None:
@@ -134,4 +150,8 @@ def __getattr__(name: str) -> Any:
         from . import widgets  # noqa: PLC0415 - anywidget loads only when a widget is used
 
         return getattr(widgets, name)
+    if name in _EVALUATION:
+        from . import evaluation  # noqa: PLC0415 - loads on first use, like the widgets
+
+        return getattr(evaluation, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

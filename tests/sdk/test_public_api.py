@@ -15,7 +15,9 @@ def test_all__is_sorted_and_complete() -> None:
     sdk_names = set(opik_jupyter.sdk.__all__)
     notebook = {"TraceTree", "TracesTable", "load_ipython_extension", "show_trace",
                 "unload_ipython_extension"}  # see tests/notebook
-    assert set(opik_jupyter.__all__) - {"__version__"} - notebook <= sdk_names
+    evaluation = {"Dataset", "EvaluationResult", "ExperimentTable", "ScoreChart",
+                  "compare_experiments", "evaluate", "evaluate_async"}  # see tests/evaluation
+    assert set(opik_jupyter.__all__) - {"__version__"} - notebook - evaluation <= sdk_names
 
 
 def test_import__starts_no_thread_and_configures_no_logging() -> None:

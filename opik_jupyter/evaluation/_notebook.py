@@ -1,0 +1,73 @@
+"""The notebook side of ``evaluate()``: a progress bar (tqdm's notebook bar in a notebook,
+text elsewhere) and the experiment table and score chart shown when a run ends."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._result import EvaluationResult
+
+DISPLAY_ENV = "OPIK_JUPYTER_DISPLAY"
+
+
+class Progress:
+    """A tqdm bar counting finished items and failures (nothing when disabled)."""
+
+    def __init__(self, total: int, description: str, enabled: bool) -> None:
+        self.failed = 0
+        self._bar: Any = None
+        if enabled and total:
+            from tqdm.auto import tqdm  # noqa: PLC0415 - tqdm loads only for a run
+
+            self._bar = tqdm(total=total, desc=description, unit="item", dynamic_ncols=True)
+
+    def advance(self, failed: bool) -> None:
+        if self._bar is None:
+            return
+        if failed:
+            self.failed += 1
+            self._bar.set_postfix(failed=self.failed, refresh=False)
+        self._bar.update(1)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+
+
+def shell() -> Any:
+    """The IPython shell of a notebook kernel (Jupyter, VS Code...), or None."""
+    if "IPython" not in sys.modules:
+        return None
+    from IPython import get_ipython  # noqa: PLC0415
+
+    found = get_ipython()
+    return found if type(found).__name__ == "ZMQInteractiveShell" else None
+
+
+def display_wanted(display: bool | None) -> bool:
+    """``display`` if given; else on in a notebook unless ``%opik_display off`` or
+    ``OPIK_JUPYTER_DISPLAY=0`` says otherwise."""
+    if display is not None:
+        return display
+    found = shell()
+    if found is None:
+        return False
+    magics = sys.modules.get("opik_jupyter.magics")
+    tracer = magics.tracer_of(found) if magics is not None else None
+    if tracer is not None:
+        return bool(tracer.display)
+    return os.environ.get(DISPLAY_ENV, "").strip().lower() not in ("0", "false", "off", "no")
+
+
+def show(result: EvaluationResult) -> None:
+    """Display the experiment's table and score chart under the running cell."""
+    from IPython.display import display  # noqa: PLC0415
+
+    from ..widgets import ExperimentTable, ScoreChart  # noqa: PLC0415 - loads anywidget
+    from ._compare import of_result  # noqa: PLC0415
+
+    comparison = of_result(result)
+    display(ExperimentTable.from_comparison(comparison), ScoreChart.from_comparison(comparison))

@@ -1,0 +1,159 @@
+"""The datasets and experiments routes of the Opik REST API, as small functions on a
+:class:`~opik_jupyter.sdk.Client` (see ``docs/backend.md``). They raise what the client
+raises: ``HttpStatusError`` with the backend's message, ``TransportError``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+import msgspec
+
+from ..sdk import Client
+
+DATASETS = "v1/private/datasets"
+EXPERIMENTS = "v1/private/experiments"
+PAGE = 2000
+"""Items per stream page and per list page (the API's largest)."""
+PUT_BATCH = 1000
+"""Dataset items per ``PUT`` (the API takes up to 10,000; smaller keeps requests small)."""
+_decoder = msgspec.json.Decoder()
+
+# -- datasets ------------------------------------------------------------------------------
+
+
+def find_dataset(client: Client, name: str) -> dict[str, Any] | None:
+    """The dataset with this name, or None."""
+    found: dict[str, Any] | None = client.json("POST", f"{DATASETS}/retrieve",
+                                               {"dataset_name": name})
+    return found
+
+
+def get_dataset(client: Client, dataset_id: str) -> dict[str, Any] | None:
+    found: dict[str, Any] | None = client.json("GET", f"{DATASETS}/{dataset_id}")
+    return found
+
+
+def create_dataset(client: Client, body: Mapping[str, Any]) -> dict[str, Any]:
+    created: dict[str, Any] = client.json("POST", DATASETS, dict(body))
+    return created
+
+
+def delete_dataset(client: Client, dataset_id: str) -> None:
+    client.request("DELETE", f"{DATASETS}/{dataset_id}")
+
+
+def put_items(client: Client, dataset_id: str, items: Sequence[Mapping[str, Any]]) -> None:
+    """Create or replace items (``{"id", "data", "source", ...}``) in batches."""
+    _batched(client, "PUT", f"{DATASETS}/items", "items", items, dataset_id=dataset_id)
+
+
+def delete_items(client: Client, item_ids: Sequence[str]) -> None:
+    _batched(client, "POST", f"{DATASETS}/items/delete", "item_ids", item_ids)
+
+
+def stream_items(client: Client, dataset_name: str) -> list[dict[str, Any]]:
+    """Every item of the dataset, oldest first."""
+    body: dict[str, Any] = {"dataset_name": dataset_name, "steam_limit": PAGE}
+    return list(reversed(list(_ndjson_pages(client, f"{DATASETS}/items/stream", body,
+                                            "steam_limit"))))
+
+
+# -- experiments ---------------------------------------------------------------------------
+
+
+def create_experiment(client: Client, body: Mapping[str, Any]) -> dict[str, Any]:
+    created: dict[str, Any] = client.json("POST", EXPERIMENTS, dict(body))
+    return created
+
+
+def get_experiment(client: Client, experiment_id: str) -> dict[str, Any] | None:
+    found: dict[str, Any] | None = client.json("GET", f"{EXPERIMENTS}/{experiment_id}")
+    return found
+
+
+def list_experiments(client: Client, **params: Any) -> list[dict[str, Any]]:
+    """Experiments (newest first) matching the list's query parameters (``dataset_id``,
+    ``name`` as a substring, ``experiment_ids`` as a list...)."""
+    if isinstance(params.get("experiment_ids"), list | tuple):
+        params["experiment_ids"] = json.dumps(list(params["experiment_ids"]))
+    return _paged(client, EXPERIMENTS, params)
+
+
+def experiments_named(client: Client, dataset_id: str, name: str) -> list[dict[str, Any]]:
+    """The experiments of a dataset with exactly this name (newest first)."""
+    return [e for e in list_experiments(client, dataset_id=dataset_id, name=name)
+            if e.get("name") == name]
+
+
+def experiment_items(client: Client, experiment: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The items (links of dataset items to traces) of one experiment."""
+    body = {"experiment_name": experiment["name"], "limit": PAGE}
+    rows = _ndjson_pages(client, f"{EXPERIMENTS}/items/stream", body, "limit")
+    return [row for row in rows if row.get("experiment_id") == experiment["id"]]
+
+
+def link_items(client: Client, links: Sequence[Mapping[str, Any]]) -> None:
+    """Create experiment items (``{"id", "experiment_id", "dataset_item_id", "trace_id",
+    "project_name"}``)."""
+    _batched(client, "POST", f"{EXPERIMENTS}/items", "experiment_items", links)
+
+
+def delete_experiment_items(client: Client, item_ids: Sequence[str]) -> None:
+    _batched(client, "POST", f"{EXPERIMENTS}/items/delete", "ids", item_ids)
+
+
+def finish_experiment(client: Client, experiment_id: str) -> None:
+    client.request("POST", f"{EXPERIMENTS}/finish", {"ids": [experiment_id]})
+
+
+def delete_experiment(client: Client, experiment_id: str) -> None:
+    client.request("POST", f"{EXPERIMENTS}/delete", {"ids": [experiment_id]})
+
+
+def compare_rows(client: Client, dataset_id: str,
+                 experiment_ids: Sequence[str]) -> list[dict[str, Any]]:
+    """The comparison view: every dataset item the experiments ran, oldest first, each with
+    ``experiment_items`` (trace input, output, metadata and scores per experiment)."""
+    rows = _paged(client, f"{DATASETS}/{dataset_id}/items/experiments/items",
+                  {"experiment_ids": json.dumps(list(experiment_ids))})
+    return list(reversed(rows))
+
+
+def delete_traces(client: Client, trace_ids: Sequence[str]) -> None:
+    _batched(client, "POST", "v1/private/traces/delete", "ids", trace_ids)
+
+
+def _paged(client: Client, path: str, params: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Every row of a paged list (``{"content": [...]}`` pages of :data:`PAGE`)."""
+    found: list[dict[str, Any]] = []
+    page = 1
+    while True:
+        answer = client.json("GET", path, params={**params, "page": page, "size": PAGE})
+        content = (answer or {}).get("content") or []
+        found.extend(content)
+        if len(content) < PAGE:
+            return found
+        page += 1
+
+
+def _batched(client: Client, method: str, path: str, key: str, values: Sequence[Any],
+             **fields: Any) -> None:
+    """Send ``values`` as ``{key: [...], **fields}`` bodies of at most :data:`PUT_BATCH`."""
+    for start in range(0, len(values), PUT_BATCH):
+        client.request(method, path, {**fields, key: list(values[start:start + PUT_BATCH])})
+
+
+def _ndjson_pages(client: Client, path: str, body: dict[str, Any],
+                  limit_key: str) -> Iterator[dict[str, Any]]:
+    """Rows of an NDJSON stream, page after page (newest first), by ``last_retrieved_id``."""
+    body = dict(body)
+    while True:
+        raw = client.request("POST", path, body) or b""
+        rows = _decoder.decode_lines(raw)
+        yield from rows
+        if len(rows) < body[limit_key]:
+            return
+        body["last_retrieved_id"] = rows[-1]["id"]

@@ -1,0 +1,149 @@
+"""``Dataset``: named collections of items (dicts) to evaluate tasks on, stored by the
+backend (items in ClickHouse, de-duplicated by content)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..sdk import Client
+from ..sdk._client import FilterArg
+from ..sdk._ids import new_id
+from ..sdk._transport import HttpStatusError
+from . import _rest, _sources
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+log = logging.getLogger("opik_jupyter")
+
+
+class Dataset:
+    """A dataset of the workspace, got by name or created.
+
+    ``Dataset("qa")`` returns the dataset named ``qa``, creating it if there is none
+    (``Dataset.get("qa")`` only finds). Items are dicts of field names to JSON values
+    (``{"input": ..., "expected_output": ...}``); an item whose content the dataset
+    already holds is not stored twice.
+    """
+
+    def __init__(self, name: str, description: str | None = None, *,
+                 project_name: str | None = None, client: Client | None = None) -> None:
+        client = client or Client()
+        record = _rest.find_dataset(client, name) or _create(client, name, description,
+                                                              project_name)
+        self._load(record, client)
+
+    @classmethod
+    def get(cls, name: str, *, client: Client | None = None) -> Dataset:
+        """The dataset named ``name``; ``LookupError`` if there is none."""
+        client = client or Client()
+        record = _rest.find_dataset(client, name)
+        if record is None:
+            raise LookupError(f"no dataset named {name!r} in workspace {client.workspace!r}: "
+                              f"create it with Dataset({name!r})")
+        dataset = cls.__new__(cls)
+        dataset._load(record, client)
+        return dataset
+
+    def _load(self, record: Mapping[str, Any], client: Client) -> None:
+        self.id: str = record["id"]
+        self.name: str = record["name"]
+        self.description: str | None = record.get("description")
+        self.client = client
+
+    # -- adding items ---------------------------------------------------------------------
+
+    def insert(self, items: Iterable[Mapping[str, Any]] | pd.DataFrame) -> int:
+        """Add items (a list of dicts or a DataFrame, one item per row); returns how many
+        were sent. A record with an ``id`` (as :meth:`to_pandas` gives) replaces that item.
+        Every record is checked first: a bad one raises and nothing is stored."""
+        writes, made = _sources.item_writes(_sources.records_of(items))
+        return self._put(writes, made)
+
+    def insert_csv(self, path: str | Path, **read_csv: Any) -> int:
+        """Add the rows of a CSV file (columns become fields; ``read_csv`` options go to
+        ``pandas.read_csv``)."""
+        writes, made = _sources.item_writes(_sources.read_csv(path, **read_csv))
+        return self._put(writes, made)
+
+    def insert_jsonl(self, path: str | Path) -> int:
+        """Add the objects of a JSON Lines file, one item per line."""
+        writes, made = _sources.item_writes(_sources.read_jsonl(path), "line")
+        return self._put(writes, made)
+
+    def insert_traces(self, filter: FilterArg = None, *, project_name: str | None = None,
+                      limit: int | None = 1000, input_key: str = "input",
+                      output_key: str = "expected_output") -> int:
+        """Add an item per trace matching ``filter`` (the SDK's filter language, e.g.
+        ``'tags contains "golden"'``): its input as ``input_key`` and its output as
+        ``output_key``, linked to the trace."""
+        traces = self.client.search_traces(filter, project_name, limit)
+        writes = _sources.trace_writes(traces, input_key, output_key)
+        return self._put(writes, [w["id"] for w in writes])
+
+    def _put(self, writes: list[dict[str, Any]], made: list[str]) -> int:
+        """Store the items; if a later batch fails, remove the new items of earlier ones."""
+        try:
+            _rest.put_items(self.client, self.id, writes)
+        except BaseException:
+            _undo(self.client, made)
+            raise
+        return len(writes)
+
+    # -- reading and removing -------------------------------------------------------------
+
+    def items(self) -> list[dict[str, Any]]:
+        """Every item, oldest first, as ``{"id": ..., **fields}``."""
+        return [{"id": row["id"], **_fields(row)}
+                for row in _rest.stream_items(self.client, self.name)]
+
+    def to_pandas(self) -> pd.DataFrame:
+        """The items as a DataFrame: an ``id`` column, then one column per field."""
+        import pandas as pd  # noqa: PLC0415 - pandas loads only when asked for
+
+        items = self.items()
+        return pd.DataFrame(items, columns=None if items else ["id"])
+
+    def delete_items(self, item_ids: Iterable[str]) -> None:
+        """Remove items by id."""
+        _rest.delete_items(self.client, list(item_ids))
+
+    def delete(self) -> None:
+        """Delete the dataset and its items (experiments run on it stay)."""
+        _rest.delete_dataset(self.client, self.id)
+
+    def __len__(self) -> int:
+        record = _rest.get_dataset(self.client, self.id) or {}
+        return int(record.get("dataset_items_count") or 0)
+
+    def __repr__(self) -> str:
+        return f"Dataset(name={self.name!r}, id={self.id!r})"
+
+
+def _create(client: Client, name: str, description: str | None,
+            project_name: str | None) -> dict[str, Any]:
+    body = {"id": new_id(), "name": name, "description": description,
+            "project_name": project_name}
+    try:
+        return _rest.create_dataset(client, {k: v for k, v in body.items() if v is not None})
+    except HttpStatusError as exc:
+        found = _rest.find_dataset(client, name) if exc.status == 409 else None
+        if found is None:  # not a race with another creator of the same name
+            raise
+        return found
+
+
+def _fields(row: Mapping[str, Any]) -> dict[str, Any]:
+    data = row.get("data")
+    return dict(data) if isinstance(data, Mapping) else {"data": data}
+
+
+def _undo(client: Client, item_ids: list[str]) -> None:
+    try:
+        _rest.delete_items(client, item_ids)
+    except Exception:  # the original error is the one to raise; say that this failed too
+        log.warning("opik-jupyter: could not remove the %d items of a failed insert",
+                    len(item_ids), exc_info=True)

@@ -1,0 +1,86 @@
+"""Evaluation fixtures: the SDK of this process on the real backend (chDB with SQLite, and
+with MariaDB + Redis: the ``backend`` fixture of ``tests/conftest.py``), in a workspace of
+the test's own; a dataset; a scriptable judge; and the backend's view of experiments (the
+``api`` fixture of ``tests/conftest.py`` reads it in the same workspace)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+import opik_jupyter
+from opik_jupyter.evaluation import Dataset
+from opik_jupyter.sdk import _config, _runtime, _tracing
+from opik_jupyter.testing import FakeLLMServer, RecordedRequest
+
+from ..conftest import RunningBackend
+from ..sdk.conftest import SDK_ENV
+
+CAPITALS = [("france", "Paris"), ("peru", "Lima"), ("chad", "N'Djamena"), ("japan", "Tokyo")]
+
+
+@pytest.fixture
+def sdk(backend: RunningBackend, workspace: str, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> Iterator[opik_jupyter.Client]:
+    """The SDK tracing to the test backend in this test's workspace; a read client on it."""
+    for name in SDK_ENV:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("OPIK_JUPYTER_DATA_DIR", str(tmp_path / "sdk-data"))
+    _runtime.reset()
+    _tracing._warned.clear()
+    opik_jupyter.configure(url=backend.url, workspace=workspace, project="evals",
+                           flush_interval=0.05)
+    client = opik_jupyter.Client()
+    yield client
+    client.close()
+    _runtime.reset()
+    _config.reset()
+
+
+@pytest.fixture
+def capitals(sdk: opik_jupyter.Client) -> Dataset:
+    """A dataset of four countries with their capitals as ``expected_output``."""
+    dataset = Dataset("capitals", client=sdk)
+    dataset.insert([{"input": country, "expected_output": capital}
+                    for country, capital in CAPITALS])
+    return dataset
+
+
+def answer(item: dict[str, Any]) -> str:
+    """A task that knows every capital."""
+    return dict(CAPITALS)[item["input"]]
+
+
+MAPPING = {"reference": "expected_output"}
+
+
+@pytest.fixture
+def judge() -> Iterator[FakeLLMServer]:
+    """An OpenAI-compatible judge answering ``{"score": 0.8, ...}`` unless told otherwise."""
+    with FakeLLMServer(replies=lambda _r: json.dumps({"score": 0.8, "reason": "fine"})) as server:
+        yield server
+
+
+def prompt_of(request: RecordedRequest) -> str:
+    return str(request.body["messages"][-1]["content"])
+
+
+def experiment(api: httpx.Client, experiment_id: str) -> dict[str, Any]:
+    response = api.get(f"v1/private/experiments/{experiment_id}")
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+def experiments_of(api: httpx.Client, dataset: Dataset) -> list[dict[str, Any]]:
+    found = api.get("v1/private/experiments", params={"dataset_id": dataset.id, "size": 100})
+    return list(found.json()["content"])
+
+
+def linked_items(api: httpx.Client, name: str) -> list[dict[str, Any]]:
+    found = api.post("v1/private/experiments/items/stream", json={"experiment_name": name})
+    return [json.loads(line) for line in found.text.splitlines()]
