@@ -79,9 +79,16 @@ def test_score_chart__draws_the_distributions_and_means(notebook: Page) -> None:
     chart = notebook.locator(".oj-charts").first
     expect(chart.locator(".oj-chart-card[data-metric]")).to_have_count(2, timeout=120_000)
     equals = chart.locator('[data-metric="equals_metric"]')
-    expect(equals.locator("rect")).to_have_count(20)
+    expect(equals.locator("svg rect")).to_have_count(20)
+    expect(equals.locator("svg g.oj-bars-0 rect")).to_have_count(10)  # a bar per bin
+    expect(equals.locator("svg g.oj-mean line")).to_have_count(2)  # a mean per experiment
     expect(equals.locator(".oj-chart-legend")).to_contain_text(
         "good: mean 1 (n=3)worse: mean 0.33 (n=3)")
-    expect(chart.locator(".oj-chart-runs circle")).to_have_count(4)  # 2 runs x 2 metrics
+    # Plot is given the theme's CSS variables as colours: they resolve in the browser.
+    fill = equals.locator("svg g.oj-bars-0 rect").first.evaluate(
+        "node => getComputedStyle(node).fill")
+    assert fill == "rgb(9, 105, 218)"  # --oj-series-0
+    points = chart.locator(".oj-chart-runs g.oj-run-points circle")
+    expect(points).to_have_count(4)  # 2 runs x 2 metrics
     chart.scroll_into_view_if_needed()
     chart.screenshot(path=str(ARTIFACTS / "score-chart.png"))

@@ -44,10 +44,23 @@ describe("ScoreChart entry point", () => {
   it("draws the charts and redraws on new data", () => {
     const model = fakeModel({ data: chartData() });
     const el = document.createElement("div");
-    chart.render({ model, el });
+    const cleanup = chart.render({ model, el });
+    expect(el.classList.contains("oj-root")).toBe(true);
     expect(el.querySelectorAll(".oj-chart-card[data-metric]").length).toBe(1);
-    const metric = { ...chartData().metrics[0], name: "contains" };
+    expect(el.querySelectorAll('[data-metric="equals"] g.oj-bars rect').length).toBe(20);
+    expect(el.querySelectorAll('[data-metric="equals"] g.oj-mean line').length).toBe(2);
+    expect(el.querySelectorAll(".oj-chart-runs g.oj-run-points circle").length).toBe(3);
+    const metric = { ...chartData().metrics[0], name: "contains", experiments: [{ ...chartData().metrics[0].experiments[0], bins: [0, 0, 0, 0, 0, 3] }] };
     model.set("data", chartData({ metrics: [chartData().metrics[0], metric] }));
+    // redrawn in place: the old charts are gone, the new metric has its own bars and mean
+    expect(el.querySelectorAll(".oj-charts").length).toBe(1);
     expect(el.querySelectorAll(".oj-chart-card[data-metric]").length).toBe(2);
+    expect(el.querySelectorAll("svg.oj-chart").length).toBe(3);
+    const contains = el.querySelector('[data-metric="contains"]')!;
+    expect(contains.querySelectorAll("g.oj-bars rect").length).toBe(6);
+    expect(contains.querySelectorAll("g.oj-mean line").length).toBe(1);
+    cleanup();
+    model.set("data", chartData({ metrics: [] }));
+    expect(el.querySelectorAll(".oj-chart-card[data-metric]").length).toBe(2); // no longer listening
   });
 });
