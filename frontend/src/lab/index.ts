@@ -5,7 +5,7 @@
  * extension's authenticated proxy under ``<base_url>/opik/``.
  */
 import { ILabShell, type JupyterFrontEnd, type JupyterFrontEndPlugin } from "@jupyterlab/application";
-import { ICommandPalette, InputDialog, MainAreaWidget } from "@jupyterlab/apputils";
+import { Dialog, ICommandPalette, InputDialog, MainAreaWidget } from "@jupyterlab/apputils";
 import { INotebookTracker, NotebookActions } from "@jupyterlab/notebook";
 import { refreshIcon, ToolbarButton } from "@jupyterlab/ui-components";
 import type { Widget } from "@lumino/widgets";
@@ -25,8 +25,9 @@ namespace CommandIDs {
 const CATEGORY = "Opik";
 
 type Refreshable = Widget & { refresh(): Promise<void> };
+type Show = (app: JupyterFrontEnd, content: Refreshable) => void;
 
-/** Put ``content`` in a main-area tab (or bring its tab forward if it is open). */
+/** Put ``content`` in a main-area tab (or bring its tab forward if it is open): JupyterLab. */
 function showInMain(app: JupyterFrontEnd, content: Refreshable): void {
   const existing = Array.from(app.shell.widgets("main")).find((w) => w.id === `${content.id}-tab`);
   if (existing) {
@@ -38,33 +39,56 @@ function showInMain(app: JupyterFrontEnd, content: Refreshable): void {
   tab.id = `${content.id}-tab`;
   tab.title.icon = opikIcon;
   tab.title.closable = true;
-  tab.toolbar.addItem("refresh", new ToolbarButton({ icon: refreshIcon, tooltip: "Reload", onClick: () => void load(tab, content) }));
-  app.shell.add(tab, "main");
-  app.shell.activateById(tab.id);
-  void load(tab, content);
-}
-
-async function load(tab: MainAreaWidget, content: Refreshable): Promise<void> {
-  try {
-    await content.refresh();
+  const retitle = () => {
     tab.title.label = content.title.label;
     tab.title.caption = content.title.caption;
+  };
+  tab.toolbar.addItem("refresh", new ToolbarButton({ icon: refreshIcon, tooltip: "Reload", onClick: () => void load(content, retitle) }));
+  app.shell.add(tab, "main");
+  app.shell.activateById(tab.id);
+  void load(content, retitle);
+}
+
+/**
+ * Show ``content`` in a dialog over the page: Notebook 7, whose main area holds the one
+ * document of the page and silently refuses a second widget. Enter in the content's fields
+ * is theirs (it submits the score form) rather than the dialog's "close".
+ */
+function showInDialog(_app: JupyterFrontEnd, content: Refreshable): void {
+  const dialog = new Dialog({ title: content instanceof TraceView ? "Opik trace" : "Opik comparison", body: content, buttons: [Dialog.cancelButton({ label: "Close" })], hasClose: true });
+  dialog.addClass("oj-lab-dialog");
+  const keepEnter = (event: KeyboardEvent) => {
+    if (event.key === "Enter" && content.node.contains(event.target as Node)) event.stopPropagation();
+  };
+  window.addEventListener("keydown", keepEnter, true); // before the dialog's own capture
+  void dialog.launch().finally(() => window.removeEventListener("keydown", keepEnter, true));
+  void load(content, () => undefined);
+}
+
+async function load(content: Refreshable, retitle: () => void): Promise<void> {
+  try {
+    await content.refresh();
+    retitle();
   } catch (error) {
-    tab.title.label = "Opik: not found";
+    content.title.label = "Opik: not found";
+    retitle();
     content.node.replaceChildren(Object.assign(document.createElement("div"), { className: "oj-lab-empty", textContent: `${(error as Error).message}` }));
   }
 }
 
 function activate(app: JupyterFrontEnd, palette: ICommandPalette | null, notebooks: INotebookTracker | null, labShell: ILabShell | null): void {
   const client = new OpikClient(requestAPI);
-  const openTrace = (traceId: string) => showInMain(app, new TraceView(client, traceId));
+  // JupyterLab: tabs in the main area; Notebook 7 (no ILabShell): dialogs over the page
+  const show: Show = labShell ? showInMain : showInDialog;
+  const openTrace = (traceId: string) => show(app, new TraceView(client, traceId));
   const compare = (dataset: Dataset, experiments: Experiment[]) => {
     const view = new ComparisonView(client, dataset, experiments);
     view.onOpenTrace = openTrace;
-    showInMain(app, view);
+    show(app, view);
   };
   const panel = new OpikPanel(client, { openTrace, compare });
-  // JupyterLab: the left side bar; Notebook 7 (no ILabShell): its right side panel
+  // JupyterLab: the left side bar; Notebook 7 (no ILabShell): its right side panel, on its
+  // tree and document pages alike, listed under View > Right Sidebar by its caption
   app.shell.add(panel, labShell ? "left" : "right", { rank: 600 });
 
   if (notebooks) {
