@@ -8,10 +8,11 @@ import nbformat
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.testlib.jupyter import Lab
+
 from ..notebook.test_browser import (  # noqa: F401 - lab and page are fixtures
     ARTIFACTS,
     XSS_ALERT,
-    Lab,
     lab,
     page,
     run_all_cells,

@@ -4,30 +4,18 @@ root, data and settings directories. Screenshots go to ``tests/artifacts/``."""
 
 from __future__ import annotations
 
-import json
-import secrets
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
-from .kernel import kernel_env, stop_backend
+from tests.testlib.jupyter import Lab, browser_page, running_jupyter
 
-CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 XSS_ALERT = "<img src=x onerror=alert(1)>"
 XSS_FLAG = "<img src=x onerror=\"window.__opik_xss='ran'\">"
-BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--no-first-run",
-                "--disable-dev-shm-usage"]
 
 SETUP_CELL = """\
 %load_ext opik_jupyter
@@ -55,19 +43,6 @@ answer("What is the capital of France?")
 retrieve({XSS_ALERT!r} + {XSS_FLAG!r})"""
 
 
-@dataclass
-class Lab:
-    url: str
-    token: str
-    root: Path
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def write_notebook(path: Path) -> None:
     notebook = nbformat.v4.new_notebook()
     notebook.cells = [nbformat.v4.new_code_cell(SETUP_CELL),
@@ -78,70 +53,20 @@ def write_notebook(path: Path) -> None:
     nbformat.write(notebook, path)
 
 
-def wait_until_serving(url: str, process: subprocess.Popen[bytes], timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"jupyter lab exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError("jupyter lab did not answer in time")
-
-
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     """``jupyter lab`` on a free port with a token; stopped (and its backend) at the end."""
-    base = tmp_path_factory.mktemp("lab")
-    root, data, settings = base / "root", base / "opik-data", base / "settings"
-    for folder in (root, data, settings / "@jupyterlab" / "apputils-extension"):
-        folder.mkdir(parents=True)
-    (settings / "@jupyterlab/apputils-extension/notification.jupyterlab-settings").write_text(
-        json.dumps({"fetchNews": "false", "checkForUpdates": False}))
-    write_notebook(root / "trace.ipynb")
-    port, token = free_port(), secrets.token_hex(16)
-    env = kernel_env(OPIK_JUPYTER_DATA_DIR=str(data), JUPYTERLAB_SETTINGS_DIR=str(settings),
-                     JUPYTERLAB_WORKSPACES_DIR=str(base / "workspaces"),
-                     JUPYTER_RUNTIME_DIR=str(base / "runtime"))
-    log = (base / "lab.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--port={port}",
-         "--ServerApp.ip=127.0.0.1", f"--IdentityProvider.token={token}",
-         f"--ServerApp.root_dir={root}", "--LabApp.expose_app_in_browser=True",
-         "--allow-root"],
-        env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_serving(f"{url}/api/status?token={token}", process, timeout=60)
-        yield Lab(url, token, root)
-    finally:
-        process.terminate()  # shuts its kernels down
-        try:
-            process.wait(30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
-        stop_backend(data)
+    with running_jupyter("lab", tmp_path_factory.mktemp("lab")) as server:
+        write_notebook(server.root / "trace.ipynb")
+        yield server
 
 
 @pytest.fixture(scope="module")
 def page(lab: Lab) -> Iterator[Page]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                             args=BROWSER_ARGS)
-        context = browser.new_context(viewport={"width": 1400, "height": 1000})
-        page = context.new_page()
-        page.dialogs = []  # type: ignore[attr-defined]
-        page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message),  # type: ignore[attr-defined]
-                                          dialog.dismiss()))
-        page.set_default_timeout(60_000)
-        page.goto(f"{lab.url}/lab/tree/trace.ipynb?token={lab.token}")
+    dialogs: list[str] = []
+    with browser_page(f"{lab.url}/lab/tree/trace.ipynb?token={lab.token}", dialogs) as page:
+        page.dialogs = dialogs  # type: ignore[attr-defined]
         yield page
-        context.close()
-        browser.close()
 
 
 KERNEL_READY = """() => {

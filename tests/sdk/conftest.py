@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -48,12 +47,6 @@ class BackendProcess:
         if self.process.poll() is None:
             self.process.send_signal(sig)
             self.process.wait(60)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def start_backend(data_dir: Path, port: int = 0, timeout: float = 60.0) -> BackendProcess:

@@ -19,9 +19,10 @@ import pytest
 
 import opik_jupyter as oj
 from opik_backend import runtime
+from opik_backend.server import free_port
 from opik_jupyter.sdk._spill import SpillFile
 
-from .conftest import BackendProcess, env_without_sdk_settings, free_port, start_backend
+from .conftest import BackendProcess, env_without_sdk_settings, start_backend
 
 TRACES = 5_000
 SPANS_PER_TRACE = 3

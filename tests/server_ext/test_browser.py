@@ -14,10 +14,11 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from tests.notebook import test_browser as notebook_browser
-from tests.notebook.test_browser import ARTIFACTS, KERNEL_READY, XSS_ALERT, Lab, luminance
+from tests.notebook.test_browser import ARTIFACTS, KERNEL_READY, XSS_ALERT, luminance
+from tests.testlib.jupyter import Lab
 
 from .helpers import trace_batch, uuid7
 
@@ -51,6 +52,20 @@ def run_cell(page: Page, index: int) -> None:
     page.wait_for_function(KERNEL_READY)
 
 
+def run_traced_cell_into_feed(page: Page) -> Locator:
+    """Run the notebook's set-up and ``%%opik_track`` cells with the panel's feed showing
+    this notebook only; the trace's feed row, which must appear within 2 s of the cell's end."""
+    panel = page.locator(PANEL)
+    panel.locator(".oj-lab-check input").check()
+    run_cell(page, 0)
+    run_cell(page, 1)
+    ended = time.monotonic()
+    row = panel.locator(".oj-lab-feed-row", has_text="browser-cell")
+    expect(row).to_be_visible(timeout=FEED_BUDGET_MS)
+    assert (time.monotonic() - ended) * 1000 <= FEED_BUDGET_MS
+    return row
+
+
 def shot(page: Page, name: str, selector: str | None = None) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     target = page.locator(selector) if selector else page
@@ -70,14 +85,7 @@ def test_panel__opens_from_the_palette_and_shows_the_managed_backend(page: Page)
 
 def test_feed__a_traced_cell_appears_within_2_s_and_opens(page: Page, api: httpx.Client) -> None:
     panel = page.locator(PANEL)
-    panel.locator(".oj-lab-check input").check()  # this notebook only
-    run_cell(page, 0)
-    run_cell(page, 1)
-    ended = time.monotonic()
-    row = panel.locator(".oj-lab-feed-row", has_text="browser-cell")
-    expect(row).to_be_visible(timeout=FEED_BUDGET_MS)
-    waited_ms = (time.monotonic() - ended) * 1000
-    assert waited_ms <= FEED_BUDGET_MS
+    row = run_traced_cell_into_feed(page)
     expect(panel.locator(".oj-lab-projects")).to_contain_text("Default Project")
     expect(row.locator(".oj-lab-facts")).not_to_contain_text("running", timeout=5_000)
     shot(page, "lab-panel", PANEL)

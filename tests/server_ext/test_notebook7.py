@@ -8,17 +8,16 @@ the REST API. Screenshots go to ``tests/artifacts/``."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
-from tests.notebook.test_browser import BROWSER_ARGS, CHROMIUM, KERNEL_READY, Lab
+from tests.notebook.test_browser import KERNEL_READY, write_notebook
+from tests.testlib.jupyter import Lab, browser_page, running_jupyter
 
-from .helpers import running_jupyter
-from .test_browser import FEED_BUDGET_MS, PANEL, SPAN_NAMES, command, run_cell, shot
+from .test_browser import PANEL, SPAN_NAMES, command, run_traced_cell_into_feed, shot
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(240)]
 
@@ -26,21 +25,14 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(240)]
 @pytest.fixture(scope="module")
 def notebook7(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     with running_jupyter("notebook", tmp_path_factory.mktemp("notebook7")) as server:
+        write_notebook(server.root / "trace.ipynb")
         yield server
 
 
 @pytest.fixture(scope="module")
 def page(notebook7: Lab) -> Iterator[Page]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                             args=BROWSER_ARGS)
-        context = browser.new_context(viewport={"width": 1400, "height": 1000})
-        page = context.new_page()
-        page.set_default_timeout(60_000)
-        page.goto(f"{notebook7.url}/notebooks/trace.ipynb?token={notebook7.token}")
+    with browser_page(f"{notebook7.url}/notebooks/trace.ipynb?token={notebook7.token}") as page:
         yield page
-        context.close()
-        browser.close()
 
 
 def test_panel__in_the_right_side_panel_of_a_notebook_page(page: Page) -> None:
@@ -62,13 +54,7 @@ def test_panel__in_the_right_side_panel_of_a_notebook_page(page: Page) -> None:
 
 def test_feed__a_traced_cell_appears_and_opens_with_its_spans(page: Page) -> None:
     panel = page.locator(PANEL)
-    panel.locator(".oj-lab-check input").check()  # this notebook only
-    run_cell(page, 0)
-    run_cell(page, 1)
-    ended = time.monotonic()
-    row = panel.locator(".oj-lab-feed-row", has_text="browser-cell")
-    expect(row).to_be_visible(timeout=FEED_BUDGET_MS)
-    assert (time.monotonic() - ended) * 1000 <= FEED_BUDGET_MS
+    row = run_traced_cell_into_feed(page)
     expect(row.locator(".oj-lab-facts")).not_to_contain_text("running", timeout=5_000)
     expect(panel.locator(".oj-lab-projects")).to_contain_text("Default Project")
     shot(page, "notebook7-panel")

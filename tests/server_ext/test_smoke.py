@@ -17,7 +17,7 @@ import psutil
 import pytest
 
 from tests.notebook import test_browser as notebook_browser
-from tests.notebook.test_browser import Lab
+from tests.testlib.jupyter import Lab
 
 from .helpers import alive
 
