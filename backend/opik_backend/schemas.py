@@ -279,6 +279,24 @@ class DatasetItemStream(_Body):
     filters: str | list[dict[str, Any]] | None = None
 
 
+VersionTag = Annotated[str, Meta(min_length=1, max_length=100)]
+
+
+class DatasetVersionCreate(_Body):
+    tag: VersionTag | None = None  # older Opik APIs take one tag, newer ones a list
+    tags: Annotated[list[VersionTag], Meta(max_length=100)] | None = None
+    change_description: Annotated[str, Meta(max_length=10_000)] | None = None
+    metadata: dict[str, str] | None = None
+
+
+class DatasetVersionRetrieve(_Body):
+    version_name: Annotated[str, Meta(min_length=1, max_length=100)]
+
+
+class DatasetVersionTag(_Body):
+    tag: VersionTag
+
+
 class ExperimentScore(_Body):
     name: Name
     value: float

@@ -232,12 +232,180 @@ def test_deleted_content_can_be_inserted_again(api: httpx.Client) -> None:
     assert items_page(api, dataset["id"])["total"] == 1
 
 
-def test_versions_is_an_empty_page(api: httpx.Client) -> None:
+def versions(api: httpx.Client, dataset_id: str, **params: object) -> dict:
+    response = api.get(f"{DATASETS}/{dataset_id}/versions", params=params)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def new_version(api: httpx.Client, dataset_id: str, **body: object) -> dict:
+    response = api.post(f"{DATASETS}/{dataset_id}/versions", json=body)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def test_a_dataset_without_versions_has_an_empty_page(api: httpx.Client) -> None:
     dataset = create(api)
-    response = api.get(f"{DATASETS}/{dataset['id']}/versions", params={"page": 1, "size": 1})
-    assert response.status_code == 200
-    assert response.json()["content"] == []
-    assert api.get(f"{DATASETS}/{new_id()}/versions").status_code == 404
+    assert versions(api, dataset["id"], page=1, size=1)["content"] == []
+    assert_error(api.get(f"{DATASETS}/{new_id()}/versions"), 404)
+
+
+def test_a_version_is_a_snapshot_that_later_changes_do_not_touch(api: httpx.Client) -> None:
+    dataset = create(api)
+    first, second = item(q="one"), item(q="two")
+    put_items(api, "qa", first, second)
+    v1 = new_version(api, dataset["id"], tags=["baseline"], change_description="start",
+                     metadata={"by": "test"})
+    assert (v1["version_name"], v1["items_total"], v1["items_added"]) == ("v1", 2, 2)
+    assert v1["tags"] == ["baseline"]
+    assert v1["change_description"] == "start"
+    assert v1["metadata"] == {"by": "test"}
+    assert v1["is_latest"] is True
+    assert v1["created_by"]
+    assert v1["created_at"]
+    assert len(v1["version_hash"]) == 16
+
+    put_items(api, "qa", item(q="three"), {**second, "data": {"q": "two, edited"}})
+    api.post(f"{DATASETS}/items/delete", json={"item_ids": [first["id"]]})
+    live = {i["data"]["q"] for i in items_page(api, dataset["id"])["content"]}
+    assert live == {"two, edited", "three"}
+
+    for ref in (v1["version_hash"], v1["id"], "v1", "baseline"):
+        page = items_page(api, dataset["id"], version=ref)
+        assert page["total"] == 2
+        assert {i["data"]["q"] for i in page["content"]} == {"one", "two"}
+    streamed = stream(api, "qa", dataset_version=v1["version_hash"], steam_limit=1)
+    assert [i["id"] for i in streamed] == [second["id"]]
+    rest = stream(api, "qa", dataset_version=v1["version_hash"],
+                  last_retrieved_id=second["id"])
+    assert [i["data"]["q"] for i in rest] == ["one"]
+
+    v2 = new_version(api, dataset["id"], tag="next")
+    assert (v2["items_total"], v2["items_added"], v2["items_modified"],
+            v2["items_deleted"]) == (2, 1, 1, 1)
+    assert v2["version_hash"] != v1["version_hash"]
+    assert v2["tags"] == ["next"]
+
+
+def test_versions_are_listed_newest_first(api: httpx.Client) -> None:
+    dataset = create(api)
+    made = []
+    for n in range(3):
+        put_items(api, "qa", item(n=n))
+        made.append(new_version(api, dataset["id"])["id"])
+    page = versions(api, dataset["id"], page=1, size=2)
+    assert page["total"] == 3
+    assert [v["id"] for v in page["content"]] == made[::-1][:2]
+    assert [v["version_name"] for v in page["content"]] == ["v3", "v2"]
+    assert [v["is_latest"] for v in page["content"]] == [True, False]
+    last = versions(api, dataset["id"], page=2, size=2)["content"]
+    assert [(v["version_name"], v["is_latest"]) for v in last] == [("v1", False)]
+
+
+def test_the_same_content_gives_the_same_hash(api: httpx.Client) -> None:
+    dataset = create(api)
+    kept = item(q="kept")
+    put_items(api, "qa", kept)
+    v1 = new_version(api, dataset["id"])
+    extra = item(q="extra")
+    put_items(api, "qa", extra)
+    v2 = new_version(api, dataset["id"])
+    api.post(f"{DATASETS}/items/delete", json={"item_ids": [extra["id"]]})
+    v3 = new_version(api, dataset["id"])
+    assert v3["version_hash"] == v1["version_hash"] != v2["version_hash"]
+    other = create(api, "other")
+    put_items(api, "other", item(q="kept"))
+    assert new_version(api, other["id"])["version_hash"] == v1["version_hash"]
+    empty = create(api, "empty")
+    assert new_version(api, empty["id"])["items_total"] == 0
+    # by hash: the newest version with that hash
+    got = api.get(f"{DATASETS}/{dataset['id']}/versions/hash/{v1['version_hash']}").json()
+    assert got["id"] == v3["id"]
+
+
+def test_versions_by_name_and_tags(api: httpx.Client) -> None:
+    dataset = create(api)
+    put_items(api, "qa", item(q=1))
+    v1 = new_version(api, dataset["id"])
+    base = f"{DATASETS}/{dataset['id']}/versions"
+    found = api.post(f"{base}/retrieve", json={"version_name": "v1"})
+    assert found.status_code == 200
+    assert found.json()["id"] == v1["id"]
+    assert_error(api.post(f"{base}/retrieve", json={"version_name": "v9"}), 404, "v9")
+    tagged = api.post(f"{base}/hash/{v1['version_hash']}/tags", json={"tag": "prod"})
+    assert tagged.status_code == 204, tagged.text
+    assert api.get(f"{base}/hash/prod").json()["tags"] == ["prod"]
+    assert_error(api.post(base, json={"tags": ["prod"]}), 409, "prod")
+    assert_error(api.post(base, json={"tag": "latest"}), 400, "latest")
+    assert items_page(api, dataset["id"], version="latest")["total"] == 1
+
+
+def test_unknown_versions_are_404_naming_the_version(api: httpx.Client) -> None:
+    dataset = create(api)
+    put_items(api, "qa", item(q=1))
+    assert_error(api.get(f"{DATASETS}/{dataset['id']}/items", params={"version": "abc123"}),
+                 404, "abc123")
+    assert_error(api.post(f"{DATASETS}/items/stream",
+                          json={"dataset_name": "qa", "dataset_version": "nope"}),
+                 404, "dataset_version", "nope")
+    assert_error(api.get(f"{DATASETS}/{dataset['id']}/versions/hash/deadbeef"), 404,
+                 "deadbeef")
+    other = create(api, "other")
+    put_items(api, "other", item(q=2))
+    theirs = new_version(api, other["id"])
+    assert_error(api.get(f"{DATASETS}/{dataset['id']}/items",
+                         params={"version": theirs["version_hash"]}), 404)
+
+
+def test_bad_version_bodies_and_unknown_datasets(api: httpx.Client) -> None:
+    dataset = create(api)
+    base = f"{DATASETS}/{dataset['id']}/versions"
+    assert_error(api.post(f"{DATASETS}/{new_id()}/versions", json={}), 404)
+    assert_error(api.post(f"{DATASETS}/not-an-id/versions", json={}), 400)
+    for body in ({"tags": "x"}, {"tag": ""}, {"metadata": {"a": 1}},
+                 {"change_description": 5}, {"tags": ["x" * 101]}):
+        response = api.post(base, json=body)
+        assert response.status_code in (400, 422), (body, response.text)
+    response = api.post(base, content=b"{not json", headers={"Content-Type": "application/json"})
+    assert response.status_code in (400, 422)
+    assert api.post(f"{base}/retrieve", json={}).status_code in (400, 422)
+    assert versions(api, dataset["id"])["total"] == 0
+    assert api.post(base).status_code == 201  # no body: a version without tags
+
+
+def test_injection_in_version_refs_is_just_an_unknown_version(api: httpx.Client) -> None:
+    dataset = create(api)
+    put_items(api, "qa", item(q=1))
+    new_version(api, dataset["id"], tags=["a'b\"c"])
+    for ref in ("' OR '1'='1", "x') OR 1=1 --", "{version_id:String}", "%", "_"):
+        assert_error(api.get(f"{DATASETS}/{dataset['id']}/items", params={"version": ref}),
+                     404)
+    assert items_page(api, dataset["id"], version="a'b\"c")["total"] == 1
+
+
+def test_deleting_a_dataset_deletes_its_versions(api: httpx.Client, backend) -> None:
+    dataset = create(api)
+    put_items(api, "qa", item(q=1))
+    version = new_version(api, dataset["id"])
+    assert api.delete(f"{DATASETS}/{dataset['id']}").status_code == 204
+    again = create(api, "qa", id=dataset["id"])
+    assert versions(api, again["id"])["total"] == 0
+    assert_error(api.get(f"{DATASETS}/{again['id']}/items",
+                         params={"version": version["version_hash"]}), 404)
+    assert new_version(api, again["id"])["version_name"] == "v1"
+
+
+def test_experiments_record_the_version_they_ran_on(api: httpx.Client) -> None:
+    dataset = create(api)
+    put_items(api, "qa", item(q=1))
+    version = new_version(api, dataset["id"])
+    body = {"id": new_id(), "dataset_name": "qa", "name": "run",
+            "dataset_version_id": version["id"]}
+    assert api.post("v1/private/experiments", json=body).status_code == 201
+    got = api.get(f"v1/private/experiments/{body['id']}").json()
+    assert got["dataset_version_id"] == version["id"]
+    unknown = {**body, "id": new_id(), "dataset_version_id": str(uuid.uuid4())}
+    assert_error(api.post("v1/private/experiments", json=unknown), 404, "dataset_version_id")
 
 
 def test_datasets_are_isolated_by_workspace(api: httpx.Client, backend) -> None:
@@ -299,10 +467,8 @@ def test_items_for_an_unknown_dataset_are_404(api: httpx.Client) -> None:
     assert_error(api.post(f"{DATASETS}/items/stream", json={"dataset_name": "nowhere"}), 404)
 
 
-def test_unsupported_versions_and_bad_cursors_are_400(api: httpx.Client) -> None:
-    dataset = create(api)
-    assert_error(api.get(f"{DATASETS}/{dataset['id']}/items", params={"version": "abc"}), 400,
-                 "version")
+def test_bad_cursors_are_400(api: httpx.Client) -> None:
+    create(api)
     assert_error(api.post(f"{DATASETS}/items/stream", json={"dataset_name": "qa",
                                                             "last_retrieved_id": "x"}),
                  400, "last_retrieved_id")

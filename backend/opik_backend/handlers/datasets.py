@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..codec import encode
-from ..errors import BadRequest, Conflict, ValidationFailed
+from ..errors import BadRequest, Conflict, NotFound, ValidationFailed
 from ..filters import parse
 from ..ids import check_v7, new_id
 from ..schemas import (
@@ -15,10 +15,13 @@ from ..schemas import (
     DatasetItemStream,
     DatasetItemWrite,
     DatasetUpdate,
+    DatasetVersionCreate,
+    DatasetVersionRetrieve,
+    DatasetVersionTag,
     DatasetWrite,
     DeleteIds,
 )
-from ..storage.datasets import Dataset, item_row
+from ..storage.datasets import Dataset, Version, item_row
 from ..storage.reads import Public
 from ..storage.rows import Row, now
 from .base import ApiHandler, operation
@@ -58,8 +61,18 @@ class CatalogHandler(ApiHandler):
         runs = await self.blocking(self.services.experiments.per_dataset, self.workspace, ids)
         return [d.public(counts.get(d.id, 0), runs.get(d.id, {})) for d in datasets]
 
+    async def version_of(self, dataset: Dataset, ref: str, field: str = "version") -> Version:
+        """The version of ``dataset`` that ``ref`` names (id, hash, ``vN`` name, tag or
+        ``latest``); 404 naming it if there is none."""
+        found = await self.blocking(self.services.datasets.version, self.workspace, dataset.id,
+                                    ref)
+        if found is None:
+            raise NotFound(f"{field}: dataset {dataset.name!r} has no version {ref!r} (give a "
+                           "version hash, id, name such as 'v1', or tag)")
+        return found
+
     async def delete_datasets(self, ids: Sequence[str]) -> None:
-        """Delete datasets with their items; their experiments stay."""
+        """Delete datasets with their items and versions; their experiments stay."""
         await self.blocking(self.services.datasets.delete, self.workspace, ids)
         await self.blocking(self.services.dataset_items.delete_datasets, self.workspace, ids)
 
@@ -111,7 +124,7 @@ class DatasetByIdHandler(CatalogHandler):
                             list(dict.fromkeys(body.tags)) if body.tags is not None else None)
         self.no_content()
 
-    @operation("Delete a dataset and its items (its experiments stay)", status=204)
+    @operation("Delete a dataset, its items and versions (its experiments stay)", status=204)
     async def delete(self, dataset_id: str) -> None:
         await self.delete_datasets([check_v7(dataset_id, "id")])
         self.no_content()
@@ -130,7 +143,7 @@ class DatasetRetrieveHandler(CatalogHandler):
 class DatasetDeleteHandler(CatalogHandler):
     path = BASE + "/delete"
 
-    @operation("Delete a dataset and its items by name (404 if missing)", status=204,
+    @operation("Delete a dataset, its items and versions by name (404 if missing)", status=204,
                body=DatasetIdentifier)
     async def post(self) -> None:
         body = self.body_as(DatasetIdentifier)
@@ -142,7 +155,7 @@ class DatasetDeleteHandler(CatalogHandler):
 class DatasetDeleteBatchHandler(CatalogHandler):
     path = BASE + "/delete-batch"
 
-    @operation("Delete datasets and their items by id", status=204, body=DeleteIds)
+    @operation("Delete datasets, their items and versions by id", status=204, body=DeleteIds)
     async def post(self) -> None:
         body = self.body_as(DeleteIds)
         await self.delete_datasets([check_v7(i, f"ids[{n}]") for n, i in enumerate(body.ids)])
@@ -184,17 +197,19 @@ def _item_rows(items: Sequence[DatasetItemWrite], workspace: str, dataset_id: st
 class DatasetItemsStreamHandler(CatalogHandler):
     path = BASE + "/items/stream"
 
-    @operation("Stream a dataset's items as NDJSON, newest first; page with last_retrieved_id",
+    @operation("Stream a dataset's items as NDJSON, newest first; page with last_retrieved_id;"
+               " dataset_version (hash, id, name or tag) reads that version's items",
                body=DatasetItemStream, streams=True)
     async def post(self) -> None:
         body = self.body_as(DatasetItemStream)
-        if body.dataset_version:
-            raise BadRequest("dataset_version: dataset versions are not supported; leave it out")
         dataset = await self.dataset_of(body.dataset_name, None)
+        version = await self.version_of(dataset, body.dataset_version, "dataset_version") \
+            if body.dataset_version else None
         last_id = check_v7(body.last_retrieved_id, "last_retrieved_id") \
             if body.last_retrieved_id else None
         found = await self.blocking(self.services.dataset_items.after, self.workspace,
-                                    dataset.id, last_id, body.steam_limit, parse(body.filters))
+                                    dataset.id, last_id, body.steam_limit, parse(body.filters),
+                                    version.id if version else None)
         self.set_header("Content-Type", "application/x-ndjson")
         self.finish(b"".join(encode(item) + b"\n" for item in found))
 
@@ -224,16 +239,18 @@ class DatasetItemsDeleteHandler(CatalogHandler):
 class DatasetItemsPageHandler(CatalogHandler):
     path = BASE + "/{id}/items"
 
-    @operation("Page of a dataset's items, newest first, with the total",
+    @operation("Page of a dataset's items, newest first, with the total; version (hash, id, "
+               "name or tag) reads that version's items",
                query=("page", "size", "filters", "version", "truncate"))
     async def get(self, dataset_id: str) -> None:
-        if self.str_arg("version"):
-            raise BadRequest("version: dataset versions are not supported; leave it out")
         dataset = await self.dataset_of(None, dataset_id)
+        ref = self.str_arg("version")
+        version = await self.version_of(dataset, ref) if ref else None
         page, size = self.page_args()
         content, total = await self.blocking(self.services.dataset_items.page, self.workspace,
                                              dataset.id, page, size,
-                                             parse(self.str_arg("filters")))
+                                             parse(self.str_arg("filters")),
+                                             version.id if version else None)
         self.send_json({"page": page, "size": len(content), "total": total, "content": content,
                         "columns": [], "sortableBy": []})
 
@@ -241,17 +258,103 @@ class DatasetItemsPageHandler(CatalogHandler):
 class VersionsHandler(CatalogHandler):
     path = BASE + "/{id}/versions"
 
-    @operation("Versions of a dataset: always an empty page (datasets are not versioned)",
-               query=("page", "size"))
+    @operation("Versions of a dataset, newest first", query=("page", "size"))
     async def get(self, dataset_id: str) -> None:
-        await self.dataset_of(None, dataset_id)
-        page, _ = self.page_args()
-        self.send_json({"page": page, "size": 0, "total": 0, "content": []})
+        dataset = await self.dataset_of(None, dataset_id)
+        page, size = self.page_args()
+        versions, total = await self.blocking(self.services.datasets.versions, self.workspace,
+                                              dataset.id, page, size)
+        newest = versions[0].version_number if page == 1 and versions else None
+        if newest is None and versions:
+            latest = await self.blocking(self.services.datasets.latest_version, self.workspace,
+                                         dataset.id)
+            newest = latest.version_number if latest else None
+        content = [v.public(newest) for v in versions]
+        self.send_json({"page": page, "size": len(content), "total": total, "content": content})
+
+    @operation("Create a version: an immutable copy of the dataset's current items, named "
+               "'v1', 'v2', ..., with a hash of their content", status=201,
+               body=DatasetVersionCreate)
+    async def post(self, dataset_id: str) -> None:
+        body = self.body_as(DatasetVersionCreate) if self.request.body.strip() \
+            else DatasetVersionCreate()
+        dataset = await self.dataset_of(None, dataset_id)
+        tags = list(dict.fromkeys([*([body.tag] if body.tag else []), *(body.tags or [])]))
+        if "latest" in tags:
+            raise BadRequest("tags: 'latest' always names the newest version; pick another tag")
+        previous = await self.blocking(self.services.datasets.latest_version, self.workspace,
+                                       dataset.id)
+        version_id = new_id()
+        items = self.services.dataset_items
+        snapshot = await self.blocking(items.snapshot, self.workspace, dataset.id, version_id,
+                                       previous.id if previous else None)
+        try:
+            version = await self.blocking(
+                self.services.datasets.add_version, self.workspace, dataset.id, version_id,
+                getattr(self, "user", "admin"),  # the API key's name, where the base knows it
+                snapshot, tags, body.change_description, body.metadata)
+        except BaseException:
+            await self.blocking(items.drop_version, self.workspace, dataset.id, version_id)
+            raise
+        self.set_location(f"{BASE}/{dataset.id}/versions/hash/{version.version_hash}")
+        self.send_json(version.public(version.version_number), status=201)
+
+
+class VersionHandler(CatalogHandler):
+    """What the handlers of one version share."""
+
+    async def send_version(self, dataset: Dataset, version: Version) -> None:
+        latest = await self.blocking(self.services.datasets.latest_version, self.workspace,
+                                     dataset.id)
+        self.send_json(version.public(latest.version_number if latest else None))
+
+
+class VersionByHashHandler(VersionHandler):
+    path = BASE + "/{id}/versions/hash/{version_hash}"
+
+    @operation("Get a version by its hash (the newest version with that hash), or by id, "
+               "name or tag")
+    async def get(self, dataset_id: str, version_hash: str) -> None:
+        dataset = await self.dataset_of(None, dataset_id)
+        await self.send_version(dataset, await self.version_of(dataset, version_hash))
+
+
+class VersionTagsHandler(VersionHandler):
+    path = BASE + "/{id}/versions/hash/{version_hash}/tags"
+
+    @operation("Add a tag to a version; 409 if another version of the dataset has it",
+               status=204, body=DatasetVersionTag)
+    async def post(self, dataset_id: str, version_hash: str) -> None:
+        body = self.body_as(DatasetVersionTag)
+        if body.tag == "latest":
+            raise BadRequest("tag: 'latest' always names the newest version; pick another tag")
+        dataset = await self.dataset_of(None, dataset_id)
+        version = await self.version_of(dataset, version_hash)
+        await self.blocking(self.services.datasets.add_version_tags, self.workspace, version,
+                            [body.tag])
+        self.no_content()
+
+
+class VersionRetrieveHandler(VersionHandler):
+    path = BASE + "/{id}/versions/retrieve"
+
+    @operation("Get a version by its name ('v1', 'v2', ...); 404 if there is none",
+               body=DatasetVersionRetrieve)
+    async def post(self, dataset_id: str) -> None:
+        body = self.body_as(DatasetVersionRetrieve)
+        dataset = await self.dataset_of(None, dataset_id)
+        found = await self.blocking(self.services.datasets.version, self.workspace, dataset.id,
+                                    body.version_name)
+        if found is None or found.name != body.version_name:
+            raise NotFound(f"version_name: dataset {dataset.name!r} has no version "
+                           f"{body.version_name!r}")
+        await self.send_version(dataset, found)
 
 
 def routes() -> list[Route]:
     return [(cls.path, cls) for cls in (
         DatasetsHandler, DatasetRetrieveHandler, DatasetDeleteHandler, DatasetDeleteBatchHandler,
         DatasetItemsWriteHandler, DatasetItemsStreamHandler, DatasetItemsDeleteHandler,
-        DatasetByIdHandler, DatasetItemsPageHandler, VersionsHandler)]
+        DatasetByIdHandler, DatasetItemsPageHandler, VersionsHandler, VersionRetrieveHandler,
+        VersionByHashHandler, VersionTagsHandler)]
 

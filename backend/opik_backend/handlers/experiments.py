@@ -78,6 +78,10 @@ class ExperimentsHandler(ExperimentHandler):
         experiment_id = check_v7(body.id, "id") if body.id else new_id()
         fields = _create_fields(body, experiment_id)
         dataset = await self.dataset_of(body.dataset_name, None)
+        if fields["dataset_version_id"]:  # the experiment ran on a version: it must exist
+            version = await self.version_of(dataset, fields["dataset_version_id"],
+                                            "dataset_version_id")
+            fields["dataset_version_id"] = version.id
         project_id = await self.project_of(body.project_name, body.project_id)
         fields.update(dataset_id=dataset.id, project_id=project_id or dataset.project_id)
         experiment = await self.blocking(self.services.experiments.create, self.workspace,

@@ -12,6 +12,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
+import re
 import threading
 from collections.abc import Sequence
 from typing import Any
@@ -33,7 +34,16 @@ _SELECT = ("SELECT d.id AS id, d.workspace AS workspace, d.name AS name, "
            "d.description AS description, p.id AS project_id, d.type AS type, d.tags AS tags, "
            "d.created_at AS created_at, d.last_updated_at AS last_updated_at FROM datasets d "
            "LEFT JOIN projects p ON p.id = d.project_id AND p.workspace = d.workspace")
+DATASET_ITEM_VERSIONS = Table("dataset_item_versions", (
+    "workspace_id", "dataset_id", "version_id", *DATASET_ITEMS.columns[2:]))
 _SCOPE = "workspace_id = {ws:String} AND dataset_id = {dataset_id:String}"
+_VERSION_SCOPE = f"{_SCOPE} AND version_id = {{version_id:String}}"
+_VERSION_SELECT = (
+    "SELECT id, workspace, dataset_id, version_number, version_hash, tags, change_description,"
+    " metadata, items_total, items_added, items_modified, items_deleted, created_by,"
+    " created_at, last_updated_at FROM dataset_versions")
+_VERSION_NAME = re.compile(r"^v([1-9][0-9]{0,8})$")
+HASH_LENGTH = 16
 
 
 @dataclasses.dataclass(frozen=True)
@@ -125,9 +135,102 @@ class Datasets:
             raise Conflict(f"a dataset named {name!r} already exists") from None
 
     def delete(self, workspace: str, ids: Sequence[str]) -> None:
+        """Delete datasets and their version rows (the item copies are in ClickHouse)."""
         if ids:
             self._db.execute(f"DELETE FROM datasets WHERE workspace = ? AND id IN ({_marks(ids)})",
                              (workspace, *ids))
+            self._db.execute(f"DELETE FROM dataset_versions WHERE workspace = ? AND dataset_id IN "
+                             f"({_marks(ids)})", (workspace, *ids))
+
+    # -- versions (rows; their items are copied by DatasetItems.snapshot) ---------------------
+
+    def add_version(self, workspace: str, dataset_id: str, version_id: str, user: str,
+                    snapshot: Snapshot, tags: list[str], change_description: str | None,
+                    metadata: dict[str, str] | None) -> Version:
+        """Record a version whose items were copied; it gets the next ``vN`` name."""
+        for tag in tags:
+            holder = self._version_by_tag(workspace, dataset_id, tag)
+            if holder is not None:
+                raise Conflict(f"tag {tag!r} is already on version {holder.name} of this dataset")
+        now = utcnow()
+        for _ in range(5):  # a concurrent create may take the same number: take the next one
+            row = self._db.fetch_one(
+                "SELECT MAX(version_number) AS n FROM dataset_versions WHERE workspace = ? AND "
+                "dataset_id = ?", (workspace, dataset_id))
+            number = int(row["n"] or 0) + 1 if row else 1
+            try:
+                self._db.execute(
+                    "INSERT INTO dataset_versions (id, workspace, dataset_id, version_number,"
+                    " version_hash, tags, change_description, metadata, items_total, items_added,"
+                    " items_modified, items_deleted, created_by, created_at, last_updated_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (version_id, workspace, dataset_id, number, snapshot.version_hash,
+                     json.dumps(tags), change_description,
+                     json.dumps(metadata) if metadata is not None else None, snapshot.total,
+                     snapshot.added, snapshot.modified, snapshot.deleted, user, now, now))
+                break
+            except Conflict:
+                continue
+        else:
+            raise Conflict("too many versions of this dataset are being created at once; retry")
+        found = self.version(workspace, dataset_id, version_id)
+        assert found is not None
+        return found
+
+    def versions(self, workspace: str, dataset_id: str, page: int,
+                 size: int) -> tuple[list[Version], int]:
+        """A page of the dataset's versions, newest first, and how many there are."""
+        rows = self._db.fetch(
+            f"{_VERSION_SELECT} WHERE workspace = ? AND dataset_id = ? "
+            "ORDER BY version_number DESC LIMIT ? OFFSET ?",
+            (workspace, dataset_id, size, (page - 1) * size))
+        total = self._db.fetch_one(
+            "SELECT COUNT(*) AS n FROM dataset_versions WHERE workspace = ? AND dataset_id = ?",
+            (workspace, dataset_id))
+        return [Version(**row) for row in rows], int(total["n"] if total else 0)
+
+    def latest_version(self, workspace: str, dataset_id: str) -> Version | None:
+        (found, _) = self.versions(workspace, dataset_id, 1, 1)
+        return found[0] if found else None
+
+    def version(self, workspace: str, dataset_id: str, ref: str) -> Version | None:
+        """The version ``ref`` names: its id, its hash (the newest version with that hash),
+        its name (``v3``), one of its tags, or ``latest``; None if there is none."""
+        if ref == "latest":
+            return self.latest_version(workspace, dataset_id)
+        match = _VERSION_NAME.match(ref)
+        rows = self._db.fetch(
+            f"{_VERSION_SELECT} WHERE workspace = ? AND dataset_id = ? AND (id = ? OR "
+            "version_hash = ? OR version_number = ?) ORDER BY version_number DESC",
+            (workspace, dataset_id, ref, ref, int(match[1]) if match else -1))
+        for kind in ("id", "version_hash"):
+            for row in rows:
+                if row[kind] == ref:
+                    return Version(**row)
+        if rows:
+            return Version(**rows[0])  # by name
+        return self._version_by_tag(workspace, dataset_id, ref)
+
+    def _version_by_tag(self, workspace: str, dataset_id: str, tag: str) -> Version | None:
+        rows = self._db.fetch(
+            f"{_VERSION_SELECT} WHERE workspace = ? AND dataset_id = ? AND LOWER(tags) LIKE ? "
+            "ESCAPE '!' ORDER BY version_number DESC",
+            (workspace, dataset_id, contains_pattern(json.dumps(tag))))
+        for row in rows:
+            if tag in json.loads(row["tags"]):
+                return Version(**row)
+        return None
+
+    def add_version_tags(self, workspace: str, version: Version, tags: Sequence[str]) -> None:
+        """Add tags to a version; 409 if another version of the dataset has one of them."""
+        for tag in tags:
+            holder = self._version_by_tag(workspace, version.dataset_id, tag)
+            if holder is not None and holder.id != version.id:
+                raise Conflict(f"tag {tag!r} is already on version {holder.name} of this dataset")
+        merged = list(dict.fromkeys([*json.loads(version.tags), *tags]))
+        self._db.execute(
+            "UPDATE dataset_versions SET tags = ?, last_updated_at = ? WHERE workspace = ? AND "
+            "id = ?", (json.dumps(merged), utcnow(), workspace, version.id))
 
     def page(self, workspace: str, page: int, size: int, name: str | None,
              project_id: str | None) -> tuple[list[Dataset], int]:
@@ -143,6 +246,54 @@ class Datasets:
         rows = self._db.fetch(f"{_SELECT} WHERE {where} ORDER BY d.id DESC LIMIT ? OFFSET ?",
                               [*params, size, (page - 1) * size])
         return [Dataset(**row) for row in rows], int(total["n"] if total else 0)
+
+
+@dataclasses.dataclass(frozen=True)
+class Snapshot:
+    """What copying a dataset's items into a version found."""
+    version_hash: str
+    total: int
+    added: int
+    modified: int
+    deleted: int
+
+
+@dataclasses.dataclass(frozen=True)
+class Version:
+    id: str
+    workspace: str
+    dataset_id: str
+    version_number: int
+    version_hash: str
+    tags: str
+    change_description: str | None
+    metadata: str | None
+    items_total: int
+    items_added: int
+    items_modified: int
+    items_deleted: int
+    created_by: str
+    created_at: dt.datetime
+    last_updated_at: dt.datetime
+
+    @property
+    def name(self) -> str:
+        return f"v{self.version_number}"
+
+    def public(self, latest_number: int | None = None) -> Public:
+        """The ``DatasetVersionPublic`` fields of the REST API."""
+        out: Public = {
+            "id": self.id, "dataset_id": self.dataset_id, "version_hash": self.version_hash,
+            "tags": json.loads(self.tags), "version_name": self.name,
+            "is_latest": None if latest_number is None else self.version_number == latest_number,
+            "items_total": int(self.items_total), "items_added": int(self.items_added),
+            "items_modified": int(self.items_modified), "items_deleted": int(self.items_deleted),
+            "change_description": self.change_description,
+            "metadata": json.loads(self.metadata) if self.metadata else None,
+            "created_at": aware(self.created_at), "created_by": self.created_by,
+            "last_updated_at": aware(self.last_updated_at), "last_updated_by": self.created_by,
+        }
+        return {key: value for key, value in out.items() if value is not None}
 
 
 def _marks(values: Sequence[object]) -> str:
@@ -221,18 +372,24 @@ class DatasetItems:
             found.setdefault(str(digest), set()).add(str(item_id))
         return found
 
-    def _current(self, workspace: str, dataset_id: str,
-                 filters: Sequence[Filter]) -> tuple[str, dict[str, Any]]:
-        """SQL for the current items of a dataset that match ``filters``."""
+    def _current(self, workspace: str, dataset_id: str, filters: Sequence[Filter],
+                 version_id: str | None = None) -> tuple[str, dict[str, Any]]:
+        """SQL for the items of a dataset that match ``filters``: its current items, or
+        those of the version ``version_id``."""
         params: dict[str, Any] = {"ws": workspace, "dataset_id": dataset_id}
         where = Compiler("dataset_items", params).where(filters)
-        latest = latest_rows(DATASET_ITEMS, _SCOPE, DATASET_ITEMS.columns)
+        if version_id is None:
+            latest = latest_rows(DATASET_ITEMS, _SCOPE, DATASET_ITEMS.columns)
+        else:
+            params["version_id"] = version_id
+            latest = latest_rows(DATASET_ITEM_VERSIONS, _VERSION_SCOPE, DATASET_ITEMS.columns)
         return f"SELECT * FROM ({latest}) WHERE {where}", params
 
     def page(self, workspace: str, dataset_id: str, page: int, size: int,
-             filters: Sequence[Filter] = ()) -> tuple[list[Public], int]:
-        """Items newest first, and how many there are."""
-        source, params = self._current(workspace, dataset_id, filters)
+             filters: Sequence[Filter] = (),
+             version_id: str | None = None) -> tuple[list[Public], int]:
+        """Items newest first, and how many there are (of a version, if given)."""
+        source, params = self._current(workspace, dataset_id, filters, version_id)
         rows = self._ch.query_dicts(
             f"{source} ORDER BY id DESC LIMIT {{limit:UInt32}} OFFSET {{offset:UInt64}}",
             {**params, "limit": size, "offset": (page - 1) * size})
@@ -242,23 +399,30 @@ class DatasetItems:
         return [item_public(row) for row in rows], int(total)
 
     def after(self, workspace: str, dataset_id: str, last_id: str | None, limit: int,
-              filters: Sequence[Filter] = ()) -> list[Public]:
+              filters: Sequence[Filter] = (), version_id: str | None = None) -> list[Public]:
         """Items newest first, strictly older than ``last_id`` (the stream's cursor)."""
-        source, params = self._current(workspace, dataset_id, filters)
+        source, params = self._current(workspace, dataset_id, filters, version_id)
         rows = self._ch.query_dicts(
             f"SELECT * FROM ({source}) WHERE id < {{before:String}} ORDER BY id DESC "
             "LIMIT {limit:UInt32}", {**params, "before": last_id or "~", "limit": limit})
         return [item_public(row) for row in rows]
 
     def data_of(self, workspace: str, ids: Sequence[str]) -> dict[str, str]:
-        """The data (JSON text) of each current item among ``ids``, in any dataset."""
+        """The data (JSON text) of each item among ``ids``, in any dataset: the current item, or
+        its copy in a version once it is deleted."""
         if not ids:
             return {}
-        rows = self._ch.query(
-            "SELECT id, argMax(data, last_updated_at) FROM dataset_items WHERE "
-            "workspace_id = {ws:String} AND id IN {ids:Array(String)} GROUP BY id",
-            {"ws": workspace, "ids": list(ids)})
-        return {str(item_id): str(data) for item_id, data in rows}
+        found: dict[str, str] = {}
+        for table in (DATASET_ITEMS, DATASET_ITEM_VERSIONS):  # items since deleted: a version
+            missing = [i for i in ids if i not in found]
+            if not missing:
+                break
+            rows = self._ch.query(
+                f"SELECT id, argMax(data, last_updated_at) FROM {table.name} WHERE "
+                "workspace_id = {ws:String} AND id IN {ids:Array(String)} GROUP BY id",
+                {"ws": workspace, "ids": missing})
+            found.update((str(item_id), str(data)) for item_id, data in rows)
+        return found
 
     def counts(self, workspace: str, dataset_ids: Sequence[str]) -> dict[str, int]:
         """How many items each dataset holds."""
@@ -283,7 +447,46 @@ class DatasetItems:
             self.delete(workspace, ids)
 
     def delete_datasets(self, workspace: str, dataset_ids: Sequence[str]) -> None:
+        """Delete the items of datasets and the item copies of their versions."""
         if dataset_ids:
-            self._ch.command("DELETE FROM dataset_items WHERE workspace_id = {ws:String} "
-                             "AND dataset_id IN {ids:Array(String)}",
-                             {"ws": workspace, "ids": list(dataset_ids)})
+            for table in (DATASET_ITEMS, DATASET_ITEM_VERSIONS):
+                self._ch.command(f"DELETE FROM {table.name} WHERE workspace_id = {{ws:String}} "
+                                 "AND dataset_id IN {ids:Array(String)}",
+                                 {"ws": workspace, "ids": list(dataset_ids)})
+
+    # -- versions ---------------------------------------------------------------------------
+
+    def snapshot(self, workspace: str, dataset_id: str, version_id: str,
+                 previous_id: str | None) -> Snapshot:
+        """Copy the dataset's current items into version ``version_id`` inside ClickHouse
+        (INSERT ... SELECT), then hash and count the copy and compare it with the version
+        ``previous_id`` (added, modified, deleted items)."""
+        params = {"ws": workspace, "dataset_id": dataset_id, "version_id": version_id,
+                  "previous_id": previous_id or ""}
+        latest = latest_rows(DATASET_ITEMS, _SCOPE, DATASET_ITEMS.columns)
+        copied = ", ".join("{version_id:String}" if c == "version_id" else c
+                           for c in DATASET_ITEM_VERSIONS.columns)
+        with self._lock:
+            self._ch.command(
+                f"INSERT INTO {DATASET_ITEM_VERSIONS.name} "
+                f"({', '.join(DATASET_ITEM_VERSIONS.columns)}) SELECT {copied} FROM ({latest})",
+                params)
+        copy = latest_rows(DATASET_ITEM_VERSIONS, _VERSION_SCOPE, ("id", "content_hash"))
+        ((total, digest),) = self._ch.query(
+            "SELECT count(), lower(hex(SHA256(arrayStringConcat(arraySort(groupArray("
+            f"toString(content_hash))), ',')))) FROM ({copy})", params)
+        ((added, modified, deleted),) = self._ch.query(
+            "SELECT countIf(in_new AND NOT in_old), countIf(in_new AND in_old AND new != old), "
+            "countIf(in_old AND NOT in_new) FROM (SELECT id, max(version_id = {version_id:String})"
+            " AS in_new, max(version_id = {previous_id:String}) AS in_old, "
+            "anyIf(content_hash, version_id = {version_id:String}) AS new, "
+            "anyIf(content_hash, version_id = {previous_id:String}) AS old "
+            f"FROM {DATASET_ITEM_VERSIONS.name} WHERE {_SCOPE} AND version_id IN "
+            "({version_id:String}, {previous_id:String}) GROUP BY id)", params)
+        return Snapshot(str(digest)[:HASH_LENGTH], int(total), int(added), int(modified),
+                        int(deleted))
+
+    def drop_version(self, workspace: str, dataset_id: str, version_id: str) -> None:
+        """Delete the item copies of a version (when recording the version failed)."""
+        self._ch.command(f"DELETE FROM {DATASET_ITEM_VERSIONS.name} WHERE {_VERSION_SCOPE}",
+                         {"ws": workspace, "dataset_id": dataset_id, "version_id": version_id})
