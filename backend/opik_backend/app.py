@@ -9,6 +9,7 @@ import tornado.web
 
 from . import openapi
 from .handlers import (
+    comments,
     datasets,
     definitions,
     experiment_items,
@@ -28,7 +29,7 @@ from .services import Services
 def all_routes() -> list[Route]:
     """Routes in match order: fixed paths before the ``{id}`` patterns that would match them."""
     routes = [*system.routes(), *projects.routes(), *definitions.routes(), *threads.routes(),
-              *scores.routes(), *observations.routes(), *datasets.routes(),
+              *scores.routes(), *comments.routes(), *observations.routes(), *datasets.routes(),
               *experiments.routes(), *experiment_items.routes(), *online_rules.routes()]
     return sorted(routes, key=lambda route: route[0].count("{"))
 

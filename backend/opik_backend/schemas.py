@@ -144,6 +144,16 @@ class DeleteIds(_Body):
     project_id: str | None = None
 
 
+CommentText = Annotated[str, Meta(min_length=1, max_length=10_000)]
+
+
+class CommentWrite(_Body):
+    """A comment on a trace or span (add, or edit its text)."""
+
+    text: CommentText
+    id: str | None = None
+
+
 class DeleteThreads(_Body):
     thread_ids: Annotated[list[Name], Meta(max_length=10_000)]
     project_name: ProjectName | None = None

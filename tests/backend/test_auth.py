@@ -82,6 +82,32 @@ def test_a_key_opens_its_own_workspace_only(secured: RunningBackend) -> None:
         assert [p["name"] for p in listing["content"]] == []
 
 
+def test_comments_are_read_in_the_key_workspace_only(secured: RunningBackend) -> None:
+    _, key_a = secured.services.api_keys.create("team-a", "alice")
+    _, key_b = secured.services.api_keys.create("team-b", "bob")
+    body = trace("commented")
+    with client(secured, key_a) as a:
+        assert a.post("v1/private/traces/batch", json={"traces": [body]}).status_code == 204
+        added = a.post(f"v1/private/traces/{body['id']}/comments", json={"text": "mine"})
+        assert added.status_code == 201
+        comment_id = added.headers["Location"].rsplit("/", 1)[1]
+        comment_path = f"v1/private/traces/{body['id']}/comments/{comment_id}"
+        comment = a.get(comment_path).json()
+        assert comment["created_by"] == "alice"  # the key's name stands for its user
+        assert [c["text"] for c in a.get(f"v1/private/traces/{body['id']}").json()["comments"]] \
+            == ["mine"]
+    with client(secured, key_b) as b:
+        assert b.get(comment_path).status_code == 404
+        assert b.post(f"v1/private/traces/{body['id']}/comments",
+                      json={"text": "x"}).status_code == 404
+        assert b.patch(f"v1/private/traces/comments/{comment_id}",
+                       json={"text": "x"}).status_code == 404
+        assert b.post("v1/private/traces/comments/delete",
+                      json={"ids": [comment_id]}).status_code == 204
+    with client(secured, key_a) as a:
+        assert a.get(comment_path).json()["text"] == "mine"
+
+
 def test_a_key_cannot_reach_another_workspace_on_any_route(secured: RunningBackend) -> None:
     _, key_a = secured.services.api_keys.create("team-a", "a")
     with client(secured, key_a) as a:

@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 DEFAULT_WORKSPACE = "default"
+DEFAULT_USER = "admin"  # Opik's user when no API key names one
 WORKSPACE_HEADER = "Comet-Workspace"
 MAX_PAGE_SIZE = 2000
 
@@ -62,6 +63,7 @@ class ApiHandler(tornado.web.RequestHandler):
     def initialize(self, services: Services) -> None:
         self.services = services
         self._key_workspace: str | None = None
+        self._key_user: str | None = None
 
     def prepare(self) -> None:
         if self.services.settings.auth and not self.public:
@@ -73,9 +75,10 @@ class ApiHandler(tornado.web.RequestHandler):
         key = self.request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
         if not key:
             raise Unauthorized("this server requires an API key in the Authorization header")
-        workspace = self.services.api_keys.workspace_of(key)
-        if workspace is None:
+        owner = self.services.api_keys.owner_of(key)
+        if owner is None:
             raise Unauthorized("the API key is not valid")
+        workspace, self._key_user = owner
         asked = self.request.headers.get(WORKSPACE_HEADER)
         if asked and asked != workspace:
             raise Forbidden(f"the API key does not give access to workspace {asked!r}")
@@ -92,6 +95,11 @@ class ApiHandler(tornado.web.RequestHandler):
         if self._key_workspace is not None:
             return self._key_workspace
         return self.request.headers.get(WORKSPACE_HEADER) or DEFAULT_WORKSPACE
+
+    @property
+    def user(self) -> str:
+        """Who makes the request: the API key's name, or Opik's default user."""
+        return self._key_user or DEFAULT_USER
 
     # -- bodies ----------------------------------------------------------------------------
 

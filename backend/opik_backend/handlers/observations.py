@@ -246,21 +246,27 @@ Statement = tuple[str, dict[str, Any]]
 
 
 def deletion_statements(kind: Kind, workspace: str, ids: list[str]) -> list[Statement]:
-    """Deleting traces removes their spans and all their scores too."""
+    """Deleting traces removes their spans and all their scores and comments too."""
     params = {"ws": workspace, "ids": ids}
     scores = ("DELETE FROM feedback_scores WHERE workspace_id = {ws:String} AND "
               "entity_type = {kind:String} AND entity_id IN {ids:Array(String)}")
+    comments = ("DELETE FROM comments WHERE workspace_id = {ws:String} AND "
+                "entity_type = {kind:String} AND entity_id IN {ids:Array(String)}")
     if kind is SPAN:
-        return [(scores, {**params, "kind": "span"}),
+        return [(scores, {**params, "kind": "span"}), (comments, {**params, "kind": "span"}),
                 ("DELETE FROM spans WHERE workspace_id = {ws:String} AND id IN {ids:Array(String)}",
                  params)]
     return [
         ("DELETE FROM feedback_scores WHERE workspace_id = {ws:String} AND entity_type = 'span' "
          "AND entity_id IN (SELECT id FROM spans WHERE workspace_id = {ws:String} "
          "AND trace_id IN {ids:Array(String)})", params),
+        ("DELETE FROM comments WHERE workspace_id = {ws:String} AND entity_type = 'span' "
+         "AND entity_id IN (SELECT id FROM spans WHERE workspace_id = {ws:String} "
+         "AND trace_id IN {ids:Array(String)})", params),
         ("DELETE FROM spans WHERE workspace_id = {ws:String} AND trace_id IN {ids:Array(String)}",
          params),
         (scores, {**params, "kind": "trace"}),
+        (comments, {**params, "kind": "trace"}),
         ("DELETE FROM traces WHERE workspace_id = {ws:String} AND id IN {ids:Array(String)}",
          params),
     ]

@@ -30,7 +30,7 @@ class ProjectHandler(ApiHandler):
             await self.commit(RunStatements([
                 (f"DELETE FROM {table} WHERE workspace_id = {{ws:String}} AND "
                  "project_id IN {ids:Array(String)}", params)
-                for table in ("feedback_scores", "spans", "traces")]))
+                for table in ("comments", "feedback_scores", "spans", "traces")]))
 
 
 class ProjectsHandler(ProjectHandler):

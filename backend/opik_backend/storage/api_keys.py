@@ -39,7 +39,7 @@ class ApiKeys:
 
     def __init__(self, db: MetadataDB) -> None:
         self._db = db
-        self._checked: dict[str, tuple[float, str | None]] = {}
+        self._checked: dict[str, tuple[float, tuple[str, str] | None]] = {}
 
     def create(self, workspace: str, name: str) -> tuple[ApiKey, str]:
         """A new key for ``workspace``; the plain key is returned only here."""
@@ -66,14 +66,20 @@ class ApiKeys:
 
     def workspace_of(self, key: str) -> str | None:
         """The workspace a key belongs to, or None if it is not a valid key."""
+        owner = self.owner_of(key)
+        return owner[0] if owner else None
+
+    def owner_of(self, key: str) -> tuple[str, str] | None:
+        """(workspace, key name) of a key, or None if it is not a valid key. The key's name
+        stands for its user (``created_by`` of what is written with it)."""
         now = time.monotonic()
         remembered = self._checked.get(key)
         if remembered is not None and remembered[0] > now:
             return remembered[1]
-        row = self._db.fetch_one("SELECT workspace FROM api_keys WHERE key_hash = ?",
+        row = self._db.fetch_one("SELECT workspace, name FROM api_keys WHERE key_hash = ?",
                                  (_hash(key),))
-        workspace = str(row["workspace"]) if row else None
+        owner = (str(row["workspace"]), str(row["name"])) if row else None
         if len(self._checked) > 10_000:
             self._checked.clear()
-        self._checked[key] = (now + _REMEMBER_SECONDS, workspace)
-        return workspace
+        self._checked[key] = (now + _REMEMBER_SECONDS, owner)
+        return owner

@@ -15,6 +15,7 @@ from contextlib import AbstractContextManager, nullcontext
 from typing import Protocol
 
 from .clickhouse import ClickHouse
+from .comments import COMMENTS
 from .datasets import DATASET_ITEMS
 from .experiments import EXPERIMENT_ITEMS
 from .rows import SCORES, SPANS, TRACES
@@ -88,7 +89,8 @@ class Optimizer:
         rows = self._ch.query(
             "SELECT table, count() FROM system.parts WHERE database = currentDatabase() "
             "AND active AND table IN {tables:Array(String)} GROUP BY table",
-            {"tables": [t.name for t in (TRACES, SPANS, SCORES, DATASET_ITEMS, EXPERIMENT_ITEMS)]})
+            {"tables": [t.name for t in (TRACES, SPANS, SCORES, COMMENTS, DATASET_ITEMS,
+                                           EXPERIMENT_ITEMS)]})
         return {str(table): int(count) for table, count in rows}
 
     def close(self) -> None:

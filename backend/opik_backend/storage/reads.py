@@ -20,6 +20,7 @@ from msgspec import Raw
 from ..filters import Compiler, Entity, Filter
 from .changes import ChangeLog
 from .clickhouse import ClickHouse
+from .comments import Comments
 from .rows import SPANS, TRACES, Row, Table
 
 JSON_COLUMNS = ("input", "output", "metadata")
@@ -83,6 +84,7 @@ class Reads:
     def __init__(self, ch: ClickHouse, changes: ChangeLog) -> None:
         self._ch = ch
         self._changes = changes
+        self.comments = Comments(ch)
         self._counts: dict[tuple[str, ...], tuple[tuple[int, int], float, int]] = {}
         self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="opik-backend-read")
 
@@ -113,9 +115,13 @@ class Reads:
         # One trace's spans: fetch their scores alongside them, not after.
         scores = self._pool.submit(self._scores_in, "span", sel)
         rows = self._page_rows(sel, (page - 1) * size, size)
+        comments = self._pool.submit(self.comments.of, query.workspace, "span",
+                                     [row["id"] for row in rows])
         total = len(rows) if page == 1 and len(rows) < size else self._count(sel)
         found = scores.result()
-        return [span_public(row, found.get(row["id"], [])) for row in rows], total
+        notes = comments.result()
+        return [span_public(row, found.get(row["id"], []), notes.get(row["id"], []))
+                for row in rows], total
 
     def _page(self, sel: Selection, page: int, size: int,
               public: Callable[[str, list[Row]], list[Public]]) -> tuple[list[Public], int]:
@@ -221,13 +227,22 @@ class Reads:
             return []
         ids = [row["id"] for row in rows]
         aggregates = self._pool.submit(self._span_aggregates, workspace, rows)
+        comments = self._pool.submit(self.comments.of, workspace, "trace", ids)
         scores = self.scores(workspace, "trace", ids)
-        return [trace_public(row, aggregates.result().get(row["id"]), scores.get(row["id"], []))
+        notes = comments.result()
+        return [trace_public(row, aggregates.result().get(row["id"]), scores.get(row["id"], []),
+                             notes.get(row["id"], []))
                 for row in rows]
 
     def _spans_public(self, workspace: str, rows: list[Row]) -> list[Public]:
-        scores = self.scores(workspace, "span", [row["id"] for row in rows]) if rows else {}
-        return [span_public(row, scores.get(row["id"], [])) for row in rows]
+        if not rows:
+            return []
+        ids = [row["id"] for row in rows]
+        comments = self._pool.submit(self.comments.of, workspace, "span", ids)
+        scores = self.scores(workspace, "span", ids)
+        notes = comments.result()
+        return [span_public(row, scores.get(row["id"], []), notes.get(row["id"], []))
+                for row in rows]
 
     def _span_aggregates(self, workspace: str, traces: list[Row]) -> dict[str, Row]:
         by_project: dict[str, list[str]] = {}
@@ -320,9 +335,11 @@ def _observation_public(row: Row, scores: list[Public]) -> Public:
     return {key: value for key, value in out.items() if value is not None}
 
 
-def trace_public(row: Row, aggregates: Row | None, scores: list[Public]) -> Public:
+def trace_public(row: Row, aggregates: Row | None, scores: list[Public],
+                 comments: list[Public] | None = None) -> Public:
     """A trace as ``GET /traces/{id}`` returns it."""
     out = _observation_public(row, scores)
+    out["comments"] = comments or []
     agg = aggregates or {}
     out["span_count"] = int(agg.get("span_count", 0))
     out["llm_span_count"] = int(agg.get("llm_span_count", 0))
@@ -336,9 +353,10 @@ def trace_public(row: Row, aggregates: Row | None, scores: list[Public]) -> Publ
     return out
 
 
-def span_public(row: Row, scores: list[Public]) -> Public:
+def span_public(row: Row, scores: list[Public], comments: list[Public] | None = None) -> Public:
     """A span as ``GET /spans/{id}`` returns it."""
     out = _observation_public(row, scores)
+    out["comments"] = comments or []
     out.update(trace_id=row["trace_id"], type=row["type"], usage=row["usage"])
     for key in ("parent_span_id", "model", "provider"):
         if row[key]:
