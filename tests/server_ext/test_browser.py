@@ -3,8 +3,8 @@ browser) against a ``jupyter lab`` started here (the notebook tests' ``lab`` and
 fixtures: a token, a free port, temporary root and data directories): the server extension
 runs the backend, the notebook's kernel finds it through the runtime file, a
 ``%%opik_track`` cell's trace shows up in the panel's live feed within 2 s, opens in a tab
-with its spans, takes a feedback score that the REST API then returns, and experiments open
-side by side. Screenshots (light and dark) go to ``tests/artifacts/``."""
+with its spans, takes a feedback score and a comment that the REST API then returns, and
+experiments open side by side. Screenshots (light and dark) go to ``tests/artifacts/``."""
 
 from __future__ import annotations
 
@@ -101,7 +101,7 @@ def test_trace_tab__a_score_added_there_is_in_the_rest_api(page: Page, api: http
     tab = page.locator(".oj-lab-trace").last
     tab.get_by_label("score name").fill("helpfulness")
     tab.get_by_label("score value").fill("0.8")
-    tab.get_by_label("comment").fill("clear and <b>short</b>")
+    tab.get_by_label("comment", exact=True).fill("clear and <b>short</b>")
     tab.get_by_role("button", name="Add score").click()
     expect(tab.locator(".oj-lab-annotations tr[data-name='helpfulness']")).to_contain_text(
         "clear and <b>short</b>")
@@ -111,6 +111,35 @@ def test_trace_tab__a_score_added_there_is_in_the_rest_api(page: Page, api: http
             for s in stored["feedback_scores"]] == [("helpfulness", 0.8,
                                                      "clear and <b>short</b>", "ui")]
     shot(page, "lab-trace")
+
+
+def test_trace_tab__a_comment_added_there_is_in_the_rest_api(page: Page,
+                                                            api: httpx.Client) -> None:
+    tab = page.locator(".oj-lab-trace").last
+    comments = tab.locator(".oj-lab-comment")
+    expect(tab.locator(".oj-lab-comments")).to_contain_text("No comments yet.")
+    expect(comments).to_have_count(0)  # the score's comment stayed the score's reason
+    box = tab.get_by_label("new comment")
+    box.fill("check the <i>retrieval</i> step")
+    box.press("Enter")
+    expect(comments).to_have_count(1)
+    expect(comments.first.locator(".oj-lab-comment-text")).to_have_text(
+        "check the <i>retrieval</i> step")  # as text, not HTML
+    expect(comments.first.locator(".oj-lab-comment-meta")).to_contain_text("admin")
+    expect(box).to_have_value("")
+    box.fill("second look")
+    tab.get_by_role("button", name="Add comment").click()
+    expect(comments).to_have_count(2)
+    trace_id = tab.locator(".oj-row[data-id]").first.get_attribute("data-id")
+    stored = api.get(f"v1/private/traces/{trace_id}").json()
+    assert [(c["text"], c["created_by"]) for c in stored["comments"]] == [
+        ("check the <i>retrieval</i> step", "admin"), ("second look", "admin")]
+    assert [s["reason"] for s in stored["feedback_scores"]] == ["clear and <b>short</b>"]
+    comment = stored["comments"][0]
+    got = api.get(f"v1/private/traces/{trace_id}/comments/{comment['id']}")
+    assert got.json()["text"] == comment["text"]
+    assert page.dialogs == []  # type: ignore[attr-defined]
+    shot(page, "lab-trace-comments")
 
 
 def seed_experiments(api: httpx.Client) -> None:

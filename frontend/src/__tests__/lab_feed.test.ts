@@ -47,6 +47,14 @@ describe("OpikClient", () => {
     expect(JSON.parse(calls[0].init?.body as string)).toEqual({ name: "q", value: 1, source: "ui", reason: "ok" });
   });
 
+  it("POSTs a comment to the trace's comments", async () => {
+    const { fetch, calls } = fakeFetch({ "api/v1/private/traces/t%2F1/comments": () => null });
+    await new OpikClient(fetch).addComment("t/1", { text: "looks wrong" });
+    expect(calls[0].path).toBe("api/v1/private/traces/t%2F1/comments");
+    expect(calls[0].init?.method).toBe("POST");
+    expect(JSON.parse(calls[0].init?.body as string)).toEqual({ text: "looks wrong" });
+  });
+
   it("asks for a comparison of experiments as a JSON list", async () => {
     const { fetch, calls } = fakeFetch({ "api/v1/private/datasets/d1/items/experiments/items": () => page([]) });
     await new OpikClient(fetch).comparison("d1", ["e1", "e2"], 2);

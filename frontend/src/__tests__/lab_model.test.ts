@@ -10,6 +10,9 @@ import {
   parseBody,
   preview,
   scoreFromForm,
+  commentFromForm,
+  commentLines,
+  MAX_COMMENT_LENGTH,
   toTraceData,
   type FeedItem,
 } from "../lab/model";
@@ -136,5 +139,28 @@ describe("preview and scoreFromForm", () => {
     expect(scoreFromForm("", "1", "").error).toMatch(/name/);
     expect(scoreFromForm("q", "abc", "").error).toMatch(/number/);
     expect(scoreFromForm("q", " ", "").error).toMatch(/number/);
+  });
+});
+
+describe("comments", () => {
+  it("checks the comment form apart from the score form", () => {
+    expect(commentFromForm("  looks wrong \n")).toEqual({ comment: { text: "looks wrong" } });
+    expect(commentFromForm(" \n ").error).toMatch(/text/);
+    expect(commentFromForm("x".repeat(MAX_COMMENT_LENGTH)).comment?.text).toHaveLength(MAX_COMMENT_LENGTH);
+    expect(commentFromForm("x".repeat(MAX_COMMENT_LENGTH + 1)).error).toMatch(/at most/);
+  });
+
+  it("lists a trace's comments oldest first, with who and when, as text", () => {
+    const lines = commentLines([
+      { id: "c2", text: "<b>second</b>", created_at: at(2000), last_updated_at: at(3000), created_by: "alice" },
+      { id: "c1", text: "first", created_at: at(1000), last_updated_at: at(1000), created_by: "admin" },
+      { id: "c3", text: "no author" },
+    ]);
+    expect(lines.map((line) => line.id)).toEqual(["c3", "c1", "c2"]);
+    expect(lines[1]).toEqual({ id: "c1", text: "first", by: "admin", when: at(1000), edited: false });
+    expect(lines[2]).toMatchObject({ text: "<b>second</b>", by: "alice", edited: true });
+    expect(lines[0]).toMatchObject({ by: "", when: null });
+    expect(commentLines(undefined)).toEqual([]);
+    expect(commentLines(null)).toEqual([]);
   });
 });

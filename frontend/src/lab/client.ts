@@ -69,6 +69,11 @@ export class OpikClient {
     return this.send("PUT", `traces/${encodeURIComponent(traceId)}/feedback-scores`, score);
   }
 
+  /** Add a comment (annotation) to a trace; resolves once it is stored. */
+  addComment(traceId: string, comment: { text: string }): Promise<unknown> {
+    return this.send("POST", `traces/${encodeURIComponent(traceId)}/comments`, comment);
+  }
+
   async datasets(): Promise<Dataset[]> {
     return (await this.get<Page<Dataset>>("datasets", { size: 100 })).content;
   }

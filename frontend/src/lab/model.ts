@@ -4,6 +4,7 @@
  */
 import type { Json, Score, TraceData, TreeNode } from "../views/types";
 import type {
+  BackendComment,
   BackendScore,
   BackendSpan,
   BackendTrace,
@@ -235,4 +236,38 @@ export function scoreFromForm(name: string, value: string, comment: string): { s
   if (value.trim() === "" || !Number.isFinite(number)) return { error: "the value must be a number" };
   const reason = comment.trim();
   return { score: { name: trimmed, value: number, source: "ui", ...(reason ? { reason } : {}) } };
+}
+
+/** The longest comment the backend stores (characters). */
+export const MAX_COMMENT_LENGTH = 10_000;
+
+/** A comment from the comment form, or the reason it cannot be sent. */
+export function commentFromForm(text: string): { comment?: { text: string }; error?: string } {
+  const trimmed = text.trim();
+  if (!trimmed) return { error: "a comment needs some text" };
+  if (trimmed.length > MAX_COMMENT_LENGTH) return { error: `a comment is at most ${MAX_COMMENT_LENGTH} characters` };
+  return { comment: { text: trimmed } };
+}
+
+/** One line of the trace tab's comments list. */
+export interface CommentLine {
+  id: string;
+  text: string;
+  by: string;
+  when: string | null;
+  edited: boolean;
+}
+
+/** The comments of a trace or span, oldest first (UUID v7 ids sort by time). */
+export function commentLines(comments: BackendComment[] | null | undefined): CommentLine[] {
+  return [...(comments ?? [])]
+    .filter((comment) => typeof comment.text === "string")
+    .sort((a, b) => (a.created_at ?? "").localeCompare(b.created_at ?? "") || a.id.localeCompare(b.id))
+    .map((comment) => ({
+      id: comment.id,
+      text: comment.text,
+      by: comment.created_by || "",
+      when: comment.created_at ?? null,
+      edited: Boolean(comment.last_updated_at && comment.created_at && comment.last_updated_at !== comment.created_at),
+    }));
 }

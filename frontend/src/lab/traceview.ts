@@ -1,17 +1,19 @@
-/** A trace in a main-area tab: the span tree (timeline, input/output), its scores, and a form to annotate it. */
+/** A trace in a main-area tab: the span tree (timeline, input/output), its scores and comments, and forms to add them. */
 import { Widget } from "@lumino/widgets";
 import { clear, el } from "../views/dom";
 import { formatScore, formatTime } from "../views/format";
 import { render as renderTree } from "../views/tree";
 import type { OpikClient } from "./client";
-import { scoreFromForm } from "./model";
-import type { BackendScore } from "./types";
+import { commentFromForm, commentLines, scoreFromForm } from "./model";
+import type { BackendComment, BackendScore } from "./types";
 
 export class TraceView extends Widget {
   private readonly tree = el("div", { className: "oj-lab-tree" });
   private readonly scores = el("tbody");
   private readonly message = el("span", { className: "oj-lab-message", attrs: { role: "status" } });
   private readonly names = el("datalist");
+  private readonly comments = el("ol", { className: "oj-lab-comments", attrs: { "aria-label": "comments" } });
+  private readonly commentMessage = el("span", { className: "oj-lab-message", attrs: { role: "status" } });
 
   constructor(private readonly client: OpikClient, readonly traceId: string) {
     super();
@@ -19,7 +21,7 @@ export class TraceView extends Widget {
     this.addClass("oj-lab-trace");
     this.id = `opik-trace-${traceId}`;
     this.names.id = `${this.id}-names`;
-    this.node.append(this.tree, this.annotations());
+    this.node.append(this.tree, this.annotations(), this.commentsSection());
   }
 
   /** Read the trace again and draw it. */
@@ -29,6 +31,7 @@ export class TraceView extends Widget {
     this.title.caption = `trace ${this.traceId}`;
     renderTree(this.tree, data);
     this.renderScores(raw.feedback_scores ?? []);
+    this.renderComments(raw.comments ?? []);
     void this.client.scoreNames().then((names) => this.names.replaceChildren(...names.map((name) => el("option", { attrs: { value: name } }))), () => undefined);
   }
 
@@ -48,6 +51,58 @@ export class TraceView extends Widget {
       el("table", { className: "oj-lab-table" }, [head, this.scores]),
       form,
     ]);
+  }
+
+  /** The trace's comments (annotations), apart from the scores, and a form to add one. */
+  private commentsSection(): HTMLElement {
+    const text = el("textarea", { className: "jp-mod-styled", attrs: { rows: "2", placeholder: "Add a comment (Enter to send, Shift+Enter for a new line)", "aria-label": "new comment" } });
+    const submit = el("button", { className: "jp-mod-styled jp-mod-accept oj-lab-button", text: "Add comment", attrs: { type: "submit" } });
+    const form = el("form", { className: "oj-lab-comment-form" }, [text, el("div", { className: "oj-lab-actions" }, [submit, this.commentMessage])]);
+    const send = () => void this.submitComment(text.value, () => form.reset());
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      send();
+    });
+    text.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+        event.preventDefault();
+        send();
+      }
+    });
+    return el("section", { className: "oj-lab-annotations oj-lab-comments-section" }, [el("h3", { text: "Comments" }), this.comments, form]);
+  }
+
+  private async submitComment(text: string, reset: () => void): Promise<void> {
+    const { comment, error } = commentFromForm(text);
+    if (!comment) return this.sayComment(error ?? "", true);
+    try {
+      await this.client.addComment(this.traceId, comment);
+      reset();
+      this.sayComment("comment saved", false);
+      await this.refresh();
+    } catch (failure) {
+      this.sayComment(`not saved: ${(failure as Error).message}`, true);
+    }
+  }
+
+  private sayComment(text: string, error: boolean): void {
+    this.commentMessage.textContent = text;
+    this.commentMessage.classList.toggle("oj-error-text", error);
+  }
+
+  private renderComments(comments: BackendComment[]): void {
+    clear(this.comments);
+    const lines = commentLines(comments);
+    if (lines.length === 0) this.comments.appendChild(el("li", { className: "oj-lab-empty", text: "No comments yet." }));
+    for (const line of lines) {
+      const meta = [line.by, formatTime(line.when), line.edited ? "(edited)" : ""].filter(Boolean).join(" · ");
+      this.comments.appendChild(
+        el("li", { className: "oj-lab-comment", attrs: { "data-id": line.id } }, [
+          el("div", { className: "oj-lab-comment-text", text: line.text }),
+          el("div", { className: "oj-lab-comment-meta", text: meta }),
+        ]),
+      );
+    }
   }
 
   private async submit(name: string, value: string, comment: string, reset: () => void): Promise<void> {

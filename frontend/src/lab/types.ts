@@ -17,6 +17,16 @@ export interface BackendScore {
   last_updated_at?: string | null;
 }
 
+/** A comment (annotation) on a trace or span, as Opik returns it. */
+export interface BackendComment {
+  id: string;
+  text: string;
+  created_at?: string | null;
+  last_updated_at?: string | null;
+  created_by?: string | null;
+  last_updated_by?: string | null;
+}
+
 export interface BackendErrorInfo {
   exception_type?: string;
   message?: string;
@@ -40,6 +50,7 @@ export interface BackendTrace {
   error_info?: BackendErrorInfo | null;
   span_count?: number | null;
   thread_id?: string | null;
+  comments?: BackendComment[] | null;
 }
 
 export interface BackendSpan extends BackendTrace {
