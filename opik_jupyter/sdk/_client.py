@@ -15,6 +15,7 @@ import msgspec
 
 from . import _config
 from ._filters import as_filters
+from ._ids import new_id
 from ._sender import default_url
 from ._transport import HttpStatusError, HttpTransport, Request, Transport
 
@@ -101,6 +102,25 @@ class Client:
             if len(content) < LIST_PAGE or len(spans) >= (found or {}).get("total", 0):
                 return spans
             page += 1
+
+    # -- comments ------------------------------------------------------------------------
+
+    def add_trace_comment(self, trace_id: str, text: str) -> str:
+        """Add a comment (annotation) to a stored trace; its id. ``HttpStatusError`` if the
+        trace is not stored (404) or the text is blank or too long (422)."""
+        return self._add_comment("traces", trace_id, text)
+
+    def add_span_comment(self, span_id: str, text: str) -> str:
+        """Add a comment to a stored span; its id."""
+        return self._add_comment("spans", span_id, text)
+
+    def _add_comment(self, entity: Entity, entity_id: str, text: str) -> str:
+        comment_id = new_id()
+        found = self.request("POST", f"v1/private/{entity}/{quote(entity_id)}/comments",
+                             {"id": comment_id, "text": text})
+        if found is None:
+            raise HttpStatusError(404, f"{entity[:-1]} {entity_id} not found".encode())
+        return comment_id
 
     # -- searches ------------------------------------------------------------------------
 

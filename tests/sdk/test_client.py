@@ -64,3 +64,20 @@ def test_dataframes__are_typed(traced: oj.Client) -> None:
     assert isinstance(spans["input"].iloc[0], (str, type(None)))
     assert sorted(traces["feedback_scores"].map(lambda s: s["score"])) == [0, 0.1, 0.2, 0.3,
                                                                            0.4]
+
+
+def test_comments__added_to_a_trace_and_a_span_come_back_with_them(traced: oj.Client) -> None:
+    (trace_id,) = _traces(1)
+    span_id = traced.get_trace(trace_id)["spans"][0]["id"]  # type: ignore[index]
+    comment_id = traced.add_trace_comment(trace_id, "looks wrong")
+    traced.add_span_comment(span_id, "this call")
+    trace = traced.get_trace(trace_id)
+    assert trace is not None
+    assert [(c["id"], c["text"]) for c in trace["comments"]] == [(comment_id, "looks wrong")]
+    assert [c["text"] for c in trace["spans"][0]["comments"]] == ["this call"]
+    with pytest.raises(_client.HttpStatusError) as failure:
+        traced.add_trace_comment(trace_id, "   ")
+    assert failure.value.status == 422
+    with pytest.raises(_client.HttpStatusError) as missing:
+        traced.add_trace_comment("01a21921-8f9c-7ff8-91a9-078917b2c945", "x")
+    assert missing.value.status == 404
