@@ -10,7 +10,7 @@ from ._compare import compare_experiments
 from ._evaluate import evaluate, evaluate_async
 from ._plan import EvaluationInputError
 from ._result import EvaluationResult, ItemResult, MetricSummary
-from .dataset import Dataset
+from .dataset import Dataset, DatasetVersion
 from .metrics import (
     AnswerRelevance,
     BaseMetric,
@@ -32,6 +32,7 @@ __all__ = [
     "BaseMetric",
     "Contains",
     "Dataset",
+    "DatasetVersion",
     "Equals",
     "EvaluationInputError",
     "EvaluationResult",

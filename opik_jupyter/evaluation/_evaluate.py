@@ -32,6 +32,7 @@ from ._plan import (
     check_arguments,
     check_metrics,
     check_task,
+    dataset_version,
     default_name,
     done_items,
     existing_experiment,
@@ -39,7 +40,7 @@ from ._plan import (
 )
 from ._result import EvaluationResult, ItemResult
 from ._threads import DaemonPool, run_blocking
-from .dataset import Dataset
+from .dataset import Dataset, DatasetVersion
 
 log = logging.getLogger("opik_jupyter")
 Task = Callable[[dict[str, Any]], Any]
@@ -58,6 +59,7 @@ class Options:
     resume: bool = False
     nb_samples: int | None = None
     progress: bool = True
+    dataset_version: DatasetVersion | str | None = None
 
 
 class _Aborted(Exception):
@@ -106,15 +108,19 @@ class _Run:
         wrapped = check_metrics(metrics, mapping)
         if not isinstance(dataset, Dataset):
             dataset = Dataset.get(dataset)
-        items = planned_items(dataset, options.nb_samples)
+        version = dataset_version(dataset, options.dataset_version)
+        items = planned_items(dataset, options.nb_samples, version)
         check_arguments(wrapped, mapping, items)
         name = options.experiment_name or default_name(task_name)
-        found = existing_experiment(dataset.client, dataset, name, options.resume)
+        found = existing_experiment(dataset.client, dataset, name, options.resume, version)
         project = options.project_name or (found or {}).get("project_name") or \
             current_config().project
-        experiment = found or _rest.create_experiment(dataset.client, {
-            "id": new_id(), "name": name, "dataset_name": dataset.name,
-            "project_name": project, "metadata": dict(options.experiment_config or {}) or None})
+        body = {"id": new_id(), "name": name, "dataset_name": dataset.name,
+                "project_name": project,
+                "metadata": dict(options.experiment_config or {}) or None}
+        if version is not None:
+            body["dataset_version_id"] = version.id
+        experiment = found or _rest.create_experiment(dataset.client, body)
         settings = Settings(task, task_name, is_async, tracked, wrapped, mapping,
                             options.timeout, project, name, dataset.name)
         done = done_items(dataset.client, found) if found is not None else set()
@@ -230,7 +236,8 @@ def evaluate(dataset: Dataset | str, task: Task, metrics: Sequence[Any] = (), *,
              scoring_key_mapping: Mapping[str, str] | None = None, workers: int = 8,
              timeout: float | None = None, resume: bool = False,
              nb_samples: int | None = None, progress: bool = True,
-             display: bool | None = None) -> EvaluationResult:
+             display: bool | None = None,
+             dataset_version: DatasetVersion | str | None = None) -> EvaluationResult:
     """Run ``task`` on every item of ``dataset`` and score it with ``metrics``.
 
     ``task`` takes the item (a dict of its fields plus ``id``) and returns a dict (or any
@@ -242,11 +249,14 @@ def evaluate(dataset: Dataset | str, task: Task, metrics: Sequence[Any] = (), *,
     ``workers`` items run at a time; an item past ``timeout`` seconds is an error. A
     failing item is recorded as an error and the run goes on. ``resume=True`` continues an
     experiment of that name, running only the items it has not done. ``display`` (default:
-    in a notebook) shows the experiment table and score chart at the end. Raises
+    in a notebook) shows the experiment table and score chart at the end.
+    ``dataset_version`` (a :class:`DatasetVersion`, or its hash, id, name such as ``"v2"``
+    or tag) runs on the items of that version instead of the current ones, and records it
+    on the experiment (``dataset_version_id``). Raises
     :class:`EvaluationInputError` (nothing written) for bad input.
     """
     options = Options(experiment_name, project_name, experiment_config, scoring_key_mapping,
-                      workers, timeout, resume, nb_samples, progress)
+                      workers, timeout, resume, nb_samples, progress, dataset_version)
     run = _Run.prepare(dataset, task, metrics, options)
     try:
         run_blocking(run.execute())
@@ -266,11 +276,13 @@ async def evaluate_async(dataset: Dataset | str, task: Task, metrics: Sequence[A
                          workers: int = 8, timeout: float | None = None,
                          resume: bool = False, nb_samples: int | None = None,
                          progress: bool = True,
-                         display: bool | None = None) -> EvaluationResult:
+                         display: bool | None = None,
+                         dataset_version: DatasetVersion | str | None = None,
+                         ) -> EvaluationResult:
     """:func:`evaluate` on the running event loop (``await evaluate_async(...)`` in a
     notebook cell): async tasks run on the caller's loop, next to the clients they use."""
     options = Options(experiment_name, project_name, experiment_config, scoring_key_mapping,
-                      workers, timeout, resume, nb_samples, progress)
+                      workers, timeout, resume, nb_samples, progress, dataset_version)
     run = await asyncio.to_thread(_Run.prepare, dataset, task, metrics, options)
     try:
         await run.execute()

@@ -11,7 +11,7 @@ from typing import Any
 
 from ..sdk import Client
 from . import _rest
-from .dataset import Dataset
+from .dataset import Dataset, DatasetVersion
 from .metrics._base import Metric
 
 TRACE_NAME = "evaluation_task"
@@ -89,9 +89,24 @@ def check_metrics(metrics: Sequence[Any], mapping: Mapping[str, str]) -> tuple[M
     return wrapped
 
 
-def planned_items(dataset: Dataset, nb_samples: int | None) -> list[Planned]:
-    """The dataset's items, oldest first (the first ``nb_samples`` of them if given)."""
-    rows = dataset.items()
+def dataset_version(dataset: Dataset, ref: DatasetVersion | str | None) -> DatasetVersion | None:
+    """The version of ``dataset`` to run on (None: its current items)."""
+    if ref is None:
+        return None
+    try:
+        return dataset.version(ref)
+    except (LookupError, TypeError) as exc:
+        raise EvaluationInputError(f"dataset_version: {exc}") from None
+
+
+def planned_items(dataset: Dataset, nb_samples: int | None,
+                  version: DatasetVersion | None = None) -> list[Planned]:
+    """The dataset's items (of ``version`` if given), oldest first (the first
+    ``nb_samples`` of them if given)."""
+    rows = dataset.items(version)
+    if not rows and version is not None:
+        raise EvaluationInputError(f"version {version.name} of dataset {dataset.name!r} has "
+                                   "no items: pick another (dataset.versions())")
     if not rows:
         raise EvaluationInputError(f"dataset {dataset.name!r} has no items: add some first "
                                    "(dataset.insert([...]) or dataset.insert(dataframe))")
@@ -127,11 +142,17 @@ def default_name(task_name: str) -> str:
     return f"{task_name}-{dt.datetime.now(dt.UTC):%Y%m%d-%H%M%S}"
 
 
-def existing_experiment(client: Client, dataset: Dataset, name: str,
-                        resume: bool) -> dict[str, Any] | None:
+def existing_experiment(client: Client, dataset: Dataset, name: str, resume: bool,
+                        version: DatasetVersion | None = None) -> dict[str, Any] | None:
     """The experiment to resume, or None for a new one; refuses a name already used on
-    this dataset unless ``resume``."""
+    this dataset unless ``resume``, and resuming on another dataset version."""
     found = _rest.experiments_named(client, dataset.id, name)
+    ran_on = found[0].get("dataset_version_id") if len(found) == 1 else None
+    if resume and len(found) == 1 and ran_on != (version.id if version else None):
+        was = f"on dataset version {ran_on}" if ran_on else "on the current items"
+        raise EvaluationInputError(
+            f"experiment {name!r} ran {was}: resume it with the same dataset_version "
+            f"({ran_on!r}), or pick another experiment_name")
     if not found:
         return None
     if not resume:

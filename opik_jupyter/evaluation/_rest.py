@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
+from urllib.parse import quote
 
 import msgspec
 
@@ -54,11 +55,32 @@ def delete_items(client: Client, item_ids: Sequence[str]) -> None:
     _batched(client, "POST", f"{DATASETS}/items/delete", "item_ids", item_ids)
 
 
-def stream_items(client: Client, dataset_name: str) -> list[dict[str, Any]]:
-    """Every item of the dataset, oldest first."""
+def stream_items(client: Client, dataset_name: str,
+                 version_id: str | None = None) -> list[dict[str, Any]]:
+    """Every item of the dataset (of its version ``version_id`` if given), oldest first."""
     body: dict[str, Any] = {"dataset_name": dataset_name, "steam_limit": PAGE}
+    if version_id:
+        body["dataset_version"] = version_id
     return list(reversed(list(_ndjson_pages(client, f"{DATASETS}/items/stream", body,
                                             "steam_limit"))))
+
+
+def create_version(client: Client, dataset_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
+    created: dict[str, Any] = client.json("POST", f"{DATASETS}/{dataset_id}/versions",
+                                          dict(body))
+    return created
+
+
+def list_versions(client: Client, dataset_id: str) -> list[dict[str, Any]]:
+    """Every version of the dataset, newest first."""
+    return _paged(client, f"{DATASETS}/{dataset_id}/versions", {})
+
+
+def get_version(client: Client, dataset_id: str, ref: str) -> dict[str, Any] | None:
+    """The version ``ref`` names (hash, id, name such as ``v1``, or tag), or None."""
+    found: dict[str, Any] | None = client.json(
+        "GET", f"{DATASETS}/{dataset_id}/versions/hash/{quote(ref, safe='')}")
+    return found
 
 
 # -- experiments ---------------------------------------------------------------------------

@@ -3,6 +3,7 @@ backend (items in ClickHouse, de-duplicated by content)."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -18,6 +19,42 @@ if TYPE_CHECKING:
     import pandas as pd
 
 log = logging.getLogger("opik_jupyter")
+
+
+@dataclasses.dataclass(frozen=True)
+class DatasetVersion:
+    """An immutable snapshot of a dataset's items, made by :meth:`Dataset.create_version`.
+
+    ``name`` is ``v1``, ``v2``, ... in order of creation; ``hash`` is derived from the
+    items' content (the same items give the same hash). Any of ``id``, ``hash``, ``name``
+    or a tag names the version wherever a version is asked for.
+    """
+
+    id: str
+    name: str
+    hash: str
+    dataset_id: str
+    items_total: int
+    tags: tuple[str, ...] = ()
+    description: str | None = None
+    metadata: Mapping[str, str] | None = None
+    created_at: str | None = None
+    created_by: str | None = None
+    is_latest: bool | None = None
+
+    @classmethod
+    def _of(cls, record: Mapping[str, Any]) -> DatasetVersion:
+        return cls(id=record["id"], name=record.get("version_name") or "",
+                   hash=record.get("version_hash") or "", dataset_id=record.get("dataset_id", ""),
+                   items_total=int(record.get("items_total") or 0),
+                   tags=tuple(record.get("tags") or ()),
+                   description=record.get("change_description"),
+                   metadata=record.get("metadata"), created_at=record.get("created_at"),
+                   created_by=record.get("created_by"), is_latest=record.get("is_latest"))
+
+
+VersionArg = DatasetVersion | str | None
+"""A version: a :class:`DatasetVersion`, or its hash, id, name (``"v1"``) or a tag."""
 
 
 class Dataset:
@@ -95,24 +132,66 @@ class Dataset:
 
     # -- reading and removing -------------------------------------------------------------
 
-    def items(self) -> list[dict[str, Any]]:
-        """Every item, oldest first, as ``{"id": ..., **fields}``."""
+    def items(self, version: VersionArg = None) -> list[dict[str, Any]]:
+        """Every item, oldest first, as ``{"id": ..., **fields}``; with ``version``, the
+        items of that version (see :meth:`create_version`) instead of the current ones."""
+        version_id = self.version(version).id if version is not None else None
         return [{"id": row["id"], **_fields(row)}
-                for row in _rest.stream_items(self.client, self.name)]
+                for row in _rest.stream_items(self.client, self.name, version_id)]
 
-    def to_pandas(self) -> pd.DataFrame:
-        """The items as a DataFrame: an ``id`` column, then one column per field."""
+    def to_pandas(self, version: VersionArg = None) -> pd.DataFrame:
+        """The items (of ``version``, if given) as a DataFrame: an ``id`` column, then one
+        column per field."""
         import pandas as pd  # noqa: PLC0415 - pandas loads only when asked for
 
-        items = self.items()
+        items = self.items(version)
         return pd.DataFrame(items, columns=None if items else ["id"])
+
+    # -- versions ---------------------------------------------------------------------------
+
+    def create_version(self, tag: str | None = None, description: str | None = None, *,
+                       tags: Iterable[str] = (),
+                       metadata: Mapping[str, str] | None = None) -> DatasetVersion:
+        """Snapshot the current items as a new version (``v1``, ``v2``, ...). Later
+        inserts and deletes do not change it; read it back with ``items(version=...)`` or
+        ``to_pandas(version=...)``, or evaluate on it with ``evaluate(...,
+        dataset_version=...)``. ``tag`` (and ``tags``) name it; a tag belongs to one
+        version of the dataset."""
+        all_tags = list(dict.fromkeys([*([tag] if tag else []), *tags]))
+        body: dict[str, Any] = {"tags": all_tags, "change_description": description,
+                                "metadata": dict(metadata) if metadata is not None else None}
+        created = _rest.create_version(self.client, self.id,
+                                       {k: v for k, v in body.items() if v is not None})
+        return DatasetVersion._of(created)
+
+    def versions(self) -> list[DatasetVersion]:
+        """Every version of the dataset, newest first."""
+        return [DatasetVersion._of(r) for r in _rest.list_versions(self.client, self.id)]
+
+    def version(self, ref: DatasetVersion | str) -> DatasetVersion:
+        """The version ``ref`` names (a :class:`DatasetVersion`, or a hash, id, name such
+        as ``"v1"``, tag, or ``"latest"``); ``LookupError`` if the dataset has none."""
+        if isinstance(ref, DatasetVersion):
+            if ref.dataset_id and ref.dataset_id != self.id:
+                raise LookupError(f"version {ref.name} ({ref.hash}) belongs to another dataset "
+                                  f"than {self.name!r}: pick one of dataset.versions()")
+            ref = ref.id
+        if not isinstance(ref, str) or not ref:
+            raise TypeError(f"version must be a DatasetVersion or a non-empty str (hash, id, "
+                            f"name such as 'v1', or tag), not {ref!r}")
+        found = _rest.get_version(self.client, self.id, ref)
+        if found is None:
+            raise LookupError(f"dataset {self.name!r} has no version {ref!r}: "
+                              "dataset.versions() lists its versions, "
+                              "dataset.create_version() makes one")
+        return DatasetVersion._of(found)
 
     def delete_items(self, item_ids: Iterable[str]) -> None:
         """Remove items by id."""
         _rest.delete_items(self.client, list(item_ids))
 
     def delete(self) -> None:
-        """Delete the dataset and its items (experiments run on it stay)."""
+        """Delete the dataset, its items and versions (experiments run on it stay)."""
         _rest.delete_dataset(self.client, self.id)
 
     def __len__(self) -> int:

@@ -16,6 +16,8 @@ import time
 import httpx
 import pytest
 
+from .builders import new_id
+
 pytestmark = pytest.mark.slow
 
 PRELUDE = """
@@ -156,3 +158,38 @@ def test_configure_accepts_our_health_check(backend, workspace: str) -> None:
         print(json.dumps({{"active": is_instance_active("{root}")}}))
     """)
     assert result == {"active": True}
+
+
+def test_dataset_versions_read_through_the_sdk(backend, api: httpx.Client,
+                                               workspace: str) -> None:
+    """A version made through our API is what the SDK's version view and version-info read;
+    items added since stay out of it."""
+    api.post("v1/private/datasets", json={"name": "sdk-versions"})
+    first = [{"id": new_id(), "source": "sdk", "data": {"q": n}} for n in (1, 2)]
+    api.put("v1/private/datasets/items", json={"dataset_name": "sdk-versions", "items": first})
+    dataset_id = api.post("v1/private/datasets/retrieve",
+                          json={"dataset_name": "sdk-versions"}).json()["id"]
+    made = api.post(f"v1/private/datasets/{dataset_id}/versions", json={"tags": ["base"]})
+    assert made.status_code == 201, made.text
+    api.put("v1/private/datasets/items", json={
+        "dataset_name": "sdk-versions",
+        "items": [{"id": new_id(), "source": "sdk", "data": {"q": 3}}]})
+    found = run_sdk(backend, workspace, "sdk-versions", """
+        client = opik.Opik()
+        dataset = client.get_dataset("sdk-versions")
+        view = dataset.get_version_view("v1")
+        info = dataset.get_version_info()
+        try:
+            dataset.get_version_view("v9")
+            missing = None
+        except Exception as exc:
+            missing = type(exc).__name__
+        print(json.dumps({
+            "items": sorted(i["q"] for i in view.get_items()),
+            "hash": view.version_hash, "tags": info.tags, "latest": info.is_latest,
+            "name": dataset.get_current_version_name(), "missing": missing}))
+    """)
+    assert found["items"] == [1, 2]
+    assert found["hash"] == made.json()["version_hash"]
+    assert (found["tags"], found["latest"], found["name"]) == (["base"], True, "v1")
+    assert found["missing"] == "DatasetVersionNotFound"

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import opik_jupyter
-from opik_jupyter.evaluation import Dataset, _rest
+from opik_jupyter.evaluation import Dataset, DatasetVersion, _rest
 
 from .conftest import CAPITALS
 
@@ -131,3 +131,74 @@ def test_delete_items_and_the_dataset(capitals: Dataset, sdk: opik_jupyter.Clien
     capitals.delete()
     with pytest.raises(LookupError):
         Dataset.get("capitals", client=sdk)
+
+
+# -- versions -----------------------------------------------------------------------------
+
+def test_versions__a_version_keeps_the_items_it_was_made_with(capitals: Dataset) -> None:
+    assert capitals.versions() == []
+    v1 = capitals.create_version("baseline", "the four capitals", metadata={"by": "test"})
+    assert isinstance(v1, DatasetVersion)
+    assert (v1.name, v1.items_total, v1.tags, v1.description) == \
+        ("v1", 4, ("baseline",), "the four capitals")
+    assert v1.metadata == {"by": "test"}
+    assert v1.dataset_id == capitals.id
+    before = capitals.items()
+
+    capitals.insert([{"input": "italy", "expected_output": "Rome"}])
+    capitals.delete_items([before[0]["id"]])
+    assert len(capitals.items()) == 4
+    for ref in (v1, v1.hash, v1.id, "v1", "baseline"):
+        assert capitals.items(version=ref) == before
+    frame = capitals.to_pandas(version="baseline")
+    assert frame["input"].tolist() == [country for country, _ in CAPITALS]
+    assert frame["id"].tolist() == [i["id"] for i in before]
+
+    v2 = capitals.create_version(tags=["next"])
+    assert v2.hash != v1.hash
+    assert [v.name for v in capitals.versions()] == ["v2", "v1"]
+    assert [v.is_latest for v in capitals.versions()] == [True, False]
+    assert capitals.version("latest") == capitals.versions()[0]
+
+
+def test_versions__the_same_items_give_the_same_hash(sdk: opik_jupyter.Client) -> None:
+    first, second = Dataset("one", client=sdk), Dataset("two", client=sdk)
+    for dataset in (first, second):
+        dataset.insert([{"q": 1}, {"q": 2}])
+    assert first.create_version().hash == second.create_version().hash
+
+
+def test_versions__unknown_versions_say_what_to_do(capitals: Dataset,
+                                                   sdk: opik_jupyter.Client) -> None:
+    with pytest.raises(LookupError, match=r"no version 'v7'.*dataset.versions\(\)"):
+        capitals.items(version="v7")
+    with pytest.raises(LookupError, match=r"create_version\(\)"):
+        capitals.to_pandas(version="nope")
+    other = Dataset("other", client=sdk)
+    other.insert([{"q": 1}])
+    theirs = other.create_version()
+    with pytest.raises(LookupError, match="another dataset"):
+        capitals.items(version=theirs)
+    with pytest.raises(LookupError, match="no version"):  # their hash is not ours
+        capitals.items(version=theirs.hash)
+    with pytest.raises(TypeError, match="DatasetVersion or a non-empty str"):
+        capitals.items(version="")
+    capitals.create_version("taken")
+    with pytest.raises(_rest_error(), match="taken"):
+        capitals.create_version("taken")
+
+
+def test_versions__deleting_the_dataset_deletes_them(sdk: opik_jupyter.Client) -> None:
+    dataset = Dataset("gone", client=sdk)
+    dataset.insert([{"q": 1}])
+    dataset.create_version()
+    dataset.delete()
+    again = Dataset("gone", client=sdk)
+    assert again.versions() == []
+
+
+def _rest_error() -> type[Exception]:
+    from opik_jupyter.sdk._transport import HttpStatusError  # noqa: PLC0415
+
+    return HttpStatusError
+

@@ -19,6 +19,7 @@ from opik_jupyter.evaluation import (
     Contains,
     Dataset,
     Equals,
+    EvaluationInputError,
     EvaluationResult,
     Hallucination,
     ItemResult,
@@ -31,7 +32,7 @@ from opik_jupyter.evaluation import (
 from opik_jupyter.testing import FakeLLMServer
 
 from ..notebook.kernel import wait_for
-from .conftest import MAPPING, answer, experiment, linked_items, prompt_of
+from .conftest import CAPITALS, MAPPING, answer, experiment, linked_items, prompt_of
 
 
 def trace_of(sdk: opik_jupyter.Client, trace_id: str) -> dict[str, Any]:
@@ -247,6 +248,28 @@ def test_evaluate__by_dataset_name_with_a_sample(capitals: Dataset) -> None:
     assert [i.item["input"] for i in result.items] == ["france", "peru"]
     assert result.experiment_name.startswith("answer-")
     assert "equals_metric=1.000" in repr(result)
+
+
+def test_evaluate__on_a_dataset_version(capitals: Dataset, api: httpx.Client) -> None:
+    version = capitals.create_version("four")
+    capitals.insert([{"input": "italy", "expected_output": "Rome"}])
+    result = evaluate(capitals, answer, [Equals()], scoring_key_mapping=MAPPING,
+                      experiment_name="on-v1", dataset_version="four", progress=False)
+    assert [i.item["input"] for i in result.items] == [country for country, _ in CAPITALS]
+    assert experiment(api, result.experiment_id)["dataset_version_id"] == version.id
+    live = evaluate(capitals, answer, [Equals()], scoring_key_mapping=MAPPING,
+                    experiment_name="live", progress=False)
+    assert len(live.items) == 5
+    assert "dataset_version_id" not in experiment(api, live.experiment_id)
+    with pytest.raises(EvaluationInputError, match=r"dataset_version: .*no version 'v9'"):
+        evaluate(capitals, answer, [Equals()], dataset_version="v9", progress=False)
+    with pytest.raises(EvaluationInputError, match="resume it with the same dataset_version"):
+        evaluate(capitals, answer, [Equals()], experiment_name="on-v1", resume=True,
+                 progress=False)
+    again = evaluate(capitals, answer, [Equals()], scoring_key_mapping=MAPPING,
+                     experiment_name="on-v1", dataset_version=version, resume=True,
+                     progress=False)
+    assert len(again.items) == 4  # all done before: read back, nothing run again
 
 
 def test_evaluate__summary_and_frame(capitals: Dataset) -> None:

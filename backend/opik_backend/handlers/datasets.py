@@ -291,8 +291,7 @@ class VersionsHandler(CatalogHandler):
         try:
             version = await self.blocking(
                 self.services.datasets.add_version, self.workspace, dataset.id, version_id,
-                getattr(self, "user", "admin"),  # the API key's name, where the base knows it
-                snapshot, tags, body.change_description, body.metadata)
+                self.user, snapshot, tags, body.change_description, body.metadata)
         except BaseException:
             await self.blocking(items.drop_version, self.workspace, dataset.id, version_id)
             raise
