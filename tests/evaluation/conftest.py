@@ -15,6 +15,7 @@ import pytest
 
 import opik_jupyter
 from opik_jupyter.evaluation import Dataset
+from opik_jupyter.evaluation._threads import stop_background_loop
 from opik_jupyter.sdk import _config, _runtime, _tracing
 from opik_jupyter.testing import FakeLLMServer, RecordedRequest
 
@@ -22,6 +23,14 @@ from ..conftest import RunningBackend
 from ..sdk.conftest import SDK_ENV
 
 CAPITALS = [("france", "Paris"), ("peru", "Lima"), ("chad", "N'Djamena"), ("japan", "Tokyo")]
+
+
+@pytest.fixture(scope="package", autouse=True)
+def evaluation_loop() -> Iterator[None]:
+    """The evaluation loop thread lives as long as the process; stopped after these tests,
+    so the SDK tests' check that no SDK thread outlives a test holds in the same run."""
+    yield
+    stop_background_loop()
 
 
 @pytest.fixture
