@@ -16,7 +16,7 @@ from typing import Protocol
 
 from .clickhouse import ClickHouse
 from .comments import COMMENTS
-from .datasets import DATASET_ITEMS
+from .datasets import DATASET_ITEM_VERSIONS, DATASET_ITEMS
 from .experiments import EXPERIMENT_ITEMS
 from .rows import SCORES, SPANS, TRACES
 
@@ -90,7 +90,7 @@ class Optimizer:
             "SELECT table, count() FROM system.parts WHERE database = currentDatabase() "
             "AND active AND table IN {tables:Array(String)} GROUP BY table",
             {"tables": [t.name for t in (TRACES, SPANS, SCORES, COMMENTS, DATASET_ITEMS,
-                                           EXPERIMENT_ITEMS)]})
+                                           DATASET_ITEM_VERSIONS, EXPERIMENT_ITEMS)]})
         return {str(table): int(count) for table, count in rows}
 
     def close(self) -> None:
