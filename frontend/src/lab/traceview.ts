@@ -74,20 +74,8 @@ export class TraceView extends Widget {
 
   private async submitComment(text: string, reset: () => void): Promise<void> {
     const { comment, error } = commentFromForm(text);
-    if (!comment) return this.sayComment(error ?? "", true);
-    try {
-      await this.client.addComment(this.traceId, comment);
-      reset();
-      this.sayComment("comment saved", false);
-      await this.refresh();
-    } catch (failure) {
-      this.sayComment(`not saved: ${(failure as Error).message}`, true);
-    }
-  }
-
-  private sayComment(text: string, error: boolean): void {
-    this.commentMessage.textContent = text;
-    this.commentMessage.classList.toggle("oj-error-text", error);
+    if (!comment) return say(this.commentMessage, error ?? "", true);
+    await this.save(this.commentMessage, () => this.client.addComment(this.traceId, comment), "comment saved", reset);
   }
 
   private renderComments(comments: BackendComment[]): void {
@@ -107,20 +95,20 @@ export class TraceView extends Widget {
 
   private async submit(name: string, value: string, comment: string, reset: () => void): Promise<void> {
     const { score, error } = scoreFromForm(name, value, comment);
-    if (!score) return this.say(error ?? "", true);
-    try {
-      await this.client.addScore(this.traceId, score);
-      reset();
-      this.say(`saved ${score.name} = ${formatScore(score.value)}`, false);
-      await this.refresh();
-    } catch (failure) {
-      this.say(`not saved: ${(failure as Error).message}`, true);
-    }
+    if (!score) return say(this.message, error ?? "", true);
+    await this.save(this.message, () => this.client.addScore(this.traceId, score), `saved ${score.name} = ${formatScore(score.value)}`, reset);
   }
 
-  private say(text: string, error: boolean): void {
-    this.message.textContent = text;
-    this.message.classList.toggle("oj-error-text", error);
+  /** Send a form's annotation; on success reset the form and reload the trace. */
+  private async save(message: HTMLElement, write: () => Promise<unknown>, saved: string, reset: () => void): Promise<void> {
+    try {
+      await write();
+      reset();
+      say(message, saved, false);
+      await this.refresh();
+    } catch (failure) {
+      say(message, `not saved: ${(failure as Error).message}`, true);
+    }
   }
 
   private renderScores(scores: BackendScore[]): void {
@@ -142,4 +130,10 @@ export class TraceView extends Widget {
       );
     }
   }
+}
+
+/** Show a form's outcome next to its button. */
+function say(message: HTMLElement, text: string, error: boolean): void {
+  message.textContent = text;
+  message.classList.toggle("oj-error-text", error);
 }
