@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import ipaddress
 import logging
 import os
@@ -107,6 +108,10 @@ async def serve(settings: Settings) -> int:
     sockets = tornado.netutil.bind_sockets(settings.port, settings.host)
     server.add_sockets(sockets)
     port = sockets[0].getsockname()[1]
+    # What start-up made (modules, stores, app) lives as long as the process: keep it out
+    # of the collector's full passes, which otherwise add ~30 ms to a request now and then.
+    gc.collect()
+    gc.freeze()
     info = runtime.RuntimeInfo(pid=os.getpid(), host=settings.host, port=port,
                                data_dir=str(settings.data_dir), version=__version__,
                                started_at=time.time())

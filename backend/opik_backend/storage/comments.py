@@ -86,13 +86,17 @@ class Comments:
         """The comments of each of ``ids`` (one query), oldest first, by entity id."""
         if not ids:
             return {}
+        return self.where("entity_id IN {ids:Array(String)}",
+                          {"ws": workspace, "kind": entity_type, "ids": list(ids)})
+
+    def where(self, condition: str, params: dict[str, Any]) -> dict[str, list[Public]]:
+        """The comments whose entity meets ``condition`` (SQL on bound ``params``, which name
+        the workspace ``ws`` and the entity type ``kind``), oldest first, by entity id."""
         rows = self._ch.query_dicts(
             f"SELECT {_COLUMNS} FROM comments WHERE workspace_id = {{ws:String}} "
-            "AND entity_type = {kind:String} AND entity_id IN {ids:Array(String)} "
-            "ORDER BY id, last_updated_at DESC LIMIT 1 BY id",
-            {"ws": workspace, "kind": entity_type, "ids": list(ids)})
+            f"AND entity_type = {{kind:String}} AND {condition} "
+            "ORDER BY id, last_updated_at DESC LIMIT 1 BY id", params)
         found: dict[str, list[Public]] = {}
         for row in rows:
             found.setdefault(row["entity_id"], []).append(comment_public(row))
         return found
-

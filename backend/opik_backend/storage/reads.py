@@ -62,6 +62,11 @@ class Selection:
                 f"WHERE {self.where}")
 
 
+def in_scope(sel: Selection) -> str:
+    """SQL condition: an annotation's ``entity_id`` is a row in the selection's scope."""
+    return f"entity_id IN (SELECT id FROM {sel.table.name} WHERE {sel.scope})"
+
+
 def _newest_versions(rows: Iterable[Row]) -> dict[str, Row]:
     """The newest version of each id, in first-seen order."""
     newest: dict[str, Row] = {}
@@ -112,14 +117,11 @@ class Reads:
         sel = self.select(SPANS, "spans", query)
         if not sel.small:
             return self._page(sel, page, size, self._spans_public)
-        # One trace's spans: fetch their scores alongside them, not after.
-        scores = self._pool.submit(self._scores_in, "span", sel)
+        # One trace's spans: fetch their scores and comments alongside them, not after.
+        annotations = self._pool.submit(self._annotations_in, "span", sel)
         rows = self._page_rows(sel, (page - 1) * size, size)
-        comments = self._pool.submit(self.comments.of, query.workspace, "span",
-                                     [row["id"] for row in rows])
         total = len(rows) if page == 1 and len(rows) < size else self._count(sel)
-        found = scores.result()
-        notes = comments.result()
+        found, notes = annotations.result()
         return [span_public(row, found.get(row["id"], []), notes.get(row["id"], []))
                 for row in rows], total
 
@@ -277,11 +279,12 @@ class Reads:
             params["project_id"] = project_id
         return self._scores_where(where, params)
 
-    def _scores_in(self, entity_type: str, sel: Selection) -> dict[str, list[Public]]:
-        """The scores of every entity in the selection's scope."""
+    def _annotations_in(self, entity_type: str, sel: Selection
+                        ) -> tuple[dict[str, list[Public]], dict[str, list[Public]]]:
+        """The scores and the comments of every entity in the selection's scope."""
         params = {**sel.params, "kind": entity_type}
-        where = f"entity_id IN (SELECT id FROM {sel.table.name} WHERE {sel.scope})"
-        return self._scores_where(where, params)
+        return (self._scores_where(in_scope(sel), params),
+                self.comments.where(in_scope(sel), params))
 
     def _scores_where(self, where: str, params: dict[str, Any]) -> dict[str, list[Public]]:
         rows = self._ch.query_dicts(
