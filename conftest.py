@@ -1,6 +1,8 @@
-"""Example notebooks run under nbval (``--nbval-lax``): each notebook's kernel gets a
-temporary ``OPIK_JUPYTER_DATA_DIR``, and the backend it starts there is stopped after its
-last cell, so a test run leaves no backend process behind."""
+"""The whole run gets a temporary ``OPIK_JUPYTER_DATA_DIR``, so no test (or a subprocess
+or late SDK thread of one) ever reaches the user's ``~/.opik-jupyter``; a backend started
+there is stopped at the end. Example notebooks run under nbval (``--nbval-lax``): each
+notebook's kernel gets a data directory of its own, and the backend it starts there is
+stopped after its last cell, so a test run leaves no backend process behind."""
 
 from __future__ import annotations
 
@@ -16,6 +18,18 @@ from tests.notebook.kernel import stop_backend
 
 DATA_DIR_ENV = "OPIK_JUPYTER_DATA_DIR"
 _notebooks: dict[str, tuple[Path, str | None]] = {}
+_run_data_dir = Path(tempfile.mkdtemp(prefix="opik-test-run-"))
+
+
+def pytest_configure(config: pytest.Config) -> None:  # noqa: ARG001 - pytest's hook signature
+    """The run's default data directory, in place of the user's."""
+    os.environ[DATA_DIR_ENV] = str(_run_data_dir)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:  # noqa: ARG001 - pytest's hook signature
+    """Stop a backend that something started in the run's default data directory."""
+    stop_backend(_run_data_dir)
+    shutil.rmtree(_run_data_dir, ignore_errors=True)
 
 
 def _notebook_of(item: pytest.Item | None) -> str | None:
