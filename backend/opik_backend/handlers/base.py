@@ -19,6 +19,7 @@ from ..errors import (
     TooManyRequests,
     Unauthorized,
 )
+from ..ids import check_v7
 from ..services import Services
 from ..storage.ingest import IngestJob
 
@@ -168,6 +169,16 @@ class ApiHandler(tornado.web.RequestHandler):
     async def blocking(self, fn: Callable[..., T], *args: Any) -> T:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self.services.executor, fn, *args)
+
+    async def project_id(self, name: str | None, project_id: str | None) -> str:
+        """The id of the project named by id (404 if missing) or by name (the default
+        project without one; created on first use)."""
+        if project_id:
+            project = await self.blocking(self.services.projects.get, self.workspace,
+                                          check_v7(project_id, "project_id"))
+        else:
+            project = await self.blocking(self.services.projects.resolve, self.workspace, name)
+        return project.id
 
     # -- errors ------------------------------------------------------------------------------
 

@@ -36,14 +36,8 @@ class CatalogHandler(ApiHandler):
     tag = "datasets"
 
     async def project_of(self, name: str | None, project_id: str | None) -> str | None:
-        """The id of the project named by id (404 if missing) or name (created on first use)."""
-        if project_id:
-            project = await self.blocking(self.services.projects.get, self.workspace,
-                                          check_v7(project_id, "project_id"))
-            return project.id
-        if name:
-            return (await self.blocking(self.services.projects.resolve, self.workspace, name)).id
-        return None
+        """Like :meth:`project_id`, but None when neither the id nor the name is given."""
+        return await self.project_id(name, project_id) if project_id or name else None
 
     async def dataset_of(self, name: str | None, dataset_id: str | None) -> Dataset:
         """The dataset named by id or name; 400 if neither is given, 404 if it is missing."""

@@ -13,14 +13,6 @@ BASE = "/v1/private/automations/evaluators"
 class RuleHandler(ApiHandler):
     tag = "online-evaluation"
 
-    async def project_id(self, name: str | None, project_id: str | None) -> str:
-        if project_id:
-            project = await self.blocking(self.services.projects.get, self.workspace,
-                                          check_v7(project_id, "project_id"))
-        else:
-            project = await self.blocking(self.services.projects.resolve, self.workspace, name)
-        return project.id
-
     def dead_letters(self, rule_id: str | None, limit: int) -> list[dict[str, object]]:
         letters = self.services.online.queue.dead_letters(1000)
         return [letter for letter in letters

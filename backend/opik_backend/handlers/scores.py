@@ -25,14 +25,6 @@ class ScoreHandler(ApiHandler):
     entity_type: str  # trace, span or thread
     batch_body: type[FeedbackScoreBatch] | type[ThreadScoreBatch]
 
-    async def project_id(self, name: str | None, project_id: str | None) -> str:
-        if project_id:
-            project = await self.blocking(self.services.projects.get, self.workspace,
-                                          check_v7(project_id, "project_id"))
-        else:
-            project = await self.blocking(self.services.projects.resolve, self.workspace, name)
-        return project.id
-
     async def entity_project(self, entity_id: str) -> str:
         """The project of a stored trace or span (404 if there is none)."""
         reads = self.services.reads
