@@ -4,6 +4,7 @@ Importing the package starts nothing: no thread, no network, no logging set-up. 
 notebook parts (the IPython extension and the widgets) are imported on first use.
 """
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
 from opik_backend import __version__
@@ -54,7 +55,8 @@ if TYPE_CHECKING:
         evaluate,
         evaluate_async,
     )
-    from .widgets import ExperimentTable, ScoreChart, TracesTable, TraceTree
+    from .evaluation.views import ExperimentTable, ScoreChart
+    from .widgets import TracesTable, TraceTree
 
 __all__ = [
     "Client",
@@ -107,9 +109,13 @@ __all__ = [
     "update_current_trace",
 ]
 
-_WIDGETS = ("ExperimentTable", "ScoreChart", "TraceTree", "TracesTable")
-_EVALUATION = ("Dataset", "EvaluationResult", "compare_experiments", "evaluate",
-               "evaluate_async")
+# names exported lazily: the module that defines each, imported on first use
+_LAZY = {
+    "TraceTree": ".widgets", "TracesTable": ".widgets",
+    "ExperimentTable": ".evaluation.views", "ScoreChart": ".evaluation.views",
+    **dict.fromkeys(("Dataset", "EvaluationResult", "compare_experiments", "evaluate",
+                     "evaluate_async"), ".evaluation"),
+}
 
 
 def load_ipython_extension(ipython: Any) -> None:
@@ -146,12 +152,13 @@ def _jupyter_labextension_paths() -> list[dict[str, str]]:
 
 
 def __getattr__(name: str) -> Any:
-    if name in _WIDGETS:
-        from . import widgets  # noqa: PLC0415 - anywidget loads only when a widget is used
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    # anywidget, pandas and the evaluation code load only when first used
+    return getattr(importlib.import_module(module, __name__), name)
 
-        return getattr(widgets, name)
-    if name in _EVALUATION:
-        from . import evaluation  # noqa: PLC0415 - loads on first use, like the widgets
 
-        return getattr(evaluation, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+def __dir__() -> list[str]:
+    """The public API, lazily exported names included (for ``dir()`` and completion)."""
+    return sorted({*globals(), *__all__})

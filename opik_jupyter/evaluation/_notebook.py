@@ -66,8 +66,8 @@ def show(result: EvaluationResult) -> None:
     """Display the experiment's table and score chart under the running cell."""
     from IPython.display import display  # noqa: PLC0415
 
-    from ..widgets import ExperimentTable, ScoreChart  # noqa: PLC0415 - loads anywidget
     from ._compare import of_result  # noqa: PLC0415
+    from .views import ExperimentTable, ScoreChart  # noqa: PLC0415 - loads anywidget
 
     comparison = of_result(result)
     display(ExperimentTable.from_comparison(comparison), ScoreChart.from_comparison(comparison))

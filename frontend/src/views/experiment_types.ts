@@ -1,4 +1,4 @@
-/** The data the experiment views render. Built in Python (opik_jupyter/widgets/_experiments.py). */
+/** The data the experiment views render. Built in Python (opik_jupyter/evaluation/views/_models.py). */
 
 /** One experiment's run of one dataset item. */
 export interface Run {

@@ -11,9 +11,9 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from ..evaluation._compare import Comparison
-from ..evaluation._result import ItemResult, output_value
-from ..evaluation.metrics.heuristic import as_text
+from .._compare import Comparison
+from .._result import ItemResult, output_value
+from ..metrics.heuristic import as_text
 
 MAX_ROWS = 5_000
 MAX_OUTPUT = 2_000

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ._html import esc
+from ...widgets._html import esc
 
 _TABLE = "font-family:system-ui,sans-serif;font-size:13px;border-collapse:collapse"
 _CELL = ("padding:3px 8px;border-bottom:1px solid #d1d9e0;text-align:left;vertical-align:top;"

@@ -8,12 +8,12 @@ from typing import Any
 import anywidget
 import traitlets
 
-from ..evaluation._compare import Comparison, ExperimentRef, load
-from ..sdk import Client
-from ._assets import asset
-from ._experiment_html import table_html, table_text
-from ._experiments import LOWER_IS_BETTER, table_model
-from ._static import StaticFallback, tree_or_error
+from ...sdk import Client
+from ...widgets._assets import asset
+from ...widgets._static import StaticFallback, tree_or_error
+from .._compare import Comparison, ExperimentRef, load
+from ._html import table_html, table_text
+from ._models import LOWER_IS_BETTER, table_model
 
 
 class ExperimentTable(StaticFallback, anywidget.AnyWidget):

@@ -8,13 +8,13 @@ from typing import Any
 import anywidget
 import traitlets
 
-from ..evaluation import _rest
-from ..evaluation._compare import Comparison, ExperimentRef, load
-from ..sdk import Client
-from ._assets import asset
-from ._experiment_html import chart_html, chart_text
-from ._experiments import chart_model
-from ._static import StaticFallback
+from ...sdk import Client
+from ...widgets._assets import asset
+from ...widgets._static import StaticFallback
+from .. import _rest
+from .._compare import Comparison, ExperimentRef, load
+from ._html import chart_html, chart_text
+from ._models import chart_model
 
 
 class ScoreChart(StaticFallback, anywidget.AnyWidget):

@@ -1,0 +1,87 @@
+"""The import rules of docs/architecture.md, checked on the source: each room of the package
+imports only the rooms below it, and the backend never imports the notebook package."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = ROOT / "opik_jupyter"
+BACKEND = ROOT / "backend" / "opik_backend"
+
+# room -> the other rooms of opik_jupyter it may import (its own room is always allowed)
+MAY_IMPORT: dict[str, set[str]] = {
+    "sdk": set(),
+    "widgets": {"sdk"},
+    "evaluation": {"sdk", "widgets"},
+    "magics": {"sdk", "widgets"},
+    "server_ext": {"sdk"},
+    "testing": set(),
+}
+# what the notebook package may take from the backend: its version, the runtime file that
+# says where a backend listens, and the commands that start it
+BACKEND_MODULES_ALLOWED = {"opik_backend", "opik_backend.runtime", "opik_backend.server",
+                           "opik_backend.keys_cli"}
+
+
+def package_of(path: Path) -> list[str]:
+    """The dotted package that ``path`` belongs to, as parts (``opik_jupyter.sdk``)."""
+    top = path.relative_to(PACKAGE.parent if path.is_relative_to(PACKAGE) else BACKEND.parent)
+    return list(top.parent.parts)
+
+
+def imported_modules(path: Path) -> list[str]:
+    """Absolute names of every module ``path`` imports (relative imports resolved)."""
+    package = package_of(path)
+    names = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level:
+            base = package[: len(package) - node.level + 1]
+            names.append(".".join([*base, node.module] if node.module else base))
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.append(node.module)
+    return names
+
+
+def room_of(module: str) -> str | None:
+    parts = module.split(".")
+    if parts[0] != "opik_jupyter" or len(parts) < 2:
+        return None
+    return parts[1] if parts[1] in MAY_IMPORT else None
+
+
+def package_files() -> list[Path]:
+    return sorted(PACKAGE.rglob("*.py"))
+
+
+@pytest.mark.parametrize("path", package_files(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_rooms_import_only_the_rooms_below_them(path: Path) -> None:
+    room = path.relative_to(PACKAGE).parts[0]
+    if room not in MAY_IMPORT:
+        return  # the package root and its CLI may use every room
+    for module in imported_modules(path):
+        target = room_of(module)
+        assert target in (None, room, *MAY_IMPORT[room]), (
+            f"{path.relative_to(ROOT)} ({room}) imports {module} ({target}): "
+            f"{room} may import only {sorted(MAY_IMPORT[room]) or 'nothing else'}")
+        if module.startswith("opik_backend"):
+            assert module in BACKEND_MODULES_ALLOWED, f"{path.name} imports {module}"
+
+
+@pytest.mark.parametrize("path", sorted(BACKEND.rglob("*.py")),
+                         ids=lambda p: str(p.relative_to(ROOT)))
+def test_backend_never_imports_the_notebook_package(path: Path) -> None:
+    for module in imported_modules(path):
+        assert not module.startswith("opik_jupyter"), f"{path.name} imports {module}"
+
+
+def test_the_checker_resolves_relative_imports() -> None:
+    modules = imported_modules(PACKAGE / "evaluation" / "views" / "score_chart.py")
+    assert "opik_jupyter.widgets._assets" in modules
+    assert "opik_jupyter.evaluation._compare" in modules
+    assert "opik_jupyter.evaluation.views._models" in modules
