@@ -34,7 +34,14 @@ from ._tracing import (
     update_current_span,
     update_current_trace,
 )
-from ._transport import MockTransport, Request, Response
+from ._transport import (
+    HttpStatusError,
+    MockTransport,
+    OpikJupyterError,
+    Request,
+    Response,
+    TransportError,
+)
 from .integrations import instrument, track_anthropic, track_openai, uninstrument
 
 __all__ = [
@@ -44,11 +51,14 @@ __all__ = [
     "DeliveryStatus",
     "FilterSyntaxError",
     "FlushResult",
+    "HttpStatusError",
     "MockTransport",
+    "OpikJupyterError",
     "Request",
     "Response",
     "Span",
     "Trace",
+    "TransportError",
     "add_online_rule",
     "configure",
     "delete_online_rule",

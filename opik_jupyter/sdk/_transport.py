@@ -20,7 +20,11 @@ from urllib.parse import urlsplit
 _STALE = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError)
 
 
-class TransportError(OSError):
+class OpikJupyterError(Exception):
+    """The base of the errors that opik-jupyter's explicit calls (reads, datasets) raise."""
+
+
+class TransportError(OpikJupyterError, OSError):
     """The request did not get an HTTP response (connection refused, reset, timeout...)."""
 
 
@@ -109,8 +113,8 @@ class HttpTransport:
         self._drop_connection()
 
 
-class HttpStatusError(RuntimeError):
-    """A read got an unexpected HTTP status."""
+class HttpStatusError(OpikJupyterError, RuntimeError):
+    """A read got an unexpected HTTP status (``status`` and ``body`` say which)."""
 
     def __init__(self, status: int, body: bytes) -> None:
         super().__init__(f"HTTP {status}: {body[:500].decode(errors='replace')}")
