@@ -17,10 +17,10 @@ import { requestAPI } from "./request";
 import { TraceView } from "./traceview";
 import type { Dataset, Experiment } from "./types";
 
-namespace CommandIDs {
-  export const openPanel = "opik-jupyter:open-panel";
-  export const openTrace = "opik-jupyter:open-trace";
-}
+const CommandIDs = {
+  openPanel: "opik-jupyter:open-panel",
+  openTrace: "opik-jupyter:open-trace",
+} as const;
 
 const CATEGORY = "Opik";
 
