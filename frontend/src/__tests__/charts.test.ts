@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { countTicks, histogramBars, histogramDomain, historyDomain, linePoints, render, seriesColor } from "../views/charts";
+import {
+  countTicks,
+  histogramBars,
+  histogramDomain,
+  historyDomain,
+  linePoints,
+  render,
+  seriesColor,
+} from "../views/charts";
 import { chartData } from "./experiment_fixtures";
 import { XSS } from "./fixtures";
 
@@ -30,7 +38,11 @@ describe("chart data", () => {
   });
 
   it("bins a flat range in unit bins, like the Python side", () => {
-    const metric = { name: "tokens", range: [40, 40] as [number, number], experiments: [{ id: "a", name: "a", count: 2, failed: 0, mean: 40, bins: [2, 0, 0] }] };
+    const metric = {
+      name: "tokens",
+      range: [40, 40] as [number, number],
+      experiments: [{ id: "a", name: "a", count: 2, failed: 0, mean: 40, bins: [2, 0, 0] }],
+    };
     expect(histogramDomain(metric)).toEqual([40, 43]);
     expect(histogramBars(metric)[0].x1).toBeGreaterThanOrEqual(40);
     expect(histogramBars(metric)[0].x2).toBeLessThanOrEqual(41);
@@ -65,7 +77,11 @@ describe("score chart view", () => {
     const heights = (g: Element) => rects(g).map((r) => num(r, "height"));
     expect(heights(a)[9]).toBeCloseTo(heights(a)[0] * 2);
     expect(heights(b)[9]).toBeCloseTo(heights(a)[0]);
-    expect(heights(a).slice(1, 9).every((h) => h === 0)).toBe(true);
+    expect(
+      heights(a)
+        .slice(1, 9)
+        .every((h) => h === 0),
+    ).toBe(true);
     expect(heights(a)[0]).toBeGreaterThan(0);
     // bars stand on the same baseline, b to the right of a in each bin
     rects(a).forEach((r, i) => {
@@ -94,7 +110,12 @@ describe("score chart view", () => {
 
   it("leaves out the mean mark of an experiment without scores", () => {
     const data = chartData();
-    data.metrics[0].experiments[1] = { ...data.metrics[0].experiments[1], count: 0, mean: null, bins: Array(10).fill(0) };
+    data.metrics[0].experiments[1] = {
+      ...data.metrics[0].experiments[1],
+      count: 0,
+      mean: null,
+      bins: Array(10).fill(0),
+    };
     const host = document.createElement("div");
     render(host, data);
     const card = host.querySelector('[data-metric="equals"]')!;

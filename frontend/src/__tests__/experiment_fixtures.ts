@@ -9,13 +9,37 @@ export function run(output: string, scores: Record<string, number>, extra: Parti
 /** Three items run by a baseline "a" and a candidate "b" that regresses on item 2. */
 export function tableData(extra: Partial<ExperimentTableData> = {}): ExperimentTableData {
   const rows: ItemRow[] = [
-    { id: "i1", index: 1, fields: [{ name: "input", text: "france" }, { name: "expected", text: "paris" }], runs: { a: run("Paris", { equals: 1 }), b: run("paris", { equals: 1 }) } },
-    { id: "i2", index: 2, fields: [{ name: "input", text: XSS }], runs: { a: run("Lima", { equals: 1 }), b: run("Quito", { equals: 0 }, { reasons: { equals: "different" } }) } },
-    { id: "i3", index: 3, fields: [{ name: "input", text: "chad" }], runs: { a: run("x", { equals: 0 }, { errors: { judge: "not JSON" } }), b: run("", {}, { error: "ValueError: boom", trace_id: "t-err" }) } },
+    {
+      id: "i1",
+      index: 1,
+      fields: [
+        { name: "input", text: "france" },
+        { name: "expected", text: "paris" },
+      ],
+      runs: { a: run("Paris", { equals: 1 }), b: run("paris", { equals: 1 }) },
+    },
+    {
+      id: "i2",
+      index: 2,
+      fields: [{ name: "input", text: XSS }],
+      runs: { a: run("Lima", { equals: 1 }), b: run("Quito", { equals: 0 }, { reasons: { equals: "different" } }) },
+    },
+    {
+      id: "i3",
+      index: 3,
+      fields: [{ name: "input", text: "chad" }],
+      runs: {
+        a: run("x", { equals: 0 }, { errors: { judge: "not JSON" } }),
+        b: run("", {}, { error: "ValueError: boom", trace_id: "t-err" }),
+      },
+    },
   ];
   return {
     dataset: "capitals",
-    experiments: [{ id: "a", name: "variant-a" }, { id: "b", name: XSS }],
+    experiments: [
+      { id: "a", name: "variant-a" },
+      { id: "b", name: XSS },
+    ],
     metrics: ["equals", "judge"],
     lower_is_better: [],
     rows,

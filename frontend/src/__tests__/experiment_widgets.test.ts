@@ -11,7 +11,8 @@ describe("ExperimentTable entry point", () => {
     const el = document.createElement("div");
     return { model, el, cleanup: table.render({ model, el }) };
   };
-  const opened = (el: HTMLElement) => Array.from(el.querySelectorAll(".oj-opened .oj-row[data-id]"), (row) => row.getAttribute("data-id"));
+  const opened = (el: HTMLElement) =>
+    Array.from(el.querySelectorAll(".oj-opened .oj-row[data-id]"), (row) => row.getAttribute("data-id"));
 
   it("asks the kernel for a clicked run's trace and shows it until closed", () => {
     const { model, el } = mount();
@@ -50,7 +51,11 @@ describe("ScoreChart entry point", () => {
     expect(el.querySelectorAll('[data-metric="equals"] g.oj-bars rect').length).toBe(20);
     expect(el.querySelectorAll('[data-metric="equals"] g.oj-mean line').length).toBe(2);
     expect(el.querySelectorAll(".oj-chart-runs g.oj-run-points circle").length).toBe(3);
-    const metric = { ...chartData().metrics[0], name: "contains", experiments: [{ ...chartData().metrics[0].experiments[0], bins: [0, 0, 0, 0, 0, 3] }] };
+    const metric = {
+      ...chartData().metrics[0],
+      name: "contains",
+      experiments: [{ ...chartData().metrics[0].experiments[0], bins: [0, 0, 0, 0, 0, 3] }],
+    };
     model.set("data", chartData({ metrics: [chartData().metrics[0], metric] }));
     // redrawn in place: the old charts are gone, the new metric has its own bars and mean
     expect(el.querySelectorAll(".oj-charts").length).toBe(1);

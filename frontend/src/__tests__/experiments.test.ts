@@ -3,7 +3,14 @@ import { classify, filterRows, means, render, sortRows, type ViewState } from ".
 import { tableData } from "./experiment_fixtures";
 import { XSS } from "./fixtures";
 
-const state = (extra: Partial<ViewState> = {}): ViewState => ({ sort: "index", descending: false, filter: "", regressionsOnly: false, errorsOnly: false, ...extra });
+const state = (extra: Partial<ViewState> = {}): ViewState => ({
+  sort: "index",
+  descending: false,
+  filter: "",
+  regressionsOnly: false,
+  errorsOnly: false,
+  ...extra,
+});
 const withBaseline = { baseline: "a", threshold: 0 };
 
 afterEach(() => vi.useRealTimers());
@@ -32,7 +39,11 @@ describe("filtering and sorting", () => {
   it("sorts by a score or its change, rows without one last", () => {
     const rows = tableData().rows;
     expect(sortRows(rows, state({ sort: "score:b:equals" }), "a").map((r) => r.id)).toEqual(["i2", "i1", "i3"]);
-    expect(sortRows(rows, state({ sort: "score:b:equals", descending: true }), "a").map((r) => r.id)).toEqual(["i1", "i2", "i3"]);
+    expect(sortRows(rows, state({ sort: "score:b:equals", descending: true }), "a").map((r) => r.id)).toEqual([
+      "i1",
+      "i2",
+      "i3",
+    ]);
     expect(sortRows(rows, state({ sort: "delta:b:equals" }), "a").map((r) => r.id)).toEqual(["i2", "i1", "i3"]);
     expect(sortRows(rows, state({ descending: true }), "a").map((r) => r.id)).toEqual(["i3", "i2", "i1"]);
   });
@@ -78,7 +89,11 @@ describe("experiment table view", () => {
     expect(onBaseline).toHaveBeenCalledWith("b");
     const delta = host.querySelector<HTMLButtonElement>(".oj-exp-delta")!;
     delta.click();
-    expect(Array.from(host.querySelectorAll("tbody tr")).map((r) => r.getAttribute("data-id"))).toEqual(["i2", "i1", "i3"]);
+    expect(Array.from(host.querySelectorAll("tbody tr")).map((r) => r.getAttribute("data-id"))).toEqual([
+      "i2",
+      "i1",
+      "i3",
+    ]);
     expect(host.querySelector(".oj-exp-delta")!.textContent).toContain("▴");
   });
 

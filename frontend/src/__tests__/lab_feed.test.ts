@@ -25,14 +25,26 @@ describe("OpikClient", () => {
     await new OpikClient(fetch).traces({ id: "p1", name: "p" }, { search: " hi ", notebook: "a.ipynb", size: 10 });
     const url = new URL(calls[0].path, "http://x/");
     expect(url.pathname).toBe("/api/v1/private/traces");
-    expect(Object.fromEntries(url.searchParams)).toMatchObject({ project_id: "p1", size: "10", search: "hi", exclude: "input,output" });
+    expect(Object.fromEntries(url.searchParams)).toMatchObject({
+      project_id: "p1",
+      size: "10",
+      search: "hi",
+      exclude: "input,output",
+    });
     expect(JSON.parse(url.searchParams.get("filters")!)[0].value).toBe("/a.ipynb");
   });
 
   it("reads a trace with its spans and project name", async () => {
     const { fetch } = fakeFetch({
-      "api/v1/private/traces/t1": () => ({ id: "t1", name: "cell", project_id: "p1", start_time: "2026-01-01T00:00:00Z", end_time: "2026-01-01T00:00:01Z" }),
-      "api/v1/private/spans": () => page([{ id: "s", trace_id: "t1", name: "llm", type: "llm", start_time: "2026-01-01T00:00:00.5Z" }]),
+      "api/v1/private/traces/t1": () => ({
+        id: "t1",
+        name: "cell",
+        project_id: "p1",
+        start_time: "2026-01-01T00:00:00Z",
+        end_time: "2026-01-01T00:00:01Z",
+      }),
+      "api/v1/private/spans": () =>
+        page([{ id: "s", trace_id: "t1", name: "llm", type: "llm", start_time: "2026-01-01T00:00:00.5Z" }]),
       "api/v1/private/projects/p1": () => ({ id: "p1", name: "proj" }),
     });
     const data = await new OpikClient(fetch).trace("t1");
@@ -74,7 +86,8 @@ describe("LiveFeed", () => {
     });
     return { projects, traces, calls, feed: new LiveFeed(new OpikClient(fetch), 3) };
   }
-  const traceCalls = (calls: { path: string }[]) => calls.filter((c) => c.path.startsWith("api/v1/private/traces")).length;
+  const traceCalls = (calls: { path: string }[]) =>
+    calls.filter((c) => c.path.startsWith("api/v1/private/traces")).length;
 
   it("reads only the projects whose newest trace changed", async () => {
     const { projects, traces, calls, feed } = world();
@@ -85,7 +98,10 @@ describe("LiveFeed", () => {
     projects.push({ id: "b", name: "B", trace_count: 1, last_updated_trace_at: "2" });
     traces.b = [trace("b1", "2026-01-01T00:00:02Z")];
     expect(await feed.poll()).toBe(true);
-    expect(feed.items.map((i) => [i.id, i.project])).toEqual([["b1", "B"], ["a1", "A"]]);
+    expect(feed.items.map((i) => [i.id, i.project])).toEqual([
+      ["b1", "B"],
+      ["a1", "A"],
+    ]);
     expect(traceCalls(calls)).toBe(2);
   });
 
@@ -110,12 +126,28 @@ describe("LiveFeed", () => {
 });
 
 describe("statusText and ago", () => {
-  const status: BackendStatus = { mode: "embedded", url: "http://127.0.0.1:1/api", pid: 42, managed: true, healthy: true, restarts: 0, version: "0.1", data_dir: "/d", error: null };
+  const status: BackendStatus = {
+    mode: "embedded",
+    url: "http://127.0.0.1:1/api",
+    pid: 42,
+    managed: true,
+    healthy: true,
+    restarts: 0,
+    version: "0.1",
+    data_dir: "/d",
+    error: null,
+  };
 
   it("says whether the backend is up and who runs it", () => {
-    expect(statusText(status, null)).toMatchObject({ state: "connected", detail: "embedded, managed by Jupyter · pid 42" });
+    expect(statusText(status, null)).toMatchObject({
+      state: "connected",
+      detail: "embedded, managed by Jupyter · pid 42",
+    });
     expect(statusText({ ...status, mode: "remote", managed: false }, null).detail).toBe("remote backend · pid 42");
-    expect(statusText({ ...status, healthy: false, error: "gone" }, null)).toMatchObject({ state: "down", detail: "gone" });
+    expect(statusText({ ...status, healthy: false, error: "gone" }, null)).toMatchObject({
+      state: "down",
+      detail: "gone",
+    });
     expect(statusText(null, "Forbidden").state).toBe("unreachable");
   });
 

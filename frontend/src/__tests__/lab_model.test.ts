@@ -20,15 +20,32 @@ import type { BackendSpan, BackendTrace, Experiment, Project } from "../lab/type
 
 const T0 = "2026-01-01T10:00:00.000Z";
 const at = (ms: number) => new Date(Date.parse(T0) + ms).toISOString();
-const project = (id: string, updated: string | null, count = 1): Project => ({ id, name: `p-${id}`, trace_count: count, last_updated_trace_at: updated });
+const project = (id: string, updated: string | null, count = 1): Project => ({
+  id,
+  name: `p-${id}`,
+  trace_count: count,
+  last_updated_trace_at: updated,
+});
 const item = (id: string, projectId: string, start: string): FeedItem => ({
-  id, name: id, project_id: projectId, project: projectId, start_time: start, duration_ms: 1, running: false,
-  tokens: null, cost: null, scores: [], error: false, notebook: null,
+  id,
+  name: id,
+  project_id: projectId,
+  project: projectId,
+  start_time: start,
+  duration_ms: 1,
+  running: false,
+  tokens: null,
+  cost: null,
+  scores: [],
+  error: false,
+  notebook: null,
 });
 
 describe("apiPath", () => {
   it("joins the path and leaves out empty parameters", () => {
-    expect(apiPath("v1/private/traces", { project_id: "p", size: 50, search: "", filters: null })).toBe("api/v1/private/traces?project_id=p&size=50");
+    expect(apiPath("v1/private/traces", { project_id: "p", size: 50, search: "", filters: null })).toBe(
+      "api/v1/private/traces?project_id=p&size=50",
+    );
     expect(apiPath("/is-alive/ping")).toBe("api/is-alive/ping");
   });
 
@@ -45,7 +62,9 @@ describe("parseBody and errorMessage", () => {
   });
 
   it("takes the backend's message and field errors, else the text", () => {
-    expect(errorMessage(422, '{"code":422,"message":"bad","errors":["traces[0].id: not v7"]}')).toBe("bad: traces[0].id: not v7");
+    expect(errorMessage(422, '{"code":422,"message":"bad","errors":["traces[0].id: not v7"]}')).toBe(
+      "bad: traces[0].id: not v7",
+    );
     expect(errorMessage(502, "Bad Gateway")).toBe("Bad Gateway");
     expect(errorMessage(500, "")).toBe("HTTP 500");
   });
@@ -53,18 +72,37 @@ describe("parseBody and errorMessage", () => {
 
 describe("notebookFilter", () => {
   it("matches the end of the kernel's absolute notebook path", () => {
-    expect(JSON.parse(notebookFilter("work/a.ipynb"))).toEqual([{ field: "metadata", key: "notebook_path", operator: "ends_with", value: "/work/a.ipynb" }]);
+    expect(JSON.parse(notebookFilter("work/a.ipynb"))).toEqual([
+      { field: "metadata", key: "notebook_path", operator: "ends_with", value: "/work/a.ipynb" },
+    ]);
   });
 });
 
 describe("toTraceData", () => {
   const trace: BackendTrace = {
-    id: "t", name: "cell", start_time: T0, end_time: at(1000), duration: 1000, usage: { total_tokens: 7 },
-    total_estimated_cost: 0.5, feedback_scores: [{ name: "q", value: 1, reason: "good" }], span_count: 2,
+    id: "t",
+    name: "cell",
+    start_time: T0,
+    end_time: at(1000),
+    duration: 1000,
+    usage: { total_tokens: 7 },
+    total_estimated_cost: 0.5,
+    feedback_scores: [{ name: "q", value: 1, reason: "good" }],
+    span_count: 2,
     error_info: { exception_type: "ValueError", message: "boom", traceback: "tb" },
   };
   const spans: BackendSpan[] = [
-    { id: "s2", trace_id: "t", parent_span_id: "s1", name: "llm", type: "llm", start_time: at(200), end_time: at(700), model: "gpt", usage: { prompt_tokens: 3, completion_tokens: 4 } },
+    {
+      id: "s2",
+      trace_id: "t",
+      parent_span_id: "s1",
+      name: "llm",
+      type: "llm",
+      start_time: at(200),
+      end_time: at(700),
+      model: "gpt",
+      usage: { prompt_tokens: 3, completion_tokens: 4 },
+    },
     { id: "s1", trace_id: "t", name: "answer", start_time: at(100), end_time: at(900) },
   ];
 
@@ -74,7 +112,14 @@ describe("toTraceData", () => {
       ["s1", null, 100, 800, "general"],
       ["s2", "s1", 200, 500, "llm"],
     ]);
-    expect(data.trace).toMatchObject({ name: "cell", type: "trace", project: "proj", total_tokens: 7, total_cost: 0.5, span_count: 2 });
+    expect(data.trace).toMatchObject({
+      name: "cell",
+      type: "trace",
+      project: "proj",
+      total_tokens: 7,
+      total_cost: 0.5,
+      span_count: 2,
+    });
     expect(data.trace.scores).toEqual([{ name: "q", value: 1, reason: "good" }]);
     expect(data.trace.error).toEqual({ exception_type: "ValueError", message: "boom", traceback: "tb" });
     expect(data.live).toBe(false);
@@ -96,8 +141,24 @@ describe("toTraceData", () => {
 
 describe("feedItem", () => {
   it("reads the notebook path, running state and scores of a trace", () => {
-    const row = feedItem({ id: "t", name: "In [3]", start_time: T0, metadata: { notebook_path: "/r/a.ipynb" }, feedback_scores: [{ name: "q", value: 0.5 }] }, project("p", T0));
-    expect(row).toMatchObject({ id: "t", project: "p-p", running: true, duration_ms: null, notebook: "/r/a.ipynb", scores: [{ name: "q", value: 0.5, reason: null }] });
+    const row = feedItem(
+      {
+        id: "t",
+        name: "In [3]",
+        start_time: T0,
+        metadata: { notebook_path: "/r/a.ipynb" },
+        feedback_scores: [{ name: "q", value: 0.5 }],
+      },
+      project("p", T0),
+    );
+    expect(row).toMatchObject({
+      id: "t",
+      project: "p-p",
+      running: true,
+      duration_ms: null,
+      notebook: "/r/a.ipynb",
+      scores: [{ name: "q", value: 0.5, reason: null }],
+    });
   });
 });
 
@@ -112,7 +173,10 @@ describe("mergeFeed", () => {
 
 describe("changedProjects", () => {
   it("picks projects with traces whose last trace update is new", () => {
-    const seen = new Map([["a", T0], ["b", T0]]);
+    const seen = new Map([
+      ["a", T0],
+      ["b", T0],
+    ]);
     const projects = [project("a", T0), project("b", at(1)), project("c", at(2)), project("d", null, 0)];
     expect(changedProjects(projects, seen).map((p) => p.id)).toEqual(["b", "c"]);
   });
@@ -120,8 +184,14 @@ describe("changedProjects", () => {
 
 describe("comparisonLines", () => {
   it("lines up each experiment's item per dataset item, null where it did not run", () => {
-    const experiments = [{ id: "e1", name: "one", dataset_id: "d" }, { id: "e2", name: "two", dataset_id: "d" }] as Experiment[];
-    const lines = comparisonLines([{ id: "i", data: { q: 1 }, experiment_items: [{ id: "x", experiment_id: "e2", trace_id: "t" }] }], experiments);
+    const experiments = [
+      { id: "e1", name: "one", dataset_id: "d" },
+      { id: "e2", name: "two", dataset_id: "d" },
+    ] as Experiment[];
+    const lines = comparisonLines(
+      [{ id: "i", data: { q: 1 }, experiment_items: [{ id: "x", experiment_id: "e2", trace_id: "t" }] }],
+      experiments,
+    );
     expect(lines[0].runs.map((r) => r?.id ?? null)).toEqual([null, "x"]);
   });
 });
@@ -134,7 +204,9 @@ describe("preview and scoreFromForm", () => {
   });
 
   it("checks the annotation form", () => {
-    expect(scoreFromForm(" quality ", "0.5", " fine ")).toEqual({ score: { name: "quality", value: 0.5, source: "ui", reason: "fine" } });
+    expect(scoreFromForm(" quality ", "0.5", " fine ")).toEqual({
+      score: { name: "quality", value: 0.5, source: "ui", reason: "fine" },
+    });
     expect(scoreFromForm("q", "1", "")).toEqual({ score: { name: "q", value: 1, source: "ui" } });
     expect(scoreFromForm("", "1", "").error).toMatch(/name/);
     expect(scoreFromForm("q", "abc", "").error).toMatch(/number/);

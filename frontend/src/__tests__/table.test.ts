@@ -5,8 +5,26 @@ import { XSS } from "./fixtures";
 
 function table(extra: Partial<TableData> = {}): TableData {
   const rows = [
-    { id: "1", name: "first", start_time: "2026-01-02T03:04:05Z", duration_ms: 1200, total_tokens: 30, cost: 0.002, scores: [{ name: "ok", value: 1 }], error: false },
-    { id: "2", name: XSS, start_time: null, duration_ms: null, total_tokens: null, cost: null, scores: [], error: true },
+    {
+      id: "1",
+      name: "first",
+      start_time: "2026-01-02T03:04:05Z",
+      duration_ms: 1200,
+      total_tokens: 30,
+      cost: 0.002,
+      scores: [{ name: "ok", value: 1 }],
+      error: false,
+    },
+    {
+      id: "2",
+      name: XSS,
+      start_time: null,
+      duration_ms: null,
+      total_tokens: null,
+      cost: null,
+      scores: [],
+      error: true,
+    },
   ];
   return { project: "demo", rows, page: 1, page_size: 2, total: 5, search: "", ...extra };
 }

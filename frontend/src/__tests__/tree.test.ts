@@ -9,7 +9,10 @@ describe("buildRows", () => {
   it("nests spans under their parents in start order, the trace first", () => {
     const data = traceData([span("b", null, 50, 10), span("a", null, 0, 40), span("a1", "a", 5, 5)]);
     expect(buildRows(data).map((r) => [r.node.id, r.depth, r.hasChildren])).toEqual([
-      ["t", 0, true], ["a", 1, true], ["a1", 2, false], ["b", 1, false],
+      ["t", 0, true],
+      ["a", 1, true],
+      ["a1", 2, false],
+      ["b", 1, false],
     ]);
   });
 
@@ -35,7 +38,12 @@ describe("buildRows", () => {
 describe("tree view", () => {
   it("renders names, types, models, tokens and a bar per row", () => {
     const host = document.createElement("div");
-    const llm = span("chat", null, 10, 80, { type: "llm", model: "gpt-4o-mini", usage: { total_tokens: 30 }, cost: 0.0012 });
+    const llm = span("chat", null, 10, 80, {
+      type: "llm",
+      model: "gpt-4o-mini",
+      usage: { total_tokens: 30 },
+      cost: 0.0012,
+    });
     render(host, traceData([llm]));
     expect(names(host)).toEqual(["cell", "chat"]);
     const row = host.querySelector('[data-id="chat"]')!;
@@ -63,7 +71,8 @@ describe("tree view", () => {
     const host = document.createElement("div");
     const onSelect = vi.fn();
     const bad = span("bad", null, 0, 5, {
-      input: { q: "why" }, output: { answer: 42 },
+      input: { q: "why" },
+      output: { answer: 42 },
       error: { exception_type: "ValueError", message: "boom", traceback: "Traceback ..." },
     });
     render(host, traceData([bad]), { onSelect });
@@ -89,8 +98,14 @@ describe("tree view", () => {
   it("renders markup in every trace field as text, never as elements", () => {
     const host = document.createElement("div");
     const evil = span(XSS, null, 0, 1, {
-      name: XSS, type: XSS, model: XSS, input: { [XSS]: XSS }, output: XSS, tags: [XSS],
-      error: { exception_type: XSS, message: XSS }, scores: [{ name: XSS, value: 1, reason: XSS }],
+      name: XSS,
+      type: XSS,
+      model: XSS,
+      input: { [XSS]: XSS },
+      output: XSS,
+      tags: [XSS],
+      error: { exception_type: XSS, message: XSS },
+      scores: [{ name: XSS, value: 1, reason: XSS }],
     });
     const data = traceData([evil]);
     data.trace.name = XSS;

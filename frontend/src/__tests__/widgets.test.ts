@@ -9,20 +9,30 @@ class FakeModel implements WidgetModel {
   saved = 0;
   private listeners = new Map<string, Set<() => void>>();
   constructor(private state: Record<string, unknown>) {}
-  get(name: string) { return this.state[name]; }
+  get(name: string) {
+    return this.state[name];
+  }
   set(name: string, value: unknown) {
     this.state[name] = value;
     this.listeners.get(`change:${name}`)?.forEach((cb) => cb());
   }
-  save_changes() { this.saved += 1; }
-  send(message: unknown) { this.sent.push(message); }
+  save_changes() {
+    this.saved += 1;
+  }
+  send(message: unknown) {
+    this.sent.push(message);
+  }
   on(event: string, cb: () => void) {
     const set = this.listeners.get(event) ?? new Set();
     set.add(cb);
     this.listeners.set(event, set);
   }
-  off(event: string, cb: () => void) { this.listeners.get(event)?.delete(cb); }
-  count() { return Array.from(this.listeners.values()).reduce((n, s) => n + s.size, 0); }
+  off(event: string, cb: () => void) {
+    this.listeners.get(event)?.delete(cb);
+  }
+  count() {
+    return Array.from(this.listeners.values()).reduce((n, s) => n + s.size, 0);
+  }
 }
 
 describe("TraceTree entry point", () => {
@@ -40,8 +50,26 @@ describe("TraceTree entry point", () => {
 
 describe("TracesTable entry point", () => {
   const state = () => ({
-    project: "p", page: 1, page_size: 1, total: 2, search: "", loading: false, error: "", selected: {},
-    rows: [{ id: "r1", name: "one", start_time: null, duration_ms: 1, total_tokens: null, cost: null, scores: [], error: false }],
+    project: "p",
+    page: 1,
+    page_size: 1,
+    total: 2,
+    search: "",
+    loading: false,
+    error: "",
+    selected: {},
+    rows: [
+      {
+        id: "r1",
+        name: "one",
+        start_time: null,
+        duration_ms: 1,
+        total_tokens: null,
+        cost: null,
+        scores: [],
+        error: false,
+      },
+    ],
   });
 
   it("asks the kernel for a clicked trace and shows it, with a close button", () => {

@@ -28,7 +28,9 @@ export class ExperimentsSection extends Widget {
     this.shown = key;
     clear(this.list);
     if (withRuns.length === 0) {
-      this.list.appendChild(el("div", { className: "oj-lab-empty", text: "No experiments yet: run evaluate() on a dataset." }));
+      this.list.appendChild(
+        el("div", { className: "oj-lab-empty", text: "No experiments yet: run evaluate() on a dataset." }),
+      );
     }
     for (const dataset of withRuns) this.list.appendChild(this.datasetNode(dataset));
   }
@@ -37,10 +39,16 @@ export class ExperimentsSection extends Widget {
     const body = el("div", { className: "oj-lab-experiments" });
     const summary = el("summary", {}, [
       el("span", { className: "oj-lab-name", text: dataset.name }),
-      el("span", { className: "oj-lab-facts", text: `${dataset.dataset_items_count ?? 0} items · ${dataset.experiment_count ?? 0} experiments` }),
+      el("span", {
+        className: "oj-lab-facts",
+        text: `${dataset.dataset_items_count ?? 0} items · ${dataset.experiment_count ?? 0} experiments`,
+      }),
     ]);
     const details = el("details", { className: "oj-lab-dataset", attrs: { "data-id": dataset.id } }, [summary, body]);
-    const load = () => void this.experiments(dataset, body).catch((error) => body.replaceChildren(el("div", { className: "oj-error-text", text: `${error}` })));
+    const load = () =>
+      void this.experiments(dataset, body).catch((error) =>
+        body.replaceChildren(el("div", { className: "oj-error-text", text: `${error}` })),
+      );
     details.addEventListener("toggle", () => {
       if (details.open) this.open.add(dataset.id);
       else this.open.delete(dataset.id);
@@ -54,12 +62,21 @@ export class ExperimentsSection extends Widget {
     const experiments = await this.client.experiments(dataset.id);
     const chosen = this.chosen.get(dataset.id) ?? new Set<string>(experiments.slice(0, 2).map((e) => e.id));
     this.chosen.set(dataset.id, chosen);
-    const compare = el("button", { className: "jp-mod-styled jp-mod-accept oj-lab-button", text: "Compare", attrs: { type: "button" } });
+    const compare = el("button", {
+      className: "jp-mod-styled jp-mod-accept oj-lab-button",
+      text: "Compare",
+      attrs: { type: "button" },
+    });
     const sync = () => {
       compare.disabled = chosen.size === 0;
       compare.textContent = chosen.size > 1 ? `Compare ${chosen.size}` : "Open";
     };
-    compare.addEventListener("click", () => this.onCompare(dataset, experiments.filter((e) => chosen.has(e.id))));
+    compare.addEventListener("click", () =>
+      this.onCompare(
+        dataset,
+        experiments.filter((e) => chosen.has(e.id)),
+      ),
+    );
     clear(body);
     for (const experiment of experiments) body.appendChild(this.experiment(experiment, chosen, sync));
     body.appendChild(el("div", { className: "oj-lab-actions" }, [compare]));
@@ -74,7 +91,9 @@ export class ExperimentsSection extends Widget {
       else chosen.delete(experiment.id);
       sync();
     });
-    const scores = (experiment.feedback_scores ?? []).map((s) => el("span", { className: "oj-score", text: `${s.name} ${formatScore(s.value)}` }));
+    const scores = (experiment.feedback_scores ?? []).map((s) =>
+      el("span", { className: "oj-score", text: `${s.name} ${formatScore(s.value)}` }),
+    );
     return el("label", { className: "oj-lab-experiment", attrs: { "data-id": experiment.id } }, [
       box,
       el("span", { className: "oj-lab-name", text: experiment.name }),

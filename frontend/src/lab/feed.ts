@@ -21,7 +21,10 @@ export class LiveFeed {
   query: FeedQuery = { search: "", notebook: null, projectId: null };
   private seen = new Map<string, string>();
 
-  constructor(private readonly client: OpikClient, readonly limit = 50) {}
+  constructor(
+    private readonly client: OpikClient,
+    readonly limit = 50,
+  ) {}
 
   /** Change what the feed shows; the next poll reads every project again. */
   setQuery(change: Partial<FeedQuery>): void {

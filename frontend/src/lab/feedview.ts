@@ -7,7 +7,6 @@ import { ago, shortCost } from "./text";
 
 const SEARCH_DELAY_MS = 300;
 
-
 export class FeedSection extends Widget {
   onSearch: (text: string) => void = () => undefined;
   onNotebookOnly: (on: boolean) => void = () => undefined;
@@ -61,13 +60,19 @@ export class FeedSection extends Widget {
       },
       [
         el("div", { className: "oj-lab-feed-line" }, [
-          el("span", { className: `oj-lab-dot oj-lab-dot-${item.error ? "down" : item.running ? "starting" : "connected"}` }),
+          el("span", {
+            className: `oj-lab-dot oj-lab-dot-${item.error ? "down" : item.running ? "starting" : "connected"}`,
+          }),
           el("span", { className: "oj-lab-name", text: item.name }),
           item.error ? el("span", { className: "oj-error-badge", text: "error" }) : null,
         ]),
         el("div", { className: "oj-lab-facts", text: facts.filter(Boolean).join(" · ") }),
         item.scores.length
-          ? el("div", { className: "oj-scores" }, item.scores.map((s) => el("span", { className: "oj-score", text: `${s.name} ${formatScore(s.value)}` })))
+          ? el(
+              "div",
+              { className: "oj-scores" },
+              item.scores.map((s) => el("span", { className: "oj-score", text: `${s.name} ${formatScore(s.value)}` })),
+            )
           : null,
       ],
     );

@@ -43,7 +43,10 @@ function showInMain(app: JupyterFrontEnd, content: Refreshable): void {
     tab.title.label = content.title.label;
     tab.title.caption = content.title.caption;
   };
-  tab.toolbar.addItem("refresh", new ToolbarButton({ icon: refreshIcon, tooltip: "Reload", onClick: () => void load(content, retitle) }));
+  tab.toolbar.addItem(
+    "refresh",
+    new ToolbarButton({ icon: refreshIcon, tooltip: "Reload", onClick: () => void load(content, retitle) }),
+  );
   app.shell.add(tab, "main");
   app.shell.activateById(tab.id);
   void load(content, retitle);
@@ -55,7 +58,12 @@ function showInMain(app: JupyterFrontEnd, content: Refreshable): void {
  * is theirs (it submits the score form) rather than the dialog's "close".
  */
 function showInDialog(_app: JupyterFrontEnd, content: Refreshable): void {
-  const dialog = new Dialog({ title: content instanceof TraceView ? "Opik trace" : "Opik comparison", body: content, buttons: [Dialog.cancelButton({ label: "Close" })], hasClose: true });
+  const dialog = new Dialog({
+    title: content instanceof TraceView ? "Opik trace" : "Opik comparison",
+    body: content,
+    buttons: [Dialog.cancelButton({ label: "Close" })],
+    hasClose: true,
+  });
   dialog.addClass("oj-lab-dialog");
   const keepEnter = (event: KeyboardEvent) => {
     if (event.key === "Enter" && content.node.contains(event.target as Node)) event.stopPropagation();
@@ -72,11 +80,21 @@ async function load(content: Refreshable, retitle: () => void): Promise<void> {
   } catch (error) {
     content.title.label = "Opik: not found";
     retitle();
-    content.node.replaceChildren(Object.assign(document.createElement("div"), { className: "oj-lab-empty", textContent: `${(error as Error).message}` }));
+    content.node.replaceChildren(
+      Object.assign(document.createElement("div"), {
+        className: "oj-lab-empty",
+        textContent: `${(error as Error).message}`,
+      }),
+    );
   }
 }
 
-function activate(app: JupyterFrontEnd, palette: ICommandPalette | null, notebooks: INotebookTracker | null, labShell: ILabShell | null): void {
+function activate(
+  app: JupyterFrontEnd,
+  palette: ICommandPalette | null,
+  notebooks: INotebookTracker | null,
+  labShell: ILabShell | null,
+): void {
   const client = new OpikClient(requestAPI);
   // JupyterLab: tabs in the main area; Notebook 7 (no ILabShell): dialogs over the page
   const show: Show = labShell ? showInMain : showInDialog;

@@ -30,7 +30,10 @@ export function apiPath(path: string, params: Params = {}): string {
 export function parseBody(text: string, contentType: string | null): unknown {
   if (!text) return null;
   if (contentType && contentType.includes("ndjson")) {
-    return text.split("\n").filter((line) => line.trim()).map((line) => JSON.parse(line));
+    return text
+      .split("\n")
+      .filter((line) => line.trim())
+      .map((line) => JSON.parse(line));
   }
   return JSON.parse(text);
 }
@@ -92,26 +95,33 @@ function node(item: BackendTrace | BackendSpan, traceStart: number | null, span:
   const error = item.error_info;
   return {
     id: item.id,
-    parent_id: span ? asSpan.parent_span_id ?? null : null,
+    parent_id: span ? (asSpan.parent_span_id ?? null) : null,
     name: item.name || (span ? "span" : "trace"),
     type: span ? asSpan.type || "general" : "trace",
     start_ms: start !== null && traceStart !== null ? start - traceStart : 0,
     duration_ms: item.end_time || finite(item.duration) !== null ? durationOf(item) : null,
-    model: span ? asSpan.model ?? null : null,
-    provider: span ? asSpan.provider ?? null : null,
+    model: span ? (asSpan.model ?? null) : null,
+    provider: span ? (asSpan.provider ?? null) : null,
     usage: item.usage ?? null,
     cost: finite(item.total_estimated_cost),
     input: item.input ?? null,
     output: item.output ?? null,
     metadata: item.metadata ?? null,
-    error: error ? { exception_type: error.exception_type ?? "Error", message: error.message ?? "", traceback: error.traceback } : null,
+    error: error
+      ? { exception_type: error.exception_type ?? "Error", message: error.message ?? "", traceback: error.traceback }
+      : null,
     scores: scoresOf(item.feedback_scores),
     tags: item.tags ?? [],
   };
 }
 
 /** What the tree view renders, from a stored trace and its spans (as ``_model.from_stored``). */
-export function toTraceData(trace: BackendTrace, spans: BackendSpan[], projectName?: string, now = Date.now()): TraceData {
+export function toTraceData(
+  trace: BackendTrace,
+  spans: BackendSpan[],
+  projectName?: string,
+  now = Date.now(),
+): TraceData {
   const start = millis(trace.start_time);
   const nodes = [...spans]
     .sort((a, b) => (a.start_time ?? "").localeCompare(b.start_time ?? ""))
@@ -131,7 +141,7 @@ export function toTraceData(trace: BackendTrace, spans: BackendSpan[], projectNa
     },
     spans: nodes,
     live,
-    elapsed_ms: live && start !== null ? Math.max(now - start, 0) : root.duration_ms ?? 0,
+    elapsed_ms: live && start !== null ? Math.max(now - start, 0) : (root.duration_ms ?? 0),
     omitted: Math.max((finite(trace.span_count) ?? nodes.length) - nodes.length, 0),
   };
 }
@@ -180,7 +190,13 @@ export function newestFirst(a: FeedItem, b: FeedItem): number {
  * The feed after some projects were read again: their old rows give way to ``fresh`` ones,
  * rows of projects that no longer exist go, and the newest ``limit`` rows stay.
  */
-export function mergeFeed(items: FeedItem[], fresh: FeedItem[], reread: Set<string>, known: Set<string>, limit: number): FeedItem[] {
+export function mergeFeed(
+  items: FeedItem[],
+  fresh: FeedItem[],
+  reread: Set<string>,
+  known: Set<string>,
+  limit: number,
+): FeedItem[] {
   const kept = items.filter((item) => !reread.has(item.project_id) && known.has(item.project_id));
   const byId = new Map<string, FeedItem>();
   for (const item of [...kept, ...fresh]) byId.set(item.id, item);
@@ -194,7 +210,10 @@ export function changedProjects(projects: Project[], seen: Map<string, string>):
 
 /** The projects list: most recently active first. */
 export function byActivity(projects: Project[]): Project[] {
-  return [...projects].sort((a, b) => (b.last_updated_trace_at ?? "").localeCompare(a.last_updated_trace_at ?? "") || a.name.localeCompare(b.name));
+  return [...projects].sort(
+    (a, b) =>
+      (b.last_updated_trace_at ?? "").localeCompare(a.last_updated_trace_at ?? "") || a.name.localeCompare(b.name),
+  );
 }
 
 /** A JSON value as one line of text for a table cell (never HTML). */
@@ -215,7 +234,9 @@ export function comparisonLines(rows: ComparisonRow[], experiments: Experiment[]
   return rows.map((row) => ({
     id: row.id,
     data: row.data,
-    runs: experiments.map((experiment) => row.experiment_items.find((item) => item.experiment_id === experiment.id) ?? null),
+    runs: experiments.map(
+      (experiment) => row.experiment_items.find((item) => item.experiment_id === experiment.id) ?? null,
+    ),
   }));
 }
 
@@ -229,7 +250,11 @@ export function scoreNames(experiments: Experiment[]): string[] {
 }
 
 /** A score from the annotation form, or the reason it cannot be sent. */
-export function scoreFromForm(name: string, value: string, comment: string): { score?: { name: string; value: number; reason?: string; source: string }; error?: string } {
+export function scoreFromForm(
+  name: string,
+  value: string,
+  comment: string,
+): { score?: { name: string; value: number; reason?: string; source: string }; error?: string } {
   const trimmed = name.trim();
   if (!trimmed) return { error: "a score needs a name" };
   const number = Number(value);

@@ -31,7 +31,10 @@ export class OpikPanel extends SidePanel {
   private busy = false;
   private notebook: string | null = null;
 
-  constructor(private readonly client: OpikClient, actions: PanelActions) {
+  constructor(
+    private readonly client: OpikClient,
+    actions: PanelActions,
+  ) {
     super();
     this.id = "opik-jupyter-panel";
     this.addClass("oj-root");
@@ -45,7 +48,10 @@ export class OpikPanel extends SidePanel {
     heading.node.textContent = "Opik";
     this.header.addWidget(heading);
     this.header.addWidget(this.statusLine);
-    this.toolbar.addItem("refresh", new ToolbarButton({ icon: refreshIcon, tooltip: "Refresh", onClick: () => void this.refresh(true) }));
+    this.toolbar.addItem(
+      "refresh",
+      new ToolbarButton({ icon: refreshIcon, tooltip: "Refresh", onClick: () => void this.refresh(true) }),
+    );
     for (const section of [this.projects, this.feedView, this.experiments]) this.addWidget(section);
     (this.content as AccordionPanel).setRelativeSizes([1, 2, 1]);
     this.wire(actions);

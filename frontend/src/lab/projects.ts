@@ -19,7 +19,9 @@ export class ProjectsSection extends Widget {
   render(projects: Project[], selected: string | null): void {
     clear(this.list);
     if (projects.length === 0) {
-      this.list.appendChild(el("div", { className: "oj-lab-empty", text: "No projects yet: trace a cell with %%opik_track." }));
+      this.list.appendChild(
+        el("div", { className: "oj-lab-empty", text: "No projects yet: trace a cell with %%opik_track." }),
+      );
     }
     for (const project of projects) this.list.appendChild(this.row(project, project.id === selected));
   }

@@ -5,7 +5,10 @@ import { errorMessage, parseBody } from "./model";
 
 /** A non-2xx answer of the proxy or the backend, with the backend's message. */
 export class OpikRequestError extends Error {
-  constructor(readonly status: number, message: string) {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
     super(message);
   }
 }

@@ -4,7 +4,6 @@ import { clear, el } from "../views/dom";
 import { statusText } from "./text";
 import type { BackendStatus } from "./types";
 
-
 export class StatusLine extends Widget {
   constructor() {
     super();

@@ -9,14 +9,22 @@ export function shortCost(cost: number | null | undefined): string {
 }
 
 /** The words of the status line (tested): state, then what kind of backend. */
-export function statusText(status: BackendStatus | null, error: string | null): { state: string; detail: string; title: string } {
+export function statusText(
+  status: BackendStatus | null,
+  error: string | null,
+): { state: string; detail: string; title: string } {
   if (error) return { state: "unreachable", detail: error, title: error };
   if (!status) return { state: "connecting", detail: "", title: "" };
-  const kind = status.mode === "remote" ? "remote backend" : status.managed ? "embedded, managed by Jupyter" : "embedded, attached";
+  const kind =
+    status.mode === "remote"
+      ? "remote backend"
+      : status.managed
+        ? "embedded, managed by Jupyter"
+        : "embedded, attached";
   const state = status.healthy ? "connected" : status.error ? "down" : "starting";
   const pid = status.pid ? ` · pid ${status.pid}` : "";
   const title = [status.url, status.data_dir, status.error].filter(Boolean).join("\n");
-  return { state, detail: status.healthy ? `${kind}${pid}` : status.error ?? kind, title };
+  return { state, detail: status.healthy ? `${kind}${pid}` : (status.error ?? kind), title };
 }
 
 /** "12 s ago", "5 min ago", "3 h ago", or the date. */

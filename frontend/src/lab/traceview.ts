@@ -15,7 +15,10 @@ export class TraceView extends Widget {
   private readonly comments = el("ol", { className: "oj-lab-comments", attrs: { "aria-label": "comments" } });
   private readonly commentMessage = el("span", { className: "oj-lab-message", attrs: { role: "status" } });
 
-  constructor(private readonly client: OpikClient, readonly traceId: string) {
+  constructor(
+    private readonly client: OpikClient,
+    readonly traceId: string,
+  ) {
     super();
     this.addClass("oj-root");
     this.addClass("oj-lab-trace");
@@ -32,20 +35,50 @@ export class TraceView extends Widget {
     renderTree(this.tree, data);
     this.renderScores(raw.feedback_scores ?? []);
     this.renderComments(raw.comments ?? []);
-    void this.client.scoreNames().then((names) => this.names.replaceChildren(...names.map((name) => el("option", { attrs: { value: name } }))), () => undefined);
+    void this.client.scoreNames().then(
+      (names) => this.names.replaceChildren(...names.map((name) => el("option", { attrs: { value: name } }))),
+      () => undefined,
+    );
   }
 
   private annotations(): HTMLElement {
-    const name = el("input", { className: "jp-mod-styled", attrs: { type: "text", placeholder: "name (e.g. correctness)", "aria-label": "score name", list: this.names.id } });
-    const value = el("input", { className: "jp-mod-styled", attrs: { type: "number", step: "any", placeholder: "value", "aria-label": "score value" } });
-    const comment = el("textarea", { className: "jp-mod-styled", attrs: { rows: "2", placeholder: "comment (optional)", "aria-label": "comment" } });
-    const submit = el("button", { className: "jp-mod-styled jp-mod-accept oj-lab-button", text: "Add score", attrs: { type: "submit" } });
-    const form = el("form", { className: "oj-lab-score-form" }, [name, value, comment, el("div", { className: "oj-lab-actions" }, [submit, this.message]), this.names]);
+    const name = el("input", {
+      className: "jp-mod-styled",
+      attrs: { type: "text", placeholder: "name (e.g. correctness)", "aria-label": "score name", list: this.names.id },
+    });
+    const value = el("input", {
+      className: "jp-mod-styled",
+      attrs: { type: "number", step: "any", placeholder: "value", "aria-label": "score value" },
+    });
+    const comment = el("textarea", {
+      className: "jp-mod-styled",
+      attrs: { rows: "2", placeholder: "comment (optional)", "aria-label": "comment" },
+    });
+    const submit = el("button", {
+      className: "jp-mod-styled jp-mod-accept oj-lab-button",
+      text: "Add score",
+      attrs: { type: "submit" },
+    });
+    const form = el("form", { className: "oj-lab-score-form" }, [
+      name,
+      value,
+      comment,
+      el("div", { className: "oj-lab-actions" }, [submit, this.message]),
+      this.names,
+    ]);
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       void this.submit(name.value, value.value, comment.value, () => form.reset());
     });
-    const head = el("thead", {}, [el("tr", {}, ["Score", "Value", "Comment", "By", "When"].map((text) => el("th", { text, className: text === "Value" ? "oj-cell-num" : "" })))]);
+    const head = el("thead", {}, [
+      el(
+        "tr",
+        {},
+        ["Score", "Value", "Comment", "By", "When"].map((text) =>
+          el("th", { text, className: text === "Value" ? "oj-cell-num" : "" }),
+        ),
+      ),
+    ]);
     return el("section", { className: "oj-lab-annotations" }, [
       el("h3", { text: "Feedback" }),
       el("table", { className: "oj-lab-table" }, [head, this.scores]),
@@ -55,9 +88,23 @@ export class TraceView extends Widget {
 
   /** The trace's comments (annotations), apart from the scores, and a form to add one. */
   private commentsSection(): HTMLElement {
-    const text = el("textarea", { className: "jp-mod-styled", attrs: { rows: "2", placeholder: "Add a comment (Enter to send, Shift+Enter for a new line)", "aria-label": "new comment" } });
-    const submit = el("button", { className: "jp-mod-styled jp-mod-accept oj-lab-button", text: "Add comment", attrs: { type: "submit" } });
-    const form = el("form", { className: "oj-lab-comment-form" }, [text, el("div", { className: "oj-lab-actions" }, [submit, this.commentMessage])]);
+    const text = el("textarea", {
+      className: "jp-mod-styled",
+      attrs: {
+        rows: "2",
+        placeholder: "Add a comment (Enter to send, Shift+Enter for a new line)",
+        "aria-label": "new comment",
+      },
+    });
+    const submit = el("button", {
+      className: "jp-mod-styled jp-mod-accept oj-lab-button",
+      text: "Add comment",
+      attrs: { type: "submit" },
+    });
+    const form = el("form", { className: "oj-lab-comment-form" }, [
+      text,
+      el("div", { className: "oj-lab-actions" }, [submit, this.commentMessage]),
+    ]);
     const send = () => void this.submitComment(text.value, () => form.reset());
     form.addEventListener("submit", (event) => {
       event.preventDefault();
@@ -69,7 +116,11 @@ export class TraceView extends Widget {
         send();
       }
     });
-    return el("section", { className: "oj-lab-annotations oj-lab-comments-section" }, [el("h3", { text: "Comments" }), this.comments, form]);
+    return el("section", { className: "oj-lab-annotations oj-lab-comments-section" }, [
+      el("h3", { text: "Comments" }),
+      this.comments,
+      form,
+    ]);
   }
 
   private async submitComment(text: string, reset: () => void): Promise<void> {
@@ -81,7 +132,8 @@ export class TraceView extends Widget {
   private renderComments(comments: BackendComment[]): void {
     clear(this.comments);
     const lines = commentLines(comments);
-    if (lines.length === 0) this.comments.appendChild(el("li", { className: "oj-lab-empty", text: "No comments yet." }));
+    if (lines.length === 0)
+      this.comments.appendChild(el("li", { className: "oj-lab-empty", text: "No comments yet." }));
     for (const line of lines) {
       const meta = [line.by, formatTime(line.when), line.edited ? "(edited)" : ""].filter(Boolean).join(" · ");
       this.comments.appendChild(
@@ -96,11 +148,21 @@ export class TraceView extends Widget {
   private async submit(name: string, value: string, comment: string, reset: () => void): Promise<void> {
     const { score, error } = scoreFromForm(name, value, comment);
     if (!score) return say(this.message, error ?? "", true);
-    await this.save(this.message, () => this.client.addScore(this.traceId, score), `saved ${score.name} = ${formatScore(score.value)}`, reset);
+    await this.save(
+      this.message,
+      () => this.client.addScore(this.traceId, score),
+      `saved ${score.name} = ${formatScore(score.value)}`,
+      reset,
+    );
   }
 
   /** Send a form's annotation; on success reset the form and reload the trace. */
-  private async save(message: HTMLElement, write: () => Promise<unknown>, saved: string, reset: () => void): Promise<void> {
+  private async save(
+    message: HTMLElement,
+    write: () => Promise<unknown>,
+    saved: string,
+    reset: () => void,
+  ): Promise<void> {
     try {
       await write();
       reset();

@@ -72,7 +72,9 @@ export interface LinePoint {
 
 /** The points of one metric's line over the runs (runs without that score are skipped). */
 export function linePoints(history: HistoryRun[], metric: string): LinePoint[] {
-  return history.flatMap((run, index) => (run.scores[metric] === undefined ? [] : [{ index, run, value: run.scores[metric] }]));
+  return history.flatMap((run, index) =>
+    run.scores[metric] === undefined ? [] : [{ index, run, value: run.scores[metric] }],
+  );
 }
 
 /** The y range of the runs chart: [0, 1] when every mean is in it. */
@@ -86,7 +88,11 @@ export function render(container: HTMLElement, data: ScoreChartData): void {
   clear(container);
   const doc = container.ownerDocument;
   const metrics = data.metrics.map((metric) => metricCard(metric, doc));
-  const body = el("div", { className: "oj-chart-grid" }, metrics.length ? metrics : [el("div", { className: "oj-note", text: "no scores yet" })]);
+  const body = el(
+    "div",
+    { className: "oj-chart-grid" },
+    metrics.length ? metrics : [el("div", { className: "oj-note", text: "no scores yet" })],
+  );
   const runs = historyNames(data.history);
   container.appendChild(
     el("div", { className: "oj-table oj-charts" }, [
@@ -108,7 +114,9 @@ function chart(node: SVGSVGElement | HTMLElement, wide: boolean): SVGSVGElement 
 function metricCard(metric: MetricDistribution, doc: Document): HTMLElement {
   const bars = histogramBars(metric);
   const top = Math.max(1, ...bars.map((b) => b.count));
-  const means = metric.experiments.flatMap((e, series) => (e.mean === null ? [] : [{ mean: e.mean, name: e.name, series }]));
+  const means = metric.experiments.flatMap((e, series) =>
+    e.mean === null ? [] : [{ mean: e.mean, name: e.name, series }],
+  );
   const node = plot({
     document: doc,
     ...HIST,
@@ -119,7 +127,15 @@ function metricCard(metric: MetricDistribution, doc: Document): HTMLElement {
       ...metric.experiments.map((experiment, series) =>
         rect(
           bars.filter((b) => b.series === series),
-          { x1: "x1", x2: "x2", y1: 0, y2: "count", fill: seriesColor(series), className: `oj-bars oj-bars-${series}`, title: (b: Bar) => `${experiment.name}: ${b.count}` },
+          {
+            x1: "x1",
+            x2: "x2",
+            y1: 0,
+            y2: "count",
+            fill: seriesColor(series),
+            className: `oj-bars oj-bars-${series}`,
+            title: (b: Bar) => `${experiment.name}: ${b.count}`,
+          },
         ),
       ),
       ruleY([0], { className: "oj-baseline" }),
@@ -141,11 +157,17 @@ function metricCard(metric: MetricDistribution, doc: Document): HTMLElement {
     metric.experiments.map((e, series) =>
       el("span", { className: "oj-chart-key" }, [
         el("span", { className: `oj-swatch oj-series-${series % SERIES}` }),
-        el("span", { text: `${e.name}: mean ${e.mean === null ? "–" : formatScore(e.mean)} (n=${e.count}${e.failed ? `, ${e.failed} failed` : ""})` }),
+        el("span", {
+          text: `${e.name}: mean ${e.mean === null ? "–" : formatScore(e.mean)} (n=${e.count}${e.failed ? `, ${e.failed} failed` : ""})`,
+        }),
       ]),
     ),
   );
-  return el("figure", { className: "oj-chart-card", attrs: { "data-metric": metric.name } }, [el("figcaption", { text: metric.name }), chart(node, false), legend]);
+  return el("figure", { className: "oj-chart-card", attrs: { "data-metric": metric.name } }, [
+    el("figcaption", { text: metric.name }),
+    chart(node, false),
+    legend,
+  ]);
 }
 
 /** Whole-number ticks of a count axis up to ``top``: at most four. */
@@ -184,7 +206,13 @@ function historySection(history: HistoryRun[], metrics: string[], doc: Document)
       ...metrics.flatMap((metric, series) => {
         const points = linePoints(history, metric);
         return [
-          lineY(points, { x: "index", y: "value", stroke: seriesColor(series), strokeWidth: 2, className: `oj-run-line oj-run-line-${series}` }),
+          lineY(points, {
+            x: "index",
+            y: "value",
+            stroke: seriesColor(series),
+            strokeWidth: 2,
+            className: `oj-run-line oj-run-line-${series}`,
+          }),
           dot(points, {
             x: "index",
             y: "value",
@@ -200,14 +228,24 @@ function historySection(history: HistoryRun[], metrics: string[], doc: Document)
   });
   // Tag each metric's line and points with its name (an attribute, set as text).
   metrics.forEach((metric, series) => {
-    for (const g of node.querySelectorAll(`.oj-run-line-${series}, .oj-run-points-${series}`)) g.setAttribute("data-metric", metric);
+    for (const g of node.querySelectorAll(`.oj-run-line-${series}, .oj-run-points-${series}`))
+      g.setAttribute("data-metric", metric);
   });
   const legend = el(
     "div",
     { className: "oj-chart-legend" },
-    metrics.map((metric, series) => el("span", { className: "oj-chart-key" }, [el("span", { className: `oj-swatch oj-series-${series % SERIES}` }), el("span", { text: metric })])),
+    metrics.map((metric, series) =>
+      el("span", { className: "oj-chart-key" }, [
+        el("span", { className: `oj-swatch oj-series-${series % SERIES}` }),
+        el("span", { text: metric }),
+      ]),
+    ),
   );
-  return el("figure", { className: "oj-chart-card oj-chart-runs" }, [el("figcaption", { text: `Over ${history.length} runs` }), chart(node, true), legend]);
+  return el("figure", { className: "oj-chart-card oj-chart-runs" }, [
+    el("figcaption", { text: `Over ${history.length} runs` }),
+    chart(node, true),
+    legend,
+  ]);
 }
 
 function shortName(name: string): string {

@@ -44,7 +44,12 @@ const FILTER_DELAY_MS = 200;
 const SHOWN_OUTPUT = 300;
 
 /** A score against the baseline's: worse by more than ``threshold`` is a regression. */
-export function classify(value: number | undefined, base: number | undefined, lowerIsBetter: boolean, threshold = 0): Mark {
+export function classify(
+  value: number | undefined,
+  base: number | undefined,
+  lowerIsBetter: boolean,
+  threshold = 0,
+): Mark {
   if (value === undefined || base === undefined) return "";
   const change = lowerIsBetter ? base - value : value - base;
   if (change < -threshold) return "regression";
@@ -59,7 +64,9 @@ export function hasRegression(row: ItemRow, data: ExperimentTableData, options: 
   return Object.entries(row.runs).some(
     ([id, run]) =>
       id !== options.baseline &&
-      Object.entries(run.scores).some(([name, value]) => classify(value, base.scores[name], lower.has(name), options.threshold) === "regression"),
+      Object.entries(run.scores).some(
+        ([name, value]) => classify(value, base.scores[name], lower.has(name), options.threshold) === "regression",
+      ),
   );
 }
 
@@ -68,7 +75,9 @@ function hasError(row: ItemRow): boolean {
 }
 
 function rowText(row: ItemRow): string {
-  const runs = Object.values(row.runs).map((run) => `${run.output} ${run.error ?? ""} ${Object.values(run.errors).join(" ")}`);
+  const runs = Object.values(row.runs).map(
+    (run) => `${run.output} ${run.error ?? ""} ${Object.values(run.errors).join(" ")}`,
+  );
   return [...row.fields.map((f) => `${f.name} ${f.text}`), ...runs].join("\n").toLowerCase();
 }
 
@@ -94,7 +103,8 @@ function sortValue(row: ItemRow, key: string, baseline: string): number | undefi
 
 /** Rows in the chosen order; rows without a value for the key go last either way. */
 export function sortRows(rows: ItemRow[], state: ViewState, baseline: string): ItemRow[] {
-  if (state.sort === "index") return [...rows].sort((a, b) => (state.descending ? b.index - a.index : a.index - b.index));
+  if (state.sort === "index")
+    return [...rows].sort((a, b) => (state.descending ? b.index - a.index : a.index - b.index));
   const sign = state.descending ? -1 : 1;
   return [...rows].sort((a, b) => {
     const x = sortValue(a, state.sort, baseline);
@@ -104,7 +114,12 @@ export function sortRows(rows: ItemRow[], state: ViewState, baseline: string): I
   });
 }
 
-export function render(container: HTMLElement, data: ExperimentTableData, options: TableOptions, callbacks: TableCallbacks = {}): void {
+export function render(
+  container: HTMLElement,
+  data: ExperimentTableData,
+  options: TableOptions,
+  callbacks: TableCallbacks = {},
+): void {
   const view = views.get(container) ?? skeleton(container);
   view.redraw = () => draw(view, data, options, callbacks);
   view.redraw();
@@ -120,7 +135,10 @@ function skeleton(container: HTMLElement): Parts {
     status: el("span", { className: "oj-table-status" }),
     redraw: () => undefined,
   };
-  const filter = el("input", { className: "oj-search", attrs: { type: "search", placeholder: "filter: text in items and outputs…", "aria-label": "filter items" } });
+  const filter = el("input", {
+    className: "oj-search",
+    attrs: { type: "search", placeholder: "filter: text in items and outputs…", "aria-label": "filter items" },
+  });
   let timer: ReturnType<typeof setTimeout> | undefined;
   filter.addEventListener("input", () => {
     clearTimeout(timer);
@@ -156,12 +174,22 @@ function draw(view: Parts, data: ExperimentTableData, options: TableOptions, cal
   const more = data.omitted ? ` (${data.omitted} more not loaded)` : "";
   view.status.textContent = `${rows.length} of ${data.rows.length} items${more}`;
   clear(view.table);
-  view.table.append(header(view, data, options), el("tbody", {}, rows.map((row) => rowNode(row, data, options, callbacks))), footer(data));
+  view.table.append(
+    header(view, data, options),
+    el(
+      "tbody",
+      {},
+      rows.map((row) => rowNode(row, data, options, callbacks)),
+    ),
+    footer(data),
+  );
 }
 
 /** The mean of each experiment's scores of a metric over all items (undefined if none). */
 export function means(data: ExperimentTableData, experiment: string, metric: string): number | undefined {
-  const values = data.rows.map((row) => row.runs[experiment]?.scores[metric]).filter((v): v is number => v !== undefined);
+  const values = data.rows
+    .map((row) => row.runs[experiment]?.scores[metric])
+    .filter((v): v is number => v !== undefined);
   return values.length ? values.reduce((a, b) => a + b, 0) / values.length : undefined;
 }
 
@@ -177,7 +205,12 @@ function footer(data: ExperimentTableData): HTMLElement {
   return el("tfoot", {}, [el("tr", { className: "oj-exp-means" }, cells)]);
 }
 
-function drawBaselineMenu(host: HTMLElement, data: ExperimentTableData, options: TableOptions, callbacks: TableCallbacks): void {
+function drawBaselineMenu(
+  host: HTMLElement,
+  data: ExperimentTableData,
+  options: TableOptions,
+  callbacks: TableCallbacks,
+): void {
   clear(host);
   const menu = el("select", { className: "oj-exp-baseline", attrs: { "aria-label": "baseline experiment" } });
   for (const [id, name] of [["", "no baseline"], ...data.experiments.map((e) => [e.id, `baseline: ${e.name}`])]) {
@@ -190,11 +223,16 @@ function drawBaselineMenu(host: HTMLElement, data: ExperimentTableData, options:
 }
 
 function header(view: Parts, data: ExperimentTableData, options: TableOptions): HTMLElement {
-  const top = el("tr", {}, [el("th", { text: "#", attrs: { rowspan: "2" } }), el("th", { text: "item", attrs: { rowspan: "2" } })]);
+  const top = el("tr", {}, [
+    el("th", { text: "#", attrs: { rowspan: "2" } }),
+    el("th", { text: "item", attrs: { rowspan: "2" } }),
+  ]);
   const bottom = el("tr");
   for (const experiment of data.experiments) {
     const label = experiment.id === options.baseline ? `${experiment.name} (baseline)` : experiment.name;
-    top.appendChild(el("th", { className: "oj-exp-name", text: label, attrs: { colspan: `${data.metrics.length + 1}` } }));
+    top.appendChild(
+      el("th", { className: "oj-exp-name", text: label, attrs: { colspan: `${data.metrics.length + 1}` } }),
+    );
     bottom.appendChild(el("th", { text: "output" }));
     for (const metric of data.metrics) bottom.appendChild(metricHeader(view, experiment.id, metric, options));
   }
@@ -204,11 +242,18 @@ function header(view: Parts, data: ExperimentTableData, options: TableOptions): 
 
 function metricHeader(view: Parts, experiment: string, metric: string, options: TableOptions): HTMLElement {
   const key = `score:${experiment}:${metric}`;
-  const cell = el("th", { className: "oj-exp-sort", title: `sort by ${metric}` }, [el("span", { text: metric + arrow(view.state, key) })]);
+  const cell = el("th", { className: "oj-exp-sort", title: `sort by ${metric}` }, [
+    el("span", { text: metric + arrow(view.state, key) }),
+  ]);
   cell.addEventListener("click", () => sortBy(view, key));
   if (options.baseline && experiment !== options.baseline) {
     const delta = `delta:${experiment}:${metric}`;
-    const button = el("button", { className: "oj-exp-delta", text: `Δ${arrow(view.state, delta)}`, title: "sort by change against the baseline", attrs: { type: "button" } });
+    const button = el("button", {
+      className: "oj-exp-delta",
+      text: `Δ${arrow(view.state, delta)}`,
+      title: "sort by change against the baseline",
+      attrs: { type: "button" },
+    });
     button.addEventListener("click", (event) => {
       event.stopPropagation();
       sortBy(view, delta);
@@ -228,7 +273,12 @@ function sortBy(view: Parts, key: string): void {
   view.redraw();
 }
 
-function rowNode(row: ItemRow, data: ExperimentTableData, options: TableOptions, callbacks: TableCallbacks): HTMLElement {
+function rowNode(
+  row: ItemRow,
+  data: ExperimentTableData,
+  options: TableOptions,
+  callbacks: TableCallbacks,
+): HTMLElement {
   const [first, ...rest] = row.fields;
   const item = el("td", { className: "oj-exp-item" }, [
     first ? el("div", { text: first.text, title: first.name }) : null,
@@ -259,10 +309,17 @@ function outputCell(run: Run | undefined, callbacks: TableCallbacks): HTMLElemen
   });
 }
 
-function scoreCell(run: Run | undefined, metric: string, base: Run | undefined, data: ExperimentTableData, options: TableOptions): HTMLElement {
+function scoreCell(
+  run: Run | undefined,
+  metric: string,
+  base: Run | undefined,
+  data: ExperimentTableData,
+  options: TableOptions,
+): HTMLElement {
   if (!run) return el("td", { className: "oj-exp-missing", text: "" });
   const failed = run.errors[metric];
-  if (failed !== undefined) return el("td", {}, [el("span", { className: "oj-error-badge", text: "failed", title: failed })]);
+  if (failed !== undefined)
+    return el("td", {}, [el("span", { className: "oj-error-badge", text: "failed", title: failed })]);
   const value = run.scores[metric];
   if (value === undefined) return el("td", { className: "oj-exp-missing", text: "–" });
   const before = base?.scores[metric];

@@ -19,7 +19,12 @@ export function render(container: HTMLElement, value: Json | undefined, options:
 
 function jsonNode(value: Json, depth: number, options: Required<JsonOptions>): HTMLElement {
   if (Array.isArray(value)) {
-    return container(value.map((item, index) => [`${index}`, item]), "array", depth, options);
+    return container(
+      value.map((item, index) => [`${index}`, item]),
+      "array",
+      depth,
+      options,
+    );
   }
   if (value !== null && typeof value === "object") {
     return container(Object.entries(value), "object", depth, options);

@@ -7,6 +7,11 @@ export function renderOpened(host: HTMLElement, data: TraceData | null | undefin
   clear(host);
   if (!data?.trace) return;
   const body = el("div");
-  host.append(el("div", { className: "oj-opened-bar" }, [el("button", { className: "oj-button", text: "close", attrs: { type: "button" }, onClick: onClose })]), body);
+  host.append(
+    el("div", { className: "oj-opened-bar" }, [
+      el("button", { className: "oj-button", text: "close", attrs: { type: "button" }, onClick: onClose }),
+    ]),
+    body,
+  );
   renderTree(body, data);
 }

@@ -77,7 +77,13 @@ function skeleton(container: HTMLElement): Parts {
     attrs: { type: "button" },
     onClick: () => view.callbacks.onRefresh?.(),
   });
-  const head = el("thead", {}, [el("tr", {}, COLUMNS.map((name) => el("th", { text: name })))]);
+  const head = el("thead", {}, [
+    el(
+      "tr",
+      {},
+      COLUMNS.map((name) => el("th", { text: name })),
+    ),
+  ]);
   container.appendChild(
     el("div", { className: "oj-table" }, [
       el("div", { className: "oj-header" }, [view.title, search, refresh, view.status]),
@@ -129,7 +135,10 @@ function renderPager(view: Parts, data: TableData): void {
   clear(view.pager);
   view.pager.appendChild(button("‹ newer", data.page - 1, data.page > 1));
   view.pager.appendChild(
-    el("span", { className: "oj-page-info", text: `${first}–${last} of ${data.total} · page ${data.page} of ${pages}` }),
+    el("span", {
+      className: "oj-page-info",
+      text: `${first}–${last} of ${data.total} · page ${data.page} of ${pages}`,
+    }),
   );
   view.pager.appendChild(button("older ›", data.page + 1, data.page < pages));
 }

@@ -22,7 +22,11 @@ export function barGeometry(startMs: number, durationMs: number | null, totalMs:
   const end = running ? total : clamp(startMs + (durationMs ?? 0), start, total);
   const left = (start / total) * 100;
   const width = Math.max(((end - start) / total) * 100, MIN_WIDTH);
-  return { left: Math.min(left, 100 - MIN_WIDTH), width: Math.min(width, 100 - Math.min(left, 100 - MIN_WIDTH)), running };
+  return {
+    left: Math.min(left, 100 - MIN_WIDTH),
+    width: Math.min(width, 100 - Math.min(left, 100 - MIN_WIDTH)),
+    running,
+  };
 }
 
 function clamp(value: number, low: number, high: number): number {

@@ -159,7 +159,12 @@ function rowNode(
   name.style.paddingLeft = `${row.depth * 16 + 4}px`;
   const timeline = el("div", { className: "oj-cell-timeline" });
   const bar = barGeometry(node.start_ms, node.duration_ms, total);
-  renderBar(timeline, bar, node.type, `starts at +${formatDuration(node.start_ms)}, ${bar.running ? "running" : formatDuration(node.duration_ms)}`);
+  renderBar(
+    timeline,
+    bar,
+    node.type,
+    `starts at +${formatDuration(node.start_ms)}, ${bar.running ? "running" : formatDuration(node.duration_ms)}`,
+  );
   const classes = ["oj-row", selected ? "oj-selected" : "", node.error ? "oj-error" : ""].filter(Boolean);
   return el(
     "div",
@@ -172,7 +177,10 @@ function rowNode(
       name,
       el("div", { className: "oj-cell-num", text: formatTokens(node.usage?.total_tokens) }),
       el("div", { className: "oj-cell-num", text: formatCost(node.cost) }),
-      el("div", { className: "oj-cell-num", text: node.duration_ms === null ? "running" : formatDuration(node.duration_ms) }),
+      el("div", {
+        className: "oj-cell-num",
+        text: node.duration_ms === null ? "running" : formatDuration(node.duration_ms),
+      }),
       timeline,
     ],
   );
@@ -184,7 +192,11 @@ function scoreChips(scores: Score[] | undefined): HTMLElement | null {
     "span",
     { className: "oj-scores" },
     scores.map((score) =>
-      el("span", { className: "oj-score", text: `${score.name} ${formatScore(score.value)}`, title: score.reason ?? "" }),
+      el("span", {
+        className: "oj-score",
+        text: `${score.name} ${formatScore(score.value)}`,
+        title: score.reason ?? "",
+      }),
     ),
   );
 }
@@ -194,7 +206,9 @@ function details(node: TreeNode): HTMLElement {
     node.type !== "trace" ? `type ${node.type}` : "",
     node.model ? `model ${node.model}` : "",
     node.provider ? `provider ${node.provider}` : "",
-    node.usage?.total_tokens ? `tokens ${node.usage.prompt_tokens ?? "?"} + ${node.usage.completion_tokens ?? "?"} = ${node.usage.total_tokens}` : "",
+    node.usage?.total_tokens
+      ? `tokens ${node.usage.prompt_tokens ?? "?"} + ${node.usage.completion_tokens ?? "?"} = ${node.usage.total_tokens}`
+      : "",
     node.cost ? `cost ${formatCost(node.cost)}` : "",
     node.tags && node.tags.length ? `tags ${node.tags.join(", ")}` : "",
   ].filter(Boolean);
@@ -203,14 +217,20 @@ function details(node: TreeNode): HTMLElement {
     facts.length ? el("div", { className: "oj-facts", text: facts.join(" · ") }) : null,
     node.error ? errorBlock(node) : null,
   ]);
-  for (const [label, value] of [["Input", node.input], ["Output", node.output], ["Metadata", node.metadata]] as const) {
+  for (const [label, value] of [
+    ["Input", node.input],
+    ["Output", node.output],
+    ["Metadata", node.metadata],
+  ] as const) {
     if (value === undefined || value === null) continue;
     const body = el("div", { className: "oj-json" });
     renderJson(body, value);
-    panel.appendChild(el("details", { className: "oj-section", attrs: label === "Metadata" ? {} : { open: "" } }, [
-      el("summary", { text: label }),
-      body,
-    ]));
+    panel.appendChild(
+      el("details", { className: "oj-section", attrs: label === "Metadata" ? {} : { open: "" } }, [
+        el("summary", { text: label }),
+        body,
+      ]),
+    );
   }
   return panel;
 }

@@ -27,7 +27,12 @@ function render({ model, el }: RenderProps): () => void {
   const drawTable = () => {
     const data = model.get("data") as ExperimentTableData | null;
     if (!data || !data.rows) return;
-    renderTable(tablePart, data, { baseline: model.get("baseline") ?? "", threshold: model.get("threshold") ?? 0 }, callbacks);
+    renderTable(
+      tablePart,
+      data,
+      { baseline: model.get("baseline") ?? "", threshold: model.get("threshold") ?? 0 },
+      callbacks,
+    );
   };
   const drawTree = () => {
     status.textContent = model.get("error") ?? "";
