@@ -13,9 +13,9 @@ import pytest
 
 from opik_backend.config import ConfigError, Settings
 from opik_backend.server import check_exposure
+from tests.testlib.builders import new_id, trace
 
 from ..conftest import MYSQL_URL, REDIS_URL, RunningBackend, _start
-from .builders import new_id, trace
 
 ANY_ID = "0190a000-0000-7000-8000-000000000000"
 

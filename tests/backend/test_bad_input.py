@@ -9,7 +9,7 @@ import uuid
 import httpx
 import pytest
 
-from .builders import new_id, span, trace
+from tests.testlib.builders import new_id, span, trace
 
 TRACES = "v1/private/traces"
 

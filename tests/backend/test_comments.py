@@ -6,7 +6,7 @@ import httpx
 import pytest
 from opik.rest_api.client import OpikApi
 
-from .builders import new_id, span, trace
+from tests.testlib.builders import new_id, span, trace
 
 
 def _path(location: str) -> str:

@@ -10,7 +10,8 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
-from .builders import new_id
+from tests.testlib.builders import new_id
+
 from .test_bad_input import assert_error
 
 DATASETS = "v1/private/datasets"

@@ -9,7 +9,8 @@ import uuid
 import httpx
 import pytest
 
-from .builders import new_id, trace
+from tests.testlib.builders import new_id, trace
+
 from .test_bad_input import assert_error
 from .test_datasets import DATASETS, create, item, put_items
 from .test_official_sdk import run_sdk, wait_for

@@ -8,7 +8,7 @@ import json
 import httpx
 import pytest
 
-from .builders import at, new_id, span, trace
+from tests.testlib.builders import at, new_id, span, trace
 
 TRACES = "v1/private/traces"
 SPANS = "v1/private/spans"

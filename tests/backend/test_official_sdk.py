@@ -16,7 +16,7 @@ import time
 import httpx
 import pytest
 
-from .builders import new_id
+from tests.testlib.builders import new_id
 
 pytestmark = pytest.mark.slow
 

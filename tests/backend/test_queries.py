@@ -7,7 +7,7 @@ import json
 import httpx
 import pytest
 
-from .builders import at, span, trace
+from tests.testlib.builders import at, span, trace
 
 TRACES = "v1/private/traces"
 

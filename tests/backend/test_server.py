@@ -13,9 +13,9 @@ import httpx
 import pytest
 
 from opik_backend import runtime
+from tests.testlib.builders import trace
 
 from ..conftest import start_backend_process
-from .builders import trace
 
 pytestmark = pytest.mark.slow
 

@@ -17,9 +17,9 @@ from opik_backend.storage.migrations import (
     migrate_clickhouse,
     migrate_metadata,
 )
+from tests.testlib.builders import trace
 
 from ..conftest import REDIS_URL
-from .builders import trace
 
 
 def test_migrations_run_once_and_are_recorded(backend) -> None:

@@ -18,8 +18,8 @@ import httpx
 import pytest
 
 from opik_jupyter.testing import FakeLLMServer
+from tests.testlib.builders import trace
 
-from ..backend.builders import trace
 from ..conftest import REDIS_URL, start_backend_process
 from .conftest import judge_rule, wait_until
 

@@ -16,8 +16,8 @@ from opik_jupyter import (
     set_online_rule_enabled,
 )
 from opik_jupyter.testing import FakeLLMServer
+from tests.testlib.builders import trace
 
-from ..backend.builders import trace
 from .conftest import wait_until
 
 

@@ -10,8 +10,8 @@ import pytest
 from opik_backend.online.rules import Rule
 from opik_backend.online.workers import sampled as in_sample
 from opik_jupyter.testing import FakeLLMServer
+from tests.testlib.builders import trace
 
-from ..backend.builders import trace
 from .conftest import judge_rule, python_rule, wait_until
 
 RULES = "v1/private/automations/evaluators"

@@ -15,7 +15,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from ..backend.builders import trace
+from tests.testlib.builders import trace
+
 from ..conftest import start_backend_process
 
 pytestmark = pytest.mark.slow

@@ -13,7 +13,8 @@ import httpx
 import psutil
 import pytest
 
-from ..backend.builders import span, trace
+from tests.testlib.builders import span, trace
+
 from ..conftest import start_backend_process
 
 pytestmark = pytest.mark.slow

@@ -12,8 +12,8 @@ import pymysql
 import pytest
 
 from opik_backend.config import Settings
+from tests.testlib.builders import trace
 
-from ..backend.builders import trace
 from ..conftest import RunningBackend, _start
 from ..testlib.proxy import FlakyProxy
 

@@ -11,9 +11,8 @@ import pytest
 import opik_jupyter as oj
 from opik_jupyter.sdk.integrations import track_anthropic
 from opik_jupyter.sdk.integrations.anthropic import message_usage
-
-from .llm_helpers import USER, FakeLLMServer, only_span, tokens, traces, tree, usage
-from .trees import S
+from tests.testlib.llm_helpers import USER, FakeLLMServer, only_span, tokens, traces, tree, usage
+from tests.testlib.trees import S
 
 MODEL = "claude-3-5-haiku-latest"
 PROMPT = tokens("Be brief. capital of France?")  # the system prompt counts too

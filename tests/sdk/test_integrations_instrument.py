@@ -22,10 +22,10 @@ from opik_jupyter.sdk.integrations import (
 )
 from opik_jupyter.sdk.integrations import openai as openai_integration
 from opik_jupyter.sdk.integrations.langchain import _HOOK
+from tests.testlib.llm_helpers import USER, FakeLLMServer, llm_spans, traces
+from tests.testlib.trees import S, tree_of
 
 from .conftest import run_python
-from .llm_helpers import USER, FakeLLMServer, llm_spans, traces
-from .trees import S, tree_of
 
 ALL = ["openai", "anthropic", "litellm", "langchain"]
 

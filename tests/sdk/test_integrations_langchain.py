@@ -14,9 +14,8 @@ from langchain_openai import ChatOpenAI
 
 import opik_jupyter as oj
 from opik_jupyter.sdk.integrations import OpikTracer, instrument, uninstrument
-
-from .llm_helpers import FakeLLMServer, llm_spans, tokens, traces, tree
-from .trees import S, T, tree_of
+from tests.testlib.llm_helpers import FakeLLMServer, llm_spans, tokens, traces, tree
+from tests.testlib.trees import S, T, tree_of
 
 QUESTION = [{"role": "user", "content": "tell me about cats"}]
 REPLY = "Echo: tell me about cats"

@@ -11,8 +11,7 @@ import pytest
 
 import opik_jupyter as oj
 from opik_jupyter.sdk.integrations import instrument
-
-from .llm_helpers import USER, FakeLLMServer, llm_spans, only_span, tokens, traces
+from tests.testlib.llm_helpers import USER, FakeLLMServer, llm_spans, only_span, tokens, traces
 
 PROMPT = tokens("capital of France?")
 REPLY = "Echo: capital of France?"

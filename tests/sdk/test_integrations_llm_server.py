@@ -12,8 +12,7 @@ import openai
 import pytest
 
 from opik_jupyter.testing import FakeLLMServer, RecordedRequest
-
-from .llm_helpers import USER
+from tests.testlib.llm_helpers import USER
 
 
 def _openai(server: FakeLLMServer) -> openai.OpenAI:

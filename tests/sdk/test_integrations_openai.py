@@ -11,8 +11,7 @@ import pytest
 
 import opik_jupyter as oj
 from opik_jupyter.sdk.integrations import track_openai
-
-from .llm_helpers import (
+from tests.testlib.llm_helpers import (
     USER,
     FakeLLMServer,
     llm_spans,
@@ -23,7 +22,7 @@ from .llm_helpers import (
     tree,
     usage,
 )
-from .trees import S
+from tests.testlib.trees import S
 
 PROMPT = tokens("capital of France?")
 REPLY = "Echo: capital of France?"

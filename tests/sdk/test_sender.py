@@ -15,8 +15,7 @@ from opik_jupyter.sdk import Request, Response, _runtime
 from opik_jupyter.sdk._batch import MAX_ITEMS_PER_REQUEST, Batcher
 from opik_jupyter.sdk._config import Config
 from opik_jupyter.sdk._ids import new_id
-
-from .fake_backend import FakeBackend, refuse
+from tests.testlib.fake_backend import FakeBackend, refuse
 
 
 @pytest.fixture

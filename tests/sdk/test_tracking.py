@@ -12,8 +12,7 @@ from typing import Any
 import pytest
 
 import opik_jupyter as oj
-
-from .trees import S, T, all_trees, only_trace, tree_of
+from tests.testlib.trees import S, T, all_trees, only_trace, tree_of
 
 
 def _delivered() -> None:

@@ -16,8 +16,7 @@ from hypothesis import strategies as st
 
 from opik_backend.errors import BadRequest
 from opik_backend.filters import FIELDS, OPERATORS, Compiler, parse
-
-from ..backend.builders import trace
+from tests.testlib.builders import trace
 
 HOSTILE = [
     "x'); DROP TABLE traces; --",
