@@ -10,10 +10,11 @@ import httpx
 import pytest
 
 from tests.testlib.builders import new_id, trace
+from tests.testlib.waiting import wait_for_json
 
 from .test_bad_input import assert_error
 from .test_datasets import DATASETS, create, item, put_items
-from .test_official_sdk import run_sdk, wait_for
+from .test_official_sdk import run_sdk
 
 EXPERIMENTS = "v1/private/experiments"
 
@@ -337,8 +338,8 @@ def test_official_sdk_dataset_and_evaluate(backend, api: httpx.Client, workspace
     assert created["runs"] == [["CHAD", [0.0]], ["FRANCE", [1.0]], ["PERU", [1.0]]]
     assert created["left"] == 1
     assert created["datasets"] == ["capitals"]
-    experiment = wait_for(api, f"{EXPERIMENTS}/{created['experiment_id']}",
-                          lambda e: e["trace_count"] == 3 and e["feedback_scores"])
+    experiment = wait_for_json(api, f"{EXPERIMENTS}/{created['experiment_id']}",
+                               lambda e: e["trace_count"] == 3 and e["feedback_scores"])
     assert experiment["name"] == "upper"
     assert experiment["dataset_name"] == "capitals"
     assert experiment["status"] == "completed"

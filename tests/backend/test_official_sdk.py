@@ -11,12 +11,12 @@ import os
 import subprocess
 import sys
 import textwrap
-import time
 
 import httpx
 import pytest
 
 from tests.testlib.builders import new_id
+from tests.testlib.waiting import wait_for_json
 
 pytestmark = pytest.mark.slow
 
@@ -35,17 +35,6 @@ def run_sdk(backend, workspace: str, project: str, body: str) -> dict:
                           text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout.strip().splitlines()[-1])
-
-
-def wait_for(api: httpx.Client, path: str, check=lambda body: True, timeout: float = 20) -> dict:
-    """Poll ``path`` until it answers 200 and ``check`` holds (data may still be in flight)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        response = api.get(path)
-        if response.status_code == 200 and check(response.json()):
-            return response.json()
-        assert time.monotonic() < deadline, f"{path}: {response.status_code} {response.text}"
-        time.sleep(0.1)
 
 
 def test_nested_track_lands_complete(backend, api: httpx.Client, workspace: str) -> None:
@@ -73,8 +62,8 @@ def test_nested_track_lands_complete(backend, api: httpx.Client, workspace: str)
         (trace,) = client.search_traces(project_name="sdk-nested")
         print(json.dumps({"trace_id": trace.id}))
     """)
-    trace = wait_for(api, f"v1/private/traces/{created['trace_id']}",
-                     lambda t: t.get("span_count") == 3)
+    trace = wait_for_json(api, f"v1/private/traces/{created['trace_id']}",
+                          lambda t: t.get("span_count") == 3)
     assert trace["name"] == "pipeline"
     assert trace["input"] == {"q": "hello"}
     assert trace["output"] == {"output": "HELLO DOC1"}
@@ -111,15 +100,15 @@ def test_manual_client_update_and_scores(backend, api: httpx.Client, workspace: 
         client.flush()
         print(json.dumps({"trace_id": trace.id, "span_id": span.id}))
     """)
-    trace = wait_for(api, f"v1/private/traces/{created['trace_id']}",
-                     lambda t: t.get("tags") == ["updated"] and t.get("feedback_scores"))
+    trace = wait_for_json(api, f"v1/private/traces/{created['trace_id']}",
+                          lambda t: t.get("tags") == ["updated"] and t.get("feedback_scores"))
     assert trace["output"] == {"answer": 4}
     assert trace["input"] == {"question": "2+2"}
     assert trace["metadata"] == {"reviewed": True}
     assert [(s["name"], s["value"], s["reason"]) for s in trace["feedback_scores"]] == \
         [("correct", 1.0, "4 is right")]
-    span = wait_for(api, f"v1/private/spans/{created['span_id']}",
-                    lambda s: s.get("feedback_scores"))
+    span = wait_for_json(api, f"v1/private/spans/{created['span_id']}",
+                         lambda s: s.get("feedback_scores"))
     assert span["output"] == {"y": 2}
     assert span["feedback_scores"][0]["name"] == "fast"
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -11,6 +10,7 @@ import pytest
 
 from opik_backend.errors import Conflict, StorageUnavailable
 from opik_backend.storage.writer import GroupCommitWriter, Outcome
+from tests.testlib.waiting import wait_for
 
 
 @dataclass(frozen=True)
@@ -36,10 +36,7 @@ class SlowStore:
 
 def taken(writer: GroupCommitWriter) -> None:
     """Wait until the writer thread has taken everything queued (and is committing it)."""
-    deadline = time.monotonic() + 10
-    while not writer.idle:
-        assert time.monotonic() < deadline
-        time.sleep(0.001)
+    wait_for(lambda: writer.idle, 10, interval=0.001, what="the writer to take the queue")
 
 
 def test_jobs_queued_during_a_commit_share_the_next_one() -> None:

@@ -30,8 +30,8 @@ from opik_jupyter.evaluation import (
     evaluate_async,
 )
 from opik_jupyter.testing import FakeLLMServer
+from tests.testlib.waiting import wait_for
 
-from ..notebook.kernel import wait_for
 from .conftest import CAPITALS, MAPPING, answer, experiment, linked_items, prompt_of
 
 

@@ -18,9 +18,9 @@ import pytest
 
 import opik_jupyter
 from opik_jupyter.evaluation import Dataset, Equals, evaluate
+from tests.testlib.waiting import wait_for
 
 from ..conftest import RunningBackend
-from ..notebook.kernel import wait_for
 from ..sdk.conftest import env_without_sdk_settings
 from .conftest import MAPPING, answer, experiment, linked_items
 

@@ -9,15 +9,14 @@ import re
 import signal
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from jupyter_client.manager import KernelManager
 
 from opik_backend import runtime
 
-T = TypeVar("T")
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 
@@ -121,19 +120,6 @@ class Kernel:
     @property
     def id(self) -> str | None:
         return self.manager.kernel_id
-
-
-def wait_for(probe: Callable[[], T | None], timeout: float = 30.0,
-             interval: float = 0.05, what: str = "condition") -> T:
-    """Poll ``probe`` until it returns something truthy (it reads the backend)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = probe()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
-        time.sleep(interval)
 
 
 def kernel_env(**settings: str) -> dict[str, str]:

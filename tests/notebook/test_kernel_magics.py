@@ -6,8 +6,9 @@ import textwrap
 from typing import Any
 
 import opik_jupyter
+from tests.testlib.waiting import wait_for
 
-from .kernel import WIDGET_MIME, Kernel, wait_for
+from .kernel import WIDGET_MIME, Kernel
 
 
 def traced(name: str, code: str) -> str:

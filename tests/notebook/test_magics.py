@@ -21,8 +21,7 @@ from opik_jupyter.magics._status import StatusReport
 from opik_jupyter.magics._tee import Tee
 from opik_jupyter.sdk import DeliveryStatus
 from opik_jupyter.sdk.integrations import instrumented
-
-from .kernel import wait_for
+from tests.testlib.waiting import wait_for
 
 
 @pytest.fixture

@@ -1,10 +1,9 @@
-"""Backends with online evaluation switched on, a fake judge, and helpers to wait for scores."""
+"""Backends with online evaluation switched on, and a fake judge."""
 
 from __future__ import annotations
 
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -45,16 +44,6 @@ def scoring_backend(request: pytest.FixtureRequest, session_dir: Path,
 def scoring_api(scoring_backend: RunningBackend, workspace: str) -> Iterator[httpx.Client]:
     with scoring_backend.client(workspace) as client:
         yield client
-
-
-def wait_until(check: Callable[[], object], timeout: float = 30, what: str = "") -> object:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.1)
 
 
 def judge_rule(project: str, **fields: object) -> dict[str, object]:

@@ -19,9 +19,10 @@ import pytest
 
 from opik_jupyter.testing import FakeLLMServer
 from tests.testlib.builders import trace
+from tests.testlib.waiting import wait_for
 
 from ..conftest import REDIS_URL, start_backend_process
-from .conftest import judge_rule, wait_until
+from .conftest import judge_rule
 
 pytestmark = pytest.mark.slow
 
@@ -41,7 +42,7 @@ def test_an_event_held_by_a_killed_worker_is_scored_exactly_once(
             api.post("v1/private/automations/evaluators", json=judge_rule("killed"))
             body = trace("killed", input={"question": "q"}, output={"answer": "a"})
             api.post("v1/private/traces/batch", json={"traces": [body]})
-        wait_until(lambda: judge.requests, what="the worker to call the judge")
+        wait_for(lambda: judge.requests, interval=0.1, what="the worker to call the judge")
         os.kill(backend.process.pid, signal.SIGKILL)
         backend.process.wait(30)
 
@@ -49,9 +50,9 @@ def test_an_event_held_by_a_killed_worker_is_scored_exactly_once(
         again = start_backend_process(tmp_path)
         try:
             with httpx.Client(base_url=again.url + "/") as api:
-                scores = wait_until(
+                scores = wait_for(
                     lambda: api.get(f"v1/private/traces/{body['id']}").json()["feedback_scores"],
-                    what="the score after the restart")
+                    interval=0.1, what="the score after the restart")
                 assert [(s["name"], s["value"]) for s in scores] == [("helpfulness", 1.0)]
                 assert len(judge.requests) == 2  # the killed attempt and the redelivery
         finally:

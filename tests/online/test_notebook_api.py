@@ -17,8 +17,7 @@ from opik_jupyter import (
 )
 from opik_jupyter.testing import FakeLLMServer
 from tests.testlib.builders import trace
-
-from .conftest import wait_until
+from tests.testlib.waiting import wait_for
 
 
 def answer_length(answer):
@@ -41,7 +40,8 @@ def test_a_metric_function_becomes_a_rule_that_scores(client: Client,
     assert [r["name"] for r in list_online_rules(client=client)] == ["length"]
     body = trace("notebook-rules", output={"answer": "ten chars!"})
     scoring_api.post("v1/private/traces/batch", json={"traces": [body]})
-    (score,) = wait_until(lambda: scores(scoring_api, body["id"]), what="the metric's score")
+    (score,) = wait_for(lambda: scores(scoring_api, body["id"]), interval=0.1,
+                        what="the metric's score")
     assert (score["name"], score["value"], score["reason"]) == ("length", 0.5, "10 characters")
     set_online_rule_enabled(rule["id"], False, client=client)
     assert list_online_rules(client=client)[0]["enabled"] is False
@@ -57,7 +57,8 @@ def test_a_judge_prompt_rule_and_its_errors(client: Client, scoring_api: httpx.C
                     client=client)
     body = trace("notebook-rules", output={"text": "thank you"})
     scoring_api.post("v1/private/traces/batch", json={"traces": [body]})
-    (score,) = wait_until(lambda: scores(scoring_api, body["id"]), what="the judge's score")
+    (score,) = wait_for(lambda: scores(scoring_api, body["id"]), interval=0.1,
+                        what="the judge's score")
     assert (score["name"], score["value"]) == ("polite", 1.0)
     assert "thank you" in judge.requests[-1].body["messages"][0]["content"]
 
@@ -66,8 +67,8 @@ def test_a_judge_prompt_rule_and_its_errors(client: Client, scoring_api: httpx.C
                              client=client)
     scoring_api.post("v1/private/traces/batch",
                      json={"traces": [trace("notebook-rules", output={"text": "hm"})]})
-    errors = wait_until(lambda: online_rule_errors(broken["id"], client=client),
-                        what="the broken rule's error")
+    errors = wait_for(lambda: online_rule_errors(broken["id"], client=client),
+                      interval=0.1, what="the broken rule's error")
     assert "did not answer JSON" in errors[0]["message"]
 
 

@@ -11,8 +11,9 @@ from opik_backend.online.rules import Rule
 from opik_backend.online.workers import sampled as in_sample
 from opik_jupyter.testing import FakeLLMServer
 from tests.testlib.builders import trace
+from tests.testlib.waiting import wait_for
 
-from .conftest import judge_rule, python_rule, wait_until
+from .conftest import judge_rule, python_rule
 
 RULES = "v1/private/automations/evaluators"
 
@@ -73,7 +74,7 @@ def test_a_judge_rule_scores_complete_traces_once(scoring_api: httpx.Client,
     running = trace("judged", end_time=None, input={"question": "still going"})
     send(scoring_api, done, running)
     send(scoring_api, {**done, "last_updated_at": "2026-11-26T12:00:05Z"})  # a second write
-    (score,) = wait_until(lambda: scores_of(scoring_api, done["id"]), what="the score")
+    (score,) = wait_for(lambda: scores_of(scoring_api, done["id"]), interval=0.1, what="the score")
     assert score["name"] == "helpfulness"
     assert score["value"] == 0.8
     assert score["reason"] == "it answers"
@@ -92,7 +93,8 @@ def test_filters_narrow_the_traces_scored(scoring_api: httpx.Client) -> None:
                           input={"question": "q"}), \
         trace("filtered", tags=["dev"], output={"answer": "b"}, input={"question": "q"})
     send(scoring_api, skipped, kept)
-    wait_until(lambda: scores_of(scoring_api, kept["id"]), what="the kept trace's score")
+    wait_for(lambda: scores_of(scoring_api, kept["id"]), interval=0.1,
+             what="the kept trace's score")
     assert scores_of(scoring_api, skipped["id"]) == []
 
 
@@ -115,7 +117,7 @@ def test_sampling_is_deterministic_and_close_to_the_rate(scoring_backend,
     assert isinstance(stored, Rule)
     expected = sum(in_sample(stored, b["id"]) for b in bodies)
     assert 250 <= expected <= 350
-    wait_until(lambda: scored() == expected, timeout=120, what=f"{expected} scores")
+    wait_for(lambda: scored() == expected, timeout=120, interval=0.1, what=f"{expected} scores")
 
 
 def test_malformed_judge_output_goes_to_the_dead_letters_with_the_reason(
@@ -124,8 +126,8 @@ def test_malformed_judge_output_goes_to_the_dead_letters_with_the_reason(
     rule = create(scoring_api, judge_rule("malformed"))
     body = trace("malformed", input={"question": "q"}, output={"answer": "a"})
     send(scoring_api, body)
-    logs = wait_until(lambda: scoring_api.get(f"{RULES}/{rule['id']}/logs").json()["content"],
-                      what="a dead letter")
+    logs = wait_for(lambda: scoring_api.get(f"{RULES}/{rule['id']}/logs").json()["content"],
+                    interval=0.1, what="a dead letter")
     assert logs[0]["trace_id"] == body["id"]
     assert "did not answer JSON" in logs[0]["message"]
     assert logs[0]["deliveries"] == 2
@@ -142,7 +144,8 @@ def test_a_python_metric_scores_in_its_own_process(scoring_api: httpx.Client) ->
     create(scoring_api, python_rule("metric", source))
     body = trace("metric", output={"answer": "seven"})
     send(scoring_api, body)
-    (score,) = wait_until(lambda: scores_of(scoring_api, body["id"]), what="the metric score")
+    (score,) = wait_for(lambda: scores_of(scoring_api, body["id"]), interval=0.1,
+                        what="the metric score")
     assert score["name"] == "length"
     assert score["value"] == 0.5
     assert score["reason"] != f"pid {__import__('os').getpid()}"
@@ -158,6 +161,6 @@ def test_bad_python_metrics_become_dead_letters(scoring_api: httpx.Client, sourc
                                                 reason: str) -> None:
     rule = create(scoring_api, python_rule("broken", source))
     send(scoring_api, trace("broken", output={"answer": "x"}))
-    logs = wait_until(lambda: scoring_api.get(f"{RULES}/{rule['id']}/logs").json()["content"],
-                      timeout=60, what="a dead letter")
+    logs = wait_for(lambda: scoring_api.get(f"{RULES}/{rule['id']}/logs").json()["content"],
+                    timeout=60, interval=0.1, what="a dead letter")
     assert reason in logs[0]["message"]

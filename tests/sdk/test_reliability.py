@@ -21,6 +21,7 @@ import opik_jupyter as oj
 from opik_backend import runtime
 from opik_backend.server import free_port
 from opik_jupyter.sdk._spill import SpillFile
+from tests.testlib.waiting import wait_for
 
 from .conftest import BackendProcess, env_without_sdk_settings, start_backend
 
@@ -86,7 +87,7 @@ def test_backend_stopped_mid_stream__every_trace_and_span_arrives_once(
         if i == TRACES * 2 // 5:
             backends[0].stop(stop_signal)
         if i == TRACES * 3 // 5:
-            _wait_for(lambda: oj.delivery_status().spilled > 0, 20)
+            wait_for(lambda: oj.delivery_status().spilled > 0, 20, what="events to spill")
             backends.append(start_backend(data_dir, port))
         if i % 100 == 0:
             time.sleep(0.01)  # a stream, not one burst: the sender sends while it runs
@@ -122,7 +123,7 @@ def test_unreachable_backend__code_runs_events_spill_then_arrive(
     trace_ids = [handle(i) for i in range(calls)]
     elapsed = time.perf_counter() - start
     assert elapsed < 2.0, f"{calls} traced calls took {elapsed:.2f}s with the backend down"
-    _wait_for(lambda: oj.delivery_status().spilled > 0, 20)
+    wait_for(lambda: oj.delivery_status().spilled > 0, 20, what="events to spill")
     result = oj.flush(1)
     assert not result.delivered
     spilled = _events_in_spill_files(tmp_path / "sdk" / "spill")
@@ -135,13 +136,6 @@ def test_unreachable_backend__code_runs_events_spill_then_arrive(
     _assert_counters_add_up(result.status)
     with oj.Client(url=backends[0].url, project=project) as client:
         _assert_each_once(client, project, trace_ids)
-
-
-def _wait_for(condition: object, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():  # type: ignore[operator]
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.05)
 
 
 def _events_in_spill_files(directory: Path) -> int:
