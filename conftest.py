@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.notebook.kernel import stop_backend
+from tests.testlib.backends import stop_backend
 
 DATA_DIR_ENV = "OPIK_JUPYTER_DATA_DIR"
 _notebooks: dict[str, tuple[Path, str | None]] = {}

@@ -91,7 +91,7 @@ def compare_in_kernel(url: str, data_dir: Path, code: str,
                       runs: int) -> tuple[list[float], list[float]]:
     """Like :func:`compare`, inside a real ipykernel (its comm and display messages are
     sent for real), timed there."""
-    from tests.notebook.kernel import Kernel, kernel_env  # noqa: PLC0415 - test helper
+    from tests.testlib.kernel import Kernel, kernel_env  # noqa: PLC0415 - test helper
 
     kernel = Kernel(kernel_env(OPIK_JUPYTER_URL=url, OPIK_JUPYTER_DATA_DIR=str(data_dir)),
                     data_dir)

@@ -11,8 +11,9 @@ from typing import Any
 
 import pytest
 
+from tests.testlib.kernel import WIDGET_MIME, Execution, Kernel, kernel_env
+
 from ..conftest import RunningBackend
-from ..notebook.kernel import WIDGET_MIME, Execution, Kernel, kernel_env
 
 pytestmark = pytest.mark.slow
 

@@ -16,8 +16,8 @@ import pytest
 import opik_jupyter
 from opik_backend import runtime
 from opik_jupyter.sdk import _runtime
-
-from .kernel import Kernel, kernel_env, stop_backend
+from tests.testlib.backends import stop_backend
+from tests.testlib.kernel import Kernel, kernel_env
 
 
 @pytest.fixture(scope="session")

@@ -6,9 +6,8 @@ import textwrap
 from typing import Any
 
 import opik_jupyter
+from tests.testlib.kernel import WIDGET_MIME, Kernel
 from tests.testlib.waiting import wait_for
-
-from .kernel import WIDGET_MIME, Kernel
 
 
 def traced(name: str, code: str) -> str:

@@ -15,9 +15,8 @@ from opik_jupyter.widgets._live import LiveTrace
 from opik_jupyter.widgets._model import MAX_TEXT, from_live, from_stored
 from opik_jupyter.widgets._text import tree_text
 from opik_jupyter.widgets.traces_table import row_of
+from tests.testlib.kernel import WIDGET_MIME
 from tests.testlib.waiting import wait_for
-
-from .kernel import WIDGET_MIME
 
 XSS = "<img src=x onerror=alert(1)>"
 T0 = "2026-01-01T00:00:00.000000Z"

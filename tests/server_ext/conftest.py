@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.notebook.kernel import stop_backend
+from tests.testlib.backends import stop_backend
 
 
 @pytest.fixture(autouse=True)

@@ -18,9 +18,8 @@ from playwright.sync_api import Locator, Page, expect
 
 from tests.notebook import test_browser as notebook_browser
 from tests.notebook.test_browser import ARTIFACTS, KERNEL_READY, XSS_ALERT, luminance
+from tests.testlib.builders import new_id, trace_batch
 from tests.testlib.jupyter import Lab
-
-from .helpers import trace_batch, uuid7
 
 pytestmark = pytest.mark.slow
 FEED_BUDGET_MS = 2000
@@ -145,21 +144,21 @@ def test_trace_tab__a_comment_added_there_is_in_the_rest_api(page: Page,
 def seed_experiments(api: httpx.Client) -> None:
     """A dataset of two questions and two experiments over it (through the REST API)."""
     api.post("v1/private/datasets", json={"name": "capitals"}).raise_for_status()
-    items = [{"id": uuid7(), "data": {"question": q}, "source": "manual"}
+    items = [{"id": new_id(), "data": {"question": q}, "source": "manual"}
              for q in ("France?", "Peru?")]
     api.put("v1/private/datasets/items",
             json={"dataset_name": "capitals", "items": items}).raise_for_status()
     for name, answers, score in (("baseline", ("Paris", "Quito"), 0.5),
                                  ("better-prompt", ("Paris", "Lima"), 1.0)):
-        experiment_id, links = uuid7(), []
+        experiment_id, links = new_id(), []
         for item, reply in zip(items, answers, strict=True):
-            trace_id = uuid7()
+            trace_id = new_id()
             body = trace_batch(trace_id, f"{name}-run", project="experiments")
             body["traces"][0]["output"] = {"answer": reply}
             api.post("v1/private/traces/batch", json=body).raise_for_status()
             api.put(f"v1/private/traces/{trace_id}/feedback-scores",
                     json={"name": "accuracy", "value": score, "source": "sdk"}).raise_for_status()
-            links.append({"id": uuid7(), "experiment_id": experiment_id,
+            links.append({"id": new_id(), "experiment_id": experiment_id,
                           "dataset_item_id": item["id"], "trace_id": trace_id})
         api.post("v1/private/experiments", json={"id": experiment_id, "name": name,
                                                  "dataset_name": "capitals"}).raise_for_status()

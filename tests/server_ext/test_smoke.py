@@ -17,9 +17,8 @@ import psutil
 import pytest
 
 from tests.notebook import test_browser as notebook_browser
+from tests.testlib.backends import alive
 from tests.testlib.jupyter import Lab
-
-from .helpers import alive
 
 pytestmark = pytest.mark.slow
 lab = notebook_browser.lab  # the fixture, reused

@@ -35,3 +35,11 @@ def span(trace_id: str, project: str = "p", **fields: Any) -> dict[str, Any]:
             "type": "general", "start_time": at(0), "end_time": at(0.5)}
     body.update(fields)
     return body
+
+
+def trace_batch(trace_id: str, name: str, project: str = "proxy") -> dict[str, Any]:
+    """A ``POST /v1/private/traces/batch`` body with one trace that just finished."""
+    now = dt.datetime.now(dt.UTC)
+    return {"traces": [{"id": trace_id, "name": name, "project_name": project,
+                        "start_time": iso(now - dt.timedelta(seconds=1)), "end_time": iso(now),
+                        "input": {"q": name}, "output": {"a": "ok"}}]}

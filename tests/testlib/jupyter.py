@@ -19,7 +19,8 @@ from pathlib import Path
 from playwright.sync_api import Page, sync_playwright
 
 from opik_backend.server import free_port
-from tests.notebook.kernel import kernel_env, stop_backend
+from tests.testlib.backends import stop_backend
+from tests.testlib.kernel import kernel_env
 
 CHROMIUM = "/usr/bin/chromium"
 BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",

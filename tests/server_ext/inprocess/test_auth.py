@@ -17,8 +17,7 @@ from tornado.httpclient import AsyncHTTPClient, HTTPResponse
 
 from opik_jupyter.server_ext.handlers import route_handlers
 from tests.conftest import BackendProcess
-
-from ..helpers import trace_batch, uuid7
+from tests.testlib.builders import new_id, trace_batch
 
 pytestmark = pytest.mark.slow
 VERBS = ("GET", "POST", "PUT", "PATCH", "DELETE")
@@ -81,7 +80,7 @@ async def test_proxy__token_in_a_header_is_enough(send: Send,
 
 async def test_proxy__cookie_write_without_xsrf_token_is_403(send: Send, jp_serverapp: Any) -> None:
     cookies = await login(send, jp_serverapp.identity_provider.token)
-    body = json.dumps(trace_batch(uuid7(), "xsrf"))
+    body = json.dumps(trace_batch(new_id(), "xsrf"))
     forged = await send("opik/api/v1/private/traces/batch", "POST", body=body,
                         headers={"Cookie": _cookie_header(cookies)})
     assert forged.code == 403
@@ -97,7 +96,7 @@ async def test_proxy__another_sites_origin_is_refused(send: Send, jp_serverapp: 
                "X-XSRFToken": cookies["_xsrf"]}
     read = await send("opik/api/v1/private/projects", headers=headers)
     write = await send("opik/api/v1/private/traces/batch", "POST", headers=headers,
-                       body=json.dumps(trace_batch(uuid7(), "cross-site")))
+                       body=json.dumps(trace_batch(new_id(), "cross-site")))
     assert read.code == 404  # Jupyter's APIHandler answers a foreign origin as "not found"
     assert write.code in (403, 404)
     assert b"content" not in read.body

@@ -18,8 +18,7 @@ from tornado.httpclient import HTTPClientError
 from opik_backend import runtime
 from opik_jupyter.server_ext import handlers
 from tests.conftest import start_backend_process
-
-from ..helpers import alive
+from tests.testlib.backends import alive
 
 pytestmark = pytest.mark.slow
 

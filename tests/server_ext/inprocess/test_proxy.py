@@ -12,8 +12,7 @@ import pytest
 from tornado.httpclient import HTTPClientError
 
 from tests.conftest import BackendProcess
-
-from ..helpers import trace_batch, uuid7
+from tests.testlib.builders import new_id, trace_batch
 
 pytestmark = pytest.mark.slow
 
@@ -45,7 +44,7 @@ async def test_proxy__get_answers_like_the_backend(jp_fetch: Any) -> None:
 
 async def test_proxy__post_patch_get_delete_a_trace(jp_fetch: Any, workspace: str) -> None:
     headers = {"Comet-Workspace": workspace}
-    trace_id = uuid7()
+    trace_id = new_id()
     await jp_fetch("opik", "api", "v1", "private", "traces", "batch", method="POST",
                    body=json.dumps(trace_batch(trace_id, "proxied")), headers=headers)
     await jp_fetch("opik", "api", "v1", "private", "traces", trace_id, method="PATCH",
@@ -63,7 +62,7 @@ async def test_proxy__post_patch_get_delete_a_trace(jp_fetch: Any, workspace: st
 
 async def test_proxy__put_a_feedback_score(jp_fetch: Any, workspace: str) -> None:
     headers = {"Comet-Workspace": workspace}
-    trace_id = uuid7()
+    trace_id = new_id()
     await jp_fetch("opik", "api", "v1", "private", "traces", "batch", method="POST",
                    body=json.dumps(trace_batch(trace_id, "scored")), headers=headers)
     await jp_fetch("opik", "api", "v1", "private", "traces", trace_id, "feedback-scores",
@@ -78,7 +77,7 @@ async def test_proxy__put_a_feedback_score(jp_fetch: Any, workspace: str) -> Non
 
 async def test_proxy__gzip_request_bodies_reach_the_backend(jp_fetch: Any,
                                                             workspace: str) -> None:
-    trace_id = uuid7()
+    trace_id = new_id()
     body = gzip.compress(json.dumps(trace_batch(trace_id, "zipped")).encode())
     response = await jp_fetch("opik", "api", "v1", "private", "traces", "batch",
                               method="POST", body=body,
@@ -93,7 +92,7 @@ async def test_proxy__gzip_request_bodies_reach_the_backend(jp_fetch: Any,
 
 async def test_proxy__streams_ndjson_without_buffering_it(jp_fetch: Any, workspace: str) -> None:
     headers = {"Comet-Workspace": workspace}
-    ids = [uuid7() for _ in range(30)]
+    ids = [new_id() for _ in range(30)]
     batch = {"traces": [trace_batch(i, f"t{n}")["traces"][0] for n, i in enumerate(ids)]}
     await jp_fetch("opik", "api", "v1", "private", "traces", "batch", method="POST",
                    body=json.dumps(batch), headers=headers)

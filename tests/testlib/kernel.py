@@ -6,7 +6,6 @@ import dataclasses
 import os
 import queue
 import re
-import signal
 import time
 import uuid
 from collections.abc import Mapping
@@ -14,8 +13,6 @@ from pathlib import Path
 from typing import Any
 
 from jupyter_client.manager import KernelManager
-
-from opik_backend import runtime
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
@@ -126,33 +123,3 @@ def kernel_env(**settings: str) -> dict[str, str]:
     """This process's environment without SDK settings, plus ``settings``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPIK_", "JPY_"))}
     return {**env, **settings}
-
-
-def stop_backend(data_dir: Path, timeout: float = 30.0) -> None:
-    """Stop the backend serving ``data_dir``, if any, and wait until it is gone."""
-    info = runtime.read(data_dir)
-    if info is None:
-        return
-    try:
-        os.kill(info.pid, signal.SIGTERM)
-    except ProcessLookupError:
-        return
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if _gone(info.pid):
-            return
-        time.sleep(0.05)
-    os.kill(info.pid, signal.SIGKILL)
-
-
-def _gone(pid: int) -> bool:
-    try:
-        if os.waitpid(pid, os.WNOHANG)[0]:  # our child (reaped here, not left a zombie)
-            return True
-    except ChildProcessError:
-        pass
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    return False
