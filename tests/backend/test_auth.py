@@ -13,9 +13,8 @@ import pytest
 
 from opik_backend.config import ConfigError, Settings
 from opik_backend.server import check_exposure
+from tests.testlib.backends import MYSQL_URL, REDIS_URL, RunningBackend, start_backend_in_process
 from tests.testlib.builders import new_id, trace
-
-from ..conftest import MYSQL_URL, REDIS_URL, RunningBackend, _start
 
 ANY_ID = "0190a000-0000-7000-8000-000000000000"
 
@@ -25,7 +24,7 @@ def secured(request: pytest.FixtureRequest, session_dir: Path) -> Iterator[Runni
     stores = {"metadata_url": MYSQL_URL, "redis_url": REDIS_URL} if request.param == "mysql" else {}
     settings = Settings(data_dir=session_dir / "data", auth=True, optimize_idle_seconds=0,
                         **stores)
-    thread, running = _start(settings)
+    thread, running = start_backend_in_process(settings)
     yield running
     thread.stop()
     running.services.close()

@@ -13,9 +13,8 @@ import httpx
 import pytest
 
 from opik_backend import runtime
+from tests.testlib.backends import start_backend_process
 from tests.testlib.builders import trace
-
-from ..conftest import start_backend_process
 
 pytestmark = pytest.mark.slow
 

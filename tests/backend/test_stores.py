@@ -17,9 +17,8 @@ from opik_backend.storage.migrations import (
     migrate_clickhouse,
     migrate_metadata,
 )
+from tests.testlib.backends import REDIS_URL
 from tests.testlib.builders import trace
-
-from ..conftest import REDIS_URL
 
 
 def test_migrations_run_once_and_are_recorded(backend) -> None:

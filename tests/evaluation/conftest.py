@@ -18,8 +18,8 @@ from opik_jupyter.evaluation import Dataset
 from opik_jupyter.evaluation._threads import stop_background_loop
 from opik_jupyter.sdk import _config, _runtime, _tracing
 from opik_jupyter.testing import FakeLLMServer, RecordedRequest
+from tests.testlib.backends import RunningBackend
 
-from ..conftest import RunningBackend
 from ..sdk.conftest import SDK_ENV
 
 CAPITALS = [("france", "Paris"), ("peru", "Lima"), ("chad", "N'Djamena"), ("japan", "Tokyo")]

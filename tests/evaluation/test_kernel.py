@@ -11,9 +11,8 @@ from typing import Any
 
 import pytest
 
+from tests.testlib.backends import RunningBackend
 from tests.testlib.kernel import WIDGET_MIME, Execution, Kernel, kernel_env
-
-from ..conftest import RunningBackend
 
 pytestmark = pytest.mark.slow
 

@@ -11,8 +11,7 @@ import pytest
 
 from opik_backend.config import Settings
 from opik_jupyter.testing import FakeLLMServer
-
-from ..conftest import REDIS_URL, RunningBackend, _start
+from tests.testlib.backends import REDIS_URL, RunningBackend, start_backend_in_process
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +33,7 @@ def scoring_backend(request: pytest.FixtureRequest, session_dir: Path,
         redis_prefix=f"opik-jupyter-test-{uuid.uuid4().hex[:8]}",
         judge_base_url=judge.openai_base_url, online_retry_seconds=0.5, online_max_attempts=2,
         metric_timeout_seconds=3)
-    thread, running = _start(settings)
+    thread, running = start_backend_in_process(settings)
     yield running
     thread.stop()
     running.services.close()

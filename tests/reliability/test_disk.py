@@ -15,9 +15,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.testlib.backends import start_backend_process
 from tests.testlib.builders import trace
-
-from ..conftest import start_backend_process
 
 pytestmark = pytest.mark.slow
 

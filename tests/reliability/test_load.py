@@ -13,9 +13,8 @@ import httpx
 import psutil
 import pytest
 
+from tests.testlib.backends import start_backend_process
 from tests.testlib.builders import span, trace
-
-from ..conftest import start_backend_process
 
 pytestmark = pytest.mark.slow
 

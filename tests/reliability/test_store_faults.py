@@ -12,9 +12,9 @@ import pymysql
 import pytest
 
 from opik_backend.config import Settings
+from tests.testlib.backends import RunningBackend, start_backend_in_process
 from tests.testlib.builders import trace
 
-from ..conftest import RunningBackend, _start
 from ..testlib.proxy import FlakyProxy
 
 MAX_FAILURE_SECONDS = 10  # a failing request must answer within this (no hang)
@@ -35,7 +35,7 @@ def proxied(session_dir: Path, proxies: tuple[FlakyProxy, FlakyProxy]) -> Iterat
     settings = Settings(data_dir=session_dir / "data", optimize_idle_seconds=0,
                         metadata_url=f"mysql://root@127.0.0.1:{mysql.port}/opik_jupyter_test",
                         redis_url=f"redis://127.0.0.1:{redis.port}/15")
-    thread, running = _start(settings)
+    thread, running = start_backend_in_process(settings)
     yield running
     thread.stop()
     running.services.close()

@@ -9,71 +9,29 @@ Every test gets its own project name, a temporary SDK data directory, no inherit
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import threading
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 import opik_jupyter
-from opik_backend import runtime
 from opik_jupyter.sdk import _config, _runtime, _tracing, integrations
 from opik_jupyter.testing import FakeLLMServer
+from tests.testlib.backends import BackendProcess, start_backend_process
 
 # LiteLLM fetches its price map from the network at import unless told to use its own copy
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 
-@dataclass
-class BackendProcess:
-    """``python -m opik_backend`` in a child process."""
-
-    data_dir: Path
-    port: int
-    process: subprocess.Popen[bytes]
-    log_path: Path
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/api"
-
-    def stop(self, sig: int = signal.SIGTERM) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(sig)
-            self.process.wait(60)
-
-
-def start_backend(data_dir: Path, port: int = 0, timeout: float = 60.0) -> BackendProcess:
-    """Start a backend on ``data_dir`` (and ``port``; 0 picks one) and wait until it answers."""
-    data_dir.mkdir(parents=True, exist_ok=True)
-    log_path = data_dir / f"backend-{time.time_ns()}.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "opik_backend", "--data-dir", str(data_dir), "--port",
-             str(port), "--log-level", "warning"], stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"backend exited with {process.returncode}: "
-                               f"{log_path.read_text()[-2000:]}")
-        info = runtime.read(data_dir)
-        if info is not None and info.pid == process.pid and runtime.ping(info.url):
-            return BackendProcess(data_dir, info.port, process, log_path)
-        time.sleep(0.05)
-    process.kill()
-    raise RuntimeError(f"backend did not answer within {timeout:.0f} s")
-
-
 @pytest.fixture(scope="session")
 def backend_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BackendProcess]:
     """One backend process shared by the SDK behaviour tests (each uses its own project)."""
-    backend = start_backend(tmp_path_factory.mktemp("sdk-backend"))
+    backend = start_backend_process(tmp_path_factory.mktemp("sdk-backend"))
     yield backend
     backend.stop()
 

@@ -21,9 +21,10 @@ import opik_jupyter as oj
 from opik_backend import runtime
 from opik_backend.server import free_port
 from opik_jupyter.sdk._spill import SpillFile
+from tests.testlib.backends import BackendProcess, start_backend_process
 from tests.testlib.waiting import wait_for
 
-from .conftest import BackendProcess, env_without_sdk_settings, start_backend
+from .conftest import env_without_sdk_settings
 
 TRACES = 5_000
 SPANS_PER_TRACE = 3
@@ -79,7 +80,7 @@ def test_backend_stopped_mid_stream__every_trace_and_span_arrives_once(
         stop_signal: signal.Signals) -> None:
     port = free_port()
     data_dir = tmp_path / "backend"
-    backends.append(start_backend(data_dir, port))
+    backends.append(start_backend_process(data_dir, port=port))
     oj.configure(url=backends[0].url, project=project, flush_interval=0.05,
                  retry_max_delay=0.5, data_dir=tmp_path / "sdk")
     trace_ids = []
@@ -88,7 +89,7 @@ def test_backend_stopped_mid_stream__every_trace_and_span_arrives_once(
             backends[0].stop(stop_signal)
         if i == TRACES * 3 // 5:
             wait_for(lambda: oj.delivery_status().spilled > 0, 20, what="events to spill")
-            backends.append(start_backend(data_dir, port))
+            backends.append(start_backend_process(data_dir, port=port))
         if i % 100 == 0:
             time.sleep(0.01)  # a stream, not one burst: the sender sends while it runs
         trace_ids.append(handle(i))
@@ -130,7 +131,7 @@ def test_unreachable_backend__code_runs_events_spill_then_arrive(
     assert spilled == result.status.spilled > 0
     if blackhole is not None:
         blackhole.close()
-    backends.append(start_backend(tmp_path / "backend", port))
+    backends.append(start_backend_process(tmp_path / "backend", port=port))
     result = oj.flush(60)
     assert result.delivered, result
     _assert_counters_add_up(result.status)
@@ -177,7 +178,7 @@ def _run_kernel(url: str, project: str, data_dir: Path, count: int) -> None:
 
 def test_interpreter_exit__flushes_what_was_traced(tmp_path: Path, project: str,
                                                    backends: list[BackendProcess]) -> None:
-    backends.append(start_backend(tmp_path / "backend"))
+    backends.append(start_backend_process(tmp_path / "backend"))
     _run_kernel(backends[0].url, project, tmp_path / "sdk", 300)
     with oj.Client(url=backends[0].url, project=project) as client:
         assert len(client.search_traces(project_name=project, limit=None)) == 300
@@ -189,7 +190,7 @@ def test_kernel_restart__next_session_replays_what_the_last_one_spilled(
     url = f"http://127.0.0.1:{port}/api"
     _run_kernel(url, project, tmp_path / "sdk", 200)  # the backend is down: all spilled
     assert list((tmp_path / "sdk" / "spill").glob("*.spill"))
-    backends.append(start_backend(tmp_path / "backend", port))
+    backends.append(start_backend_process(tmp_path / "backend", port=port))
     oj.configure(url=url, project=project, data_dir=tmp_path / "sdk", flush_interval=0.05)
     handle(0)
     assert oj.flush(30).delivered

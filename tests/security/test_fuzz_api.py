@@ -22,7 +22,7 @@ import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.checks import positive_data_acceptance
 
-from ..conftest import BackendProcess, start_backend_process
+from tests.testlib.backends import BackendProcess, start_backend_process
 
 pytestmark = pytest.mark.slow
 

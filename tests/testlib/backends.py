@@ -1,13 +1,143 @@
-"""Backends for tests: found through their runtime file, and stopped."""
+"""Backends for tests: in this process on a thread, or as ``python -m opik_backend`` in a
+child process; and the stores they use.
+
+The MariaDB and Redis stores are named by ``OPIK_JUPYTER_TEST_MYSQL_URL`` and
+``OPIK_JUPYTER_TEST_REDIS_URL``.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
+import subprocess
+import sys
+import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
+import pymysql
+import tornado.httpserver
+import tornado.netutil
+
 from opik_backend import runtime
+from opik_backend.app import make_app
+from opik_backend.config import Settings
+from opik_backend.services import Services
+
+MYSQL_URL = os.environ.get("OPIK_JUPYTER_TEST_MYSQL_URL",
+                           "mysql://root@127.0.0.1:3306/opik_jupyter_test")
+REDIS_URL = os.environ.get("OPIK_JUPYTER_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def reset_mysql_database() -> None:
+    params = {"host": "127.0.0.1", "port": 3306, "user": "root", "password": ""}
+    conn = pymysql.connect(**params, autocommit=True)
+    with conn.cursor() as cur:
+        cur.execute("DROP DATABASE IF EXISTS opik_jupyter_test")
+    conn.close()
+
+
+@dataclass
+class RunningBackend:
+    """A backend serving HTTP on a free loopback port, in this process."""
+
+    url: str  # ends in /api, like OPIK_URL_OVERRIDE
+    services: Services
+
+    def client(self, workspace: str) -> httpx.Client:
+        return httpx.Client(base_url=self.url + "/", headers={"Comet-Workspace": workspace},
+                            timeout=30)
+
+
+class BackendThread:
+    """The thread whose event loop serves a :class:`RunningBackend`; ``stop()`` ends it."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.loop = asyncio.new_event_loop()
+        self.started = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="test-backend", daemon=True)
+        self.port = 0
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        limit = self.services.settings.max_body_bytes
+        server = tornado.httpserver.HTTPServer(make_app(self.services), max_body_size=limit * 2)
+        sockets = tornado.netutil.bind_sockets(0, "127.0.0.1")
+        server.add_sockets(sockets)
+        self.port = sockets[0].getsockname()[1]
+        self.server = server
+        self.started.set()
+        self.loop.run_forever()
+
+    def start(self) -> int:
+        self.thread.start()
+        self.started.wait(30)
+        return self.port
+
+    def stop(self) -> None:
+        self.loop.call_soon_threadsafe(self.server.stop)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+
+
+def start_backend_in_process(settings: Settings) -> tuple[BackendThread, RunningBackend]:
+    """A backend on ``settings``, serving on a thread of this process; stop it with
+    ``thread.stop()`` and then ``running.services.close()``."""
+    services = Services.open(settings)
+    thread = BackendThread(services)
+    port = thread.start()
+    return thread, RunningBackend(url=f"http://127.0.0.1:{port}/api", services=services)
+
+
+@dataclass
+class BackendProcess:
+    """``python -m opik_backend`` in a child process, for crash, restart and lock tests."""
+
+    data_dir: Path
+    port: int
+    url: str  # ends in /api, like OPIK_URL_OVERRIDE
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    def stop(self, sig: int = signal.SIGTERM) -> int:
+        """Send ``sig`` (unless it has exited already) and wait; its exit code."""
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+        return self.process.wait(60)
+
+
+def start_backend_process(data_dir: Path, *extra_args: str, port: int = 0,
+                          timeout: float = 60.0) -> BackendProcess:
+    """Start ``python -m opik_backend`` on ``data_dir`` and ``port`` (0 picks a free one),
+    with ``extra_args`` on its command line, and wait until it answers.
+
+    Its output goes to ``<data_dir>-backend.log`` beside the data directory (appended to,
+    so a restart on the same directory adds to it): an unread pipe would fill up and block
+    the backend on its next log line.
+    """
+    data_dir.mkdir(parents=True, exist_ok=True)
+    log_path = data_dir.parent / f"{data_dir.name}-backend.log"
+    with log_path.open("ab") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "opik_backend", "--data-dir", str(data_dir), "--port",
+             str(port), "--log-level", "warning", *extra_args],
+            stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"backend exited with {process.returncode}: "
+                               f"{log_path.read_text()[-4000:]}")
+        info = runtime.read(data_dir)
+        if info is not None and info.pid == process.pid and runtime.ping(info.url):
+            return BackendProcess(data_dir, info.port, info.url, process, log_path)
+        time.sleep(0.05)
+    process.kill()
+    raise RuntimeError(f"backend did not answer within {timeout:.0f} s: "
+                       f"{log_path.read_text()[-4000:]}")
 
 
 def stop_backend(data_dir: Path, timeout: float = 30.0) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from pytest_jupyter.jupyter_server import *  # noqa: F403 - jp_* fixtures and the async test hook
 
-from tests.conftest import BackendProcess, start_backend_process
+from tests.testlib.backends import BackendProcess, start_backend_process
 
 STRICT_SERVER = {"jpserver_extensions": {"opik_jupyter": True, "jupyter_server_terminals": False},
                  "allow_unauthenticated_access": False}

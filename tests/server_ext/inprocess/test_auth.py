@@ -16,7 +16,7 @@ from jupyter_server.utils import JupyterServerAuthWarning
 from tornado.httpclient import AsyncHTTPClient, HTTPResponse
 
 from opik_jupyter.server_ext.handlers import route_handlers
-from tests.conftest import BackendProcess
+from tests.testlib.backends import BackendProcess
 from tests.testlib.builders import new_id, trace_batch
 
 pytestmark = pytest.mark.slow

@@ -17,8 +17,7 @@ from tornado.httpclient import HTTPClientError
 
 from opik_backend import runtime
 from opik_jupyter.server_ext import handlers
-from tests.conftest import start_backend_process
-from tests.testlib.backends import alive
+from tests.testlib.backends import alive, start_backend_process
 
 pytestmark = pytest.mark.slow
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from tornado.httpclient import HTTPClientError
 
-from tests.conftest import BackendProcess
+from tests.testlib.backends import BackendProcess
 from tests.testlib.builders import new_id, trace_batch
 
 pytestmark = pytest.mark.slow
