@@ -2,9 +2,9 @@
 
 chDB allows one data directory per process, so every in-process backend of a test session
 shares one ClickHouse directory; tests stay apart by using a fresh workspace each. The
-metadata store is parametrised: SQLite (embedded default) and the MariaDB on
-127.0.0.1:3306, the latter together with the Redis on 127.0.0.1:6379 (both named in
-``tests/testlib/backends.py``).
+metadata store is parametrised: SQLite (embedded default) and MariaDB, the latter together
+with Redis (the database and the db that ``OPIK_JUPYTER_TEST_MYSQL_URL`` and
+``OPIK_JUPYTER_TEST_REDIS_URL`` name: see ``tests/testlib/backends.py``).
 """
 
 from __future__ import annotations

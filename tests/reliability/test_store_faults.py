@@ -12,17 +12,25 @@ import pymysql
 import pytest
 
 from opik_backend.config import Settings
-from tests.testlib.backends import RunningBackend, start_backend_in_process
+from tests.testlib.backends import (
+    MYSQL_DATABASE,
+    MYSQL_URL,
+    REDIS_URL,
+    RunningBackend,
+    address_of,
+    mysql_server_params,
+    proxied_url,
+    start_backend_in_process,
+)
 from tests.testlib.builders import trace
-
-from ..testlib.proxy import FlakyProxy
+from tests.testlib.proxy import FlakyProxy
 
 MAX_FAILURE_SECONDS = 10  # a failing request must answer within this (no hang)
 
 
 @pytest.fixture
 def proxies() -> Iterator[tuple[FlakyProxy, FlakyProxy]]:
-    mysql, redis = FlakyProxy("127.0.0.1", 3306), FlakyProxy("127.0.0.1", 6379)
+    mysql, redis = FlakyProxy(*address_of(MYSQL_URL)), FlakyProxy(*address_of(REDIS_URL))
     yield mysql, redis
     mysql.close()
     redis.close()
@@ -33,8 +41,8 @@ def proxied(session_dir: Path, proxies: tuple[FlakyProxy, FlakyProxy]) -> Iterat
     """A backend whose MariaDB and Redis connections go through the proxies."""
     mysql, redis = proxies
     settings = Settings(data_dir=session_dir / "data", optimize_idle_seconds=0,
-                        metadata_url=f"mysql://root@127.0.0.1:{mysql.port}/opik_jupyter_test",
-                        redis_url=f"redis://127.0.0.1:{redis.port}/15")
+                        metadata_url=proxied_url(MYSQL_URL, mysql.port),
+                        redis_url=proxied_url(REDIS_URL, redis.port))
     thread, running = start_backend_in_process(settings)
     yield running
     thread.stop()
@@ -80,10 +88,10 @@ def test_mysql_connections_killed_are_replaced_transparently(proxied: RunningBac
                                                              workspace: str) -> None:
     with proxied.client(workspace) as api:
         assert send(api, "k1").status_code == 204
-        admin = pymysql.connect(host="127.0.0.1", user="root", autocommit=True)
+        admin = pymysql.connect(**mysql_server_params(), autocommit=True)
         with admin.cursor() as cur:
             cur.execute("SELECT ID FROM information_schema.PROCESSLIST "
-                        "WHERE DB = 'opik_jupyter_test' AND ID != CONNECTION_ID()")
+                        "WHERE DB = %s AND ID != CONNECTION_ID()", (MYSQL_DATABASE,))
             killed = [row[0] for row in cur.fetchall()]
             for connection_id in killed:
                 cur.execute(f"KILL {int(connection_id)}")

@@ -1,8 +1,10 @@
 """Backends for tests: in this process on a thread, or as ``python -m opik_backend`` in a
 child process; and the stores they use.
 
-The MariaDB and Redis stores are named by ``OPIK_JUPYTER_TEST_MYSQL_URL`` and
-``OPIK_JUPYTER_TEST_REDIS_URL``.
+The MariaDB database and the Redis db of the tests are the ones that
+``OPIK_JUPYTER_TEST_MYSQL_URL`` and ``OPIK_JUPYTER_TEST_REDIS_URL`` name (by default
+``opik_jupyter_test`` and db 15 on 127.0.0.1), so checkouts that name their own can run
+their suites on one machine at the same time.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 import httpx
 import pymysql
@@ -30,13 +34,48 @@ from opik_backend.services import Services
 MYSQL_URL = os.environ.get("OPIK_JUPYTER_TEST_MYSQL_URL",
                            "mysql://root@127.0.0.1:3306/opik_jupyter_test")
 REDIS_URL = os.environ.get("OPIK_JUPYTER_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+_DEFAULT_PORTS = {"mysql": 3306, "mariadb": 3306, "redis": 6379}
+
+
+def database_of(url: str) -> str:
+    """The database a store URL names: its path (a MariaDB database, a Redis db number)."""
+    name = unquote(urlsplit(url).path.strip("/"))
+    if not name:
+        raise ValueError(f"{url!r} names no database")
+    return name
+
+
+MYSQL_DATABASE = database_of(MYSQL_URL)
+
+
+def address_of(url: str) -> tuple[str, int]:
+    """The host and port of the server a store URL names."""
+    parts = urlsplit(url)
+    return parts.hostname or "127.0.0.1", parts.port or _DEFAULT_PORTS[parts.scheme]
+
+
+def proxied_url(url: str, port: int) -> str:
+    """``url`` (its user, password and database kept) reached on 127.0.0.1:``port``, where
+    a proxy to its server listens."""
+    parts = urlsplit(url)
+    user = parts.netloc.rpartition("@")[0]
+    return urlunsplit(parts._replace(netloc=f"{user}@127.0.0.1:{port}" if user
+                                     else f"127.0.0.1:{port}"))
+
+
+def mysql_server_params() -> dict[str, Any]:
+    """``pymysql.connect`` arguments for the MariaDB server of ``MYSQL_URL`` (no database)."""
+    parts = urlsplit(MYSQL_URL)
+    host, port = address_of(MYSQL_URL)
+    return {"host": host, "port": port, "user": unquote(parts.username or "root"),
+            "password": unquote(parts.password or "")}
 
 
 def reset_mysql_database() -> None:
-    params = {"host": "127.0.0.1", "port": 3306, "user": "root", "password": ""}
-    conn = pymysql.connect(**params, autocommit=True)
+    """Drop the test database of ``MYSQL_URL`` (the backend creates it again)."""
+    conn = pymysql.connect(**mysql_server_params(), autocommit=True)
     with conn.cursor() as cur:
-        cur.execute("DROP DATABASE IF EXISTS opik_jupyter_test")
+        cur.execute(f"DROP DATABASE IF EXISTS `{MYSQL_DATABASE.replace('`', '``')}`")
     conn.close()
 
 
