@@ -10,16 +10,9 @@ import httpx
 import pytest
 
 from tests.testlib.builders import new_id, span, trace
+from tests.testlib.rest import assert_error
 
 TRACES = "v1/private/traces"
-
-
-def assert_error(response: httpx.Response, status: int, *words: str) -> None:
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert body["code"] == status
-    for word in words:
-        assert word in body["message"], body["message"]
 
 
 def assert_nothing_stored(api: httpx.Client, project: str) -> None:

@@ -10,11 +10,10 @@ import httpx
 import pytest
 
 from tests.testlib.builders import new_id, trace
+from tests.testlib.datasets import DATASETS, create, item, put_items
+from tests.testlib.official_sdk import run_sdk
+from tests.testlib.rest import assert_error
 from tests.testlib.waiting import wait_for_json
-
-from .test_bad_input import assert_error
-from .test_datasets import DATASETS, create, item, put_items
-from .test_official_sdk import run_sdk
 
 EXPERIMENTS = "v1/private/experiments"
 

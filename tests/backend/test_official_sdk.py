@@ -6,35 +6,14 @@ only through its documented environment variables, and prints what it created as
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-import textwrap
-
 import httpx
 import pytest
 
 from tests.testlib.builders import new_id
+from tests.testlib.official_sdk import run_sdk
 from tests.testlib.waiting import wait_for_json
 
 pytestmark = pytest.mark.slow
-
-PRELUDE = """
-import json, opik
-from opik import track, opik_context
-"""
-
-
-def run_sdk(backend, workspace: str, project: str, body: str) -> dict:
-    env = {**os.environ, "OPIK_URL_OVERRIDE": backend.url, "OPIK_WORKSPACE": workspace,
-           "OPIK_PROJECT_NAME": project, "OPIK_SENTRY_ENABLE": "false",
-           "OPIK_ANALYTICS_ENABLE": "false", "OPIK_CHECK_TLS_CERTIFICATE": "false"}
-    script = PRELUDE + textwrap.dedent(body)
-    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
-                          text=True, timeout=120, check=False)
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def test_nested_track_lands_complete(backend, api: httpx.Client, workspace: str) -> None:

@@ -1,28 +1,25 @@
 """Evaluation fixtures: the SDK of this process on the real backend (chDB with SQLite, and
 with MariaDB + Redis: the ``backend`` fixture of ``tests/conftest.py``), in a workspace of
-the test's own; a dataset; a scriptable judge; and the backend's view of experiments (the
-``api`` fixture of ``tests/conftest.py`` reads it in the same workspace)."""
+the test's own; a dataset; a scriptable judge. The backend's view of experiments is read
+with ``tests/testlib/evaluation.py`` (the ``api`` fixture of ``tests/conftest.py`` is in the
+same workspace)."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
-import httpx
 import pytest
 
 import opik_jupyter
 from opik_jupyter.evaluation import Dataset
 from opik_jupyter.evaluation._threads import stop_background_loop
 from opik_jupyter.sdk import _config, _runtime, _tracing
-from opik_jupyter.testing import FakeLLMServer, RecordedRequest
+from opik_jupyter.testing import FakeLLMServer
 from tests.testlib.backends import RunningBackend
-
-from ..sdk.conftest import SDK_ENV
-
-CAPITALS = [("france", "Paris"), ("peru", "Lima"), ("chad", "N'Djamena"), ("japan", "Tokyo")]
+from tests.testlib.evaluation import CAPITALS
+from tests.testlib.sdk_env import SDK_ENV
 
 
 @pytest.fixture(scope="package", autouse=True)
@@ -60,36 +57,8 @@ def capitals(sdk: opik_jupyter.Client) -> Dataset:
     return dataset
 
 
-def answer(item: dict[str, Any]) -> str:
-    """A task that knows every capital."""
-    return dict(CAPITALS)[item["input"]]
-
-
-MAPPING = {"reference": "expected_output"}
-
-
 @pytest.fixture
 def judge() -> Iterator[FakeLLMServer]:
     """An OpenAI-compatible judge answering ``{"score": 0.8, ...}`` unless told otherwise."""
     with FakeLLMServer(replies=lambda _r: json.dumps({"score": 0.8, "reason": "fine"})) as server:
         yield server
-
-
-def prompt_of(request: RecordedRequest) -> str:
-    return str(request.body["messages"][-1]["content"])
-
-
-def experiment(api: httpx.Client, experiment_id: str) -> dict[str, Any]:
-    response = api.get(f"v1/private/experiments/{experiment_id}")
-    assert response.status_code == 200, response.text
-    return dict(response.json())
-
-
-def experiments_of(api: httpx.Client, dataset: Dataset) -> list[dict[str, Any]]:
-    found = api.get("v1/private/experiments", params={"dataset_id": dataset.id, "size": 100})
-    return list(found.json()["content"])
-
-
-def linked_items(api: httpx.Client, name: str) -> list[dict[str, Any]]:
-    found = api.post("v1/private/experiments/items/stream", json={"experiment_name": name})
-    return [json.loads(line) for line in found.text.splitlines()]

@@ -10,8 +10,7 @@ import pytest
 
 import opik_jupyter
 from opik_jupyter.evaluation import Dataset, Equals, EvaluationInputError, evaluate
-
-from .conftest import MAPPING, answer, experiments_of
+from tests.testlib.evaluation import MAPPING, answer, experiments_of
 
 
 def nothing_written(api: httpx.Client, dataset: Dataset, sdk: opik_jupyter.Client) -> None:

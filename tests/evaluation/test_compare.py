@@ -9,8 +9,7 @@ from typing import Any
 import pytest
 
 from opik_jupyter.evaluation import Dataset, Equals, compare_experiments, evaluate
-
-from .conftest import MAPPING, answer
+from tests.testlib.evaluation import MAPPING, answer
 
 
 def lowercase(item: dict[str, Any]) -> str:

@@ -11,8 +11,7 @@ import pytest
 
 import opik_jupyter
 from opik_jupyter.evaluation import Dataset, DatasetVersion, _rest
-
-from .conftest import CAPITALS
+from tests.testlib.evaluation import CAPITALS
 
 
 def test_dataset__is_created_once_and_found_by_name(sdk: opik_jupyter.Client) -> None:

@@ -30,9 +30,8 @@ from opik_jupyter.evaluation import (
     evaluate_async,
 )
 from opik_jupyter.testing import FakeLLMServer
+from tests.testlib.evaluation import CAPITALS, MAPPING, answer, experiment, linked_items, prompt_of
 from tests.testlib.waiting import wait_for
-
-from .conftest import CAPITALS, MAPPING, answer, experiment, linked_items, prompt_of
 
 
 def trace_of(sdk: opik_jupyter.Client, trace_id: str) -> dict[str, Any]:

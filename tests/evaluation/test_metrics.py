@@ -25,9 +25,8 @@ from opik_jupyter.evaluation.metrics import _text as text
 from opik_jupyter.evaluation.metrics._base import Metric
 from opik_jupyter.evaluation.metrics._llm import verdict
 from opik_jupyter.testing import FakeLLMServer
-
-from ..sdk.conftest import run_python
-from .conftest import prompt_of
+from tests.testlib.evaluation import prompt_of
+from tests.testlib.sdk_env import run_python
 
 
 @pytest.mark.parametrize(("metric", "arguments", "value"), [

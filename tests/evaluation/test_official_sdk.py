@@ -12,10 +12,9 @@ import pytest
 import opik_jupyter
 from opik_jupyter.evaluation import Dataset, Equals, compare_experiments, evaluate
 from tests.testlib.backends import RunningBackend
+from tests.testlib.evaluation import MAPPING, experiment
+from tests.testlib.official_sdk import run_sdk
 from tests.testlib.waiting import wait_for
-
-from ..backend.test_official_sdk import run_sdk
-from .conftest import MAPPING, experiment
 
 pytestmark = pytest.mark.slow
 

@@ -19,10 +19,9 @@ import pytest
 import opik_jupyter
 from opik_jupyter.evaluation import Dataset, Equals, evaluate
 from tests.testlib.backends import RunningBackend
+from tests.testlib.evaluation import MAPPING, answer, experiment, linked_items
+from tests.testlib.sdk_env import env_without_sdk_settings
 from tests.testlib.waiting import wait_for
-
-from ..sdk.conftest import env_without_sdk_settings
-from .conftest import MAPPING, answer, experiment, linked_items
 
 pytestmark = pytest.mark.slow
 

@@ -12,8 +12,7 @@ from opik_jupyter.evaluation import Dataset, Equals, IsJson, evaluate
 from opik_jupyter.evaluation._compare import Comparison, load
 from opik_jupyter.evaluation.views._html import chart_html, classify, table_html
 from opik_jupyter.evaluation.views._models import chart_model, histogram, table_model
-
-from .conftest import MAPPING, answer
+from tests.testlib.evaluation import MAPPING, answer
 
 XSS = "<img src=x onerror=alert(1)>"
 

@@ -43,21 +43,3 @@ def scoring_backend(request: pytest.FixtureRequest, session_dir: Path,
 def scoring_api(scoring_backend: RunningBackend, workspace: str) -> Iterator[httpx.Client]:
     with scoring_backend.client(workspace) as client:
         yield client
-
-
-def judge_rule(project: str, **fields: object) -> dict[str, object]:
-    body = {"name": "helpfulness", "project_name": project, "type": "llm_as_judge",
-            "code": {"model": {"name": "judge-model"},
-                     "messages": [{"role": "USER",
-                                   "content": "Question: {{q}}\nAnswer: {{a}}\nReply JSON."}],
-                     "variables": {"q": "input.question", "a": "output.answer"},
-                     "schema": [{"name": "helpfulness", "type": "DOUBLE"}]}}
-    body.update(fields)
-    return body
-
-
-def python_rule(project: str, source: str, **fields: object) -> dict[str, object]:
-    body = {"name": "length", "project_name": project, "type": "user_defined_metric_python",
-            "code": {"metric": source, "arguments": {"answer": "output.answer"}}}
-    body.update(fields)
-    return body

@@ -20,9 +20,8 @@ import pytest
 from opik_jupyter.testing import FakeLLMServer
 from tests.testlib.backends import REDIS_URL, start_backend_process
 from tests.testlib.builders import trace
+from tests.testlib.online_rules import judge_rule
 from tests.testlib.waiting import wait_for
-
-from .conftest import judge_rule
 
 pytestmark = pytest.mark.slow
 

@@ -11,9 +11,8 @@ from opik_backend.online.rules import Rule
 from opik_backend.online.workers import sampled as in_sample
 from opik_jupyter.testing import FakeLLMServer
 from tests.testlib.builders import trace
+from tests.testlib.online_rules import judge_rule, python_rule
 from tests.testlib.waiting import wait_for
-
-from .conftest import judge_rule, python_rule
 
 RULES = "v1/private/automations/evaluators"
 

@@ -9,8 +9,6 @@ Every test gets its own project name, a temporary SDK data directory, no inherit
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -23,6 +21,7 @@ import opik_jupyter
 from opik_jupyter.sdk import _config, _runtime, _tracing, integrations
 from opik_jupyter.testing import FakeLLMServer
 from tests.testlib.backends import BackendProcess, start_backend_process
+from tests.testlib.sdk_env import SDK_ENV
 
 # LiteLLM fetches its price map from the network at import unless told to use its own copy
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
@@ -34,12 +33,6 @@ def backend_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backen
     backend = start_backend_process(tmp_path_factory.mktemp("sdk-backend"))
     yield backend
     backend.stop()
-
-
-SDK_ENV = ("OPIK_JUPYTER_URL", "OPIK_JUPYTER_PROJECT", "OPIK_JUPYTER_WORKSPACE",
-           "OPIK_JUPYTER_API_KEY", "OPIK_JUPYTER_SPILL_DIR", "OPIK_JUPYTER_ENABLED",
-           "OPIK_JUPYTER_MAX_FIELD_BYTES", "OPIK_JUPYTER_TRACK_DISABLE", "OPIK_URL_OVERRIDE",
-           "OPIK_PROJECT_NAME", "OPIK_WORKSPACE", "OPIK_API_KEY", "OPIK_TRACK_DISABLE")
 
 
 def sdk_threads() -> list[str]:
@@ -99,14 +92,3 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "test_reliability" in str(item.fspath):
             item.add_marker(pytest.mark.slow)
-
-
-def env_without_sdk_settings() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if k not in SDK_ENV}
-
-
-def run_python(code: str, timeout: float = 120) -> str:
-    """Run ``code`` in a fresh interpreter without SDK settings; its stdout, stripped."""
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         env=env_without_sdk_settings(), timeout=timeout, check=True)
-    return out.stdout.strip()

@@ -23,9 +23,8 @@ from opik_jupyter.sdk.integrations import (
 from opik_jupyter.sdk.integrations import openai as openai_integration
 from opik_jupyter.sdk.integrations.langchain import _HOOK
 from tests.testlib.llm_helpers import USER, FakeLLMServer, llm_spans, traces
+from tests.testlib.sdk_env import run_python
 from tests.testlib.trees import S, tree_of
-
-from .conftest import run_python
 
 ALL = ["openai", "anthropic", "litellm", "langchain"]
 

@@ -6,8 +6,7 @@ import pytest
 
 import opik_jupyter
 import opik_jupyter.sdk
-
-from .conftest import run_python
+from tests.testlib.sdk_env import run_python
 
 
 def test_all__is_sorted_and_complete() -> None:

@@ -22,9 +22,8 @@ from opik_backend import runtime
 from opik_backend.server import free_port
 from opik_jupyter.sdk._spill import SpillFile
 from tests.testlib.backends import BackendProcess, start_backend_process
+from tests.testlib.sdk_env import env_without_sdk_settings
 from tests.testlib.waiting import wait_for
-
-from .conftest import env_without_sdk_settings
 
 TRACES = 5_000
 SPANS_PER_TRACE = 3

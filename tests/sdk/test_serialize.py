@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import decimal
 import enum
@@ -14,18 +13,8 @@ from typing import Any
 import msgspec
 import pytest
 
-from opik_jupyter.sdk._serialize import TRUNCATED, Limits, scrub_surrogates, to_field, to_json
-
-
-def encodes(value: Any) -> bytes:
-    """JSON bytes as the sender would send them."""
-    return msgspec.json.encode(scrub_surrogates(value))
-
-
-@dataclasses.dataclass
-class Point:
-    x: int
-    y: float
+from opik_jupyter.sdk._serialize import TRUNCATED, Limits, to_field, to_json
+from tests.testlib.serialize import Point, encodes
 
 
 class Colour(enum.Enum):

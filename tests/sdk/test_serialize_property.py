@@ -8,8 +8,7 @@ import msgspec
 import pytest
 
 from opik_jupyter.sdk._serialize import Limits, to_field, to_json
-
-from .test_serialize import Point, encodes
+from tests.testlib.serialize import Point, encodes
 
 hypothesis = pytest.importorskip("hypothesis")  # not in the test extras everywhere yet
 st = hypothesis.strategies

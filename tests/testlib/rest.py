@@ -1,0 +1,15 @@
+"""What the REST API answers, checked the same way everywhere."""
+
+from __future__ import annotations
+
+import httpx
+
+
+def assert_error(response: httpx.Response, status: int, *words: str) -> None:
+    """``response`` is an error: ``status``, with a JSON body of that ``code`` whose
+    message names each of ``words``."""
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert body["code"] == status
+    for word in words:
+        assert word in body["message"], body["message"]
