@@ -1,4 +1,5 @@
-"""Shared fixtures: real backends on real stores.
+"""Shared fixtures: real backends on real stores, and for the browser tests a real
+``jupyter lab`` with a Chromium page on it.
 
 chDB allows one data directory per process, so every in-process backend of a test session
 shares one ClickHouse directory; tests stay apart by using a fresh workspace each. The
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from playwright.sync_api import Page
 
 from opik_backend.config import Settings
 from tests.testlib.backends import (
@@ -24,6 +26,8 @@ from tests.testlib.backends import (
     reset_mysql_database,
     start_backend_in_process,
 )
+from tests.testlib.browser import write_notebook
+from tests.testlib.jupyter import Lab, browser_page, running_jupyter
 
 
 @pytest.fixture(scope="session")
@@ -58,3 +62,22 @@ def api(backend: RunningBackend, workspace: str) -> Iterator[httpx.Client]:
     """An HTTP client on the backend, in this test's own workspace."""
     with backend.client(workspace) as client:
         yield client
+
+
+# The browser tests of tests/notebook, tests/evaluation and tests/server_ext share these: a
+# ``jupyter lab`` and a Chromium page on its notebook, for each module that uses them.
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    """``jupyter lab`` on a free port with a token; stopped (and its backend) at the end."""
+    with running_jupyter("lab", tmp_path_factory.mktemp("lab")) as server:
+        write_notebook(server.root / "trace.ipynb")
+        yield server
+
+
+@pytest.fixture(scope="module")
+def page(lab: Lab) -> Iterator[Page]:
+    dialogs: list[str] = []
+    with browser_page(f"{lab.url}/lab/tree/trace.ipynb?token={lab.token}", dialogs) as page:
+        page.dialogs = dialogs  # type: ignore[attr-defined]
+        yield page

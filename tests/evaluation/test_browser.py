@@ -1,6 +1,7 @@
 """The experiment table and the score chart in a real browser (the JupyterLab and Chromium
-set-up of ``tests/notebook/test_browser.py``): rendered from the bundles, a click opens a
-run's trace tree, untrusted text stays text. Screenshots go to ``tests/artifacts/``."""
+set-up of ``tests/notebook/test_browser.py``: the ``lab`` and ``page`` fixtures of
+``tests/conftest.py``): rendered from the bundles, a click opens a run's trace tree,
+untrusted text stays text. Screenshots go to ``tests/artifacts/``."""
 
 from __future__ import annotations
 
@@ -8,15 +9,8 @@ import nbformat
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.testlib.browser import ARTIFACTS, XSS_ALERT, run_all_cells
 from tests.testlib.jupyter import Lab
-
-from ..notebook.test_browser import (  # noqa: F401 - lab and page are fixtures
-    ARTIFACTS,
-    XSS_ALERT,
-    lab,
-    page,
-    run_all_cells,
-)
 
 pytestmark = pytest.mark.slow
 
@@ -41,7 +35,7 @@ worse = oj.evaluate(dataset, lambda item: "Lima" if item["input"] == "peru" else
 
 
 @pytest.fixture(scope="module")
-def notebook(lab: Lab, page: Page) -> Page:  # noqa: F811 - the imported fixtures
+def notebook(lab: Lab, page: Page) -> Page:
     """The evaluation notebook open in JupyterLab, its cells run."""
     document = nbformat.v4.new_notebook()
     document.cells = [nbformat.v4.new_code_cell(source) for source in CELLS]

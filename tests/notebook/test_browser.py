@@ -1,86 +1,13 @@
 """The widgets in a real browser: Debian's Chromium (driven by Playwright, no downloaded
 browser) against a ``jupyter lab`` started here on a free port, with a token and its own
-root, data and settings directories. Screenshots go to ``tests/artifacts/``."""
+root, data and settings directories (the ``lab`` and ``page`` fixtures of
+``tests/conftest.py``). Screenshots go to ``tests/artifacts/``."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import nbformat
-import pytest
 from playwright.sync_api import Page, expect
 
-from tests.testlib.jupyter import Lab, browser_page, running_jupyter
-
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
-XSS_ALERT = "<img src=x onerror=alert(1)>"
-XSS_FLAG = "<img src=x onerror=\"window.__opik_xss='ran'\">"
-
-SETUP_CELL = """\
-%load_ext opik_jupyter
-import opik_jupyter as oj
-from openai import OpenAI
-from opik_jupyter.testing import FakeLLMServer
-
-llm = FakeLLMServer().start()
-client = OpenAI(base_url=llm.openai_base_url, api_key="test")
-
-@oj.track(type="tool")
-def retrieve(question: str) -> list[str]:
-    return ["Paris is the capital of France."]
-
-@oj.track
-def answer(question: str) -> str:
-    notes = retrieve(question)
-    reply = client.chat.completions.create(model="gpt-4o-mini",
-        messages=[{"role": "user", "content": f"{notes} {question}"}])
-    return reply.choices[0].message.content"""
-
-TRACED_CELL = f"""\
-%%opik_track --name browser-cell
-answer("What is the capital of France?")
-retrieve({XSS_ALERT!r} + {XSS_FLAG!r})"""
-
-
-def write_notebook(path: Path) -> None:
-    notebook = nbformat.v4.new_notebook()
-    notebook.cells = [nbformat.v4.new_code_cell(SETUP_CELL),
-                      nbformat.v4.new_code_cell(TRACED_CELL),
-                      nbformat.v4.new_code_cell("oj.flush()\noj.TracesTable(page_size=5)")]
-    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                       "language": "python"}
-    nbformat.write(notebook, path)
-
-
-@pytest.fixture(scope="module")
-def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
-    """``jupyter lab`` on a free port with a token; stopped (and its backend) at the end."""
-    with running_jupyter("lab", tmp_path_factory.mktemp("lab")) as server:
-        write_notebook(server.root / "trace.ipynb")
-        yield server
-
-
-@pytest.fixture(scope="module")
-def page(lab: Lab) -> Iterator[Page]:
-    dialogs: list[str] = []
-    with browser_page(f"{lab.url}/lab/tree/trace.ipynb?token={lab.token}", dialogs) as page:
-        page.dialogs = dialogs  # type: ignore[attr-defined]
-        yield page
-
-
-KERNEL_READY = """() => {
-  const widget = window.jupyterapp && window.jupyterapp.shell.currentWidget;
-  const context = widget && widget.sessionContext;
-  const kernel = context && context.session && context.session.kernel;
-  return !!(context && context.isReady && kernel && kernel.status === 'idle');
-}"""
-
-
-def run_all_cells(page: Page) -> None:
-    """Run every cell once the notebook's kernel is ready (not waiting for them to end)."""
-    page.wait_for_function(KERNEL_READY)
-    page.evaluate("() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
+from tests.testlib.browser import ARTIFACTS, XSS_ALERT, XSS_FLAG, luminance, run_all_cells
 
 
 def test_trace_tree__renders_spans_and_shows_payloads_as_text(page: Page) -> None:
@@ -115,12 +42,6 @@ def test_traces_table__opens_a_trace_on_click(page: Page) -> None:
     assert page.dialogs == []  # type: ignore[attr-defined]
     table.scroll_into_view_if_needed()
     page.locator(".oj-root").last.screenshot(path=str(ARTIFACTS / "traces-table.png"))
-
-
-def luminance(css_color: str) -> float:
-    red, green, blue = (int(part) for part in css_color[css_color.index("(") + 1:]
-                        .rstrip(")").split(",")[:3])
-    return (0.2126 * red + 0.7152 * green + 0.0722 * blue) / 255
 
 
 def test_dark_theme__the_views_follow_jupyterlab_colors(page: Page) -> None:

@@ -1,32 +1,33 @@
 """The JupyterLab extension end to end, in Debian's Chromium (Playwright, no downloaded
-browser) against a ``jupyter lab`` started here (the notebook tests' ``lab`` and ``page``
-fixtures: a token, a free port, temporary root and data directories): the server extension
-runs the backend, the notebook's kernel finds it through the runtime file, a
-``%%opik_track`` cell's trace shows up in the panel's live feed within 2 s, opens in a tab
+browser) against a ``jupyter lab`` started here (the ``lab`` and ``page`` fixtures of
+``tests/conftest.py``: a token, a free port, temporary root and data directories): the
+server extension runs the backend, the notebook's kernel finds it through the runtime file,
+a ``%%opik_track`` cell's trace shows up in the panel's live feed within 2 s, opens in a tab
 with its spans, takes a feedback score and a comment that the REST API then returns, and
 experiments open side by side. Screenshots (light and dark) go to ``tests/artifacts/``."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
-from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Page, expect
 
-from tests.notebook import test_browser as notebook_browser
-from tests.notebook.test_browser import ARTIFACTS, KERNEL_READY, XSS_ALERT, luminance
+from tests.testlib.browser import (
+    KERNEL_READY,
+    PANEL,
+    SPAN_NAMES,
+    XSS_ALERT,
+    command,
+    luminance,
+    run_traced_cell_into_feed,
+    shot,
+)
 from tests.testlib.builders import new_id, trace_batch
 from tests.testlib.jupyter import Lab
 
 pytestmark = pytest.mark.slow
-FEED_BUDGET_MS = 2000
-PANEL = "#opik-jupyter-panel"
-lab = notebook_browser.lab  # the fixtures, reused
-page = notebook_browser.page
-SPAN_NAMES = ["browser-cell", "answer", "retrieve", "chat.completions.create", "retrieve"]
 
 
 @pytest.fixture(scope="module")
@@ -35,40 +36,6 @@ def api(lab: Lab) -> Iterator[httpx.Client]:
     status = httpx.get(f"{lab.url}/opik/status", params={"token": lab.token}).json()
     with httpx.Client(base_url=status["url"] + "/", timeout=30) as client:
         yield client
-
-
-def command(page: Page, name: str, args: dict[str, Any] | None = None) -> None:
-    page.evaluate("([name, args]) => { window.jupyterapp.commands.execute(name, args); }",
-                  [name, args or {}])
-
-
-def run_cell(page: Page, index: int) -> None:
-    """Run cell ``index`` of the notebook and wait until the kernel is idle again."""
-    page.locator(".jp-Notebook .jp-Cell").nth(index).click()
-    command(page, "notebook:run-cell")
-    prompt = page.locator(".jp-Notebook .jp-Cell").nth(index).locator(".jp-InputPrompt")
-    expect(prompt).to_have_text(f"[{index + 1}]:", timeout=60_000)
-    page.wait_for_function(KERNEL_READY)
-
-
-def run_traced_cell_into_feed(page: Page) -> Locator:
-    """Run the notebook's set-up and ``%%opik_track`` cells with the panel's feed showing
-    this notebook only; the trace's feed row, which must appear within 2 s of the cell's end."""
-    panel = page.locator(PANEL)
-    panel.locator(".oj-lab-check input").check()
-    run_cell(page, 0)
-    run_cell(page, 1)
-    ended = time.monotonic()
-    row = panel.locator(".oj-lab-feed-row", has_text="browser-cell")
-    expect(row).to_be_visible(timeout=FEED_BUDGET_MS)
-    assert (time.monotonic() - ended) * 1000 <= FEED_BUDGET_MS
-    return row
-
-
-def shot(page: Page, name: str, selector: str | None = None) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    target = page.locator(selector) if selector else page
-    target.screenshot(path=str(ARTIFACTS / f"{name}.png"))
 
 
 def test_panel__opens_from_the_palette_and_shows_the_managed_backend(page: Page) -> None:

@@ -14,10 +14,16 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.notebook.test_browser import KERNEL_READY, write_notebook
+from tests.testlib.browser import (
+    KERNEL_READY,
+    PANEL,
+    SPAN_NAMES,
+    command,
+    run_traced_cell_into_feed,
+    shot,
+    write_notebook,
+)
 from tests.testlib.jupyter import Lab, browser_page, running_jupyter
-
-from .test_browser import PANEL, SPAN_NAMES, command, run_traced_cell_into_feed, shot
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(240)]
 

@@ -1,7 +1,7 @@
 """After install, ``jupyter lab`` started as a person starts it (the extension enabled by
-the shipped config file, a token, a free port: the notebook tests' ``lab`` fixture) serves
-``/opik/``, refuses it without the token, runs the backend while it runs and stops it when
-it stops; and ``jupyter labextension list`` shows the lab extension enabled."""
+the shipped config file, a token, a free port: the ``lab`` fixture of ``tests/conftest.py``)
+serves ``/opik/``, refuses it without the token, runs the backend while it runs and stops it
+when it stops; and ``jupyter labextension list`` shows the lab extension enabled."""
 
 from __future__ import annotations
 
@@ -16,12 +16,10 @@ import urllib.request
 import psutil
 import pytest
 
-from tests.notebook import test_browser as notebook_browser
 from tests.testlib.backends import alive
 from tests.testlib.jupyter import Lab
 
 pytestmark = pytest.mark.slow
-lab = notebook_browser.lab  # the fixture, reused
 
 
 def fetch(url: str) -> tuple[int, dict[str, object]]:
