@@ -1,5 +1,6 @@
 """The import rules of docs/architecture.md, checked on the source: each room of the package
-imports only the rooms below it, and the backend never imports the notebook package."""
+imports only the rooms below it, and the backend never imports the notebook package. And the
+tests' own rule: helpers come from ``tests/testlib``, never from a conftest or a test module."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "opik_jupyter"
 BACKEND = ROOT / "backend" / "opik_backend"
+TESTS = ROOT / "tests"
 
 # room -> the other rooms of opik_jupyter it may import (its own room is always allowed)
 MAY_IMPORT: dict[str, set[str]] = {
@@ -29,7 +31,7 @@ BACKEND_MODULES_ALLOWED = {"opik_backend", "opik_backend.runtime", "opik_backend
 
 def package_of(path: Path) -> list[str]:
     """The dotted package that ``path`` belongs to, as parts (``opik_jupyter.sdk``)."""
-    top = path.relative_to(PACKAGE.parent if path.is_relative_to(PACKAGE) else BACKEND.parent)
+    top = path.relative_to(BACKEND.parent if path.is_relative_to(BACKEND) else ROOT)
     return list(top.parent.parts)
 
 
@@ -45,6 +47,19 @@ def imported_modules(path: Path) -> list[str]:
             names.append(".".join([*base, node.module] if node.module else base))
         elif isinstance(node, ast.ImportFrom) and node.module:
             names.append(node.module)
+    return names
+
+
+def imported_names(path: Path) -> list[str]:
+    """Like :func:`imported_modules`, plus ``m.n`` for each ``from m import n`` (``n`` may be
+    a module: ``from tests.notebook import test_browser``)."""
+    names = imported_modules(path)
+    package = package_of(path)
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom):
+            base = package[: len(package) - node.level + 1] if node.level else []
+            module = ".".join([*base, node.module] if node.module else base)
+            names += [f"{module}.{alias.name}" for alias in node.names]
     return names
 
 
@@ -85,3 +100,15 @@ def test_the_checker_resolves_relative_imports() -> None:
     assert "opik_jupyter.widgets._assets" in modules
     assert "opik_jupyter.evaluation._compare" in modules
     assert "opik_jupyter.evaluation.views._models" in modules
+
+
+def test_tests_take_helpers_from_testlib_not_from_conftests_or_test_modules() -> None:
+    """Fixtures come to a test by name from the conftest files pytest loads; everything else
+    a test shares comes from ``tests/testlib``."""
+    offenders = []
+    for path in [ROOT / "conftest.py", *sorted(TESTS.rglob("*.py"))]:
+        for name in imported_names(path):
+            parts = name.split(".")
+            if any(part == "conftest" or part.startswith("test_") for part in parts):
+                offenders.append(f"{path.relative_to(ROOT)} imports {name}")
+    assert not offenders, "\n".join(offenders)
