@@ -45,24 +45,51 @@ def make_batches(traces: int, per_batch: int) -> list[tuple[bytes, bytes]]:
         for i in range(start, min(start + per_batch, traces)):
             trace_id = str(uuid6.uuid7())
             begin, end = iso(t0), iso(t0 + dt.timedelta(milliseconds=850))
-            trace_rows.append({"id": trace_id, "project_name": PROJECT, "name": "chat-turn",
-                               "start_time": begin, "end_time": end,
-                               "input": {"question": f"question number {i}?"},
-                               "output": {"answer": "an answer of moderate length " * 3},
-                               "metadata": {"user": f"u{i % 97}"}, "tags": ["bench"]})
+            trace_rows.append(
+                {
+                    "id": trace_id,
+                    "project_name": PROJECT,
+                    "name": "chat-turn",
+                    "start_time": begin,
+                    "end_time": end,
+                    "input": {"question": f"question number {i}?"},
+                    "output": {"answer": "an answer of moderate length " * 3},
+                    "metadata": {"user": f"u{i % 97}"},
+                    "tags": ["bench"],
+                }
+            )
             parent = None
             for kind, name in (("general", "retrieve"), ("tool", "rerank"), ("llm", "answer")):
                 span_id = str(uuid6.uuid7())
-                span_rows.append({
-                    "id": span_id, "trace_id": trace_id, "parent_span_id": parent,
-                    "project_name": PROJECT, "name": name, "type": kind, "start_time": begin,
-                    "end_time": end, "input": {"q": i}, "output": {"r": "ok"},
-                    "model": "gpt-4o-mini" if kind == "llm" else None,
-                    "usage": {"prompt_tokens": 120, "completion_tokens": 40,
-                              "total_tokens": 160} if kind == "llm" else None})
+                span_rows.append(
+                    {
+                        "id": span_id,
+                        "trace_id": trace_id,
+                        "parent_span_id": parent,
+                        "project_name": PROJECT,
+                        "name": name,
+                        "type": kind,
+                        "start_time": begin,
+                        "end_time": end,
+                        "input": {"q": i},
+                        "output": {"r": "ok"},
+                        "model": "gpt-4o-mini" if kind == "llm" else None,
+                        "usage": {
+                            "prompt_tokens": 120,
+                            "completion_tokens": 40,
+                            "total_tokens": 160,
+                        }
+                        if kind == "llm"
+                        else None,
+                    }
+                )
                 parent = parent or span_id
-        batches.append((gzip.compress(msgspec.json.encode({"traces": trace_rows}), 1),
-                        gzip.compress(msgspec.json.encode({"spans": span_rows}), 1)))
+        batches.append(
+            (
+                gzip.compress(msgspec.json.encode({"traces": trace_rows}), 1),
+                gzip.compress(msgspec.json.encode({"spans": span_rows}), 1),
+            )
+        )
     return batches
 
 
@@ -80,8 +107,9 @@ def send_all(url: str, batches: Sequence[tuple[bytes, bytes]], threads: int) -> 
                         return
                     traces, spans = queue.pop()
                 for path, body in (("traces", traces), ("spans", spans)):
-                    response = client.post(f"v1/private/{path}/batch", content=body,
-                                           headers=headers)
+                    response = client.post(
+                        f"v1/private/{path}/batch", content=body, headers=headers
+                    )
                     if response.status_code != 204:
                         failures.append(f"{response.status_code} {response.text[:200]}")
 
@@ -95,11 +123,15 @@ def send_all(url: str, batches: Sequence[tuple[bytes, bytes]], threads: int) -> 
 
 
 def count(client: httpx.Client) -> tuple[int, int]:
-    traces = client.get("v1/private/traces", params={"project_name": PROJECT, "size": 1,
-                                                     "exclude": "input,output,metadata"})
+    traces = client.get(
+        "v1/private/traces",
+        params={"project_name": PROJECT, "size": 1, "exclude": "input,output,metadata"},
+    )
     project_id = traces.json()["content"][0]["project_id"]
-    spans = client.get("v1/private/spans", params={"project_id": project_id, "size": 1,
-                                                   "exclude": "input,output,metadata"})
+    spans = client.get(
+        "v1/private/spans",
+        params={"project_id": project_id, "size": 1, "exclude": "input,output,metadata"},
+    )
     return traces.json()["total"], spans.json()["total"]
 
 
@@ -117,15 +149,39 @@ def latencies(call: Callable[[], httpx.Response], runs: int) -> dict[str, float]
 def big_trace(client: httpx.Client, spans: int) -> str:
     trace_id = str(uuid6.uuid7())
     now = iso(dt.datetime.now(dt.UTC))
-    client.post("v1/private/traces/batch", json={"traces": [
-        {"id": trace_id, "project_name": PROJECT, "name": "agent", "start_time": now}]})
+    client.post(
+        "v1/private/traces/batch",
+        json={
+            "traces": [
+                {"id": trace_id, "project_name": PROJECT, "name": "agent", "start_time": now}
+            ]
+        },
+    )
     root = str(uuid6.uuid7())
-    rows = [{"id": root, "trace_id": trace_id, "project_name": PROJECT, "name": "root",
-             "start_time": now}]
-    rows += [{"id": str(uuid6.uuid7()), "trace_id": trace_id, "parent_span_id": root,
-              "project_name": PROJECT, "name": f"step-{i}", "type": "tool", "start_time": now,
-              "end_time": now, "input": {"i": i}, "output": {"ok": True}}
-             for i in range(spans - 1)]
+    rows = [
+        {
+            "id": root,
+            "trace_id": trace_id,
+            "project_name": PROJECT,
+            "name": "root",
+            "start_time": now,
+        }
+    ]
+    rows += [
+        {
+            "id": str(uuid6.uuid7()),
+            "trace_id": trace_id,
+            "parent_span_id": root,
+            "project_name": PROJECT,
+            "name": f"step-{i}",
+            "type": "tool",
+            "start_time": now,
+            "end_time": now,
+            "input": {"i": i},
+            "output": {"ok": True},
+        }
+        for i in range(spans - 1)
+    ]
     assert client.post("v1/private/spans/batch", json={"spans": rows}).status_code == 204
     return trace_id
 
@@ -157,8 +213,10 @@ def run(url: str, backend: psutil.Process, total_spans: int, threads: int) -> No
     traces, spans = count(client)
     elapsed = time.perf_counter() - start
     assert (traces, spans) == (10_000, 30_000), (traces, spans)
-    print(f"ingest 10k traces x 3 spans: {40_000 / elapsed:,.0f} events/s "
-          f"({elapsed:.2f} s until all are queryable)")
+    print(
+        f"ingest 10k traces x 3 spans: {40_000 / elapsed:,.0f} events/s "
+        f"({elapsed:.2f} s until all are queryable)"
+    )
 
     remaining = (total_spans - 30_000) // SPANS_PER_TRACE
     start = time.perf_counter()
@@ -166,23 +224,36 @@ def run(url: str, backend: psutil.Process, total_spans: int, threads: int) -> No
         send_all(url, make_batches(min(50_000, remaining - chunk), per_batch=1000), threads)
     elapsed = time.perf_counter() - start
     traces, spans = count(client)
-    print(f"bulk load to {spans:,} spans / {traces:,} traces: "
-          f"{remaining * 4 / elapsed:,.0f} events/s (payload building included)")
+    print(
+        f"bulk load to {spans:,} spans / {traces:,} traces: "
+        f"{remaining * 4 / elapsed:,.0f} events/s (payload building included)"
+    )
     print(f"RSS after load: {backend.memory_info().rss / 2**20:.0f} MB")
 
     time.sleep(1)
-    listing = latencies(lambda: client.get("v1/private/traces", params={
-        "project_name": PROJECT, "size": 50}), runs=200)
-    print(f"newest-50 trace list at {spans:,} spans: p50 {listing['p50']:.1f} ms, "
-          f"p95 {listing['p95']:.1f} ms")
+    listing = latencies(
+        lambda: client.get("v1/private/traces", params={"project_name": PROJECT, "size": 50}),
+        runs=200,
+    )
+    print(
+        f"newest-50 trace list at {spans:,} spans: p50 {listing['p50']:.1f} ms, "
+        f"p95 {listing['p95']:.1f} ms"
+    )
 
     trace_id = big_trace(client, 1000)
-    tree = latencies(lambda: client.get("v1/private/spans", params={
-        "trace_id": trace_id, "project_name": PROJECT, "size": 1000}), runs=100)
-    print(f"one trace with 1,000 spans, full tree: p50 {tree['p50']:.1f} ms, "
-          f"p95 {tree['p95']:.1f} ms")
-    print(f"backend RSS at the end: {backend.memory_info().rss / 2**20:.0f} MB "
-          f"(peak {peak_rss(backend) / 2**20:.0f} MB)")
+    tree = latencies(
+        lambda: client.get(
+            "v1/private/spans", params={"trace_id": trace_id, "project_name": PROJECT, "size": 1000}
+        ),
+        runs=100,
+    )
+    print(
+        f"one trace with 1,000 spans, full tree: p50 {tree['p50']:.1f} ms, p95 {tree['p95']:.1f} ms"
+    )
+    print(
+        f"backend RSS at the end: {backend.memory_info().rss / 2**20:.0f} MB "
+        f"(peak {peak_rss(backend) / 2**20:.0f} MB)"
+    )
 
 
 def peak_rss(process: psutil.Process) -> int:

@@ -55,8 +55,9 @@ def plain_loop(items: list[dict[str, Any]]) -> float:
 
 def one_round(dataset: Dataset, name: str, workers: int) -> dict[str, float]:
     """``evaluate()``'s three phases, timed (as ``evaluate`` runs them)."""
-    options = Options(experiment_name=name, scoring_key_mapping=MAPPING, workers=workers,
-                      progress=False)
+    options = Options(
+        experiment_name=name, scoring_key_mapping=MAPPING, workers=workers, progress=False
+    )
     started = time.perf_counter()
     run = _Run.prepare(dataset, task, [Equals(), Contains()], options)
     prepared = time.perf_counter()
@@ -66,8 +67,13 @@ def one_round(dataset: Dataset, name: str, workers: int) -> dict[str, float]:
     finished = time.perf_counter()
     assert len(result.items) == len(run.positions)
     assert not result.errors
-    return {"prepare": prepared - started, "run": ran - prepared, "finish": finished - ran,
-            "total": finished - started, "experiment_id": result.experiment_id}  # type: ignore[dict-item]
+    return {
+        "prepare": prepared - started,
+        "run": ran - prepared,
+        "finish": finished - ran,
+        "total": finished - started,
+        "experiment_id": result.experiment_id,
+    }  # type: ignore[dict-item]
 
 
 def check(api: httpx.Client, experiment_id: str, items: int) -> None:
@@ -76,8 +82,10 @@ def check(api: httpx.Client, experiment_id: str, items: int) -> None:
     while time.monotonic() < deadline:
         found = api.get(f"v1/private/experiments/{experiment_id}").json()
         scores = {s["name"]: s["value"] for s in found.get("feedback_scores", [])}
-        if found.get("trace_count") == items and scores == {"equals_metric": 1.0,
-                                                            "contains_metric": 1.0}:
+        if found.get("trace_count") == items and scores == {
+            "equals_metric": 1.0,
+            "contains_metric": 1.0,
+        }:
             return
         time.sleep(0.2)
     raise AssertionError(f"experiment {experiment_id} is incomplete: {found}")
@@ -106,13 +114,24 @@ print(json.dumps(times))
 
 
 def official(url: str, rounds: int, workers: int) -> list[float]:
-    env = {**os.environ, "OPIK_URL_OVERRIDE": url, "OPIK_WORKSPACE": "default",
-           "OPIK_PROJECT_NAME": "bench-official", "OPIK_SENTRY_ENABLE": "false",
-           "OPIK_ANALYTICS_ENABLE": "false", "OPIK_CHECK_TLS_CERTIFICATE": "false"}
-    code = textwrap.dedent(OFFICIAL).replace("ROUNDS", str(rounds)).replace("WORKERS",
-                                                                            str(workers))
-    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
-                          text=True, timeout=3600, check=True)
+    env = {
+        **os.environ,
+        "OPIK_URL_OVERRIDE": url,
+        "OPIK_WORKSPACE": "default",
+        "OPIK_PROJECT_NAME": "bench-official",
+        "OPIK_SENTRY_ENABLE": "false",
+        "OPIK_ANALYTICS_ENABLE": "false",
+        "OPIK_CHECK_TLS_CERTIFICATE": "false",
+    }
+    code = textwrap.dedent(OFFICIAL).replace("ROUNDS", str(rounds)).replace("WORKERS", str(workers))
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=3600,
+        check=True,
+    )
     return [float(t) for t in json.loads(done.stdout.strip().splitlines()[-1])]
 
 
@@ -121,10 +140,12 @@ def report(label: str, rounds: list[dict[str, float]], plain: float, items: int)
         return statistics.median(r[key] for r in rounds)
 
     overhead = (median("total") - plain) / items * 1e6
-    print(f"{label}: total {median('total'):.3f} s (prepare {median('prepare'):.3f}, "
-          f"run {median('run'):.3f}, finish {median('finish'):.3f}); task + metrics alone "
-          f"{plain * 1e3:.1f} ms; overhead {overhead:.0f} µs per item "
-          f"(run phase only: {(median('run') - plain) / items * 1e6:.0f} µs)")
+    print(
+        f"{label}: total {median('total'):.3f} s (prepare {median('prepare'):.3f}, "
+        f"run {median('run'):.3f}, finish {median('finish'):.3f}); task + metrics alone "
+        f"{plain * 1e3:.1f} ms; overhead {overhead:.0f} µs per item "
+        f"(run phase only: {(median('run') - plain) / items * 1e6:.0f} µs)"
+    )
 
 
 def main() -> None:
@@ -148,8 +169,9 @@ def main() -> None:
 def measure(url: str, args: argparse.Namespace, sdk_dir: Path) -> None:
     oj.configure(url=url, project="bench", data_dir=sdk_dir)
     dataset = Dataset("bench")
-    dataset.insert([{"input": f"item {n}", "expected_output": f"ITEM {n}"}
-                    for n in range(args.items)])
+    dataset.insert(
+        [{"input": f"item {n}", "expected_output": f"ITEM {n}"} for n in range(args.items)]
+    )
     items = dataset.items()
     plain = statistics.median(plain_loop(items) for _ in range(args.rounds))
     with httpx.Client(base_url=url + "/", timeout=60) as api:
@@ -163,9 +185,11 @@ def measure(url: str, args: argparse.Namespace, sdk_dir: Path) -> None:
         for workers in args.workers:
             times = official(url, args.rounds, workers)
             total = statistics.median(times)
-            print(f"official opik, task_threads={workers}: total {total:.3f} s; overhead "
-                  f"{(total - plain) / args.items * 1e6:.0f} µs per item (runs: "
-                  f"{', '.join(f'{t:.2f}' for t in times)})")
+            print(
+                f"official opik, task_threads={workers}: total {total:.3f} s; overhead "
+                f"{(total - plain) / args.items * 1e6:.0f} µs per item (runs: "
+                f"{', '.join(f'{t:.2f}' for t in times)})"
+            )
 
 
 if __name__ == "__main__":

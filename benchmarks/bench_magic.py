@@ -87,14 +87,14 @@ print(json.dumps(_pairs))
 """
 
 
-def compare_in_kernel(url: str, data_dir: Path, code: str,
-                      runs: int) -> tuple[list[float], list[float]]:
+def compare_in_kernel(
+    url: str, data_dir: Path, code: str, runs: int
+) -> tuple[list[float], list[float]]:
     """Like :func:`compare`, inside a real ipykernel (its comm and display messages are
     sent for real), timed there."""
     from tests.testlib.kernel import Kernel, kernel_env  # noqa: PLC0415 - test helper
 
-    kernel = Kernel(kernel_env(OPIK_JUPYTER_URL=url, OPIK_JUPYTER_DATA_DIR=str(data_dir)),
-                    data_dir)
+    kernel = Kernel(kernel_env(OPIK_JUPYTER_URL=url, OPIK_JUPYTER_DATA_DIR=str(data_dir)), data_dir)
     try:
         kernel.run("%load_ext opik_jupyter")
         done = kernel.run(IN_KERNEL.format(plain=CELL, traced=code, runs=runs), timeout=600)
@@ -107,8 +107,10 @@ def compare_in_kernel(url: str, data_dir: Path, code: str,
 def report(name: str, plain: list[float], traced: list[float]) -> None:
     base, median = statistics.median(plain), statistics.median(traced)
     p90 = statistics.quantiles(traced, n=10)[-1]
-    print(f"{name:<28} untraced {base:>7.0f} µs  traced {median:>7.0f} µs (p90 {p90:>6.0f})"
-          f"  overhead {median - base:>6.0f} µs")
+    print(
+        f"{name:<28} untraced {base:>7.0f} µs  traced {median:>7.0f} µs (p90 {p90:>6.0f})"
+        f"  overhead {median - base:>6.0f} µs"
+    )
 
 
 def main() -> None:

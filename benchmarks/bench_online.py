@@ -29,12 +29,23 @@ METRIC = "def score(answer):\n    return len(answer) / 100\n"
 
 def rule(kind: str, project: str) -> dict[str, object]:
     if kind == "metric":
-        return {"name": "length", "project_name": project, "type": "user_defined_metric_python",
-                "code": {"metric": METRIC, "arguments": {"answer": "output.answer"}}}
-    return {"name": "judged", "project_name": project, "type": "llm_as_judge",
-            "code": {"model": {"name": "judge"}, "variables": {"a": "output.answer"},
-                     "messages": [{"role": "USER", "content": "Rate {{a}}"}],
-                     "schema": [{"name": "judged", "type": "DOUBLE"}]}}
+        return {
+            "name": "length",
+            "project_name": project,
+            "type": "user_defined_metric_python",
+            "code": {"metric": METRIC, "arguments": {"answer": "output.answer"}},
+        }
+    return {
+        "name": "judged",
+        "project_name": project,
+        "type": "llm_as_judge",
+        "code": {
+            "model": {"name": "judge"},
+            "variables": {"a": "output.answer"},
+            "messages": [{"role": "USER", "content": "Rate {{a}}"}],
+            "schema": [{"name": "judged", "type": "DOUBLE"}],
+        },
+    }
 
 
 def seconds(stamp: str) -> float:
@@ -43,9 +54,17 @@ def seconds(stamp: str) -> float:
 
 def bodies(project: str, count: int) -> list[dict[str, object]]:
     now = dt.datetime.now(dt.UTC).isoformat().replace("+00:00", "Z")
-    return [{"id": str(uuid6.uuid7()), "project_name": project, "name": "t",
-             "start_time": now, "end_time": now, "output": {"answer": "x" * (i % 50)}}
-            for i in range(count)]
+    return [
+        {
+            "id": str(uuid6.uuid7()),
+            "project_name": project,
+            "name": "t",
+            "start_time": now,
+            "end_time": now,
+            "output": {"answer": "x" * (i % 50)},
+        }
+        for i in range(count)
+    ]
 
 
 def run(url: str, kind: str, traces: int, spaced: bool) -> dict[str, float]:
@@ -55,23 +74,39 @@ def run(url: str, kind: str, traces: int, spaced: bool) -> dict[str, float]:
         api.post("v1/private/automations/evaluators", json=rule(kind, project))
         sent = bodies(project, traces)
         for start in range(0, traces, 1 if spaced else 100):
-            api.post("v1/private/traces/batch", json={"traces": sent[start:start + 100]
-                                                      if not spaced else [sent[start]]})
+            api.post(
+                "v1/private/traces/batch",
+                json={"traces": sent[start : start + 100] if not spaced else [sent[start]]},
+            )
             if spaced:
                 time.sleep(0.5)
-        flt = json.dumps([{"field": "feedback_scores", "key": rule(kind, "")["name"],
-                           "operator": "is_not_empty"}])
-        while api.get("v1/private/traces", params={"project_name": project, "filters": flt,
-                                                   "size": 1}).json()["total"] < traces:
+        flt = json.dumps(
+            [
+                {
+                    "field": "feedback_scores",
+                    "key": rule(kind, "")["name"],
+                    "operator": "is_not_empty",
+                }
+            ]
+        )
+        while (
+            api.get(
+                "v1/private/traces", params={"project_name": project, "filters": flt, "size": 1}
+            ).json()["total"]
+            < traces
+        ):
             time.sleep(0.2)
-        rows = api.get("v1/private/traces", params={"project_name": project,
-                                                    "size": traces}).json()["content"]
-    lags = [seconds(r["feedback_scores"][0]["created_at"]) - seconds(r["created_at"])
-            for r in rows]
+        rows = api.get(
+            "v1/private/traces", params={"project_name": project, "size": traces}
+        ).json()["content"]
+    lags = [seconds(r["feedback_scores"][0]["created_at"]) - seconds(r["created_at"]) for r in rows]
     first = min(seconds(r["created_at"]) for r in rows)
     last = max(seconds(r["feedback_scores"][0]["created_at"]) for r in rows)
-    return {"events_per_s": traces / (last - first), "lag_p50_ms": percentile(lags, 0.5) * 1000,
-            "lag_p95_ms": percentile(lags, 0.95) * 1000}
+    return {
+        "events_per_s": traces / (last - first),
+        "lag_p50_ms": percentile(lags, 0.5) * 1000,
+        "lag_p95_ms": percentile(lags, 0.95) * 1000,
+    }
 
 
 def main() -> None:
@@ -80,13 +115,19 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--redis", action="store_true", help="queue through Redis streams")
     args = parser.parse_args()
-    with FakeLLMServer(replies=json.dumps({"judged": 0.7})) as judge, \
-            tempfile.TemporaryDirectory() as tmp:
-        env = {"OPIK_JUPYTER_JUDGE_BASE_URL": judge.openai_base_url,
-               "OPIK_JUPYTER_ONLINE_WORKERS": str(args.workers)}
+    with (
+        FakeLLMServer(replies=json.dumps({"judged": 0.7})) as judge,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
+        env = {
+            "OPIK_JUPYTER_JUDGE_BASE_URL": judge.openai_base_url,
+            "OPIK_JUPYTER_ONLINE_WORKERS": str(args.workers),
+        }
         if args.redis:
-            env.update(OPIK_JUPYTER_REDIS_URL="redis://127.0.0.1:6379/14",
-                       OPIK_JUPYTER_REDIS_PREFIX=f"bench-{uuid.uuid4().hex[:8]}")
+            env.update(
+                OPIK_JUPYTER_REDIS_URL="redis://127.0.0.1:6379/14",
+                OPIK_JUPYTER_REDIS_PREFIX=f"bench-{uuid.uuid4().hex[:8]}",
+            )
         process = start_backend(Path(tmp) / "data", env)
         try:
             url = runtime.read(Path(tmp) / "data").url  # type: ignore[union-attr]
@@ -94,11 +135,13 @@ def main() -> None:
             for kind in ("metric", "judge"):
                 burst = run(url, kind, args.traces, spaced=False)
                 alone = run(url, kind, 20, spaced=True)
-                print(f"{kind:>6} ({queue} queue, {args.workers} workers): "
-                      f"burst of {args.traces}: {burst['events_per_s']:.1f} events/s, lag p50 "
-                      f"{burst['lag_p50_ms']:.0f} ms, p95 {burst['lag_p95_ms']:.0f} ms; "
-                      f"one at a time: lag p50 {alone['lag_p50_ms']:.0f} ms, "
-                      f"p95 {alone['lag_p95_ms']:.0f} ms")
+                print(
+                    f"{kind:>6} ({queue} queue, {args.workers} workers): "
+                    f"burst of {args.traces}: {burst['events_per_s']:.1f} events/s, lag p50 "
+                    f"{burst['lag_p50_ms']:.0f} ms, p95 {burst['lag_p95_ms']:.0f} ms; "
+                    f"one at a time: lag p50 {alone['lag_p50_ms']:.0f} ms, "
+                    f"p95 {alone['lag_p95_ms']:.0f} ms"
+                )
         finally:
             process.terminate()
             process.wait(60)

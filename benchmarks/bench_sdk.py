@@ -39,6 +39,7 @@ HERE = Path(__file__).resolve()
 
 # -- children: one SDK per process -------------------------------------------------------
 
+
 def _functions(track: Callable[..., Any]) -> tuple[Callable[..., Any], Callable[..., Any]]:
     @track
     def leaf(x: dict[str, int]) -> dict[str, int]:
@@ -55,8 +56,9 @@ def _functions(track: Callable[..., Any]) -> tuple[Callable[..., Any], Callable[
     return leaf, top
 
 
-def _per_call_us(fn: Callable[..., Any], calls: int, per_round: int,
-                 between: Callable[[], Any]) -> float:
+def _per_call_us(
+    fn: Callable[..., Any], calls: int, per_round: int, between: Callable[[], Any]
+) -> float:
     """Median over rounds of ``per_round`` calls; the sender works between rounds only."""
     rounds = []
     for _ in range(max(1, calls // per_round)):
@@ -86,8 +88,10 @@ def child_ours(url: str, calls: int) -> dict[str, float]:
     # the sender lingers (up to 60 s or 5,000 messages) while a round of 2,000 calls runs
     oj.configure(url=url, project="bench-overhead-ours", flush_interval=60)
     leaf, top = _functions(oj.track)
-    result = {"depth1": _per_call_us(leaf, calls, 2000, lambda: oj.flush(120)),
-              "depth3": _per_call_us(top, calls // 3, 600, lambda: oj.flush(120))}
+    result = {
+        "depth1": _per_call_us(leaf, calls, 2000, lambda: oj.flush(120)),
+        "depth3": _per_call_us(top, calls // 3, 600, lambda: oj.flush(120)),
+    }
     oj.configure(flush_interval=0.5)
     result["busy1"] = _busy_us(leaf, calls, lambda: oj.flush(120))
     result["busy3"] = _busy_us(top, calls // 3, lambda: oj.flush(120))
@@ -98,29 +102,39 @@ def child_ours(url: str, calls: int) -> dict[str, float]:
 
 
 def child_official(url: str, calls: int) -> dict[str, float]:
-    os.environ.update(OPIK_URL_OVERRIDE=url, OPIK_SENTRY_ENABLE="false",
-                      OPIK_ANALYTICS_ENABLE="false", OPIK_PROJECT_NAME="bench-overhead-official")
+    os.environ.update(
+        OPIK_URL_OVERRIDE=url,
+        OPIK_SENTRY_ENABLE="false",
+        OPIK_ANALYTICS_ENABLE="false",
+        OPIK_PROJECT_NAME="bench-overhead-official",
+    )
     import opik  # noqa: PLC0415 - imported after its env vars are set, in its own process
 
     leaf, top = _functions(opik.track)
-    result = {"depth1": _per_call_us(leaf, calls, 500, lambda: opik.flush_tracker(120)),
-              "depth3": _per_call_us(top, calls // 3, 150, lambda: opik.flush_tracker(120))}
+    result = {
+        "depth1": _per_call_us(leaf, calls, 500, lambda: opik.flush_tracker(120)),
+        "depth3": _per_call_us(top, calls // 3, 150, lambda: opik.flush_tracker(120)),
+    }
     result["busy1"] = _busy_us(leaf, calls, lambda: opik.flush_tracker(120))
     result["busy3"] = _busy_us(top, calls // 3, lambda: opik.flush_tracker(120))
     return result
 
 
 def run_child(kind: str, url: str, calls: int) -> dict[str, float]:
-    out = subprocess.run([sys.executable, str(HERE), "--child", kind, "--url", url,
-                          "--calls", str(calls)], capture_output=True, text=True, check=True,
-                         timeout=1800)
+    out = subprocess.run(
+        [sys.executable, str(HERE), "--child", kind, "--url", url, "--calls", str(calls)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=1800,
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 # -- throughput and export (in this process) ---------------------------------------------
 
-def throughput(url: str, traces: int, project: str,
-               pace: int | None = None) -> dict[str, float]:
+
+def throughput(url: str, traces: int, project: str, pace: int | None = None) -> dict[str, float]:
     """``traces`` chat turns (1 trace + 4 spans each) until all are stored and readable;
     with ``pace``, flush every ``pace`` turns (a tight loop outruns any sender)."""
     import opik_jupyter as oj  # noqa: PLC0415 - the parent process imports it only here
@@ -129,9 +143,11 @@ def throughput(url: str, traces: int, project: str,
 
     @oj.track(type="llm")
     def answer(question: str) -> dict[str, str]:
-        oj.update_current_span(model="gpt-4o-mini", provider="openai",
-                               usage={"prompt_tokens": 120, "completion_tokens": 40,
-                                      "total_tokens": 160})
+        oj.update_current_span(
+            model="gpt-4o-mini",
+            provider="openai",
+            usage={"prompt_tokens": 120, "completion_tokens": 40, "total_tokens": 160},
+        )
         return {"answer": f"an answer to {question} of moderate length " * 3}
 
     @oj.track(type="tool")
@@ -156,14 +172,21 @@ def throughput(url: str, traces: int, project: str,
     result = oj.flush(600)
     assert result.delivered, result
     with oj.Client(url=url, project=project) as client:  # readable: the list counts them
-        page = json.loads(client.request("GET", "v1/private/traces",
-                                         params={"project_name": project, "size": 1}) or b"{}")
+        page = json.loads(
+            client.request("GET", "v1/private/traces", params={"project_name": project, "size": 1})
+            or b"{}"
+        )
     stored = page.get("total")
     total = time.perf_counter() - start
     assert stored == traces, (stored, traces)
     events = result.status.sent
-    return {"traces": traces, "events": events, "trace_loop_s": traced, "total_s": total,
-            "events_per_s": events / total}
+    return {
+        "traces": traces,
+        "events": events,
+        "trace_loop_s": traced,
+        "total_s": total,
+        "events_per_s": events / total,
+    }
 
 
 def export(url: str, project: str) -> dict[str, float]:
@@ -176,8 +199,13 @@ def export(url: str, project: str) -> dict[str, float]:
     start = time.perf_counter()
     traces = client.traces_dataframe()
     traces_s = time.perf_counter() - start
-    return {"spans": len(frame), "spans_s": spans_s, "traces": len(traces),
-            "traces_s": traces_s, "spans_per_s": len(frame) / spans_s}
+    return {
+        "spans": len(frame),
+        "spans_s": spans_s,
+        "traces": len(traces),
+        "traces_s": traces_s,
+        "spans_per_s": len(frame) / spans_s,
+    }
 
 
 def main() -> None:
@@ -208,25 +236,34 @@ def main() -> None:
 def report(url: str, calls: int, official_calls: int, turns: int, export_turns: int) -> None:
     ours = run_child("ours", url, calls)
     official = run_child("official", url, official_calls)
-    print(f"@track overhead, µs per top-level call (ours {calls} calls, official "
-          f"{official_calls}):")
+    print(
+        f"@track overhead, µs per top-level call (ours {calls} calls, official {official_calls}):"
+    )
     print("| measure | opik-jupyter | official opik | ratio |")
     print("|---|---|---|---|")
-    for key, label in (("depth1", "calling thread, depth 1 (1 trace + 1 span)"),
-                       ("depth3", "calling thread, depth 3 (1 trace + 3 spans)"),
-                       ("busy1", "sender busy meanwhile, depth 1"),
-                       ("busy3", "sender busy meanwhile, depth 3")):
-        print(f"| {label} | {ours[key]:.2f} | {official[key]:.1f} | "
-              f"{official[key] / ours[key]:.0f}x |")
+    for key, label in (
+        ("depth1", "calling thread, depth 1 (1 trace + 1 span)"),
+        ("depth3", "calling thread, depth 3 (1 trace + 3 spans)"),
+        ("busy1", "sender busy meanwhile, depth 1"),
+        ("busy3", "sender busy meanwhile, depth 3"),
+    ):
+        print(
+            f"| {label} | {ours[key]:.2f} | {official[key]:.1f} | "
+            f"{official[key] / ours[key]:.0f}x |"
+        )
     sent = throughput(url, turns, "bench-throughput")
-    print(f"sender throughput: {sent['events']} events ({turns} traces x 4 spans + trace) "
-          f"stored and readable in {sent['total_s']:.2f} s = {sent['events_per_s']:,.0f} "
-          f"events/s (traced in {sent['trace_loop_s']:.2f} s)")
+    print(
+        f"sender throughput: {sent['events']} events ({turns} traces x 4 spans + trace) "
+        f"stored and readable in {sent['total_s']:.2f} s = {sent['events_per_s']:,.0f} "
+        f"events/s (traced in {sent['trace_loop_s']:.2f} s)"
+    )
     throughput(url, export_turns, "bench-export", pace=5_000)
     out = export(url, "bench-export")
-    print(f"DataFrame export: {out['spans']:,} spans in {out['spans_s']:.2f} s "
-          f"({out['spans_per_s']:,.0f} spans/s); {out['traces']:,} traces in "
-          f"{out['traces_s']:.2f} s")
+    print(
+        f"DataFrame export: {out['spans']:,} spans in {out['spans_s']:.2f} s "
+        f"({out['spans_per_s']:,.0f} spans/s); {out['traces']:,} traces in "
+        f"{out['traces_s']:.2f} s"
+    )
 
 
 if __name__ == "__main__":

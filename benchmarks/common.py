@@ -17,9 +17,21 @@ def start_backend(data_dir: Path, env: Mapping[str, str] | None = None) -> subpr
     data_dir.mkdir(parents=True, exist_ok=True)
     with (data_dir.parent / f"{data_dir.name}-backend.log").open("ab") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "opik_backend", "--data-dir", str(data_dir), "--port", "0",
-             "--log-level", "warning"], stdout=log, stderr=subprocess.STDOUT,
-            env={**os.environ, **(env or {})})
+            [
+                sys.executable,
+                "-m",
+                "opik_backend",
+                "--data-dir",
+                str(data_dir),
+                "--port",
+                "0",
+                "--log-level",
+                "warning",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, **(env or {})},
+        )
     for _ in range(1200):
         info = runtime.read(data_dir)
         if info is not None and info.pid == process.pid and runtime.ping(info.url):

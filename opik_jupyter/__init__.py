@@ -117,10 +117,14 @@ __all__ = [
 
 # names exported lazily: the module that defines each, imported on first use
 _LAZY = {
-    "TraceTree": ".widgets", "TracesTable": ".widgets",
-    "ExperimentTable": ".evaluation.views", "ScoreChart": ".evaluation.views",
-    **dict.fromkeys(("Dataset", "EvaluationResult", "compare_experiments", "evaluate",
-                     "evaluate_async"), ".evaluation"),
+    "TraceTree": ".widgets",
+    "TracesTable": ".widgets",
+    "ExperimentTable": ".evaluation.views",
+    "ScoreChart": ".evaluation.views",
+    **dict.fromkeys(
+        ("Dataset", "EvaluationResult", "compare_experiments", "evaluate", "evaluate_async"),
+        ".evaluation",
+    ),
 }
 
 

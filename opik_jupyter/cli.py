@@ -12,10 +12,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = argparse.ArgumentParser(prog="opik-jupyter", description=__doc__)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    commands.add_parser("server", help="run the backend (Opik REST API) in the foreground",
-                        add_help=False)
-    commands.add_parser("api-key", help="create, list or revoke API keys of a server",
-                        add_help=False)
+    commands.add_parser(
+        "server", help="run the backend (Opik REST API) in the foreground", add_help=False
+    )
+    commands.add_parser(
+        "api-key", help="create, list or revoke API keys of a server", add_help=False
+    )
     args, _ = parser.parse_known_args(argv[:1])
     # Imported only when used: each command loads what it needs.
     if args.command == "server":

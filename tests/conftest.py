@@ -41,8 +41,9 @@ def backend(request: pytest.FixtureRequest, session_dir: Path) -> Iterator[Runni
     data_dir = session_dir / "data"
     if request.param == "mysql":
         reset_mysql_database()
-        settings = Settings(data_dir=data_dir, metadata_url=MYSQL_URL, redis_url=REDIS_URL,
-                            optimize_idle_seconds=0)
+        settings = Settings(
+            data_dir=data_dir, metadata_url=MYSQL_URL, redis_url=REDIS_URL, optimize_idle_seconds=0
+        )
     else:
         settings = Settings(data_dir=data_dir, optimize_idle_seconds=0)
     thread, running = start_backend_in_process(settings)
@@ -66,6 +67,7 @@ def api(backend: RunningBackend, workspace: str) -> Iterator[httpx.Client]:
 
 # The browser tests of tests/notebook, tests/evaluation and tests/server_ext share these: a
 # ``jupyter lab`` and a Chromium page on its notebook, for each module that uses them.
+
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:

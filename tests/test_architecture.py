@@ -25,8 +25,12 @@ MAY_IMPORT: dict[str, set[str]] = {
 }
 # what the notebook package may take from the backend: its version, the runtime file that
 # says where a backend listens, and the commands that start it
-BACKEND_MODULES_ALLOWED = {"opik_backend", "opik_backend.runtime", "opik_backend.server",
-                           "opik_backend.keys_cli"}
+BACKEND_MODULES_ALLOWED = {
+    "opik_backend",
+    "opik_backend.runtime",
+    "opik_backend.server",
+    "opik_backend.keys_cli",
+}
 
 
 def package_of(path: Path) -> list[str]:
@@ -83,13 +87,15 @@ def test_rooms_import_only_the_rooms_below_them(path: Path) -> None:
         target = room_of(module)
         assert target in (None, room, *MAY_IMPORT[room]), (
             f"{path.relative_to(ROOT)} ({room}) imports {module} ({target}): "
-            f"{room} may import only {sorted(MAY_IMPORT[room]) or 'nothing else'}")
+            f"{room} may import only {sorted(MAY_IMPORT[room]) or 'nothing else'}"
+        )
         if module.startswith("opik_backend"):
             assert module in BACKEND_MODULES_ALLOWED, f"{path.name} imports {module}"
 
 
-@pytest.mark.parametrize("path", sorted(BACKEND.rglob("*.py")),
-                         ids=lambda p: str(p.relative_to(ROOT)))
+@pytest.mark.parametrize(
+    "path", sorted(BACKEND.rglob("*.py")), ids=lambda p: str(p.relative_to(ROOT))
+)
 def test_backend_never_imports_the_notebook_package(path: Path) -> None:
     for module in imported_modules(path):
         assert not module.startswith("opik_jupyter"), f"{path.name} imports {module}"

@@ -28,9 +28,19 @@ from .services import Services
 
 def all_routes() -> list[Route]:
     """Routes in match order: fixed paths before the ``{id}`` patterns that would match them."""
-    routes = [*system.routes(), *projects.routes(), *definitions.routes(), *threads.routes(),
-              *scores.routes(), *comments.routes(), *observations.routes(), *datasets.routes(),
-              *experiments.routes(), *experiment_items.routes(), *online_rules.routes()]
+    routes = [
+        *system.routes(),
+        *projects.routes(),
+        *definitions.routes(),
+        *threads.routes(),
+        *scores.routes(),
+        *comments.routes(),
+        *observations.routes(),
+        *datasets.routes(),
+        *experiments.routes(),
+        *experiment_items.routes(),
+        *online_rules.routes(),
+    ]
     return sorted(routes, key=lambda route: route[0].count("{"))
 
 
@@ -43,8 +53,10 @@ class FastGzip(tornado.web.GZipContentEncoding):
     """Gzip at level 1: most of the size saving at a fraction of level 6's time."""
 
     GZIP_LEVEL = 1
-    CONTENT_TYPES: ClassVar[set[str]] = {*tornado.web.GZipContentEncoding.CONTENT_TYPES,
-                                         "application/x-ndjson"}
+    CONTENT_TYPES: ClassVar[set[str]] = {
+        *tornado.web.GZipContentEncoding.CONTENT_TYPES,
+        "application/x-ndjson",
+    }
 
 
 def make_app(services: Services) -> tornado.web.Application:

@@ -1,15 +1,15 @@
 """Errors that end a request with a JSON body ``{"code": ..., "message": ..., "errors": [...]}``.
 
-    ApiError                 any error a client is told about
-    ├── BadRequest           400  unreadable body, malformed id or parameter
-    ├── Unauthorized         401  no valid API key (when the server requires one)
-    ├── Forbidden            403  a valid key, for another workspace
-    ├── NotFound             404  no such entity in this workspace
-    ├── Conflict             409  name taken, or a PATCH that contradicts the stored entity
-    ├── PayloadTooLarge      413  body (or inflated gzip body) over the limit
-    ├── ValidationFailed     422  body parsed but breaks the schema or a rule
-    ├── TooManyRequests      429  the workspace's rate limit; Retry-After says when
-    └── StorageUnavailable   503  a store did not answer; the client may retry
+ApiError                 any error a client is told about
+├── BadRequest           400  unreadable body, malformed id or parameter
+├── Unauthorized         401  no valid API key (when the server requires one)
+├── Forbidden            403  a valid key, for another workspace
+├── NotFound             404  no such entity in this workspace
+├── Conflict             409  name taken, or a PATCH that contradicts the stored entity
+├── PayloadTooLarge      413  body (or inflated gzip body) over the limit
+├── ValidationFailed     422  body parsed but breaks the schema or a rule
+├── TooManyRequests      429  the workspace's rate limit; Retry-After says when
+└── StorageUnavailable   503  a store did not answer; the client may retry
 """
 
 from __future__ import annotations
@@ -61,8 +61,9 @@ class TooManyRequests(ApiError):
     status = 429
 
     def __init__(self, message: str, *, retry_after: int = 1) -> None:
-        super().__init__(message, headers={"Retry-After": str(retry_after),
-                                           "RateLimit-Reset": str(retry_after)})
+        super().__init__(
+            message, headers={"Retry-After": str(retry_after), "RateLimit-Reset": str(retry_after)}
+        )
 
 
 class StorageUnavailable(ApiError):

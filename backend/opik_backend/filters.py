@@ -20,27 +20,55 @@ import msgspec
 from .errors import BadRequest
 
 Entity = Literal["traces", "spans", "threads", "dataset_items"]
-Kind = Literal["string", "number", "date_time", "dictionary", "list", "feedback_scores",
-               "error", "enum", "span_aggregate"]
+Kind = Literal[
+    "string",
+    "number",
+    "date_time",
+    "dictionary",
+    "list",
+    "feedback_scores",
+    "error",
+    "enum",
+    "span_aggregate",
+]
 
 _COMPARE = {"=": "=", "!=": "!=", ">": ">", ">=": ">=", "<": "<", "<=": "<="}
 _EMPTY = ("is_empty", "is_not_empty")
 OPERATORS: dict[Kind, tuple[str, ...]] = {
-    "string": ("=", "!=", "contains", "not_contains", "starts_with", "ends_with", ">", "<",
-               *_EMPTY),
+    "string": (
+        "=",
+        "!=",
+        "contains",
+        "not_contains",
+        "starts_with",
+        "ends_with",
+        ">",
+        "<",
+        *_EMPTY,
+    ),
     "number": tuple(_COMPARE),
     "span_aggregate": tuple(_COMPARE),
     "date_time": tuple(_COMPARE),
-    "dictionary": ("=", "!=", "contains", "not_contains", "starts_with", "ends_with", ">",
-                   ">=", "<", "<=", *_EMPTY),
+    "dictionary": (
+        "=",
+        "!=",
+        "contains",
+        "not_contains",
+        "starts_with",
+        "ends_with",
+        ">",
+        ">=",
+        "<",
+        "<=",
+        *_EMPTY,
+    ),
     "list": ("=", "!=", "contains", "not_contains", *_EMPTY),
     "feedback_scores": (*_COMPARE, *_EMPTY),
     "error": _EMPTY,
     "enum": ("=", "!=", "in", "not_in"),
 }
 
-DURATION_MS = ("if(end_time IS NULL, NULL, "
-               "dateDiff('microsecond', start_time, end_time) / 1000.0)")
+DURATION_MS = "if(end_time IS NULL, NULL, dateDiff('microsecond', start_time, end_time) / 1000.0)"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -81,19 +109,23 @@ def _observation_fields(entity: Entity) -> dict[str, Field]:
         "usage.completion_tokens": _usage(entity, "completion_tokens"),
     }
     if entity == "traces":
-        fields.update({
-            "thread_id": Field("string", "thread_id"),
-            "total_estimated_cost": Field("span_aggregate", "sum(total_estimated_cost)"),
-            "llm_span_count": Field("span_aggregate", "countIf(type = 'llm')"),
-        })
+        fields.update(
+            {
+                "thread_id": Field("string", "thread_id"),
+                "total_estimated_cost": Field("span_aggregate", "sum(total_estimated_cost)"),
+                "llm_span_count": Field("span_aggregate", "countIf(type = 'llm')"),
+            }
+        )
     else:
-        fields.update({
-            "trace_id": Field("string", "trace_id"),
-            "model": Field("string", "model"),
-            "provider": Field("string", "provider"),
-            "type": Field("enum", "type"),
-            "total_estimated_cost": Field("number", "total_estimated_cost"),
-        })
+        fields.update(
+            {
+                "trace_id": Field("string", "trace_id"),
+                "model": Field("string", "model"),
+                "provider": Field("string", "provider"),
+                "type": Field("enum", "type"),
+                "total_estimated_cost": Field("number", "total_estimated_cost"),
+            }
+        )
     return fields
 
 
@@ -168,11 +200,15 @@ class Compiler:
     def compile(self, flt: Filter) -> str:
         field = FIELDS[self.entity].get(flt.field)
         if field is None:
-            raise BadRequest(f"filters: unknown field {flt.field!r} for {self.entity}; "
-                             f"known: {', '.join(sorted(FIELDS[self.entity]))}")
+            raise BadRequest(
+                f"filters: unknown field {flt.field!r} for {self.entity}; "
+                f"known: {', '.join(sorted(FIELDS[self.entity]))}"
+            )
         if flt.operator not in OPERATORS[field.kind]:
-            raise BadRequest(f"filters: operator {flt.operator!r} does not apply to "
-                             f"{flt.field!r}; use one of {', '.join(OPERATORS[field.kind])}")
+            raise BadRequest(
+                f"filters: operator {flt.operator!r} does not apply to "
+                f"{flt.field!r}; use one of {', '.join(OPERATORS[field.kind])}"
+            )
         return getattr(self, f"_{field.kind}")(field, flt)
 
     # -- one method per kind ---------------------------------------------------------------
@@ -204,8 +240,9 @@ class Compiler:
 
     def _dictionary(self, field: Field, flt: Filter) -> str:
         parts = _json_path(flt)
-        path = ", ".join(self.bind(p, "String") if isinstance(p, str) else self.bind(p, "Int64")
-                         for p in parts)
+        path = ", ".join(
+            self.bind(p, "String") if isinstance(p, str) else self.bind(p, "Int64") for p in parts
+        )
         raw = f"JSONExtractRaw({field.sql}, {path})"
         kind = f"JSONType({field.sql}, {path})"
         if parts != [flt.key]:  # a key that is itself "a.b" wins over the path a -> b
@@ -245,25 +282,31 @@ class Compiler:
         if not flt.key:
             raise BadRequest("filters: feedback_scores needs a key (the score name)")
         name = self.bind(flt.key, "String")
-        scores = (f"SELECT entity_id, value FROM feedback_scores WHERE workspace_id = {{ws:String}}"
-                  f" AND entity_type = '{field.sql}' AND name = {name}"
-                  " ORDER BY last_updated_at DESC LIMIT 1 BY entity_id, name")
+        scores = (
+            f"SELECT entity_id, value FROM feedback_scores WHERE workspace_id = {{ws:String}}"
+            f" AND entity_type = '{field.sql}' AND name = {name}"
+            " ORDER BY last_updated_at DESC LIMIT 1 BY entity_id, name"
+        )
         if flt.operator in _EMPTY:
             sign = "NOT IN" if flt.operator == "is_empty" else "IN"
             return f"id {sign} (SELECT entity_id FROM ({scores}))"
         value = self.bind(_number(flt), "Float64")
-        return (f"id IN (SELECT entity_id FROM ({scores}) "
-                f"WHERE value {_COMPARE[flt.operator]} {value})")
+        return (
+            f"id IN (SELECT entity_id FROM ({scores}) WHERE value {_COMPARE[flt.operator]} {value})"
+        )
 
     def _span_aggregate(self, field: Field, flt: Filter) -> str:
         value = self.bind(_number(flt), "Float64")
-        return ("id IN (SELECT trace_id FROM (SELECT trace_id, type, usage, total_estimated_cost "
-                "FROM spans WHERE workspace_id = {ws:String} AND project_id = {project_id:String} "
-                "ORDER BY id, last_updated_at DESC LIMIT 1 BY id) GROUP BY trace_id "
-                f"HAVING {field.sql} {_COMPARE[flt.operator]} {value})")
+        return (
+            "id IN (SELECT trace_id FROM (SELECT trace_id, type, usage, total_estimated_cost "
+            "FROM spans WHERE workspace_id = {ws:String} AND project_id = {project_id:String} "
+            "ORDER BY id, last_updated_at DESC LIMIT 1 BY id) GROUP BY trace_id "
+            f"HAVING {field.sql} {_COMPARE[flt.operator]} {value})"
+        )
 
 
 # -- values ---------------------------------------------------------------------------------
+
 
 def _text(flt: Filter) -> str:
     if flt.value is None or isinstance(flt.value, list):
@@ -286,8 +329,9 @@ def _timestamp(flt: Filter) -> str:
     try:
         value = dt.datetime.fromisoformat(text)
     except ValueError:
-        raise BadRequest(f"filters: {flt.field} needs an ISO-8601 time, "
-                         f"got {flt.value!r}") from None
+        raise BadRequest(
+            f"filters: {flt.field} needs an ISO-8601 time, got {flt.value!r}"
+        ) from None
     if value.tzinfo is not None:
         value = value.astimezone(dt.UTC).replace(tzinfo=None)
     return value.isoformat(sep=" ", timespec="microseconds")

@@ -16,8 +16,7 @@ def new_id() -> str:
     return str(uuid6.uuid7())
 
 
-_CANONICAL_V7 = re.compile(
-    r"[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
+_CANONICAL_V7 = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
 
 
 def check_v7(value: str, field: str) -> str:

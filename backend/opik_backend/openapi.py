@@ -36,8 +36,15 @@ def body_type(handler: type, op: Operation) -> type | None:
 
 def build(routes: Sequence[tuple[str, type[tornado.web.RequestHandler]]]) -> dict[str, Any]:
     """An OpenAPI 3.1 document describing ``routes`` (paths without the ``/api`` prefix)."""
-    bodies = sorted({t for path, h in routes for op in operations(h).values()
-                     if (t := body_type(h, op)) is not None}, key=lambda t: t.__name__)
+    bodies = sorted(
+        {
+            t
+            for path, h in routes
+            for op in operations(h).values()
+            if (t := body_type(h, op)) is not None
+        },
+        key=lambda t: t.__name__,
+    )
     schemas, components = schema_of(bodies)
     body_refs = dict(zip(bodies, schemas, strict=True))
     paths: dict[str, Any] = {}
@@ -46,20 +53,28 @@ def build(routes: Sequence[tuple[str, type[tornado.web.RequestHandler]]]) -> dic
             paths.setdefault(path, {})[method] = _operation(path, handler, method, op, body_refs)
     return {
         "openapi": "3.1.0",
-        "info": {"title": "opik-jupyter backend (Opik REST API)", "version": __version__,
-                 "description": "Every path is also served under the /api prefix."},
+        "info": {
+            "title": "opik-jupyter backend (Opik REST API)",
+            "version": __version__,
+            "description": "Every path is also served under the /api prefix.",
+        },
         "servers": [{"url": "/"}, {"url": "/api"}],
         "paths": paths,
         "components": {"schemas": {**components, "Error": _ERROR}},
     }
 
 
-def _operation(path: str, handler: type, method: str, op: Operation,
-               body_refs: dict[type, Any]) -> dict[str, Any]:
-    params = [{"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
-              for name in _PARAM.findall(path)]
-    params += [{"name": name, "in": "query", "required": False, "schema": {"type": "string"}}
-               for name in op.query]
+def _operation(
+    path: str, handler: type, method: str, op: Operation, body_refs: dict[type, Any]
+) -> dict[str, Any]:
+    params = [
+        {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+        for name in _PARAM.findall(path)
+    ]
+    params += [
+        {"name": name, "in": "query", "required": False, "schema": {"type": "string"}}
+        for name in op.query
+    ]
     success: dict[str, Any] = {"description": op.summary}
     if op.status == 200:
         media = "application/x-ndjson" if op.streams else "application/json"
@@ -69,21 +84,25 @@ def _operation(path: str, handler: type, method: str, op: Operation,
         "operationId": f"{method}_{handler.__name__}",
         "tags": [getattr(handler, "tag", "system")],
         "parameters": params,
-        "responses": {str(op.status): success, "4XX": _ERROR_RESPONSE,
-                      "503": _ERROR_RESPONSE},
+        "responses": {str(op.status): success, "4XX": _ERROR_RESPONSE, "503": _ERROR_RESPONSE},
     }
     kind = body_type(handler, op)
     if kind is not None:
-        out["requestBody"] = {"required": True,
-                              "content": {"application/json": {"schema": body_refs[kind]}}}
+        out["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": body_refs[kind]}},
+        }
     return out
 
 
 _ERROR = {
     "type": "object",
     "required": ["code", "message", "errors"],
-    "properties": {"code": {"type": "integer"}, "message": {"type": "string"},
-                   "errors": {"type": "array", "items": {"type": "string"}}},
+    "properties": {
+        "code": {"type": "integer"},
+        "message": {"type": "string"},
+        "errors": {"type": "array", "items": {"type": "string"}},
+    },
 }
 _ERROR_RESPONSE = {
     "description": "error",

@@ -20,8 +20,9 @@ JsonField = Raw | UnsetType
 Timestamp = Annotated[dt.datetime, Meta(extra_json_schema={"format": "date-time"})]
 Name = Annotated[str, Meta(max_length=1024)]
 ProjectName = Annotated[str, Meta(min_length=1, max_length=255)]
-Source = Literal["sdk", "experiment", "playground", "optimization", "evaluator", "ui",
-                 "online_scoring"]
+Source = Literal[
+    "sdk", "experiment", "playground", "optimization", "evaluator", "ui", "online_scoring"
+]
 SpanType = Literal["general", "tool", "llm", "guardrail"]
 ScoreSource = Literal["ui", "sdk", "online_scoring"]
 

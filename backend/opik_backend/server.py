@@ -35,20 +35,30 @@ log = logging.getLogger("opik_backend")
 
 def parse_args(argv: Sequence[str], prog: str) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog=prog, description="Serve the Opik REST API on embedded or server storage.")
+        prog=prog, description="Serve the Opik REST API on embedded or server storage."
+    )
     parser.add_argument("--host", help="address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, help="port (default 5173; 0 picks a free one)")
-    parser.add_argument("--data-dir", type=Path, help="where embedded data lives "
-                        "(default ~/.opik-jupyter)")
+    parser.add_argument(
+        "--data-dir", type=Path, help="where embedded data lives (default ~/.opik-jupyter)"
+    )
     parser.add_argument("--config", type=Path, help="a TOML settings file")
     parser.add_argument("--clickhouse-url", help="chdb:///path or http(s)://host:8123")
     parser.add_argument("--metadata-url", help="sqlite:///path or mysql://user:pw@host/db")
     parser.add_argument("--redis-url", help="redis://host:6379/0 (default: in-process cache)")
     parser.add_argument("--log-level", help="debug, info, warning or error")
-    parser.add_argument("--auth", action="store_const", const=True,
-                        help="require an API key (see `opik-jupyter api-key`) on every route")
-    parser.add_argument("--allow-unauthenticated-bind", action="store_const", const=True,
-                        help="serve a non-loopback address without --auth (not recommended)")
+    parser.add_argument(
+        "--auth",
+        action="store_const",
+        const=True,
+        help="require an API key (see `opik-jupyter api-key`) on every route",
+    )
+    parser.add_argument(
+        "--allow-unauthenticated-bind",
+        action="store_const",
+        const=True,
+        help="serve a non-loopback address without --auth (not recommended)",
+    )
     return parser.parse_args(argv)
 
 
@@ -59,7 +69,8 @@ def check_exposure(settings: Settings) -> None:
     raise ConfigError(
         f"refusing to serve {settings.host} without authentication: anyone who can reach it "
         "could read and write every trace. Add --auth (and create keys with "
-        "`opik-jupyter api-key create`), or pass --allow-unauthenticated-bind.")
+        "`opik-jupyter api-key create`), or pass --allow-unauthenticated-bind."
+    )
 
 
 def _is_loopback(host: str) -> bool:
@@ -80,16 +91,19 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m opik_backend"
     except ConfigError as exc:
         print(f"{prog}: {exc}", file=sys.stderr)
         return 2
-    logging.basicConfig(level=settings.log_level.upper(),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     try:
         lock = runtime.acquire_lock(settings.data_dir)
     except runtime.BackendLocked as exc:
         print(f"{prog}: {exc}", file=sys.stderr)
         return 1
     except OSError as exc:
-        print(f"{prog}: cannot use the data directory {settings.data_dir}: {exc.strerror}",
-              file=sys.stderr)
+        print(
+            f"{prog}: cannot use the data directory {settings.data_dir}: {exc.strerror}",
+            file=sys.stderr,
+        )
         return 1
     try:
         return asyncio.run(serve(settings))
@@ -104,7 +118,8 @@ async def serve(settings: Settings) -> int:
     """Run until SIGTERM or SIGINT."""
     services = Services.open(settings)
     server = tornado.httpserver.HTTPServer(
-        make_app(services), max_body_size=settings.max_body_bytes * 2, xheaders=False)
+        make_app(services), max_body_size=settings.max_body_bytes * 2, xheaders=False
+    )
     sockets = tornado.netutil.bind_sockets(settings.port, settings.host)
     server.add_sockets(sockets)
     port = sockets[0].getsockname()[1]
@@ -112,12 +127,21 @@ async def serve(settings: Settings) -> int:
     # of the collector's full passes, which otherwise add ~30 ms to a request now and then.
     gc.collect()
     gc.freeze()
-    info = runtime.RuntimeInfo(pid=os.getpid(), host=settings.host, port=port,
-                               data_dir=str(settings.data_dir), version=__version__,
-                               started_at=time.time())
+    info = runtime.RuntimeInfo(
+        pid=os.getpid(),
+        host=settings.host,
+        port=port,
+        data_dir=str(settings.data_dir),
+        version=__version__,
+        started_at=time.time(),
+    )
     runtime.write(settings.data_dir, info)
-    log.info("opik-jupyter backend %s listening on %s (data in %s)", __version__, info.url,
-             settings.data_dir)
+    log.info(
+        "opik-jupyter backend %s listening on %s (data in %s)",
+        __version__,
+        info.url,
+        settings.data_dir,
+    )
     print(f"opik-jupyter backend listening on {info.url}", flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

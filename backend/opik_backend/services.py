@@ -72,24 +72,50 @@ class Services:
         reads = Reads(ch, changes)
         ingestor = Ingestor(ch, open_patch_registry(settings.redis_url, ch), changes)
         writer: GroupCommitWriter[IngestJob] = GroupCommitWriter(ingestor.commit)
-        optimizer = Optimizer(ch, writer, idle_seconds=settings.optimize_idle_seconds,
-                              lock=lambda: shared_lock(settings.redis_url, "optimize"))
+        optimizer = Optimizer(
+            ch,
+            writer,
+            idle_seconds=settings.optimize_idle_seconds,
+            lock=lambda: shared_lock(settings.redis_url, "optimize"),
+        )
         rules = Rules(db)
         online = OnlineEvaluation(
-            rules, open_queue(settings.redis_url, settings.redis_prefix, db), reads, writer.submit,
-            ScoringSettings(settings.judge_base_url, settings.judge_api_key,
-                            settings.metric_timeout_seconds, settings.metric_memory_mb),
-            workers=settings.online_workers, retry_seconds=settings.online_retry_seconds,
-            max_attempts=settings.online_max_attempts)
+            rules,
+            open_queue(settings.redis_url, settings.redis_prefix, db),
+            reads,
+            writer.submit,
+            ScoringSettings(
+                settings.judge_base_url,
+                settings.judge_api_key,
+                settings.metric_timeout_seconds,
+                settings.metric_memory_mb,
+            ),
+            workers=settings.online_workers,
+            retry_seconds=settings.online_retry_seconds,
+            max_attempts=settings.online_max_attempts,
+        )
         ingestor.listeners.append(online.publisher.traces_stored)
         return cls(
-            settings=settings, ch=ch, db=db, cache=cache,
-            projects=Projects(db, cache), definitions=FeedbackDefinitions(db),
-            api_keys=ApiKeys(db), datasets=Datasets(db), dataset_items=DatasetItems(ch),
-            experiments=Experiments(db), experiment_items=ExperimentItems(ch),
+            settings=settings,
+            ch=ch,
+            db=db,
+            cache=cache,
+            projects=Projects(db, cache),
+            definitions=FeedbackDefinitions(db),
+            api_keys=ApiKeys(db),
+            datasets=Datasets(db),
+            dataset_items=DatasetItems(ch),
+            experiments=Experiments(db),
+            experiment_items=ExperimentItems(ch),
             comparisons=Comparisons(ch, reads),
-            reads=reads, threads=Threads(ch, reads), stats=Stats(ch, reads),
-            ingestor=ingestor, writer=writer, optimizer=optimizer, rules=rules, online=online,
+            reads=reads,
+            threads=Threads(ch, reads),
+            stats=Stats(ch, reads),
+            ingestor=ingestor,
+            writer=writer,
+            optimizer=optimizer,
+            rules=rules,
+            online=online,
             limiter=open_rate_limiter(settings.redis_url, settings.rate_limit_per_second),
             executor=ThreadPoolExecutor(max_workers=8, thread_name_prefix="opik-backend-io"),
         )

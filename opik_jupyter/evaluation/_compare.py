@@ -44,13 +44,16 @@ class Comparison:
     def labels(self) -> dict[str, str]:
         """A unique display name per experiment id (a repeated name gets its id's tail)."""
         names = [e["name"] for e in self.experiments]
-        return {e["id"]: e["name"] if names.count(e["name"]) == 1 else
-                f"{e['name']}#{e['id'][-6:]}" for e in self.experiments}
+        return {
+            e["id"]: e["name"] if names.count(e["name"]) == 1 else f"{e['name']}#{e['id'][-6:]}"
+            for e in self.experiments
+        }
 
     def metric_names(self) -> list[str]:
         """Every score name of every run, sorted."""
-        return sorted({score.name for row in self.rows for run in row.runs.values()
-                       for score in run.scores})
+        return sorted(
+            {score.name for row in self.rows for run in row.runs.values() for score in run.scores}
+        )
 
 
 def resolve(client: Client, ref: ExperimentRef) -> dict[str, Any]:
@@ -65,17 +68,22 @@ def resolve(client: Client, ref: ExperimentRef) -> dict[str, Any]:
             return found
     named = [e for e in _rest.list_experiments(client, name=ref) if e.get("name") == ref]
     if not named:
-        raise LookupError(f"no experiment named {ref!r} (or with that id) in workspace "
-                          f"{client.workspace!r}")
+        raise LookupError(
+            f"no experiment named {ref!r} (or with that id) in workspace {client.workspace!r}"
+        )
     if len(named) > 1:
         ids = ", ".join(f"{e['id']} (dataset {e.get('dataset_name')!r})" for e in named)
-        raise ValueError(f"{len(named)} experiments are named {ref!r}: pass the id of the one "
-                         f"you mean: {ids}")
+        raise ValueError(
+            f"{len(named)} experiments are named {ref!r}: pass the id of the one you mean: {ids}"
+        )
     return named[0]
 
 
-def load(experiments: Sequence[ExperimentRef], baseline: ExperimentRef | None = None,
-         client: Client | None = None) -> Comparison:
+def load(
+    experiments: Sequence[ExperimentRef],
+    baseline: ExperimentRef | None = None,
+    client: Client | None = None,
+) -> Comparison:
     """Read the comparison of ``experiments`` (all on one dataset); ``baseline`` is added
     first if it is not among them."""
     client = client or Client()
@@ -91,8 +99,13 @@ def load(experiments: Sequence[ExperimentRef], baseline: ExperimentRef | None = 
     ids = list(dict.fromkeys(r["id"] for r in records))
     records = [next(r for r in records if r["id"] == i) for i in ids]
     rows = [_row(raw) for raw in _rest.compare_rows(client, records[0]["dataset_id"], ids)]
-    return Comparison(records[0]["dataset_id"], str(records[0].get("dataset_name") or ""),
-                      records, base["id"] if base else None, rows)
+    return Comparison(
+        records[0]["dataset_id"],
+        str(records[0].get("dataset_name") or ""),
+        records,
+        base["id"] if base else None,
+        rows,
+    )
 
 
 def _same_dataset(records: Sequence[Mapping[str, Any]]) -> None:
@@ -106,8 +119,10 @@ def _same_dataset(records: Sequence[Mapping[str, Any]]) -> None:
 
 def _row(raw: Mapping[str, Any]) -> ComparisonRow:
     data = raw.get("data") if isinstance(raw.get("data"), Mapping) else {"data": raw.get("data")}
-    runs = {run["experiment_id"]: item_result_of(raw["id"], dict(data), run)
-            for run in raw.get("experiment_items") or ()}
+    runs = {
+        run["experiment_id"]: item_result_of(raw["id"], dict(data), run)
+        for run in raw.get("experiment_items") or ()
+    }
     return ComparisonRow(raw["id"], dict(data), runs)
 
 
@@ -117,18 +132,32 @@ def item_result_of(item_id: str, data: dict[str, Any], run: Mapping[str, Any]) -
     metadata = run.get("trace_metadata")
     notes = metadata.get("evaluation") if isinstance(metadata, Mapping) else None
     notes = notes if isinstance(notes, Mapping) else {}
-    scores = [ScoreResult(str(s["name"]), float(s["value"]), s.get("reason"))
-              for s in run.get("feedback_scores") or () if s.get("value") is not None]
+    scores = [
+        ScoreResult(str(s["name"]), float(s["value"]), s.get("reason"))
+        for s in run.get("feedback_scores") or ()
+        if s.get("value") is not None
+    ]
     failed = notes.get("scoring_errors")
     if isinstance(failed, Mapping):
         scores += [ScoreResult.failed(str(name), str(why)) for name, why in failed.items()]
-    return ItemResult(item_id, {"id": item_id, **data}, run.get("trace_id"), run.get("output"),
-                      scores, notes.get("error"), run.get("duration"), resumed=True)
+    return ItemResult(
+        item_id,
+        {"id": item_id, **data},
+        run.get("trace_id"),
+        run.get("output"),
+        scores,
+        notes.get("error"),
+        run.get("duration"),
+        resumed=True,
+    )
 
 
-def compare_experiments(experiments: Sequence[ExperimentRef],
-                        baseline: ExperimentRef | None = None, *,
-                        client: Client | None = None) -> pd.DataFrame:
+def compare_experiments(
+    experiments: Sequence[ExperimentRef],
+    baseline: ExperimentRef | None = None,
+    *,
+    client: Client | None = None,
+) -> pd.DataFrame:
     """Per dataset item (the index), its fields, then per experiment its output
     (``<name>.output``), each score (``<name>.<metric>``) and, against ``baseline``, the
     difference (``<name>.<metric>.delta``, negative = worse). Experiments are given by
@@ -142,8 +171,7 @@ def compare_experiments(experiments: Sequence[ExperimentRef],
     return frame.set_index("dataset_item_id") if records else frame
 
 
-def _record(row: ComparisonRow, comparison: Comparison,
-            metrics: Sequence[str]) -> dict[str, Any]:
+def _record(row: ComparisonRow, comparison: Comparison, metrics: Sequence[str]) -> dict[str, Any]:
     record: dict[str, Any] = {"dataset_item_id": row.item_id, **row.data}
     base = row.runs.get(comparison.baseline_id or "")
     base_values = base.values if base else {}
@@ -163,9 +191,18 @@ def _record(row: ComparisonRow, comparison: Comparison,
 
 def of_result(result: EvaluationResult) -> Comparison:
     """The comparison of one experiment, from its ``evaluate()`` result (no backend read)."""
-    record = {"id": result.experiment_id, "name": result.experiment_name,
-              "dataset_id": result.dataset_id, "dataset_name": result.dataset_name}
-    rows = [ComparisonRow(item.dataset_item_id,
-                          {k: v for k, v in item.item.items() if k != "id"},
-                          {result.experiment_id: item}) for item in result.items]
+    record = {
+        "id": result.experiment_id,
+        "name": result.experiment_name,
+        "dataset_id": result.dataset_id,
+        "dataset_name": result.dataset_name,
+    }
+    rows = [
+        ComparisonRow(
+            item.dataset_item_id,
+            {k: v for k, v in item.item.items() if k != "id"},
+            {result.experiment_id: item},
+        )
+        for item in result.items
+    ]
     return Comparison(result.dataset_id, result.dataset_name, [record], None, rows)

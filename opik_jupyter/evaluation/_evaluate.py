@@ -74,9 +74,16 @@ class _Run:
     """One evaluation run: prepared (checked, experiment made), executed, then finished
     (or rolled back)."""
 
-    def __init__(self, settings: Settings, dataset: Dataset, experiment: dict[str, Any],
-                 created: bool, items: Sequence[Planned], done: set[str],
-                 options: Options) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        dataset: Dataset,
+        experiment: dict[str, Any],
+        created: bool,
+        items: Sequence[Planned],
+        done: set[str],
+        options: Options,
+    ) -> None:
         self.settings = settings
         self.dataset = dataset
         self.client = dataset.client
@@ -88,21 +95,25 @@ class _Run:
         self.workers = max(1, options.workers)
         self.pool = DaemonPool(self.workers)
         self.links = LinkWriter(self.client, experiment["id"], settings.project)
-        self.progress = _notebook.Progress(len(self.items), settings.experiment_name,
-                                           options.progress)
+        self.progress = _notebook.Progress(
+            len(self.items), settings.experiment_name, options.progress
+        )
         self.results: list[ItemResult] = []
         self.trace_ids: list[str] = []
         self._scored: set[str] = set()
         self._started = time.monotonic()
 
     @classmethod
-    def prepare(cls, dataset: Dataset | str, task: Task, metrics: Sequence[Any],
-                options: Options) -> _Run:
+    def prepare(
+        cls, dataset: Dataset | str, task: Task, metrics: Sequence[Any], options: Options
+    ) -> _Run:
         """Check everything, then create (or find, to resume) the experiment."""
         if not current_config().enabled:
-            raise EvaluationInputError("tracing is switched off (configure(enabled=False) or "
-                                       "OPIK_JUPYTER_TRACK_DISABLE): evaluate() records each "
-                                       "item as a trace, so turn it on")
+            raise EvaluationInputError(
+                "tracing is switched off (configure(enabled=False) or "
+                "OPIK_JUPYTER_TRACK_DISABLE): evaluate() records each "
+                "item as a trace, so turn it on"
+            )
         task_name, is_async, tracked = check_task(task)
         mapping = dict(options.scoring_key_mapping or {})
         wrapped = check_metrics(metrics, mapping)
@@ -113,16 +124,31 @@ class _Run:
         check_arguments(wrapped, mapping, items)
         name = options.experiment_name or default_name(task_name)
         found = existing_experiment(dataset.client, dataset, name, options.resume, version)
-        project = options.project_name or (found or {}).get("project_name") or \
-            current_config().project
-        body = {"id": new_id(), "name": name, "dataset_name": dataset.name,
-                "project_name": project,
-                "metadata": dict(options.experiment_config or {}) or None}
+        project = (
+            options.project_name or (found or {}).get("project_name") or current_config().project
+        )
+        body = {
+            "id": new_id(),
+            "name": name,
+            "dataset_name": dataset.name,
+            "project_name": project,
+            "metadata": dict(options.experiment_config or {}) or None,
+        }
         if version is not None:
             body["dataset_version_id"] = version.id
         experiment = found or _rest.create_experiment(dataset.client, body)
-        settings = Settings(task, task_name, is_async, tracked, wrapped, mapping,
-                            options.timeout, project, name, dataset.name)
+        settings = Settings(
+            task,
+            task_name,
+            is_async,
+            tracked,
+            wrapped,
+            mapping,
+            options.timeout,
+            project,
+            name,
+            dataset.name,
+        )
         done = done_items(dataset.client, found) if found is not None else set()
         return cls(settings, dataset, experiment, found is None, items, done, options)
 
@@ -147,14 +173,22 @@ class _Run:
 
     async def _run_item(self, item: Planned) -> ItemResult:
         started = time.perf_counter()
-        with start_trace(TRACE_NAME, input=item.task_input,
-                         project_name=self.settings.project) as trace:
+        with start_trace(
+            TRACE_NAME, input=item.task_input, project_name=self.settings.project
+        ) as trace:
             self.trace_ids.append(trace.id)
             outcome = await compute(self.settings, self.pool, item)
             record(trace, item, outcome, self.settings)
-        return ItemResult(item.id, item.task_input, trace.id, outcome.output, outcome.scores,
-                          describe_error(outcome.error) if outcome.error else None,
-                          (time.perf_counter() - started) * 1000, item.index)
+        return ItemResult(
+            item.id,
+            item.task_input,
+            trace.id,
+            outcome.output,
+            outcome.scores,
+            describe_error(outcome.error) if outcome.error else None,
+            (time.perf_counter() - started) * 1000,
+            item.index,
+        )
 
     def _finished(self, result: ItemResult) -> None:
         self._check_arguments(result)
@@ -169,11 +203,14 @@ class _Run:
                 self._scored.add(score.name)
             elif (score.metadata or {}).get("missing") and score.name not in self._scored:
                 missing = score.metadata["missing"][0]  # type: ignore[index]
-                raise _Aborted(EvaluationInputError(
-                    f"{score.name} cannot score {result.describe()}: {score.error}. Return "
-                    f"{missing!r} from the task, or map it to an item field with "
-                    f"scoring_key_mapping={{{missing!r}: '<field>'}}. The run was stopped and "
-                    "nothing of it was kept."))
+                raise _Aborted(
+                    EvaluationInputError(
+                        f"{score.name} cannot score {result.describe()}: {score.error}. Return "
+                        f"{missing!r} from the task, or map it to an item field with "
+                        f"scoring_key_mapping={{{missing!r}: '<field>'}}. The run was stopped and "
+                        "nothing of it was kept."
+                    )
+                )
 
     # -- ending (blocking: HTTP) ------------------------------------------------------------
 
@@ -186,9 +223,16 @@ class _Run:
         if not interrupted and not unlinked:
             _rest.finish_experiment(self.client, self.experiment["id"])
         items = sorted([*self._previous(), *self.results], key=lambda r: r.index)
-        result = EvaluationResult(self.experiment["id"], self.settings.experiment_name,
-                                  self.dataset.id, self.dataset.name, self.settings.project,
-                                  items, time.monotonic() - self._started, interrupted)
+        result = EvaluationResult(
+            self.experiment["id"],
+            self.settings.experiment_name,
+            self.dataset.id,
+            self.dataset.name,
+            self.settings.project,
+            items,
+            time.monotonic() - self._started,
+            interrupted,
+        )
         self._report(result)
         return result
 
@@ -208,14 +252,26 @@ class _Run:
     def _report(self, result: EvaluationResult) -> None:
         name = self.settings.experiment_name
         if result.interrupted:
-            log.warning("opik-jupyter: evaluation interrupted: %d of %d items are done in "
-                        "experiment %r; evaluate(..., experiment_name=%r, resume=True) runs "
-                        "the rest", len(result.items), len(self.positions), name, name)
+            log.warning(
+                "opik-jupyter: evaluation interrupted: %d of %d items are done in "
+                "experiment %r; evaluate(..., experiment_name=%r, resume=True) runs "
+                "the rest",
+                len(result.items),
+                len(self.positions),
+                name,
+                name,
+            )
         failed = [item for item in result.items if item.error]
         if failed:
-            log.warning("opik-jupyter: %d of %d items failed in experiment %r (see "
-                        "result.errors); first: %s: %s", len(failed), len(result.items), name,
-                        failed[0].describe(), failed[0].error)
+            log.warning(
+                "opik-jupyter: %d of %d items failed in experiment %r (see "
+                "result.errors); first: %s: %s",
+                len(failed),
+                len(result.items),
+                name,
+                failed[0].describe(),
+                failed[0].error,
+            )
 
     def rollback(self) -> None:
         """Undo an aborted run: its experiment (or its new items) and its traces."""
@@ -230,14 +286,23 @@ class _Run:
         _rest.delete_traces(self.client, self.trace_ids)
 
 
-def evaluate(dataset: Dataset | str, task: Task, metrics: Sequence[Any] = (), *,
-             experiment_name: str | None = None, project_name: str | None = None,
-             experiment_config: Mapping[str, Any] | None = None,
-             scoring_key_mapping: Mapping[str, str] | None = None, workers: int = 8,
-             timeout: float | None = None, resume: bool = False,
-             nb_samples: int | None = None, progress: bool = True,
-             display: bool | None = None,
-             dataset_version: DatasetVersion | str | None = None) -> EvaluationResult:
+def evaluate(
+    dataset: Dataset | str,
+    task: Task,
+    metrics: Sequence[Any] = (),
+    *,
+    experiment_name: str | None = None,
+    project_name: str | None = None,
+    experiment_config: Mapping[str, Any] | None = None,
+    scoring_key_mapping: Mapping[str, str] | None = None,
+    workers: int = 8,
+    timeout: float | None = None,
+    resume: bool = False,
+    nb_samples: int | None = None,
+    progress: bool = True,
+    display: bool | None = None,
+    dataset_version: DatasetVersion | str | None = None,
+) -> EvaluationResult:
     """Run ``task`` on every item of ``dataset`` and score it with ``metrics``.
 
     ``task`` takes the item (a dict of its fields plus ``id``) and returns a dict (or any
@@ -255,8 +320,18 @@ def evaluate(dataset: Dataset | str, task: Task, metrics: Sequence[Any] = (), *,
     on the experiment (``dataset_version_id``). Raises
     :class:`EvaluationInputError` (nothing written) for bad input.
     """
-    options = Options(experiment_name, project_name, experiment_config, scoring_key_mapping,
-                      workers, timeout, resume, nb_samples, progress, dataset_version)
+    options = Options(
+        experiment_name,
+        project_name,
+        experiment_config,
+        scoring_key_mapping,
+        workers,
+        timeout,
+        resume,
+        nb_samples,
+        progress,
+        dataset_version,
+    )
     run = _Run.prepare(dataset, task, metrics, options)
     try:
         run_blocking(run.execute())
@@ -269,20 +344,37 @@ def evaluate(dataset: Dataset | str, task: Task, metrics: Sequence[Any] = (), *,
     return _shown(run.finish(), display)
 
 
-async def evaluate_async(dataset: Dataset | str, task: Task, metrics: Sequence[Any] = (), *,
-                         experiment_name: str | None = None, project_name: str | None = None,
-                         experiment_config: Mapping[str, Any] | None = None,
-                         scoring_key_mapping: Mapping[str, str] | None = None,
-                         workers: int = 8, timeout: float | None = None,
-                         resume: bool = False, nb_samples: int | None = None,
-                         progress: bool = True,
-                         display: bool | None = None,
-                         dataset_version: DatasetVersion | str | None = None,
-                         ) -> EvaluationResult:
+async def evaluate_async(
+    dataset: Dataset | str,
+    task: Task,
+    metrics: Sequence[Any] = (),
+    *,
+    experiment_name: str | None = None,
+    project_name: str | None = None,
+    experiment_config: Mapping[str, Any] | None = None,
+    scoring_key_mapping: Mapping[str, str] | None = None,
+    workers: int = 8,
+    timeout: float | None = None,
+    resume: bool = False,
+    nb_samples: int | None = None,
+    progress: bool = True,
+    display: bool | None = None,
+    dataset_version: DatasetVersion | str | None = None,
+) -> EvaluationResult:
     """:func:`evaluate` on the running event loop (``await evaluate_async(...)`` in a
     notebook cell): async tasks run on the caller's loop, next to the clients they use."""
-    options = Options(experiment_name, project_name, experiment_config, scoring_key_mapping,
-                      workers, timeout, resume, nb_samples, progress, dataset_version)
+    options = Options(
+        experiment_name,
+        project_name,
+        experiment_config,
+        scoring_key_mapping,
+        workers,
+        timeout,
+        resume,
+        nb_samples,
+        progress,
+        dataset_version,
+    )
     run = await asyncio.to_thread(_Run.prepare, dataset, task, metrics, options)
     try:
         await run.execute()

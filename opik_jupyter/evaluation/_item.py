@@ -89,9 +89,14 @@ async def compute(settings: Settings, pool: DaemonPool, item: Planned) -> Outcom
         return await asyncio.wait_for(work, settings.timeout)
     except TimeoutError:
         pool.add_worker()
-        return Outcome(None, TimeoutError(
-            f"the task did not finish within {settings.timeout:g} s (it may go on in the "
-            "background; what it returns is ignored)"), [])
+        return Outcome(
+            None,
+            TimeoutError(
+                f"the task did not finish within {settings.timeout:g} s (it may go on in the "
+                "background; what it returns is ignored)"
+            ),
+            [],
+        )
 
 
 def score_all(settings: Settings, item: Planned, output: Mapping[str, Any]) -> list[ScoreResult]:
@@ -104,27 +109,39 @@ def score_all(settings: Settings, item: Planned, output: Mapping[str, Any]) -> l
     return results
 
 
-def _score(metric: Metric, inputs: Mapping[str, Any],
-           mapping: Mapping[str, str]) -> list[ScoreResult]:
+def _score(
+    metric: Metric, inputs: Mapping[str, Any], mapping: Mapping[str, str]
+) -> list[ScoreResult]:
     with start_span(metric.name) as span:
         try:
             results = metric.score(inputs, mapping)
         except MetricArgumentsError as exc:
-            results = [ScoreResult(metric.name, math.nan, error=str(exc),
-                                   metadata={"missing": exc.missing})]
-        span.update(output={r.name: {"value": r.value, "reason": r.reason} for r in results
-                            if r.ok})
+            results = [
+                ScoreResult(
+                    metric.name, math.nan, error=str(exc), metadata={"missing": exc.missing}
+                )
+            ]
+        span.update(
+            output={r.name: {"value": r.value, "reason": r.reason} for r in results if r.ok}
+        )
         failed = [r for r in results if not r.ok]
         if failed:
-            span.update(error_info={"exception_type": "ScoringFailed",
-                                    "message": "; ".join(str(r.error) for r in failed)})
+            span.update(
+                error_info={
+                    "exception_type": "ScoringFailed",
+                    "message": "; ".join(str(r.error) for r in failed),
+                }
+            )
     return results
 
 
 def record(trace: Trace, item: Planned, outcome: Outcome, settings: Settings) -> None:
     """Put the output (or error), the notes and the scores on the item's trace."""
-    notes: dict[str, Any] = {"experiment": settings.experiment_name,
-                             "dataset": settings.dataset_name, "dataset_item_id": item.id}
+    notes: dict[str, Any] = {
+        "experiment": settings.experiment_name,
+        "dataset": settings.dataset_name,
+        "dataset_item_id": item.id,
+    }
     error = outcome.error
     if error is not None:
         notes["error"] = describe_error(error)
@@ -137,8 +154,13 @@ def record(trace: Trace, item: Planned, outcome: Outcome, settings: Settings) ->
     trace.update(metadata={"evaluation": notes})
     for score in outcome.scores:
         if score.ok:
-            log_feedback_score(score.name, score.value, score.reason, trace_id=trace.id,
-                               project_name=settings.project)
+            log_feedback_score(
+                score.name,
+                score.value,
+                score.reason,
+                trace_id=trace.id,
+                project_name=settings.project,
+            )
 
 
 def describe_error(error: BaseException) -> str:

@@ -23,8 +23,9 @@ class LinkWriter:
     """Collects ``(dataset item, trace)`` pairs and writes them every ``interval`` seconds
     (thread ``opik-jupyter-eval-links``)."""
 
-    def __init__(self, client: Client, experiment_id: str, project_name: str,
-                 interval: float = 1.0) -> None:
+    def __init__(
+        self, client: Client, experiment_id: str, project_name: str, interval: float = 1.0
+    ) -> None:
         self.client = client
         self.experiment_id = experiment_id
         self.project_name = project_name
@@ -37,15 +38,20 @@ class LinkWriter:
         self._write_lock = threading.Lock()
         self._wake = threading.Event()
         self._stopped = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="opik-jupyter-eval-links",
-                                        daemon=True)
+        self._thread = threading.Thread(
+            target=self._run, name="opik-jupyter-eval-links", daemon=True
+        )
         self._thread.start()
 
     def add(self, dataset_item_id: str, trace_id: str) -> None:
         """Queue a link (cheap; called as each item finishes)."""
-        link = {"id": new_id(), "experiment_id": self.experiment_id,
-                "dataset_item_id": dataset_item_id, "trace_id": trace_id,
-                "project_name": self.project_name}
+        link = {
+            "id": new_id(),
+            "experiment_id": self.experiment_id,
+            "dataset_item_id": dataset_item_id,
+            "trace_id": trace_id,
+            "project_name": self.project_name,
+        }
         with self._lock:
             self._pending.append(link)
 
@@ -75,8 +81,9 @@ class LinkWriter:
     def _send(self, batch: list[dict[str, Any]]) -> None:
         delivered = flush(FLUSH_TIMEOUT)
         if not delivered:
-            raise ConnectionError(f"the traces are not delivered yet "
-                                  f"({delivered.pending} events pending)")
+            raise ConnectionError(
+                f"the traces are not delivered yet ({delivered.pending} events pending)"
+            )
         _rest.link_items(self.client, batch)
 
     def close(self, write: bool = True) -> int:
@@ -89,7 +96,10 @@ class LinkWriter:
             with self._lock:
                 self._pending.clear()
         elif not self.write():
-            log.warning("opik-jupyter: %d finished items could not be linked to their "
-                        "experiment: %s", len(self._pending), self.last_error)
+            log.warning(
+                "opik-jupyter: %d finished items could not be linked to their experiment: %s",
+                len(self._pending),
+                self.last_error,
+            )
         with self._lock:
             return len(self._pending)

@@ -60,8 +60,9 @@ class Settings:
 def check_task(task: Any) -> tuple[str, bool, bool]:
     """The task's name, whether it is async, and whether it is traced already."""
     if not callable(task):
-        raise EvaluationInputError(f"task must be a function of one dataset item (a dict), "
-                                   f"not {type(task).__name__}")
+        raise EvaluationInputError(
+            f"task must be a function of one dataset item (a dict), not {type(task).__name__}"
+        )
     call = getattr(task, "__call__", None)  # noqa: B004 - async callable objects too
     is_async = inspect.iscoroutinefunction(task) or inspect.iscoroutinefunction(call)
     name = getattr(task, "__name__", type(task).__name__)
@@ -77,15 +78,19 @@ def check_metrics(metrics: Sequence[Any], mapping: Mapping[str, str]) -> tuple[M
     names = [m.name for m in wrapped]
     repeated = sorted({n for n in names if names.count(n) > 1})
     if repeated:
-        raise EvaluationInputError(f"two metrics are named {repeated[0]!r}: their scores would "
-                                   "overwrite each other; give one of them name=...")
+        raise EvaluationInputError(
+            f"two metrics are named {repeated[0]!r}: their scores would "
+            "overwrite each other; give one of them name=..."
+        )
     if any(m.takes_any for m in wrapped):
         return wrapped
     taken = {p for m in wrapped for p in (*m.required, *m.optional)}
     unused = sorted(set(mapping) - taken)
     if unused:
-        raise EvaluationInputError(f"scoring_key_mapping maps {unused[0]!r}, which no metric "
-                                   f"takes (they take: {', '.join(sorted(taken)) or 'nothing'})")
+        raise EvaluationInputError(
+            f"scoring_key_mapping maps {unused[0]!r}, which no metric "
+            f"takes (they take: {', '.join(sorted(taken)) or 'nothing'})"
+        )
     return wrapped
 
 
@@ -99,24 +104,32 @@ def dataset_version(dataset: Dataset, ref: DatasetVersion | str | None) -> Datas
         raise EvaluationInputError(f"dataset_version: {exc}") from None
 
 
-def planned_items(dataset: Dataset, nb_samples: int | None,
-                  version: DatasetVersion | None = None) -> list[Planned]:
+def planned_items(
+    dataset: Dataset, nb_samples: int | None, version: DatasetVersion | None = None
+) -> list[Planned]:
     """The dataset's items (of ``version`` if given), oldest first (the first
     ``nb_samples`` of them if given)."""
     rows = dataset.items(version)
     if not rows and version is not None:
-        raise EvaluationInputError(f"version {version.name} of dataset {dataset.name!r} has "
-                                   "no items: pick another (dataset.versions())")
+        raise EvaluationInputError(
+            f"version {version.name} of dataset {dataset.name!r} has "
+            "no items: pick another (dataset.versions())"
+        )
     if not rows:
-        raise EvaluationInputError(f"dataset {dataset.name!r} has no items: add some first "
-                                   "(dataset.insert([...]) or dataset.insert(dataframe))")
-    items = [Planned(n, row["id"], {k: v for k, v in row.items() if k != "id"})
-             for n, row in enumerate(rows, 1)]
+        raise EvaluationInputError(
+            f"dataset {dataset.name!r} has no items: add some first "
+            "(dataset.insert([...]) or dataset.insert(dataframe))"
+        )
+    items = [
+        Planned(n, row["id"], {k: v for k, v in row.items() if k != "id"})
+        for n, row in enumerate(rows, 1)
+    ]
     return items[:nb_samples] if nb_samples else items
 
 
-def check_arguments(metrics: Sequence[Metric], mapping: Mapping[str, str],
-                    items: Sequence[Planned]) -> None:
+def check_arguments(
+    metrics: Sequence[Metric], mapping: Mapping[str, str], items: Sequence[Planned]
+) -> None:
     """Refuse a dataset where some items have a field a metric needs and others lack it
     (a field no item has is expected from the task's output, checked as items finish)."""
     for metric in metrics:
@@ -124,26 +137,31 @@ def check_arguments(metrics: Sequence[Metric], mapping: Mapping[str, str],
             key = mapping.get(name, name)
             lacking = [item for item in items if key not in item.task_input]
             if lacking and len(lacking) < len(items):
-                raise EvaluationInputError(_lacking_message(metric.name, name, key, lacking,
-                                                            len(items)))
+                raise EvaluationInputError(
+                    _lacking_message(metric.name, name, key, lacking, len(items))
+                )
 
 
-def _lacking_message(metric: str, name: str, key: str, lacking: Sequence[Planned],
-                     total: int) -> str:
+def _lacking_message(
+    metric: str, name: str, key: str, lacking: Sequence[Planned], total: int
+) -> str:
     listed = ", ".join(item.describe() for item in lacking[:_LISTED])
     more = f" and {len(lacking) - _LISTED} more" if len(lacking) > _LISTED else ""
     argument = repr(name) if key == name else f"{name!r} (from {key!r})"
-    return (f"{metric} needs {argument}, but {len(lacking)} of {total} items have no {key!r}: "
-            f"{listed}{more}. Add {key!r} to those items or delete them "
-            f"(dataset.delete_items([...])); nothing was run.")
+    return (
+        f"{metric} needs {argument}, but {len(lacking)} of {total} items have no {key!r}: "
+        f"{listed}{more}. Add {key!r} to those items or delete them "
+        f"(dataset.delete_items([...])); nothing was run."
+    )
 
 
 def default_name(task_name: str) -> str:
     return f"{task_name}-{dt.datetime.now(dt.UTC):%Y%m%d-%H%M%S}"
 
 
-def existing_experiment(client: Client, dataset: Dataset, name: str, resume: bool,
-                        version: DatasetVersion | None = None) -> dict[str, Any] | None:
+def existing_experiment(
+    client: Client, dataset: Dataset, name: str, resume: bool, version: DatasetVersion | None = None
+) -> dict[str, Any] | None:
     """The experiment to resume, or None for a new one; refuses a name already used on
     this dataset unless ``resume``, and resuming on another dataset version."""
     found = _rest.experiments_named(client, dataset.id, name)
@@ -152,18 +170,22 @@ def existing_experiment(client: Client, dataset: Dataset, name: str, resume: boo
         was = f"on dataset version {ran_on}" if ran_on else "on the current items"
         raise EvaluationInputError(
             f"experiment {name!r} ran {was}: resume it with the same dataset_version "
-            f"({ran_on!r}), or pick another experiment_name")
+            f"({ran_on!r}), or pick another experiment_name"
+        )
     if not found:
         return None
     if not resume:
         raise EvaluationInputError(
             f"dataset {dataset.name!r} already has an experiment named {name!r} (id "
             f"{found[0]['id']}, {found[0].get('trace_count', 0)} items run): pick another "
-            "experiment_name, or pass resume=True to run only the items it has not done")
+            "experiment_name, or pass resume=True to run only the items it has not done"
+        )
     if len(found) > 1:
         ids = ", ".join(e["id"] for e in found)
-        raise EvaluationInputError(f"{len(found)} experiments on {dataset.name!r} are named "
-                                   f"{name!r} ({ids}); resume needs a unique name")
+        raise EvaluationInputError(
+            f"{len(found)} experiments on {dataset.name!r} are named "
+            f"{name!r} ({ids}); resume needs a unique name"
+        )
     return found[0]
 
 

@@ -27,8 +27,9 @@ _decoder = msgspec.json.Decoder()
 
 def find_dataset(client: Client, name: str) -> dict[str, Any] | None:
     """The dataset with this name, or None."""
-    found: dict[str, Any] | None = client.json("POST", f"{DATASETS}/retrieve",
-                                               {"dataset_name": name})
+    found: dict[str, Any] | None = client.json(
+        "POST", f"{DATASETS}/retrieve", {"dataset_name": name}
+    )
     return found
 
 
@@ -55,19 +56,20 @@ def delete_items(client: Client, item_ids: Sequence[str]) -> None:
     _batched(client, "POST", f"{DATASETS}/items/delete", "item_ids", item_ids)
 
 
-def stream_items(client: Client, dataset_name: str,
-                 version_id: str | None = None) -> list[dict[str, Any]]:
+def stream_items(
+    client: Client, dataset_name: str, version_id: str | None = None
+) -> list[dict[str, Any]]:
     """Every item of the dataset (of its version ``version_id`` if given), oldest first."""
     body: dict[str, Any] = {"dataset_name": dataset_name, "steam_limit": PAGE}
     if version_id:
         body["dataset_version"] = version_id
-    return list(reversed(list(_ndjson_pages(client, f"{DATASETS}/items/stream", body,
-                                            "steam_limit"))))
+    return list(
+        reversed(list(_ndjson_pages(client, f"{DATASETS}/items/stream", body, "steam_limit")))
+    )
 
 
 def create_version(client: Client, dataset_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
-    created: dict[str, Any] = client.json("POST", f"{DATASETS}/{dataset_id}/versions",
-                                          dict(body))
+    created: dict[str, Any] = client.json("POST", f"{DATASETS}/{dataset_id}/versions", dict(body))
     return created
 
 
@@ -79,7 +81,8 @@ def list_versions(client: Client, dataset_id: str) -> list[dict[str, Any]]:
 def get_version(client: Client, dataset_id: str, ref: str) -> dict[str, Any] | None:
     """The version ``ref`` names (hash, id, name such as ``v1``, or tag), or None."""
     found: dict[str, Any] | None = client.json(
-        "GET", f"{DATASETS}/{dataset_id}/versions/hash/{quote(ref, safe='')}")
+        "GET", f"{DATASETS}/{dataset_id}/versions/hash/{quote(ref, safe='')}"
+    )
     return found
 
 
@@ -106,8 +109,11 @@ def list_experiments(client: Client, **params: Any) -> list[dict[str, Any]]:
 
 def experiments_named(client: Client, dataset_id: str, name: str) -> list[dict[str, Any]]:
     """The experiments of a dataset with exactly this name (newest first)."""
-    return [e for e in list_experiments(client, dataset_id=dataset_id, name=name)
-            if e.get("name") == name]
+    return [
+        e
+        for e in list_experiments(client, dataset_id=dataset_id, name=name)
+        if e.get("name") == name
+    ]
 
 
 def experiment_items(client: Client, experiment: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -135,12 +141,16 @@ def delete_experiment(client: Client, experiment_id: str) -> None:
     client.request("POST", f"{EXPERIMENTS}/delete", {"ids": [experiment_id]})
 
 
-def compare_rows(client: Client, dataset_id: str,
-                 experiment_ids: Sequence[str]) -> list[dict[str, Any]]:
+def compare_rows(
+    client: Client, dataset_id: str, experiment_ids: Sequence[str]
+) -> list[dict[str, Any]]:
     """The comparison view: every dataset item the experiments ran, oldest first, each with
     ``experiment_items`` (trace input, output, metadata and scores per experiment)."""
-    rows = _paged(client, f"{DATASETS}/{dataset_id}/items/experiments/items",
-                  {"experiment_ids": json.dumps(list(experiment_ids))})
+    rows = _paged(
+        client,
+        f"{DATASETS}/{dataset_id}/items/experiments/items",
+        {"experiment_ids": json.dumps(list(experiment_ids))},
+    )
     return list(reversed(rows))
 
 
@@ -161,15 +171,17 @@ def _paged(client: Client, path: str, params: Mapping[str, Any]) -> list[dict[st
         page += 1
 
 
-def _batched(client: Client, method: str, path: str, key: str, values: Sequence[Any],
-             **fields: Any) -> None:
+def _batched(
+    client: Client, method: str, path: str, key: str, values: Sequence[Any], **fields: Any
+) -> None:
     """Send ``values`` as ``{key: [...], **fields}`` bodies of at most :data:`PUT_BATCH`."""
     for start in range(0, len(values), PUT_BATCH):
-        client.request(method, path, {**fields, key: list(values[start:start + PUT_BATCH])})
+        client.request(method, path, {**fields, key: list(values[start : start + PUT_BATCH])})
 
 
-def _ndjson_pages(client: Client, path: str, body: dict[str, Any],
-                  limit_key: str) -> Iterator[dict[str, Any]]:
+def _ndjson_pages(
+    client: Client, path: str, body: dict[str, Any], limit_key: str
+) -> Iterator[dict[str, Any]]:
     """Rows of an NDJSON stream, page after page (newest first), by ``last_retrieved_id``."""
     body = dict(body)
     while True:

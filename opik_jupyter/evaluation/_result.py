@@ -77,8 +77,16 @@ class MetricSummary:
         if not values:
             return cls(name, 0, failed, *(math.nan,) * 5)
         std = statistics.stdev(values) if len(values) > 1 else 0.0
-        return cls(name, len(values), failed, statistics.fmean(values), std, min(values),
-                   max(values), statistics.median(values))
+        return cls(
+            name,
+            len(values),
+            failed,
+            statistics.fmean(values),
+            std,
+            min(values),
+            max(values),
+            statistics.median(values),
+        )
 
 
 @dataclasses.dataclass
@@ -107,15 +115,20 @@ class EvaluationResult:
                     values[score.name].append(score.value)
                 else:
                     failed[score.name] = failed.get(score.name, 0) + 1
-        return {name: MetricSummary.of(name, found, failed.get(name, 0))
-                for name, found in sorted(values.items())}
+        return {
+            name: MetricSummary.of(name, found, failed.get(name, 0))
+            for name, found in sorted(values.items())
+        }
 
     @property
     def errors(self) -> list[str]:
         """A message per failed item and per failed score, naming the item."""
         messages = [f"{item.describe()}: {item.error}" for item in self.items if item.error]
-        messages += [f"{item.describe()}: {name} failed: {why}" for item in self.items
-                     for name, why in item.score_errors.items()]
+        messages += [
+            f"{item.describe()}: {name} failed: {why}"
+            for item in self.items
+            for name, why in item.score_errors.items()
+        ]
         return messages
 
     def summary(self) -> pd.DataFrame:
@@ -133,25 +146,42 @@ class EvaluationResult:
 
         names = list(self.scores)
         rows = [_row(item, names) for item in self.items]
-        frame = pd.DataFrame(rows, columns=["dataset_item_id", "trace_id", "item", "output",
-                                            "error", "duration_ms", *names, "score_errors"])
+        frame = pd.DataFrame(
+            rows,
+            columns=[
+                "dataset_item_id",
+                "trace_id",
+                "item",
+                "output",
+                "error",
+                "duration_ms",
+                *names,
+                "score_errors",
+            ],
+        )
         return frame.set_index("dataset_item_id")
 
     def __repr__(self) -> str:
         scores = ", ".join(f"{s.name}={s.mean:.3f}" for s in self.scores.values())
         failed = sum(1 for item in self.items if item.error)
-        return (f"EvaluationResult(experiment={self.experiment_name!r}, "
-                f"dataset={self.dataset_name!r}, items={len(self.items)}, failed={failed}"
-                f"{', ' + scores if scores else ''})")
+        return (
+            f"EvaluationResult(experiment={self.experiment_name!r}, "
+            f"dataset={self.dataset_name!r}, items={len(self.items)}, failed={failed}"
+            f"{', ' + scores if scores else ''})"
+        )
 
 
 def _row(item: ItemResult, names: Sequence[str]) -> dict[str, Any]:
     values = item.values
     row: dict[str, Any] = {
-        "dataset_item_id": item.dataset_item_id, "trace_id": item.trace_id,
-        "item": {k: v for k, v in item.item.items() if k != "id"}, "output": item.output,
-        "error": item.error, "duration_ms": item.duration_ms,
-        "score_errors": item.score_errors or None}
+        "dataset_item_id": item.dataset_item_id,
+        "trace_id": item.trace_id,
+        "item": {k: v for k, v in item.item.items() if k != "id"},
+        "output": item.output,
+        "error": item.error,
+        "duration_ms": item.duration_ms,
+        "score_errors": item.score_errors or None,
+    }
     row.update({name: values.get(name, math.nan) for name in names})
     return row
 

@@ -24,11 +24,13 @@ def records_of(items: Any) -> list[Any]:
     if hasattr(items, "to_dict") and hasattr(items, "columns"):  # a DataFrame
         return list(items.to_dict(orient="records"))
     if isinstance(items, Mapping):
-        raise TypeError("insert() takes a list of dicts (or a DataFrame), not one dict: "
-                        "wrap it in a list")
+        raise TypeError(
+            "insert() takes a list of dicts (or a DataFrame), not one dict: wrap it in a list"
+        )
     if isinstance(items, str | bytes) or not isinstance(items, Iterable):
-        raise TypeError(f"insert() takes a list of dicts or a DataFrame, not "
-                        f"{type(items).__name__}")
+        raise TypeError(
+            f"insert() takes a list of dicts or a DataFrame, not {type(items).__name__}"
+        )
     return list(items)
 
 
@@ -53,8 +55,9 @@ def read_jsonl(path: str | Path) -> list[Any]:
     return records
 
 
-def item_writes(records: Iterable[Any], where: str = "row",
-                **fields: Any) -> tuple[list[Record], list[str]]:
+def item_writes(
+    records: Iterable[Any], where: str = "row", **fields: Any
+) -> tuple[list[Record], list[str]]:
     """The ``DatasetItemWrite`` bodies of ``records`` and the ids made for new ones.
 
     A record's ``id`` (a UUID v7) keeps that id (the item is replaced); the other items
@@ -74,13 +77,17 @@ def item_writes(records: Iterable[Any], where: str = "row",
 def _checked(record: Any, where: str) -> tuple[Record, str | None]:
     """A record's data (JSON-safe, NaN as null) and its own id, if it has one."""
     if not isinstance(record, Mapping):
-        raise TypeError(f"{where}: a dataset item must be a dict of field names to values, "
-                        f"not {type(record).__name__}")
+        raise TypeError(
+            f"{where}: a dataset item must be a dict of field names to values, "
+            f"not {type(record).__name__}"
+        )
     data = {str(key): _value(value) for key, value in record.items()}
     item_id = data.pop("id", None)
     if item_id is not None and (not isinstance(item_id, str) or not _V7.match(item_id)):
-        raise ValueError(f"{where}: 'id' must be the UUID v7 of an item (as to_pandas() "
-                         f"gives), not {item_id!r}; rename the field to keep it as data")
+        raise ValueError(
+            f"{where}: 'id' must be the UUID v7 of an item (as to_pandas() "
+            f"gives), not {item_id!r}; rename the field to keep it as data"
+        )
     if not data:
         raise ValueError(f"{where}: the item has no fields")
     return data, item_id
@@ -92,8 +99,9 @@ def _value(value: Any) -> Any:
     return to_json(value)
 
 
-def trace_writes(traces: Iterable[Mapping[str, Any]], input_key: str,
-                 output_key: str) -> list[Record]:
+def trace_writes(
+    traces: Iterable[Mapping[str, Any]], input_key: str, output_key: str
+) -> list[Record]:
     """An item per trace, ``{input_key: its input, output_key: its output}``, linked to it."""
     writes = []
     for number, trace in enumerate(traces, 1):
@@ -101,15 +109,16 @@ def trace_writes(traces: Iterable[Mapping[str, Any]], input_key: str,
         if trace.get("output") is not None:
             record[output_key] = _unwrapped(trace["output"])
         data, _ = _checked(record, f"trace {number}")
-        writes.append({"id": new_id(), "data": data, "source": "trace",
-                       "trace_id": str(trace["id"])})
+        writes.append(
+            {"id": new_id(), "data": data, "source": "trace", "trace_id": str(trace["id"])}
+        )
     return writes
 
 
 def _unwrapped(value: Any) -> Any:
     """``{"output": x}`` (how ``@track`` stores a plain return value) as ``x``."""
     if isinstance(value, Mapping) and len(value) == 1:
-        (key, inner), = value.items()
+        ((key, inner),) = value.items()
         if key in ("output", "result"):
             return inner
     return value

@@ -44,8 +44,9 @@ class DaemonPool:
 
     def add_worker(self) -> None:
         """One more thread (in place of one held by a task that timed out)."""
-        thread = threading.Thread(target=self._work, name=f"{self._name}-{next(self._count)}",
-                                  daemon=True)
+        thread = threading.Thread(
+            target=self._work, name=f"{self._name}-{next(self._count)}", daemon=True
+        )
         self._threads.append(thread)
         thread.start()
 

@@ -44,13 +44,19 @@ class DatasetVersion:
 
     @classmethod
     def _of(cls, record: Mapping[str, Any]) -> DatasetVersion:
-        return cls(id=record["id"], name=record.get("version_name") or "",
-                   hash=record.get("version_hash") or "", dataset_id=record.get("dataset_id", ""),
-                   items_total=int(record.get("items_total") or 0),
-                   tags=tuple(record.get("tags") or ()),
-                   description=record.get("change_description"),
-                   metadata=record.get("metadata"), created_at=record.get("created_at"),
-                   created_by=record.get("created_by"), is_latest=record.get("is_latest"))
+        return cls(
+            id=record["id"],
+            name=record.get("version_name") or "",
+            hash=record.get("version_hash") or "",
+            dataset_id=record.get("dataset_id", ""),
+            items_total=int(record.get("items_total") or 0),
+            tags=tuple(record.get("tags") or ()),
+            description=record.get("change_description"),
+            metadata=record.get("metadata"),
+            created_at=record.get("created_at"),
+            created_by=record.get("created_by"),
+            is_latest=record.get("is_latest"),
+        )
 
 
 VersionArg = DatasetVersion | str | None
@@ -66,11 +72,18 @@ class Dataset:
     already holds is not stored twice.
     """
 
-    def __init__(self, name: str, description: str | None = None, *,
-                 project_name: str | None = None, client: Client | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        description: str | None = None,
+        *,
+        project_name: str | None = None,
+        client: Client | None = None,
+    ) -> None:
         client = client or Client()
-        record = _rest.find_dataset(client, name) or _create(client, name, description,
-                                                              project_name)
+        record = _rest.find_dataset(client, name) or _create(
+            client, name, description, project_name
+        )
         self._load(record, client)
 
     @classmethod
@@ -79,8 +92,10 @@ class Dataset:
         client = client or Client()
         record = _rest.find_dataset(client, name)
         if record is None:
-            raise LookupError(f"no dataset named {name!r} in workspace {client.workspace!r}: "
-                              f"create it with Dataset({name!r})")
+            raise LookupError(
+                f"no dataset named {name!r} in workspace {client.workspace!r}: "
+                f"create it with Dataset({name!r})"
+            )
         dataset = cls.__new__(cls)
         dataset._load(record, client)
         return dataset
@@ -111,9 +126,15 @@ class Dataset:
         writes, made = _sources.item_writes(_sources.read_jsonl(path), "line")
         return self._put(writes, made)
 
-    def insert_traces(self, filter: FilterArg = None, *, project_name: str | None = None,
-                      limit: int | None = 1000, input_key: str = "input",
-                      output_key: str = "expected_output") -> int:
+    def insert_traces(
+        self,
+        filter: FilterArg = None,
+        *,
+        project_name: str | None = None,
+        limit: int | None = 1000,
+        input_key: str = "input",
+        output_key: str = "expected_output",
+    ) -> int:
         """Add an item per trace matching ``filter`` (the SDK's filter language, e.g.
         ``'tags contains "golden"'``): its input as ``input_key`` and its output as
         ``output_key``, linked to the trace."""
@@ -136,8 +157,10 @@ class Dataset:
         """Every item, oldest first, as ``{"id": ..., **fields}``; with ``version``, the
         items of that version (see :meth:`create_version`) instead of the current ones."""
         version_id = self.version(version).id if version is not None else None
-        return [{"id": row["id"], **_fields(row)}
-                for row in _rest.stream_items(self.client, self.name, version_id)]
+        return [
+            {"id": row["id"], **_fields(row)}
+            for row in _rest.stream_items(self.client, self.name, version_id)
+        ]
 
     def to_pandas(self, version: VersionArg = None) -> pd.DataFrame:
         """The items (of ``version``, if given) as a DataFrame: an ``id`` column, then one
@@ -149,19 +172,28 @@ class Dataset:
 
     # -- versions ---------------------------------------------------------------------------
 
-    def create_version(self, tag: str | None = None, description: str | None = None, *,
-                       tags: Iterable[str] = (),
-                       metadata: Mapping[str, str] | None = None) -> DatasetVersion:
+    def create_version(
+        self,
+        tag: str | None = None,
+        description: str | None = None,
+        *,
+        tags: Iterable[str] = (),
+        metadata: Mapping[str, str] | None = None,
+    ) -> DatasetVersion:
         """Snapshot the current items as a new version (``v1``, ``v2``, ...). Later
         inserts and deletes do not change it; read it back with ``items(version=...)`` or
         ``to_pandas(version=...)``, or evaluate on it with ``evaluate(...,
         dataset_version=...)``. ``tag`` (and ``tags``) name it; a tag belongs to one
         version of the dataset."""
         all_tags = list(dict.fromkeys([*([tag] if tag else []), *tags]))
-        body: dict[str, Any] = {"tags": all_tags, "change_description": description,
-                                "metadata": dict(metadata) if metadata is not None else None}
-        created = _rest.create_version(self.client, self.id,
-                                       {k: v for k, v in body.items() if v is not None})
+        body: dict[str, Any] = {
+            "tags": all_tags,
+            "change_description": description,
+            "metadata": dict(metadata) if metadata is not None else None,
+        }
+        created = _rest.create_version(
+            self.client, self.id, {k: v for k, v in body.items() if v is not None}
+        )
         return DatasetVersion._of(created)
 
     def versions(self) -> list[DatasetVersion]:
@@ -173,17 +205,23 @@ class Dataset:
         as ``"v1"``, tag, or ``"latest"``); ``LookupError`` if the dataset has none."""
         if isinstance(ref, DatasetVersion):
             if ref.dataset_id and ref.dataset_id != self.id:
-                raise LookupError(f"version {ref.name} ({ref.hash}) belongs to another dataset "
-                                  f"than {self.name!r}: pick one of dataset.versions()")
+                raise LookupError(
+                    f"version {ref.name} ({ref.hash}) belongs to another dataset "
+                    f"than {self.name!r}: pick one of dataset.versions()"
+                )
             ref = ref.id
         if not isinstance(ref, str) or not ref:
-            raise TypeError(f"version must be a DatasetVersion or a non-empty str (hash, id, "
-                            f"name such as 'v1', or tag), not {ref!r}")
+            raise TypeError(
+                f"version must be a DatasetVersion or a non-empty str (hash, id, "
+                f"name such as 'v1', or tag), not {ref!r}"
+            )
         found = _rest.get_version(self.client, self.id, ref)
         if found is None:
-            raise LookupError(f"dataset {self.name!r} has no version {ref!r}: "
-                              "dataset.versions() lists its versions, "
-                              "dataset.create_version() makes one")
+            raise LookupError(
+                f"dataset {self.name!r} has no version {ref!r}: "
+                "dataset.versions() lists its versions, "
+                "dataset.create_version() makes one"
+            )
         return DatasetVersion._of(found)
 
     def delete_items(self, item_ids: Iterable[str]) -> None:
@@ -202,10 +240,10 @@ class Dataset:
         return f"Dataset(name={self.name!r}, id={self.id!r})"
 
 
-def _create(client: Client, name: str, description: str | None,
-            project_name: str | None) -> dict[str, Any]:
-    body = {"id": new_id(), "name": name, "description": description,
-            "project_name": project_name}
+def _create(
+    client: Client, name: str, description: str | None, project_name: str | None
+) -> dict[str, Any]:
+    body = {"id": new_id(), "name": name, "description": description, "project_name": project_name}
     try:
         return _rest.create_dataset(client, {k: v for k, v in body.items() if v is not None})
     except HttpStatusError as exc:
@@ -224,5 +262,8 @@ def _undo(client: Client, item_ids: list[str]) -> None:
     try:
         _rest.delete_items(client, item_ids)
     except Exception:  # the original error is the one to raise; say that this failed too
-        log.warning("opik-jupyter: could not remove the %d items of a failed insert",
-                    len(item_ids), exc_info=True)
+        log.warning(
+            "opik-jupyter: could not remove the %d items of a failed insert",
+            len(item_ids),
+            exc_info=True,
+        )

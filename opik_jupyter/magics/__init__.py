@@ -13,8 +13,14 @@ from typing import Any
 from ._cells import CellOptions, CellTracer
 from ._magics import OpikMagics, parse_track_line
 
-__all__ = ["CellOptions", "CellTracer", "OpikMagics", "load_ipython_extension",
-           "tracer_of", "unload_ipython_extension"]
+__all__ = [
+    "CellOptions",
+    "CellTracer",
+    "OpikMagics",
+    "load_ipython_extension",
+    "tracer_of",
+    "unload_ipython_extension",
+]
 
 log = logging.getLogger("opik_jupyter")
 _tracers: dict[int, CellTracer] = {}

@@ -175,9 +175,13 @@ class CellTracer:
         if info.store_history and _COUNTS_BEFORE_HOOK:
             count -= 1
         context = start_trace(
-            options.name or default_name(count, source), input={"source": source},
-            metadata=self.metadata(info, count, options), tags=list(options.tags) or None,
-            thread_id=options.thread, project_name=options.project)
+            options.name or default_name(count, source),
+            input={"source": source},
+            metadata=self.metadata(info, count, options),
+            tags=list(options.tags) or None,
+            thread_id=options.thread,
+            project_name=options.project,
+        )
         trace = context.__enter__()
         cell = _OpenCell(context, trace, Tee(sys.stdout, MAX_OUTPUT_CHARS), options, count)
         if self.display and options.display:
@@ -194,8 +198,10 @@ class CellTracer:
         error = result.error_before_exec or result.error_in_exec
         if result.execution_count is not None and result.execution_count != cell.count:
             self._recount(cell, result.execution_count)
-        cell.trace.update(output=self.output(result.result, cell.tee),
-                          error_info=error_info_of(error) if error is not None else None)
+        cell.trace.update(
+            output=self.output(result.result, cell.tee),
+            error_info=error_info_of(error) if error is not None else None,
+        )
         cell.context.__exit__(None, None, None)
         if cell.live is not None:
             self._show_final(cell)
@@ -210,10 +216,13 @@ class CellTracer:
 
     def metadata(self, info: Any, count: int, options: CellOptions) -> dict[str, Any]:
         """Where the cell is: notebook path, cell id, execution count, kernel id."""
-        return {"notebook_path": notebook_path(self.shell),
-                "cell_id": getattr(info, "cell_id", None), "execution_count": count,
-                "kernel_id": self.kernel_id,
-                "traced_by": f"%%{MAGIC}" if options.explicit else "%opik_track_all"}
+        return {
+            "notebook_path": notebook_path(self.shell),
+            "cell_id": getattr(info, "cell_id", None),
+            "execution_count": count,
+            "kernel_id": self.kernel_id,
+            "traced_by": f"%%{MAGIC}" if options.explicit else "%opik_track_all",
+        }
 
     def output(self, value: Any, tee: Tee) -> dict[str, Any]:
         """The last expression's text (as IPython shows it) and the captured stdout."""
@@ -257,8 +266,13 @@ class CellTracer:
 
 def _interrupted(info: Any) -> Any:
     """What ``post_run_cell`` would have been given for a cell stopped by an interrupt."""
-    return types.SimpleNamespace(info=info, result=None, execution_count=None,
-                                 error_before_exec=None, error_in_exec=KeyboardInterrupt())
+    return types.SimpleNamespace(
+        info=info,
+        result=None,
+        execution_count=None,
+        error_before_exec=None,
+        error_in_exec=KeyboardInterrupt(),
+    )
 
 
 def default_name(count: int, source: str) -> str:
@@ -284,8 +298,7 @@ def error_info_of(error: BaseException) -> dict[str, str]:
     while tb is not None and tb.tb_frame.f_code.co_filename.startswith(_IPYTHON_DIR):
         tb = tb.tb_next
     text = "".join(traceback.format_exception(type(error), error, tb))
-    return {"exception_type": type(error).__name__, "message": _message(error),
-            "traceback": text}
+    return {"exception_type": type(error).__name__, "message": _message(error), "traceback": text}
 
 
 def _message(error: BaseException) -> str:

@@ -39,8 +39,9 @@ def _publish(widget: Any, display_id: str, replace: bool) -> None:
         return
     data, metadata = bundle
     with _streams_not_flushed():
-        shell.display_pub.publish(data=data, metadata=metadata,
-                                  transient={"display_id": display_id}, update=replace)
+        shell.display_pub.publish(
+            data=data, metadata=metadata, transient={"display_id": display_id}, update=replace
+        )
 
 
 @contextlib.contextmanager

@@ -35,8 +35,7 @@ class OpikMagics(Magics):
     @argument("--project", help="project of the trace (default: the configured project)")
     @argument("--tags", default="", help="comma-separated tags, e.g. --tags eval,prod")
     @argument("--thread", help="thread id: traces sharing it form a conversation")
-    @argument("--no-display", action="store_true",
-              help="do not show the trace tree under the cell")
+    @argument("--no-display", action="store_true", help="do not show the trace tree under the cell")
     @cell_magic
     def opik_track(self, line: str, cell: str) -> None:
         """Run the cell as a trace whose root is the cell.
@@ -101,5 +100,10 @@ def parse_track_line(line: str) -> CellOptions:
     """The options of a ``%%opik_track`` line; raises ``UsageError`` when they are wrong."""
     args = parse_argstring(OpikMagics.opik_track, line)
     tags = tuple(tag.strip() for tag in args.tags.split(",") if tag.strip())
-    return CellOptions(name=args.name, project=args.project, tags=tags, thread=args.thread,
-                       display=not args.no_display)
+    return CellOptions(
+        name=args.name,
+        project=args.project,
+        tags=tags,
+        thread=args.thread,
+        display=not args.no_display,
+    )

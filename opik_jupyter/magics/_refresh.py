@@ -37,8 +37,9 @@ class Refresher:
             while len(self._waiting) > MAX_WAITING:
                 self._waiting.popitem(last=False)
             if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(target=self._run, name="opik-jupyter-refresh",
-                                                 daemon=True)
+                self._thread = threading.Thread(
+                    target=self._run, name="opik-jupyter-refresh", daemon=True
+                )
                 self._thread.start()
             self._cond.notify()
 

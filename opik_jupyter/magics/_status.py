@@ -24,9 +24,12 @@ class StatusReport:
 
     def rows(self) -> list[tuple[str, str]]:
         health = {True: "up", False: "not answering", None: "not started yet"}[self.healthy]
-        rows = [("backend", self.url or "local (starts with the first trace)"),
-                ("health", health), ("project", self.project),
-                ("sender", self.status.state)]
+        rows = [
+            ("backend", self.url or "local (starts with the first trace)"),
+            ("health", health),
+            ("project", self.project),
+            ("sender", self.status.state),
+        ]
         rows += [(name, str(getattr(self.status, name))) for name in _COUNTERS]
         if self.status.last_error:
             rows.append(("last error", self.status.last_error))
@@ -36,7 +39,8 @@ class StatusReport:
         cells = "".join(
             f'<tr><th style="text-align:left;padding:1px 10px">{html.escape(name)}</th>'
             f'<td style="text-align:left;padding:1px 10px">{html.escape(value)}</td></tr>'
-            for name, value in self.rows())
+            for name, value in self.rows()
+        )
         return f'<table class="opik-status">{cells}</table>'
 
     def __repr__(self) -> str:

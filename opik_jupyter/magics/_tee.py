@@ -40,8 +40,9 @@ class Tee:
         with self._lock:
             kept = "".join(self._parts)
             dropped = self.dropped
-        return kept + (f"\n[truncated by opik-jupyter: {dropped} more characters]"
-                       if dropped else "")
+        return kept + (
+            f"\n[truncated by opik-jupyter: {dropped} more characters]" if dropped else ""
+        )
 
     def __getattr__(self, name: str) -> Any:  # flush, fileno, isatty, encoding, ...
         return getattr(self.stream, name)

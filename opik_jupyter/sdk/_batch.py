@@ -48,20 +48,27 @@ class Built:
     """Events that could not be turned into JSON at all (lost, and logged)."""
 
 
-ENDPOINTS = (("traces", "POST", "v1/private/traces/batch"),
-             ("spans", "POST", "v1/private/spans/batch"),
-             ("trace_scores", "PUT", "v1/private/traces/feedback-scores"),
-             ("span_scores", "PUT", "v1/private/spans/feedback-scores"))
-_WRAPPER = {"traces": b"traces", "spans": b"spans", "trace_scores": b"scores",
-            "span_scores": b"scores"}
+ENDPOINTS = (
+    ("traces", "POST", "v1/private/traces/batch"),
+    ("spans", "POST", "v1/private/spans/batch"),
+    ("trace_scores", "PUT", "v1/private/traces/feedback-scores"),
+    ("span_scores", "PUT", "v1/private/spans/feedback-scores"),
+)
+_WRAPPER = {
+    "traces": b"traces",
+    "spans": b"spans",
+    "trace_scores": b"scores",
+    "span_scores": b"scores",
+}
 
 
 class Batcher:
     """Builds :class:`Batch` objects under the configured count and size limits."""
 
     def __init__(self, config: Config) -> None:
-        self.wire = WireBuilder(Limits(max_bytes=config.max_field_bytes,
-                                       max_string_chars=config.max_string_chars))
+        self.wire = WireBuilder(
+            Limits(max_bytes=config.max_field_bytes, max_string_chars=config.max_string_chars)
+        )
         self.max_items = min(config.batch_max_items, MAX_ITEMS_PER_REQUEST)
         self.max_bytes = config.batch_max_bytes
         self.workspace = config.workspace
@@ -81,8 +88,9 @@ class Batcher:
             built.batches.extend(self._split(name, method, path, items))
         return built
 
-    def _add(self, groups: dict[str, dict[Any, dict[str, Any]]], message: Message,
-             built: Built) -> None:
+    def _add(
+        self, groups: dict[str, dict[Any, dict[str, Any]]], message: Message, built: Built
+    ) -> None:
         kind, item = message
         if kind == SCORE:
             group = groups["trace_scores" if item.entity == "trace" else "span_scores"]
@@ -144,8 +152,7 @@ class Batcher:
     def _warn_once(self, what: str) -> None:
         if not self._warned:
             self._warned = True
-            log.warning("opik-jupyter: %s (further cases are only counted)", what,
-                        exc_info=True)
+            log.warning("opik-jupyter: %s (further cases are only counted)", what, exc_info=True)
 
 
 def gzip_compress(data: bytes) -> bytes:
@@ -161,9 +168,17 @@ def split_batch(batch: Batch) -> tuple[Batch, Batch] | None:
     body = zlib.decompress(batch.body, 31) if batch.gzipped else batch.body
     key, items = next(iter(msgspec.json.decode(body).items()))
     halves = []
-    for part in (items[: len(items) // 2], items[len(items) // 2:]):
+    for part in (items[: len(items) // 2], items[len(items) // 2 :]):
         raw = _encode({key: part})
         gzipped = len(raw) >= GZIP_MIN_BYTES
-        halves.append(Batch(batch.method, batch.path, gzip_compress(raw) if gzipped else raw,
-                            gzipped, len(part), batch.workspace))
+        halves.append(
+            Batch(
+                batch.method,
+                batch.path,
+                gzip_compress(raw) if gzipped else raw,
+                gzipped,
+                len(part),
+                batch.workspace,
+            )
+        )
     return halves[0], halves[1]

@@ -32,9 +32,15 @@ _decoder = msgspec.json.Decoder()
 class Client:
     """A read client on one backend and workspace (defaults: the SDK's settings)."""
 
-    def __init__(self, url: str | None = None, workspace: str | None = None,
-                 api_key: str | None = None, project: str | None = None,
-                 transport: Transport | None = None, timeout: float = 120.0) -> None:
+    def __init__(
+        self,
+        url: str | None = None,
+        workspace: str | None = None,
+        api_key: str | None = None,
+        project: str | None = None,
+        transport: Transport | None = None,
+        timeout: float = 120.0,
+    ) -> None:
         self._config = _config.current()
         self._url = url.rstrip("/") if url else None
         self.workspace = workspace or self._config.workspace
@@ -52,14 +58,18 @@ class Client:
     # -- HTTP ----------------------------------------------------------------------------
 
     def _headers(self) -> dict[str, str]:
-        headers = {"Comet-Workspace": self.workspace, "Accept": "application/json",
-                   "Content-Type": "application/json"}
+        headers = {
+            "Comet-Workspace": self.workspace,
+            "Accept": "application/json",
+            "Content-Type": "application/json",
+        }
         if self.api_key:
             headers["Authorization"] = self.api_key
         return headers
 
-    def request(self, method: str, path: str, body: Any = None,
-                params: Mapping[str, Any] | None = None) -> bytes | None:
+    def request(
+        self, method: str, path: str, body: Any = None, params: Mapping[str, Any] | None = None
+    ) -> bytes | None:
         """Send one request; the body of a 2xx, None for a 404, else HttpStatusError."""
         if params:
             path += "?" + urlencode({k: v for k, v in params.items() if v is not None})
@@ -71,8 +81,9 @@ class Client:
             raise HttpStatusError(response.status, response.body)
         return response.body
 
-    def json(self, method: str, path: str, body: Any = None,
-              params: Mapping[str, Any] | None = None) -> Any:
+    def json(
+        self, method: str, path: str, body: Any = None, params: Mapping[str, Any] | None = None
+    ) -> Any:
         """Send one request and decode its JSON answer (None for a 404 or an empty body)."""
         raw = self.request(method, path, body, params)
         return None if raw is None else _decoder.decode(raw) if raw else None
@@ -94,9 +105,16 @@ class Client:
         spans: list[dict[str, Any]] = []
         page = 1
         while True:
-            found = self.json("GET", "v1/private/spans", params={
-                "trace_id": trace_id, "project_id": project_id, "page": page,
-                "size": LIST_PAGE})
+            found = self.json(
+                "GET",
+                "v1/private/spans",
+                params={
+                    "trace_id": trace_id,
+                    "project_id": project_id,
+                    "page": page,
+                    "size": LIST_PAGE,
+                },
+            )
             content = (found or {}).get("content") or []
             spans.extend(content)
             if len(content) < LIST_PAGE or len(spans) >= (found or {}).get("total", 0):
@@ -116,20 +134,31 @@ class Client:
 
     def _add_comment(self, entity: Entity, entity_id: str, text: str) -> str:
         comment_id = new_id()
-        found = self.request("POST", f"v1/private/{entity}/{quote(entity_id)}/comments",
-                             {"id": comment_id, "text": text})
+        found = self.request(
+            "POST",
+            f"v1/private/{entity}/{quote(entity_id)}/comments",
+            {"id": comment_id, "text": text},
+        )
         if found is None:
             raise HttpStatusError(404, f"{entity[:-1]} {entity_id} not found".encode())
         return comment_id
 
     # -- searches ------------------------------------------------------------------------
 
-    def iter_pages(self, entity: Entity, filter: FilterArg = None,
-                   project_name: str | None = None, limit: int | None = None,
-                   **extra: Any) -> Iterator[list[Any]]:
+    def iter_pages(
+        self,
+        entity: Entity,
+        filter: FilterArg = None,
+        project_name: str | None = None,
+        limit: int | None = None,
+        **extra: Any,
+    ) -> Iterator[list[Any]]:
         """Pages of raw search results (lists of dicts), newest first."""
-        body: dict[str, Any] = {"project_name": project_name or self.project,
-                                "filters": as_filters(filter), **extra}
+        body: dict[str, Any] = {
+            "project_name": project_name or self.project,
+            "filters": as_filters(filter),
+            **extra,
+        }
         remaining = limit
         while remaining is None or remaining > 0:
             body["limit"] = min(SEARCH_PAGE, remaining) if remaining is not None else SEARCH_PAGE
@@ -143,41 +172,57 @@ class Client:
             if remaining is not None:
                 remaining -= len(rows)
 
-    def search_traces(self, filter: FilterArg = None,
-                      project_name: str | None = None,
-                      limit: int | None = 1000) -> list[dict[str, Any]]:
+    def search_traces(
+        self, filter: FilterArg = None, project_name: str | None = None, limit: int | None = 1000
+    ) -> list[dict[str, Any]]:
         """Traces matching ``filter`` (a filter string or list), newest first."""
-        return [row for page in self.iter_pages("traces", filter, project_name, limit)
-                for row in page]
+        return [
+            row for page in self.iter_pages("traces", filter, project_name, limit) for row in page
+        ]
 
-    def search_spans(self, filter: FilterArg = None,
-                     project_name: str | None = None, limit: int | None = 1000,
-                     trace_id: str | None = None,
-                     type: str | None = None) -> list[dict[str, Any]]:
+    def search_spans(
+        self,
+        filter: FilterArg = None,
+        project_name: str | None = None,
+        limit: int | None = 1000,
+        trace_id: str | None = None,
+        type: str | None = None,
+    ) -> list[dict[str, Any]]:
         """Spans matching ``filter`` (optionally of one trace or type), newest first."""
         extra = {k: v for k, v in (("trace_id", trace_id), ("type", type)) if v}
-        return [row for page in self.iter_pages("spans", filter, project_name, limit, **extra)
-                for row in page]
+        return [
+            row
+            for page in self.iter_pages("spans", filter, project_name, limit, **extra)
+            for row in page
+        ]
 
     # -- DataFrames ----------------------------------------------------------------------
 
-    def traces_dataframe(self, filter: FilterArg = None,
-                         project_name: str | None = None, limit: int | None = None,
-                         parse_json: bool = True) -> pd.DataFrame:
+    def traces_dataframe(
+        self,
+        filter: FilterArg = None,
+        project_name: str | None = None,
+        limit: int | None = None,
+        parse_json: bool = True,
+    ) -> pd.DataFrame:
         """Traces as a typed DataFrame (see ``docs/sdk.md`` for the columns)."""
         from ._frames import to_frame  # noqa: PLC0415 - pandas loads only when asked for
 
-        return to_frame("traces", self.iter_pages("traces", filter, project_name, limit),
-                        parse_json)
+        return to_frame(
+            "traces", self.iter_pages("traces", filter, project_name, limit), parse_json
+        )
 
-    def spans_dataframe(self, filter: FilterArg = None,
-                        project_name: str | None = None, limit: int | None = None,
-                        parse_json: bool = True) -> pd.DataFrame:
+    def spans_dataframe(
+        self,
+        filter: FilterArg = None,
+        project_name: str | None = None,
+        limit: int | None = None,
+        parse_json: bool = True,
+    ) -> pd.DataFrame:
         """Spans as a typed DataFrame (see ``docs/sdk.md`` for the columns)."""
         from ._frames import to_frame  # noqa: PLC0415 - pandas loads only when asked for
 
-        return to_frame("spans", self.iter_pages("spans", filter, project_name, limit),
-                        parse_json)
+        return to_frame("spans", self.iter_pages("spans", filter, project_name, limit), parse_json)
 
     def close(self) -> None:
         self._transport.close()
@@ -198,26 +243,39 @@ def get_trace(trace_id: str, with_spans: bool = True) -> dict[str, Any] | None:
     return _default().get_trace(trace_id, with_spans)
 
 
-def search_traces(filter: FilterArg = None, project_name: str | None = None,
-                  limit: int | None = 1000) -> list[dict[str, Any]]:
+def search_traces(
+    filter: FilterArg = None, project_name: str | None = None, limit: int | None = 1000
+) -> list[dict[str, Any]]:
     """Traces matching ``filter``, e.g. ``'name = "chat" and tags contains "prod"'``."""
     return _default().search_traces(filter, project_name, limit)
 
 
-def search_spans(filter: FilterArg = None, project_name: str | None = None,
-                 limit: int | None = 1000, trace_id: str | None = None,
-                 type: str | None = None) -> list[dict[str, Any]]:
+def search_spans(
+    filter: FilterArg = None,
+    project_name: str | None = None,
+    limit: int | None = 1000,
+    trace_id: str | None = None,
+    type: str | None = None,
+) -> list[dict[str, Any]]:
     """Spans matching ``filter``, e.g. ``'type = "llm" and usage.total_tokens > 1000'``."""
     return _default().search_spans(filter, project_name, limit, trace_id, type)
 
 
-def traces_dataframe(filter: FilterArg = None, project_name: str | None = None,
-                     limit: int | None = None, parse_json: bool = True) -> pd.DataFrame:
+def traces_dataframe(
+    filter: FilterArg = None,
+    project_name: str | None = None,
+    limit: int | None = None,
+    parse_json: bool = True,
+) -> pd.DataFrame:
     """All matching traces of a project as a pandas DataFrame."""
     return _default().traces_dataframe(filter, project_name, limit, parse_json)
 
 
-def spans_dataframe(filter: FilterArg = None, project_name: str | None = None,
-                    limit: int | None = None, parse_json: bool = True) -> pd.DataFrame:
+def spans_dataframe(
+    filter: FilterArg = None,
+    project_name: str | None = None,
+    limit: int | None = None,
+    parse_json: bool = True,
+) -> pd.DataFrame:
     """All matching spans of a project as a pandas DataFrame."""
     return _default().spans_dataframe(filter, project_name, limit, parse_json)

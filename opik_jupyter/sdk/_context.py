@@ -68,10 +68,16 @@ class Observation:
     def to_dict(self) -> dict[str, Any]:
         """A snapshot of the fields, with call arguments bound to parameter names."""
         out: dict[str, Any] = {
-            "id": self.id, "name": self.name, "project_name": self.project_name,
-            "start_time": _datetime(self.start_ns), "end_time": _datetime(self.end_ns),
-            "input": _plain(self.input), "output": _plain(self.output),
-            "metadata": self.metadata, "tags": list(self.tags or ()), "error": self.error,
+            "id": self.id,
+            "name": self.name,
+            "project_name": self.project_name,
+            "start_time": _datetime(self.start_ns),
+            "end_time": _datetime(self.end_ns),
+            "input": _plain(self.input),
+            "output": _plain(self.output),
+            "metadata": self.metadata,
+            "tags": list(self.tags or ()),
+            "error": self.error,
         }
         out.update(self._extra())
         return out
@@ -79,9 +85,15 @@ class Observation:
     def _extra(self) -> dict[str, Any]:
         return {}
 
-    def _set_common(self, name: str | None, input: Any, output: Any,
-                    metadata: Mapping[str, Any] | None, tags: Iterable[str] | None,
-                    error_info: Mapping[str, Any] | None) -> None:
+    def _set_common(
+        self,
+        name: str | None,
+        input: Any,
+        output: Any,
+        metadata: Mapping[str, Any] | None,
+        tags: Iterable[str] | None,
+        error_info: Mapping[str, Any] | None,
+    ) -> None:
         if name is not None:
             self.name = name
         if input is not UNSET:
@@ -115,10 +127,16 @@ class Trace(Observation):
 
     __slots__ = ("root_span", "thread_id")
 
-    def __init__(self, name: str, project_name: str, start_ns: int,
-                 input: Any = UNSET,
-                 metadata: Mapping[str, Any] | None = None, tags: Iterable[str] | None = None,
-                 thread_id: str | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        project_name: str,
+        start_ns: int,
+        input: Any = UNSET,
+        metadata: Mapping[str, Any] | None = None,
+        tags: Iterable[str] | None = None,
+        thread_id: str | None = None,
+    ) -> None:
         # fields set here rather than through super().__init__: this is the hot path
         self.id = new_id(start_ns)
         self.name = name
@@ -142,10 +160,17 @@ class Trace(Observation):
     def _extra(self) -> dict[str, Any]:
         return {"thread_id": self.thread_id}
 
-    def update(self, *, name: str | None = None, input: Any = UNSET,
-               output: Any = UNSET, metadata: Mapping[str, Any] | None = None,
-               tags: Iterable[str] | None = None, thread_id: str | None = None,
-               error_info: Mapping[str, Any] | None = None) -> None:
+    def update(
+        self,
+        *,
+        name: str | None = None,
+        input: Any = UNSET,
+        output: Any = UNSET,
+        metadata: Mapping[str, Any] | None = None,
+        tags: Iterable[str] | None = None,
+        thread_id: str | None = None,
+        error_info: Mapping[str, Any] | None = None,
+    ) -> None:
         """Change fields; ``metadata`` is merged and ``tags`` are added."""
         self._set_common(name, input, output, metadata, tags, error_info)
         if thread_id is not None:
@@ -161,10 +186,19 @@ class Span(Observation):
 
     __slots__ = ("model", "parent", "provider", "total_cost", "trace", "type", "usage")
 
-    def __init__(self, trace: Trace, parent: Span | None, name: str, start_ns: int,
-                 type: SpanType = "general", input: Any = UNSET,
-                 metadata: Mapping[str, Any] | None = None, tags: Iterable[str] | None = None,
-                 model: str | None = None, provider: str | None = None) -> None:
+    def __init__(
+        self,
+        trace: Trace,
+        parent: Span | None,
+        name: str,
+        start_ns: int,
+        type: SpanType = "general",
+        input: Any = UNSET,
+        metadata: Mapping[str, Any] | None = None,
+        tags: Iterable[str] | None = None,
+        model: str | None = None,
+        provider: str | None = None,
+    ) -> None:
         self.id = new_id(start_ns)
         self.name = name
         self.project_name = trace.project_name
@@ -194,16 +228,31 @@ class Span(Observation):
         return self.parent.id if self.parent is not None else None
 
     def _extra(self) -> dict[str, Any]:
-        return {"trace_id": self.trace.id, "parent_span_id": self.parent_span_id,
-                "type": self.type, "model": self.model, "provider": self.provider,
-                "usage": self.usage, "total_cost": self.total_cost}
+        return {
+            "trace_id": self.trace.id,
+            "parent_span_id": self.parent_span_id,
+            "type": self.type,
+            "model": self.model,
+            "provider": self.provider,
+            "usage": self.usage,
+            "total_cost": self.total_cost,
+        }
 
-    def update(self, *, name: str | None = None, input: Any = UNSET,
-               output: Any = UNSET, metadata: Mapping[str, Any] | None = None,
-               tags: Iterable[str] | None = None, usage: Mapping[str, Any] | None = None,
-               model: str | None = None, provider: str | None = None,
-               total_cost: float | None = None, type: SpanType | None = None,
-               error_info: Mapping[str, Any] | None = None) -> None:
+    def update(
+        self,
+        *,
+        name: str | None = None,
+        input: Any = UNSET,
+        output: Any = UNSET,
+        metadata: Mapping[str, Any] | None = None,
+        tags: Iterable[str] | None = None,
+        usage: Mapping[str, Any] | None = None,
+        model: str | None = None,
+        provider: str | None = None,
+        total_cost: float | None = None,
+        type: SpanType | None = None,
+        error_info: Mapping[str, Any] | None = None,
+    ) -> None:
         """Change fields; ``metadata`` is merged, ``tags`` added and ``usage`` merged."""
         self._set_common(name, input, output, metadata, tags, error_info)
         if usage:

@@ -40,8 +40,7 @@ class _Spec:
         if not _config.current().enabled:
             return None
         given = CallArgs(self.binder, args, kwargs) if self.capture_input else UNSET
-        return begin_span(self.name, self.type, given, self.metadata, self.tags,
-                          self.project_name)
+        return begin_span(self.name, self.type, given, self.metadata, self.tags, self.project_name)
 
     def output(self, result: Any) -> Any:
         if not self.capture_output:
@@ -54,18 +53,32 @@ def track(func: F, /) -> F: ...
 
 
 @overload
-def track(func: str | None = None, /, *, name: str | None = None,
-          type: SpanType = "general",
-          tags: Iterable[str] | None = None, metadata: Mapping[str, Any] | None = None,
-          project_name: str | None = None, capture_input: bool = True,
-          capture_output: bool = True) -> Callable[[F], F]: ...
+def track(
+    func: str | None = None,
+    /,
+    *,
+    name: str | None = None,
+    type: SpanType = "general",
+    tags: Iterable[str] | None = None,
+    metadata: Mapping[str, Any] | None = None,
+    project_name: str | None = None,
+    capture_input: bool = True,
+    capture_output: bool = True,
+) -> Callable[[F], F]: ...
 
 
-def track(func: Any = None, /, *, name: str | None = None,
-          type: SpanType = "general",
-          tags: Iterable[str] | None = None, metadata: Mapping[str, Any] | None = None,
-          project_name: str | None = None, capture_input: bool = True,
-          capture_output: bool = True) -> Any:
+def track(
+    func: Any = None,
+    /,
+    *,
+    name: str | None = None,
+    type: SpanType = "general",
+    tags: Iterable[str] | None = None,
+    metadata: Mapping[str, Any] | None = None,
+    project_name: str | None = None,
+    capture_input: bool = True,
+    capture_output: bool = True,
+) -> Any:
     """Trace every call of the decorated function as a span (a trace when at the top).
 
     Use bare (``@track``) or with options (``@track(name="retrieve", type="tool")``).
@@ -74,23 +87,43 @@ def track(func: Any = None, /, *, name: str | None = None,
     """
     if isinstance(func, str):
         name, func = func, None
-    options = {"name": name, "type": type, "tags": tags, "metadata": metadata,
-               "project_name": project_name, "capture_input": capture_input,
-               "capture_output": capture_output}
+    options = {
+        "name": name,
+        "type": type,
+        "tags": tags,
+        "metadata": metadata,
+        "project_name": project_name,
+        "capture_input": capture_input,
+        "capture_output": capture_output,
+    }
     if func is None:
         return lambda f: _decorate(f, **options)
     return _decorate(func, **options)
 
 
-def _decorate(func: Callable[..., Any], name: str | None, type: SpanType,
-              tags: Iterable[str] | None, metadata: Mapping[str, Any] | None,
-              project_name: str | None, capture_input: bool, capture_output: bool) -> Any:
+def _decorate(
+    func: Callable[..., Any],
+    name: str | None,
+    type: SpanType,
+    tags: Iterable[str] | None,
+    metadata: Mapping[str, Any] | None,
+    project_name: str | None,
+    capture_input: bool,
+    capture_output: bool,
+) -> Any:
     if type not in SPAN_TYPES:
         warn_once(f"type-{type}", "opik-jupyter: unknown span type %r; using 'general'", type)
         type = "general"
-    spec = _Spec(name or getattr(func, "__name__", "call"), type,
-                 tuple(tags) if tags else None, dict(metadata) if metadata else None,
-                 project_name, capture_input, capture_output, Binder(_signature(func)))
+    spec = _Spec(
+        name or getattr(func, "__name__", "call"),
+        type,
+        tuple(tags) if tags else None,
+        dict(metadata) if metadata else None,
+        project_name,
+        capture_input,
+        capture_output,
+        Binder(_signature(func)),
+    )
     if inspect.isasyncgenfunction(func):
         wrapper = _wrap_async_generator(func, spec)
     elif inspect.isgeneratorfunction(func):
@@ -126,6 +159,7 @@ def _wrap_function(func: Callable[..., Any], spec: _Spec) -> Callable[..., Any]:
         current.reset(token)
         finish_span(span, spec.output(result))
         return result
+
     return wrapper
 
 
@@ -144,6 +178,7 @@ def _wrap_coroutine(func: Callable[..., Any], spec: _Spec) -> Callable[..., Any]
         _reset(token)
         finish_span(span, spec.output(result))
         return result
+
     return wrapper
 
 
@@ -179,11 +214,13 @@ def _wrap_generator(func: Callable[..., Any], spec: _Spec) -> Callable[..., Any]
         if not _config.current().enabled:
             return gen
         return _traced_generator(gen, spec, args, kwargs)
+
     return wrapper
 
 
-def _traced_generator(gen: Generator[Any, Any, Any], spec: _Spec, args: tuple[Any, ...],
-                      kwargs: dict[str, Any]) -> Generator[Any, Any, Any]:
+def _traced_generator(
+    gen: Generator[Any, Any, Any], spec: _Spec, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> Generator[Any, Any, Any]:
     """Drive ``gen`` with its span current while it runs, and not while it is suspended."""
     span = spec.begin(args, kwargs)
     if span is None:
@@ -222,12 +259,13 @@ def _wrap_async_generator(func: Callable[..., Any], spec: _Spec) -> Callable[...
         if not _config.current().enabled:
             return agen
         return _traced_async_generator(agen, spec, args, kwargs)
+
     return wrapper
 
 
-async def _traced_async_generator(agen: AsyncGenerator[Any, Any], spec: _Spec,
-                                  args: tuple[Any, ...],
-                                  kwargs: dict[str, Any]) -> AsyncGenerator[Any, Any]:
+async def _traced_async_generator(
+    agen: AsyncGenerator[Any, Any], spec: _Spec, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> AsyncGenerator[Any, Any]:
     span = spec.begin(args, kwargs)
     collected = _Collected()
     sent: Any = None
@@ -256,8 +294,9 @@ async def _traced_async_generator(agen: AsyncGenerator[Any, Any], spec: _Spec,
             thrown = exc
 
 
-def _reset_and_finish(token: Any, span: Span | None, output: Any = UNSET,
-                      error: BaseException | None = None) -> None:
+def _reset_and_finish(
+    token: Any, span: Span | None, output: Any = UNSET, error: BaseException | None = None
+) -> None:
     if token is not None:
         _reset(token)
     if span is not None:

@@ -15,14 +15,30 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-OPERATORS = ("=", "!=", ">", ">=", "<", "<=", "contains", "not_contains", "starts_with",
-             "ends_with", "is_empty", "is_not_empty", "in", "not_in")
+OPERATORS = (
+    "=",
+    "!=",
+    ">",
+    ">=",
+    "<",
+    "<=",
+    "contains",
+    "not_contains",
+    "starts_with",
+    "ends_with",
+    "is_empty",
+    "is_not_empty",
+    "in",
+    "not_in",
+)
 NO_VALUE = ("is_empty", "is_not_empty")
 WHOLE_FIELDS = ("usage.total_tokens", "usage.prompt_tokens", "usage.completion_tokens")
 KEYED_FIELDS = ("metadata", "input_json", "output_json", "feedback_scores")
 
-_TOKEN = re.compile(r"""\s*(?:(?P<str>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')"""
-                    r"""|(?P<op>!=|>=|<=|=|>|<)|(?P<word>[^\s"'=!<>]+))""")
+_TOKEN = re.compile(
+    r"""\s*(?:(?P<str>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')"""
+    r"""|(?P<op>!=|>=|<=|=|>|<)|(?P<word>[^\s"'=!<>]+))"""
+)
 Filter = dict[str, Any]
 
 
@@ -74,8 +90,7 @@ def _tokens(text: str) -> list[tuple[str, str]]:
     return tokens
 
 
-def _condition(tokens: list[tuple[str, str]], position: int,
-               text: str) -> tuple[Filter, int]:
+def _condition(tokens: list[tuple[str, str]], position: int, text: str) -> tuple[Filter, int]:
     kind, field = tokens[position]
     if kind != "word":
         raise FilterSyntaxError(f"expected a field name, got {field!r} in {text!r}")
@@ -83,8 +98,9 @@ def _condition(tokens: list[tuple[str, str]], position: int,
         raise FilterSyntaxError(f"expected an operator after {field!r} in {text!r}")
     operator = tokens[position + 1][1].lower()
     if operator not in OPERATORS:
-        raise FilterSyntaxError(f"unknown operator {operator!r} in {text!r}; "
-                                f"use one of {', '.join(OPERATORS)}")
+        raise FilterSyntaxError(
+            f"unknown operator {operator!r} in {text!r}; use one of {', '.join(OPERATORS)}"
+        )
     out: Filter = _field(field)
     out["operator"] = operator
     position += 2
@@ -103,8 +119,7 @@ def _field(name: str) -> Filter:
         return {"field": name}
     head, key = name.split(".", 1)
     if head not in KEYED_FIELDS:
-        raise FilterSyntaxError(f"{head!r} has no keys; keyed fields are "
-                                f"{', '.join(KEYED_FIELDS)}")
+        raise FilterSyntaxError(f"{head!r} has no keys; keyed fields are {', '.join(KEYED_FIELDS)}")
     return {"field": head, "key": key}
 
 

@@ -11,9 +11,22 @@ from typing import Any
 import msgspec
 import pandas as pd
 
-COMMON = ("id", "project_id", "name", "start_time", "end_time", "duration", "input", "output",
-          "metadata", "tags", "error_info", "total_estimated_cost", "created_at",
-          "last_updated_at")
+COMMON = (
+    "id",
+    "project_id",
+    "name",
+    "start_time",
+    "end_time",
+    "duration",
+    "input",
+    "output",
+    "metadata",
+    "tags",
+    "error_info",
+    "total_estimated_cost",
+    "created_at",
+    "last_updated_at",
+)
 COLUMNS = {
     "traces": (*COMMON, "thread_id", "span_count"),
     "spans": (*COMMON, "trace_id", "parent_span_id", "type", "model", "provider"),
@@ -25,8 +38,9 @@ USAGE = ("prompt_tokens", "completion_tokens", "total_tokens")
 _encode = msgspec.json.encode
 
 
-def to_frame(entity: str, pages: Iterable[list[dict[str, Any]]],
-             parse_json: bool = True) -> pd.DataFrame:
+def to_frame(
+    entity: str, pages: Iterable[list[dict[str, Any]]], parse_json: bool = True
+) -> pd.DataFrame:
     """Build the DataFrame of ``entity`` ("traces" or "spans") from search pages."""
     columns = COLUMNS[entity]
     data: dict[str, list[Any]] = {name: [] for name in columns}
@@ -37,8 +51,9 @@ def to_frame(entity: str, pages: Iterable[list[dict[str, Any]]],
             data[name].extend(row.get(name) for row in page)
         for name in USAGE:
             usage[name].extend((row.get("usage") or {}).get(name) for row in page)
-        scores.extend({s["name"]: s["value"] for s in row.get("feedback_scores") or ()}
-                      for row in page)
+        scores.extend(
+            {s["name"]: s["value"] for s in row.get("feedback_scores") or ()} for row in page
+        )
     frame = pd.DataFrame(data, columns=list(columns))
     for name in DATETIMES:
         frame[name] = _datetimes(frame[name])

@@ -22,4 +22,9 @@ def new_id(ns: int | None = None) -> str:
     rand = getrandbits(62)
     # one %-format is ~25% faster than the f-string equivalent, and this is the hot path
     return "%08x-%04x-7%03x-%04x-%012x" % (  # noqa: UP031
-        ms >> 16, ms & 0xFFFF, (sub << 12) // 1_000_000, 0x8000 | (rand >> 48), rand & _LOW48)
+        ms >> 16,
+        ms & 0xFFFF,
+        (sub << 12) // 1_000_000,
+        0x8000 | (rand >> 48),
+        rand & _LOW48,
+    )

@@ -53,7 +53,8 @@ class Binder:
         self.signature = signature
         params = list(signature.parameters.values()) if signature is not None else []
         self.simple = signature is not None and all(
-            p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) for p in params)
+            p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) for p in params
+        )
         self.names = tuple(p.name for p in params if p.kind is p.POSITIONAL_OR_KEYWORD)
         self.defaults = {p.name: p.default for p in params if p.default is not p.empty}
 
@@ -135,8 +136,9 @@ class WireBuilder:
     def __init__(self, limits: Limits) -> None:
         self.limits = limits
 
-    def trace(self, trace: Trace, final: bool,
-              span_wire: dict[str, Any] | None = None) -> dict[str, Any]:
+    def trace(
+        self, trace: Trace, final: bool, span_wire: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
         """The trace body; a root span's body lends it the payloads they share."""
         out = self._common(trace, final, span_wire if trace.root_span is not None else None)
         if trace.thread_id is not None:
@@ -159,8 +161,9 @@ class WireBuilder:
             out["total_estimated_cost"] = float(span.total_cost)
         return out
 
-    def _common(self, item: Observation, final: bool,
-                twin: dict[str, Any] | None = None) -> dict[str, Any]:
+    def _common(
+        self, item: Observation, final: bool, twin: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
         """Fields of traces and spans. ``twin`` is the body of a root span whose payloads
         the trace shares (the same objects), so they are serialised once."""
         out: dict[str, Any] = {
@@ -187,12 +190,22 @@ class WireBuilder:
             out["error_info"] = error_info(item.error)
         return out
 
-    def _payload(self, out: dict[str, Any], field: str, value: Any, root: Span | None,
-                 twin: dict[str, Any] | None) -> None:
+    def _payload(
+        self,
+        out: dict[str, Any],
+        field: str,
+        value: Any,
+        root: Span | None,
+        twin: dict[str, Any] | None,
+    ) -> None:
         if value is UNSET:
             return
-        if root is not None and twin is not None and field in twin \
-                and value is getattr(root, field):
+        if (
+            root is not None
+            and twin is not None
+            and field in twin
+            and value is getattr(root, field)
+        ):
             out[field] = twin[field]
             return
         if type(value) is CallArgs:
@@ -200,9 +213,13 @@ class WireBuilder:
         out[field] = to_field(value, field, self.limits)
 
     def score(self, score: Score) -> dict[str, Any]:
-        out: dict[str, Any] = {"id": score.id, "name": _text(score.name),
-                               "value": float(score.value), "source": "sdk",
-                               "project_name": _text(score.project_name, MAX_PROJECT)}
+        out: dict[str, Any] = {
+            "id": score.id,
+            "name": _text(score.name),
+            "value": float(score.value),
+            "source": "sdk",
+            "project_name": _text(score.project_name, MAX_PROJECT),
+        }
         if score.reason is not None:
             out["reason"] = str(score.reason)
         if score.category_name is not None:
@@ -232,13 +249,14 @@ def error_info(error: Any) -> dict[str, Any]:
     if isinstance(error, tuple):
         kind, exc, tb = error
         text = "".join(traceback.format_exception(kind, exc, tb))
-        return {"exception_type": _text(kind.__name__), "message": _message(exc),
-                "traceback": text}
+        return {"exception_type": _text(kind.__name__), "message": _message(exc), "traceback": text}
     if isinstance(error, Mapping):
         data = to_json(error)
-        return {"exception_type": _text(data.get("exception_type", "Error")),
-                "message": str(data.get("message", "")),
-                "traceback": str(data.get("traceback", ""))}
+        return {
+            "exception_type": _text(data.get("exception_type", "Error")),
+            "message": str(data.get("message", "")),
+            "traceback": str(data.get("traceback", "")),
+        }
     return {"exception_type": "Error", "message": str(error), "traceback": ""}
 
 

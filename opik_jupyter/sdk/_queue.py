@@ -24,8 +24,9 @@ WARN_FRACTION = 0.8
 class MessageQueue:
     """A FIFO of messages with a size bound, batch-aware wake-ups and flush tracking."""
 
-    def __init__(self, max_size: int, batch_size: int,
-                 events_of: Callable[[Any], int] = lambda _: 1) -> None:
+    def __init__(
+        self, max_size: int, batch_size: int, events_of: Callable[[Any], int] = lambda _: 1
+    ) -> None:
         self._items: deque[Any] = deque()
         self._lock = threading.Lock()
         self._work = threading.Condition(self._lock)
@@ -69,21 +70,28 @@ class MessageQueue:
     def _warn_once(self, n: int) -> None:
         if not self._warned:
             self._warned = True
-            log.warning("opik-jupyter: the tracing queue holds %d of at most %d messages; "
-                        "the sender cannot keep up and new events will be dropped (and "
-                        "counted in delivery_status()) once it is full", n, self._max)
+            log.warning(
+                "opik-jupyter: the tracing queue holds %d of at most %d messages; "
+                "the sender cannot keep up and new events will be dropped (and "
+                "counted in delivery_status()) once it is full",
+                n,
+                self._max,
+            )
 
     # -- the sender ------------------------------------------------------------------------
 
-    def take(self, linger: float, wake_at: float | None = None,
-             pending: Callable[[], bool] = lambda: False) -> list[Any] | None:
+    def take(
+        self,
+        linger: float,
+        wake_at: float | None = None,
+        pending: Callable[[], bool] = lambda: False,
+    ) -> list[Any] | None:
         """Up to one batch of messages, waiting for the first one and then lingering up to
         ``linger`` seconds for a full batch. Returns [] at ``wake_at`` (a monotonic time),
         when kicked or poked, and None once closed and drained. While ``pending()`` says
         there is other work, it waits at most ``linger``."""
         with self._lock:
-            while (not self._items and not self._closed
-                   and self._kicked <= self._kicks_taken):
+            while not self._items and not self._closed and self._kicked <= self._kicks_taken:
                 self.idle = wake_at is None
                 if self.idle and pending():  # checked after idle is set: see poke()
                     self.idle = False
@@ -107,8 +115,11 @@ class MessageQueue:
 
     def _linger(self, linger: float) -> None:
         deadline = time.monotonic() + linger
-        while (len(self._items) < self._batch and not self._closed
-               and self._flush_target <= self.taken_count):
+        while (
+            len(self._items) < self._batch
+            and not self._closed
+            and self._flush_target <= self.taken_count
+        ):
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return

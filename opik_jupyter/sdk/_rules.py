@@ -18,15 +18,22 @@ from ._filters import as_filters
 RULES = "v1/private/automations/evaluators"
 
 
-def add_online_rule(name: str, *, metric: Callable[..., Any] | str | None = None,
-                    arguments: Mapping[str, str] | None = None,
-                    judge_prompt: str | None = None,
-                    variables: Mapping[str, str] | None = None,
-                    scores: Sequence[str | Mapping[str, str]] = (),
-                    model: str = "gpt-4o-mini", judge_base_url: str | None = None,
-                    project: str | None = None, sampling_rate: float = 1.0,
-                    filters: FilterArg = None, enabled: bool = True,
-                    client: Client | None = None) -> dict[str, Any]:
+def add_online_rule(
+    name: str,
+    *,
+    metric: Callable[..., Any] | str | None = None,
+    arguments: Mapping[str, str] | None = None,
+    judge_prompt: str | None = None,
+    variables: Mapping[str, str] | None = None,
+    scores: Sequence[str | Mapping[str, str]] = (),
+    model: str = "gpt-4o-mini",
+    judge_base_url: str | None = None,
+    project: str | None = None,
+    sampling_rate: float = 1.0,
+    filters: FilterArg = None,
+    enabled: bool = True,
+    client: Client | None = None,
+) -> dict[str, Any]:
     """Create a rule; give either ``metric`` (with ``arguments``) or ``judge_prompt``.
 
     ``arguments``/``variables`` map names to paths in the trace (``"output.answer"``,
@@ -38,26 +45,34 @@ def add_online_rule(name: str, *, metric: Callable[..., Any] | str | None = None
         raise ValueError("give either metric= (a Python metric) or judge_prompt= (an LLM judge)")
     client = client or Client()
     body: dict[str, Any] = {
-        "name": name, "project_name": project or client.project,
-        "sampling_rate": sampling_rate, "enabled": enabled,
+        "name": name,
+        "project_name": project or client.project,
+        "sampling_rate": sampling_rate,
+        "enabled": enabled,
         "filters": as_filters(filters) if filters else [],
     }
     if metric is not None:
-        body.update(type="user_defined_metric_python",
-                    code={"metric": _source(metric), "arguments": dict(arguments or {})})
+        body.update(
+            type="user_defined_metric_python",
+            code={"metric": _source(metric), "arguments": dict(arguments or {})},
+        )
     else:
-        body.update(type="llm_as_judge", code=_judge_code(
-            judge_prompt or "", variables, scores or [name], model, judge_base_url))
+        body.update(
+            type="llm_as_judge",
+            code=_judge_code(
+                judge_prompt or "", variables, scores or [name], model, judge_base_url
+            ),
+        )
     created: dict[str, Any] = client.json("POST", RULES, body)
     return created
 
 
-def list_online_rules(project: str | None = None,
-                      client: Client | None = None) -> list[dict[str, Any]]:
+def list_online_rules(
+    project: str | None = None, client: Client | None = None
+) -> list[dict[str, Any]]:
     """The rules of a project (the SDK's current project by default)."""
     client = client or Client()
-    found = client.json("POST", "v1/private/projects/retrieve",
-                        {"name": project or client.project})
+    found = client.json("POST", "v1/private/projects/retrieve", {"name": project or client.project})
     if found is None:
         return []
     page = client.json("GET", RULES, params={"project_id": found["id"], "size": 2000})
@@ -87,10 +102,17 @@ def _source(metric: Callable[..., Any] | str) -> str:
     return source
 
 
-def _judge_code(prompt: str, variables: Mapping[str, str] | None,
-                scores: Sequence[str | Mapping[str, str]], model: str,
-                base_url: str | None) -> dict[str, Any]:
+def _judge_code(
+    prompt: str,
+    variables: Mapping[str, str] | None,
+    scores: Sequence[str | Mapping[str, str]],
+    model: str,
+    base_url: str | None,
+) -> dict[str, Any]:
     schema = [{"name": s, "type": "DOUBLE"} if isinstance(s, str) else dict(s) for s in scores]
-    return {"model": {"name": model, "base_url": base_url},
-            "messages": [{"role": "USER", "content": prompt}],
-            "variables": dict(variables or {}), "schema": schema}
+    return {
+        "model": {"name": model, "base_url": base_url},
+        "messages": [{"role": "USER", "content": prompt}],
+        "variables": dict(variables or {}),
+        "schema": schema,
+    }

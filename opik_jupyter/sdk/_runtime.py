@@ -116,9 +116,13 @@ def _at_exit() -> None:
     if sender is not None:
         result = shutdown(sender.config.exit_flush_timeout)
         if not result.delivered:
-            log.warning("opik-jupyter: at exit %d event(s) were not delivered (%d kept on disk "
-                        "for the next session, %d dropped)", result.pending, result.spilled,
-                        result.dropped)
+            log.warning(
+                "opik-jupyter: at exit %d event(s) were not delivered (%d kept on disk "
+                "for the next session, %d dropped)",
+                result.pending,
+                result.spilled,
+                result.dropped,
+            )
 
 
 def _forget_in_child() -> None:
@@ -127,10 +131,15 @@ def _forget_in_child() -> None:
     _lock = threading.RLock()
 
 
-def configure(url: str | None = None, project: str | None = None,
-              workspace: str | None = None, api_key: str | None = None,
-              data_dir: str | Path | None = None, enabled: bool | None = None,
-              **settings: Any) -> Config:
+def configure(
+    url: str | None = None,
+    project: str | None = None,
+    workspace: str | None = None,
+    api_key: str | None = None,
+    data_dir: str | Path | None = None,
+    enabled: bool | None = None,
+    **settings: Any,
+) -> Config:
     """Set SDK settings for this process (None leaves a setting as it is).
 
     They win over ``OPIK_JUPYTER_*`` and ``OPIK_*`` env vars. ``url`` is the base of the
@@ -139,8 +148,15 @@ def configure(url: str | None = None, project: str | None = None,
     (``flush_interval``, ``max_queue``, ``max_field_bytes``, ``spill_dir``...).
     Returns the settings now in force.
     """
-    values = {"url": url, "project": project, "workspace": workspace, "api_key": api_key,
-              "data_dir": data_dir, "enabled": enabled, **settings}
+    values = {
+        "url": url,
+        "project": project,
+        "workspace": workspace,
+        "api_key": api_key,
+        "data_dir": data_dir,
+        "enabled": enabled,
+        **settings,
+    }
     with _lock:
         config = _config.set_overrides(values)
         if _sender is not None and _sender.config != config:
@@ -176,9 +192,19 @@ def delivery_status() -> DeliveryStatus:
 
 def _idle_result() -> FlushResult:
     config = _config.current()
-    status = DeliveryStatus(queued=0, sent=0, retrying=0, spilled=0, dropped=0, superseded=0,
-                            enqueued=0, adopted=0, state="idle", url=config.url,
-                            last_error=None)
+    status = DeliveryStatus(
+        queued=0,
+        sent=0,
+        retrying=0,
+        spilled=0,
+        dropped=0,
+        superseded=0,
+        enqueued=0,
+        adopted=0,
+        state="idle",
+        url=config.url,
+        last_error=None,
+    )
     return FlushResult(delivered=True, timed_out=False, status=status)
 
 

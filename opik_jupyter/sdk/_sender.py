@@ -123,19 +123,25 @@ class _Result:
 class Sender:
     """Owns the queue, the sender thread, the transport and the spill file."""
 
-    def __init__(self, config: Config, transport: Transport | None = None,
-                 resolve_url: Callable[[Config], str] | None = None,
-                 open_items: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        config: Config,
+        transport: Transport | None = None,
+        resolve_url: Callable[[Config], str] | None = None,
+        open_items: dict[str, Any] | None = None,
+    ) -> None:
         self.config = config
         self._open = open_items if open_items is not None else {}
         self.queue = MessageQueue(config.max_queue, config.batch_max_items, events_of)
         self.transport = transport or HttpTransport(config.request_timeout)
         self._resolve_url = resolve_url or default_url
         self._batcher = Batcher(config)
-        self._thread = threading.Thread(target=self._build_loop, name="opik-jupyter-sender",
-                                        daemon=True)
-        self._delivery = threading.Thread(target=self._deliver_loop,
-                                          name="opik-jupyter-delivery", daemon=True)
+        self._thread = threading.Thread(
+            target=self._build_loop, name="opik-jupyter-sender", daemon=True
+        )
+        self._delivery = threading.Thread(
+            target=self._deliver_loop, name="opik-jupyter-delivery", daemon=True
+        )
         self._handoff: queue.Queue[_Round | None] = queue.Queue(maxsize=2)
         self._in_flight = 0
         self._round_left = 0
@@ -190,27 +196,50 @@ class Sender:
         with self._stats:
             spilled = sum(s.pending_events for s in self._files())
             queued = self.queue.queued_events() + self._in_flight - self.retrying
-            state: State = ("closed" if self._stop.is_set() else "idle" if self._url is None
-                            and not self._down else "down" if self._down else "up")
+            state: State = (
+                "closed"
+                if self._stop.is_set()
+                else "idle"
+                if self._url is None and not self._down
+                else "down"
+                if self._down
+                else "up"
+            )
             return DeliveryStatus(
-                queued=queued, sent=self.sent, retrying=self.retrying, spilled=spilled,
-                dropped=self.dropped + self.queue.dropped_events, superseded=self.superseded,
-                enqueued=self._enqueued(queued), adopted=self.adopted, state=state,
-                url=self._url or self.config.url, last_error=self.last_error)
+                queued=queued,
+                sent=self.sent,
+                retrying=self.retrying,
+                spilled=spilled,
+                dropped=self.dropped + self.queue.dropped_events,
+                superseded=self.superseded,
+                enqueued=self._enqueued(queued),
+                adopted=self.adopted,
+                state=state,
+                url=self._url or self.config.url,
+                last_error=self.last_error,
+            )
 
     def _enqueued(self, queued: int) -> int:
         """Events traced here: everything counted anywhere, less what came from old files."""
-        return (self.sent + self.retrying + self.superseded + self.dropped
-                + self.queue.dropped_events + queued
-                + sum(s.pending_events for s in self._files()) - self.adopted)
+        return (
+            self.sent
+            + self.retrying
+            + self.superseded
+            + self.dropped
+            + self.queue.dropped_events
+            + queued
+            + sum(s.pending_events for s in self._files())
+            - self.adopted
+        )
 
     def _files(self) -> list[SpillFile]:
         return [*([self._spill] if self._spill else []), *self._adopted]
 
     def _result(self, timed_out: bool) -> FlushResult:
         status = self.status()
-        return FlushResult(delivered=not timed_out and status.pending == 0, timed_out=timed_out,
-                           status=status)
+        return FlushResult(
+            delivered=not timed_out and status.pending == 0, timed_out=timed_out, status=status
+        )
 
     # -- the thread ------------------------------------------------------------------------
 
@@ -218,8 +247,11 @@ class Sender:
         """Stage 1: take messages and serialise them, while stage 2 delivers the last round."""
         try:
             while True:
-                wake = (max(self._next_retry, time.monotonic() + self.config.retry_base_delay)
-                        if self._backlog() else None)
+                wake = (
+                    max(self._next_retry, time.monotonic() + self.config.retry_base_delay)
+                    if self._backlog()
+                    else None
+                )
                 messages = self.queue.take(self.config.flush_interval, wake, self._unsent_open)
                 if messages is None:
                     return
@@ -255,8 +287,11 @@ class Sender:
             with self._stats:
                 self._in_flight -= events
                 self.dropped += events
-            self._warn("crash", "opik-jupyter: the sender failed on a batch; its events were "
-                       "dropped", exc_info=True)
+            self._warn(
+                "crash",
+                "opik-jupyter: the sender failed on a batch; its events were dropped",
+                exc_info=True,
+            )
             return None
         with self._stats:
             self._in_flight -= built.superseded + built.failed
@@ -272,8 +307,11 @@ class Sender:
                 try:
                     self._handle(work.built, work.kick)
                 except Exception:  # the thread must survive anything
-                    self._warn("crash", "opik-jupyter: the sender failed on a batch; its "
-                               "events were dropped", exc_info=True)
+                    self._warn(
+                        "crash",
+                        "opik-jupyter: the sender failed on a batch; its events were dropped",
+                        exc_info=True,
+                    )
                 finally:
                     self._settle(self._round_left, "dropped")  # 0 unless it crashed
                     self.queue.mark_done(work.messages, work.kick)
@@ -327,15 +365,19 @@ class Sender:
             url = self._base_url()
         except Exception as exc:  # starting the local backend can fail in any way
             return self._failed(_Result("retry", error=f"no backend: {exc}"))
-        headers = {"Content-Type": "application/json", "Comet-Workspace": batch.workspace,
-                   "User-Agent": "opik-jupyter"}
+        headers = {
+            "Content-Type": "application/json",
+            "Comet-Workspace": batch.workspace,
+            "User-Agent": "opik-jupyter",
+        }
         if batch.gzipped:
             headers["Content-Encoding"] = "gzip"
         if self.config.api_key:
             headers["Authorization"] = self.config.api_key
         try:
-            response = self.transport.send(url, Request(batch.method, batch.path, batch.body,
-                                                        headers))
+            response = self.transport.send(
+                url, Request(batch.method, batch.path, batch.body, headers)
+            )
         except OSError as exc:
             return self._failed(_Result("retry", error=str(exc)))
         return self._classify(response, batch)
@@ -343,8 +385,10 @@ class Sender:
     def _classify(self, response: Response, batch: Batch) -> _Result:
         if response.ok:
             return _Result("sent", response.status)
-        error = f"{batch.method} {batch.path}: HTTP {response.status} " \
-                f"{response.body[:300].decode(errors='replace')}"
+        error = (
+            f"{batch.method} {batch.path}: HTTP {response.status} "
+            f"{response.body[:300].decode(errors='replace')}"
+        )
         if response.status >= 500 or response.status in RETRY_STATUSES:
             retry_after = _retry_after(response.headers.get("retry-after"))
             return self._failed(_Result("retry", response.status, retry_after, error))
@@ -360,8 +404,12 @@ class Sender:
         halves = split_batch(batch) if result.status in SPLIT_STATUSES else None
         if halves is None:
             self._settle(batch.events, "dropped")
-            self._warn(f"reject-{result.status}", "opik-jupyter: the backend rejected %d "
-                       "event(s), which were dropped: %s", batch.events, result.error)
+            self._warn(
+                f"reject-{result.status}",
+                "opik-jupyter: the backend rejected %d event(s), which were dropped: %s",
+                batch.events,
+                result.error,
+            )
             return
         for half in halves:
             self._deliver(half) if not self._backlog() else self._to_spill(half)
@@ -378,23 +426,26 @@ class Sender:
 
     def _go_down(self, result: _Result) -> None:
         if not self._down:
-            self._warn("down", "opik-jupyter: the backend is unavailable (%s); events are kept "
-                       "on disk in %s and sent when it is back", result.error,
-                       self.config.resolved_spill_dir)
+            self._warn(
+                "down",
+                "opik-jupyter: the backend is unavailable (%s); events are kept "
+                "on disk in %s and sent when it is back",
+                result.error,
+                self.config.resolved_spill_dir,
+            )
         self._down = True
         self._attempt += 1
         self._next_retry = time.monotonic() + self._delay(self._attempt, result.retry_after)
 
     def _delay(self, attempt: int, retry_after: float | None) -> float:
-        base = min(self.config.retry_max_delay, self.config.retry_base_delay * 2 ** attempt)
+        base = min(self.config.retry_max_delay, self.config.retry_base_delay * 2**attempt)
         delay = base * random.uniform(0.5, 1.0)  # noqa: S311 - jitter, not secrecy
         return max(delay, retry_after or 0.0)
 
     def _to_spill(self, batch: Batch) -> None:
         try:
             if self._spill is None:
-                self._spill = SpillFile.create(self.config.resolved_spill_dir,
-                                               self.config.target)
+                self._spill = SpillFile.create(self.config.resolved_spill_dir, self.config.target)
             if self._spill.size + len(batch.body) > self.config.max_spill_bytes:
                 raise OSError(f"the spill file reached {self.config.max_spill_bytes} bytes")
             with self._stats:
@@ -403,8 +454,9 @@ class Sender:
                 self._round_left -= batch.events
         except OSError as exc:
             self._settle(batch.events, "dropped")
-            self._warn("spill", "opik-jupyter: cannot spill events to disk (%s); they were "
-                       "dropped", exc)
+            self._warn(
+                "spill", "opik-jupyter: cannot spill events to disk (%s); they were dropped", exc
+            )
 
     def _replay(self) -> None:
         spill = self._spill
@@ -424,8 +476,11 @@ class Sender:
         if response.ok:
             self._up()
         else:
-            self._go_down(self._failed(_Result("retry", response.status,
-                                               error=f"ping: HTTP {response.status}")))
+            self._go_down(
+                self._failed(
+                    _Result("retry", response.status, error=f"ping: HTTP {response.status}")
+                )
+            )
 
     def _replay_file(self, spill: SpillFile) -> bool:
         """Send the file's batches in order; False (and backing off) at the first failure."""
@@ -438,9 +493,13 @@ class Sender:
                 self._count_sent(batch.events)
             else:
                 self._count_dropped(batch.events)
-                self._warn(f"reject-{result.status}", "opik-jupyter: the backend rejected %d "
-                           "spilled event(s), which were dropped: %s", batch.events,
-                           result.error)
+                self._warn(
+                    f"reject-{result.status}",
+                    "opik-jupyter: the backend rejected %d "
+                    "spilled event(s), which were dropped: %s",
+                    batch.events,
+                    result.error,
+                )
             with self._stats:
                 spill.ack(end, batch.events)
             self._up()
@@ -474,8 +533,9 @@ class Sender:
                 with self._stats:
                     self._adopted.append(spill)
                     self.adopted += spill.pending_events
-                log.info("opik-jupyter: replaying %d event(s) left in %s", spill.pending_events,
-                         path)
+                log.info(
+                    "opik-jupyter: replaying %d event(s) left in %s", spill.pending_events, path
+                )
 
     # -- counters and logging ------------------------------------------------------------
 

@@ -153,6 +153,7 @@ def _repr(value: Any) -> str:
 
 # -- converters for known types: return a simpler value, or _NO ------------------------------
 
+
 def _stdlib(value: Any, limits: Limits) -> Any:  # noqa: PLR0911 - one branch per type
     if isinstance(value, (dt.datetime, dt.date, dt.time)):
         return value.isoformat()
@@ -221,8 +222,11 @@ def _numpy(value: Any, limits: Limits) -> Any:
         return value.item()
     if isinstance(value, np.ndarray):
         if value.size > limits.max_items:
-            return {"ndarray": {"shape": list(value.shape), "dtype": str(value.dtype)},
-                    "head": value.reshape(-1)[:100].tolist(), TRUNCATED: True}
+            return {
+                "ndarray": {"shape": list(value.shape), "dtype": str(value.dtype)},
+                "head": value.reshape(-1)[:100].tolist(),
+                TRUNCATED: True,
+            }
         return value.tolist()
     return _NO
 
@@ -244,8 +248,10 @@ def _pandas(value: Any, limits: Limits) -> Any:
 
 def _frame(frame: Any, limits: Limits) -> dict[str, Any]:
     rows = frame.head(limits.max_items // max(len(frame.columns), 1) or 1)
-    out: dict[str, Any] = {"columns": [str(c) for c in frame.columns],
-                           "data": rows.to_dict(orient="records")}
+    out: dict[str, Any] = {
+        "columns": [str(c) for c in frame.columns],
+        "data": rows.to_dict(orient="records"),
+    }
     if len(rows) < len(frame):
         out[TRUNCATED] = f"{len(frame) - len(rows)} more rows"
     return out

@@ -77,8 +77,15 @@ class SpillFile:
     # -- writing and replaying -------------------------------------------------------------
 
     def append(self, batch: Batch) -> None:
-        header = json.dumps({"m": batch.method, "p": batch.path, "n": batch.events,
-                             "g": batch.gzipped, "w": batch.workspace}).encode()
+        header = json.dumps(
+            {
+                "m": batch.method,
+                "p": batch.path,
+                "n": batch.events,
+                "g": batch.gzipped,
+                "w": batch.workspace,
+            }
+        ).encode()
         data = _record(header, batch.body)
         os.pwrite(self._fd, data, self.size)
         self.size += len(data)

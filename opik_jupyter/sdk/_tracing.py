@@ -31,32 +31,59 @@ def warn_once(key: str, message: str, *args: Any, exc_info: bool = False) -> Non
         log.warning(message, *args, exc_info=exc_info)
 
 
-def begin_span(name: str, type: SpanType = "general",
-               input: Any = UNSET,
-               metadata: Mapping[str, Any] | None = None, tags: Iterable[str] | None = None,
-               project_name: str | None = None, model: str | None = None,
-               provider: str | None = None) -> Span | None:
+def begin_span(
+    name: str,
+    type: SpanType = "general",
+    input: Any = UNSET,
+    metadata: Mapping[str, Any] | None = None,
+    tags: Iterable[str] | None = None,
+    project_name: str | None = None,
+    model: str | None = None,
+    provider: str | None = None,
+) -> Span | None:
     """Open a span under the current one (or a new trace) and queue its start."""
     try:
         parent = current.get()
         now = time.time_ns()
         if parent is None:
-            trace = Trace(name, project_name or _config.current().project, now, input,
-                          metadata, tags)
+            trace = Trace(
+                name, project_name or _config.current().project, now, input, metadata, tags
+            )
             span = Span(trace, None, name, now, type, input, metadata, tags, model, provider)
             trace.root_span = span
         elif parent.__class__ is Span:
-            span = Span(parent.trace, parent, name, now, type, input, metadata, tags,  # type: ignore[arg-type]
-                        model, provider)
+            span = Span(
+                parent.trace,
+                parent,
+                name,
+                now,
+                type,
+                input,
+                metadata,
+                tags,  # type: ignore[arg-type]
+                model,
+                provider,
+            )
         else:
-            span = Span(parent, None, name, now, type, input, metadata, tags,  # type: ignore[arg-type]
-                        model, provider)
+            span = Span(
+                parent,
+                None,
+                name,
+                now,
+                type,
+                input,
+                metadata,
+                tags,  # type: ignore[arg-type]
+                model,
+                provider,
+            )
         span._emit = _emit_end
         _opened(span)
         return span
     except Exception:  # tracing must not break user code
-        warn_once("begin", "opik-jupyter: could not open a span; the call runs untraced",
-                  exc_info=True)
+        warn_once(
+            "begin", "opik-jupyter: could not open a span; the call runs untraced", exc_info=True
+        )
         return None
 
 
@@ -90,11 +117,17 @@ def _close_trace_with(trace: Trace, span: Span, end: int) -> None:
 
 
 @contextlib.contextmanager
-def start_span(name: str, *, type: SpanType = "general",
-               input: Any = UNSET,
-               metadata: Mapping[str, Any] | None = None, tags: Iterable[str] | None = None,
-               model: str | None = None, provider: str | None = None,
-               project_name: str | None = None) -> Iterator[Span]:
+def start_span(
+    name: str,
+    *,
+    type: SpanType = "general",
+    input: Any = UNSET,
+    metadata: Mapping[str, Any] | None = None,
+    tags: Iterable[str] | None = None,
+    model: str | None = None,
+    provider: str | None = None,
+    project_name: str | None = None,
+) -> Iterator[Span]:
     """A span around a block (under the current span or trace, or in a new trace).
 
     Yields the span, whose ``update(output=, usage=, model=, provider=, metadata=,
@@ -121,17 +154,29 @@ def start_span(name: str, *, type: SpanType = "general",
 
 
 @contextlib.contextmanager
-def start_trace(name: str = "trace", *, input: Any = UNSET,
-                metadata: Mapping[str, Any] | None = None, tags: Iterable[str] | None = None,
-                thread_id: str | None = None,
-                project_name: str | None = None) -> Iterator[Trace]:
+def start_trace(
+    name: str = "trace",
+    *,
+    input: Any = UNSET,
+    metadata: Mapping[str, Any] | None = None,
+    tags: Iterable[str] | None = None,
+    thread_id: str | None = None,
+    project_name: str | None = None,
+) -> Iterator[Trace]:
     """A new trace around a block; spans opened inside belong to it.
 
     Yields the trace, whose ``update(output=, metadata=, tags=, thread_id=)`` fills it in.
     """
     try:
-        trace = Trace(name, project_name or _config.current().project, time.time_ns(), input,
-                      metadata, tags, thread_id)
+        trace = Trace(
+            name,
+            project_name or _config.current().project,
+            time.time_ns(),
+            input,
+            metadata,
+            tags,
+            thread_id,
+        )
         trace._emit = _runtime.emit_end
         _runtime.opened(trace)
     except Exception:  # tracing must not break user code
@@ -172,6 +217,7 @@ def _detached_span(name: str) -> Span:
 
 # -- the current context --------------------------------------------------------------------
 
+
 def get_current_span() -> Span | None:
     """The innermost open span of this thread or task, or None."""
     return current_span()
@@ -195,8 +241,7 @@ def update_current_trace(**fields: Any) -> bool:
     """Update the current trace (see ``Trace.update``); False if there is none."""
     trace = current_trace()
     if trace is None:
-        warn_once("no-trace", "opik-jupyter: update_current_trace() outside of a trace is "
-                  "ignored")
+        warn_once("no-trace", "opik-jupyter: update_current_trace() outside of a trace is ignored")
         return False
     return _update(trace, fields)
 
@@ -210,10 +255,15 @@ def _update(item: Span | Trace, fields: dict[str, Any]) -> bool:
     return True
 
 
-def log_feedback_score(name: str, value: float, reason: str | None = None,
-                       trace_id: str | None = None, span_id: str | None = None,
-                       category_name: str | None = None,
-                       project_name: str | None = None) -> bool:
+def log_feedback_score(
+    name: str,
+    value: float,
+    reason: str | None = None,
+    trace_id: str | None = None,
+    span_id: str | None = None,
+    category_name: str | None = None,
+    project_name: str | None = None,
+) -> bool:
     """Score a span (``span_id``), a trace (``trace_id``) or, by default, the current trace.
 
     Returns False (and logs once) when there is nothing to score or the value is not a
@@ -228,12 +278,14 @@ def log_feedback_score(name: str, value: float, reason: str | None = None,
     elif trace is not None:
         entity, target = "trace", trace.id
     else:
-        warn_once("no-score-target", "opik-jupyter: log_feedback_score() needs trace_id or "
-                  "span_id outside of a trace; ignored")
+        warn_once(
+            "no-score-target",
+            "opik-jupyter: log_feedback_score() needs trace_id or "
+            "span_id outside of a trace; ignored",
+        )
         return False
     try:
-        score = Score(entity, str(target), str(name), float(value), project,
-                      reason, category_name)
+        score = Score(entity, str(target), str(name), float(value), project, reason, category_name)
     except (TypeError, ValueError):
         warn_once("score-value", "opik-jupyter: a feedback score needs a number; got %r", value)
         return False

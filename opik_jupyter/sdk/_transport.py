@@ -77,8 +77,9 @@ class HttpTransport:
             reused = getattr(self._local, "conn", None) is not None
             conn = self._connection(parts.scheme, parts.netloc)
             try:
-                conn.request(request.method, path, body=request.body or None,
-                             headers=dict(request.headers))
+                conn.request(
+                    request.method, path, body=request.body or None, headers=dict(request.headers)
+                )
                 return conn.getresponse()
             except _STALE as exc:  # the server closed a kept-alive connection: reconnect once
                 self._drop_connection()
@@ -95,8 +96,9 @@ class HttpTransport:
             return conn
         self._drop_connection()
         if scheme == "https":
-            conn = http.client.HTTPSConnection(netloc, timeout=self.timeout,
-                                               context=ssl.create_default_context())
+            conn = http.client.HTTPSConnection(
+                netloc, timeout=self.timeout, context=ssl.create_default_context()
+            )
         else:
             conn = http.client.HTTPConnection(netloc, timeout=self.timeout)
         self._local.conn, self._local.key = conn, (scheme, netloc)

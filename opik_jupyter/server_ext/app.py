@@ -28,19 +28,25 @@ class OpikJupyter(ExtensionApp):
     load_other_extensions = True
 
     backend_url = Unicode(
-        "", config=True,
+        "",
+        config=True,
         help="Base URL of the Opik REST API (ending in /api) of a backend that is already "
-             "running elsewhere. Empty: the embedded backend of data_dir.")
+        "running elsewhere. Empty: the embedded backend of data_dir.",
+    )
     data_dir = Unicode(
-        config=True, help="Data directory of the embedded backend (as the SDK's data_dir).")
+        config=True, help="Data directory of the embedded backend (as the SDK's data_dir)."
+    )
     manage_backend = Bool(
-        True, config=True,
+        True,
+        config=True,
         help="Start the embedded backend when none runs, restart it when it dies, and stop "
-             "it with the server. Off: only attach to one that a kernel or the CLI started.")
+        "it with the server. Off: only attach to one that a kernel or the CLI started.",
+    )
     workspace = Unicode(config=True, help="Comet-Workspace sent when the browser sends none.")
     api_key = Unicode(
-        config=True, help="API key of a server-mode backend; added by the proxy, never sent "
-                          "to the browser.")
+        config=True,
+        help="API key of a server-mode backend; added by the proxy, never sent to the browser.",
+    )
     check_interval = Float(1.0, config=True, help="Seconds between health checks.")
     start_timeout = Float(60.0, config=True, help="Seconds a backend may take to start.")
 
@@ -65,18 +71,25 @@ class OpikJupyter(ExtensionApp):
 
     def initialize_settings(self) -> None:
         """Create the backend manager (started in :meth:`start_extension`)."""
-        self.manager = BackendManager(Path(self.data_dir), url=self.backend_url or None,
-                                      manage=self.manage_backend,
-                                      check_interval=self.check_interval,
-                                      start_timeout=self.start_timeout)
-        self.http_client = httpclient.AsyncHTTPClient(force_instance=True,
-                                                      max_body_size=1 << 31)
+        self.manager = BackendManager(
+            Path(self.data_dir),
+            url=self.backend_url or None,
+            manage=self.manage_backend,
+            check_interval=self.check_interval,
+            start_timeout=self.start_timeout,
+        )
+        self.http_client = httpclient.AsyncHTTPClient(force_instance=True, max_body_size=1 << 31)
 
     def initialize_handlers(self) -> None:
         """``/opik/status`` and ``/opik/api/...``."""
-        self.handlers.extend(route_handlers(self.manager, client=self.http_client,
-                                            api_key=self.api_key or None,
-                                            workspace=self.workspace or None))
+        self.handlers.extend(
+            route_handlers(
+                self.manager,
+                client=self.http_client,
+                api_key=self.api_key or None,
+                workspace=self.workspace or None,
+            )
+        )
 
     async def _start_jupyter_server_extension(self, serverapp: Any) -> None:  # noqa: ARG002
         """Connect to, or start, the backend once the server's event loop runs."""

@@ -57,14 +57,23 @@ class BackendState:
 class BackendManager:
     """Connects to, or starts and watches, the backend (see the module docstring)."""
 
-    def __init__(self, data_dir: Path, url: str | None = None, manage: bool = True,
-                 check_interval: float = 1.0, start_timeout: float = 60.0) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        url: str | None = None,
+        manage: bool = True,
+        check_interval: float = 1.0,
+        start_timeout: float = 60.0,
+    ) -> None:
         self.data_dir = data_dir.expanduser().absolute()
         self.manage = manage
         self.check_interval = check_interval
         self.start_timeout = start_timeout
-        self.state = BackendState(mode="remote" if url else "embedded", url=url,
-                                  data_dir=None if url else str(self.data_dir))
+        self.state = BackendState(
+            mode="remote" if url else "embedded",
+            url=url,
+            data_dir=None if url else str(self.data_dir),
+        )
         self._ready = asyncio.Event()
         self._watcher: asyncio.Task[None] | None = None
         self._stopping = False
@@ -74,8 +83,9 @@ class BackendManager:
     def start(self) -> None:
         """Begin connecting (or starting the backend) in the background; returns at once."""
         if self._watcher is None:
-            self._watcher = asyncio.get_running_loop().create_task(self._watch(),
-                                                                   name="opik-backend-watch")
+            self._watcher = asyncio.get_running_loop().create_task(
+                self._watch(), name="opik-backend-watch"
+            )
 
     async def stop(self) -> None:
         """Stop watching; stop the backend if this server started it."""
@@ -132,16 +142,18 @@ class BackendManager:
             self._attach(info)
             return
         if not self.manage:
-            self._set_down(f"no backend is running for {self.data_dir} "
-                           "(manage_backend is off: a kernel or the CLI must start it)")
+            self._set_down(
+                f"no backend is running for {self.data_dir} "
+                "(manage_backend is off: a kernel or the CLI must start it)"
+            )
             return
         self._ready.clear()
         if not first:
             self.state.restarts += 1
-            log.warning("opik-jupyter: the backend (pid %s) is gone; starting another",
-                        self.state.pid)
-        info = await asyncio.to_thread(runtime.ensure_running, self.data_dir,
-                                       self.start_timeout)
+            log.warning(
+                "opik-jupyter: the backend (pid %s) is gone; starting another", self.state.pid
+            )
+        info = await asyncio.to_thread(runtime.ensure_running, self.data_dir, self.start_timeout)
         self._attach(info, started=True)
 
     def _still_up(self) -> bool:

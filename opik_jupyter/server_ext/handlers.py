@@ -23,8 +23,13 @@ from tornado.iostream import StreamClosedError
 
 from .backend import BackendManager, BackendUnavailable, log
 
-REQUEST_HEADERS = ("Accept", "Accept-Encoding", "Content-Encoding", "Content-Type",
-                   "Comet-Workspace")
+REQUEST_HEADERS = (
+    "Accept",
+    "Accept-Encoding",
+    "Content-Encoding",
+    "Content-Type",
+    "Comet-Workspace",
+)
 RESPONSE_HEADERS = ("Content-Encoding", "Content-Type", "Location", "Retry-After")
 WAIT_FOR_BACKEND = 30.0
 """Seconds a request waits for a backend that is starting, then 503."""
@@ -59,9 +64,14 @@ class ProxyHandler(_OpikHandler):
     api_key: str | None
     workspace: str | None
 
-    def initialize(self, manager: BackendManager, client: httpclient.AsyncHTTPClient | None = None,
-                   api_key: str | None = None, workspace: str | None = None,
-                   **_: Any) -> None:
+    def initialize(
+        self,
+        manager: BackendManager,
+        client: httpclient.AsyncHTTPClient | None = None,
+        api_key: str | None = None,
+        workspace: str | None = None,
+        **_: Any,
+    ) -> None:
         super().initialize(manager)
         self.client = client or httpclient.AsyncHTTPClient()
         self.api_key, self.workspace = api_key, workspace
@@ -82,8 +92,7 @@ class ProxyHandler(_OpikHandler):
             self.write_json_error(503, str(exc))
             return
         try:
-            response = await self.client.fetch(self._backend_request(base, path),
-                                               raise_error=False)
+            response = await self.client.fetch(self._backend_request(base, path), raise_error=False)
         except (OSError, httpclient.HTTPClientError) as exc:
             if not self._headers_sent:
                 self.write_json_error(502, f"the opik-jupyter backend did not answer: {exc}")
@@ -94,19 +103,28 @@ class ProxyHandler(_OpikHandler):
 
     def _backend_request(self, base: str, path: str) -> httpclient.HTTPRequest:
         url = f"{base}/{path}" + (f"?{self.request.query}" if self.request.query else "")
-        headers = {name: self.request.headers[name] for name in REQUEST_HEADERS
-                   if name in self.request.headers}
+        headers = {
+            name: self.request.headers[name]
+            for name in REQUEST_HEADERS
+            if name in self.request.headers
+        }
         if self.workspace and "Comet-Workspace" not in headers:
             headers["Comet-Workspace"] = self.workspace
         if self.api_key:
             headers["Authorization"] = self.api_key
         method = self.request.method or "GET"
         return httpclient.HTTPRequest(
-            url, method=method, headers=headers, follow_redirects=False,
+            url,
+            method=method,
+            headers=headers,
+            follow_redirects=False,
             body=self.request.body if method in ("POST", "PUT", "PATCH") else None,
-            allow_nonstandard_methods=True, decompress_response=False,
-            request_timeout=600, header_callback=self._header_line(base),
-            streaming_callback=self._on_chunk)
+            allow_nonstandard_methods=True,
+            decompress_response=False,
+            request_timeout=600,
+            header_callback=self._header_line(base),
+            streaming_callback=self._on_chunk,
+        )
 
     def _header_line(self, base: str) -> Callable[[str], None]:
         """A callback that collects the backend's header lines and sends them on at the end."""
@@ -132,7 +150,7 @@ class ProxyHandler(_OpikHandler):
             if value is None:
                 continue
             if name == "Location" and value.startswith(base):
-                value = url_path_join(self.base_url, "opik/api", value[len(base):])
+                value = url_path_join(self.base_url, "opik/api", value[len(base) :])
             self.set_header(name, value)
 
     def _on_chunk(self, chunk: bytes) -> None:

@@ -21,12 +21,23 @@ if TYPE_CHECKING:
 Event = tuple[str | None, Any]  # (SSE event name, data)
 Answer = dict[str, Any] | list[Event]  # a JSON body, or the events of a stream
 
-_OPENAI_ERRORS = {400: "invalid_request_error", 401: "invalid_api_key",
-                  404: "not_found_error", 429: "rate_limit_exceeded", 500: "server_error",
-                  503: "server_error"}
-_ANTHROPIC_ERRORS = {400: "invalid_request_error", 401: "authentication_error",
-                     403: "permission_error", 404: "not_found_error",
-                     429: "rate_limit_error", 500: "api_error", 529: "overloaded_error"}
+_OPENAI_ERRORS = {
+    400: "invalid_request_error",
+    401: "invalid_api_key",
+    404: "not_found_error",
+    429: "rate_limit_exceeded",
+    500: "server_error",
+    503: "server_error",
+}
+_ANTHROPIC_ERRORS = {
+    400: "invalid_request_error",
+    401: "authentication_error",
+    403: "permission_error",
+    404: "not_found_error",
+    429: "rate_limit_error",
+    500: "api_error",
+    529: "overloaded_error",
+}
 
 
 class Reply(NamedTuple):
@@ -50,27 +61,53 @@ def _pieces(text: str) -> list[str]:
 
 
 def _openai_usage(reply: Reply) -> dict[str, Any]:
-    return {"prompt_tokens": reply.prompt_tokens, "completion_tokens": reply.completion_tokens,
-            "total_tokens": reply.prompt_tokens + reply.completion_tokens,
-            "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
-            "completion_tokens_details": {"reasoning_tokens": 0, "audio_tokens": 0}}
+    return {
+        "prompt_tokens": reply.prompt_tokens,
+        "completion_tokens": reply.completion_tokens,
+        "total_tokens": reply.prompt_tokens + reply.completion_tokens,
+        "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
+        "completion_tokens_details": {"reasoning_tokens": 0, "audio_tokens": 0},
+    }
 
 
 def _chat(fake: FakeLLMServer, request: RecordedRequest) -> Answer:
     reply, body = fake.make_reply(request), request.body
-    head = {"id": f"chatcmpl-fake-{reply.n}", "created": int(time.time()),
-            "model": reply.model, "system_fingerprint": "fp_fake"}
+    head = {
+        "id": f"chatcmpl-fake-{reply.n}",
+        "created": int(time.time()),
+        "model": reply.model,
+        "system_fingerprint": "fp_fake",
+    }
     if not body.get("stream"):
         message = {"role": "assistant", "content": reply.text, "refusal": None}
-        return {**head, "object": "chat.completion", "usage": _openai_usage(reply),
-                "choices": [{"index": 0, "message": message, "logprobs": None,
-                             "finish_reason": "stop"}]}
+        return {
+            **head,
+            "object": "chat.completion",
+            "usage": _openai_usage(reply),
+            "choices": [
+                {"index": 0, "message": message, "logprobs": None, "finish_reason": "stop"}
+            ],
+        }
     head["object"] = "chat.completion.chunk"
     pieces = ({"content": piece} for piece in _pieces(reply.text))
     deltas = [{"role": "assistant", "content": ""}, *pieces, {}]
-    events: list[Event] = [(None, {**head, "choices": [
-        {"index": 0, "delta": delta, "logprobs": None,
-         "finish_reason": None if delta else "stop"}]}) for delta in deltas]
+    events: list[Event] = [
+        (
+            None,
+            {
+                **head,
+                "choices": [
+                    {
+                        "index": 0,
+                        "delta": delta,
+                        "logprobs": None,
+                        "finish_reason": None if delta else "stop",
+                    }
+                ],
+            },
+        )
+        for delta in deltas
+    ]
     if (body.get("stream_options") or {}).get("include_usage"):
         events.append((None, {**head, "choices": [], "usage": _openai_usage(reply)}))
     return [*events, (None, "[DONE]")]
@@ -78,22 +115,42 @@ def _chat(fake: FakeLLMServer, request: RecordedRequest) -> Answer:
 
 def _response_object(reply: Reply, done: bool) -> dict[str, Any]:
     content = [{"type": "output_text", "text": reply.text, "annotations": [], "logprobs": []}]
-    usage = {"input_tokens": reply.prompt_tokens, "input_tokens_details": {"cached_tokens": 0},
-             "output_tokens": reply.completion_tokens,
-             "output_tokens_details": {"reasoning_tokens": 0},
-             "total_tokens": reply.prompt_tokens + reply.completion_tokens}
-    return {"id": f"resp_fake_{reply.n}", "object": "response", "created_at": int(time.time()),
-            "status": "completed" if done else "in_progress", "model": reply.model,
-            "error": None, "incomplete_details": None, "instructions": None, "metadata": {},
-            "parallel_tool_calls": True, "temperature": 1.0, "top_p": 1.0,
-            "tool_choice": "auto", "tools": [], "text": {"format": {"type": "text"}},
-            "output": [_response_message(reply, content, "completed")] if done else [],
-            "usage": usage if done else None}
+    usage = {
+        "input_tokens": reply.prompt_tokens,
+        "input_tokens_details": {"cached_tokens": 0},
+        "output_tokens": reply.completion_tokens,
+        "output_tokens_details": {"reasoning_tokens": 0},
+        "total_tokens": reply.prompt_tokens + reply.completion_tokens,
+    }
+    return {
+        "id": f"resp_fake_{reply.n}",
+        "object": "response",
+        "created_at": int(time.time()),
+        "status": "completed" if done else "in_progress",
+        "model": reply.model,
+        "error": None,
+        "incomplete_details": None,
+        "instructions": None,
+        "metadata": {},
+        "parallel_tool_calls": True,
+        "temperature": 1.0,
+        "top_p": 1.0,
+        "tool_choice": "auto",
+        "tools": [],
+        "text": {"format": {"type": "text"}},
+        "output": [_response_message(reply, content, "completed")] if done else [],
+        "usage": usage if done else None,
+    }
 
 
 def _response_message(reply: Reply, content: list[Any], status: str) -> dict[str, Any]:
-    return {"type": "message", "id": f"msg_fake_{reply.n}", "status": status,
-            "role": "assistant", "content": content}
+    return {
+        "type": "message",
+        "id": f"msg_fake_{reply.n}",
+        "status": status,
+        "role": "assistant",
+        "content": content,
+    }
 
 
 def _responses(fake: FakeLLMServer, request: RecordedRequest) -> Answer:
@@ -106,16 +163,23 @@ def _responses(fake: FakeLLMServer, request: RecordedRequest) -> Answer:
     raw: list[dict[str, Any]] = [
         {"type": "response.created", "response": _response_object(reply, done=False)},
         {"type": "response.in_progress", "response": _response_object(reply, done=False)},
-        {"type": "response.output_item.added", "output_index": 0,
-         "item": _response_message(reply, [], "in_progress")},
-        {"type": "response.content_part.added", **at, "part": part}]
-    raw += [{"type": "response.output_text.delta", **at, "delta": piece, "logprobs": []}
-            for piece in _pieces(reply.text)]
-    raw += [{"type": "response.output_text.done", **at, "text": reply.text, "logprobs": []},
-            {"type": "response.content_part.done", **at, "part": {**part, "text": reply.text}},
-            {"type": "response.output_item.done", "output_index": 0,
-             "item": final["output"][0]},
-            {"type": "response.completed", "response": final}]
+        {
+            "type": "response.output_item.added",
+            "output_index": 0,
+            "item": _response_message(reply, [], "in_progress"),
+        },
+        {"type": "response.content_part.added", **at, "part": part},
+    ]
+    raw += [
+        {"type": "response.output_text.delta", **at, "delta": piece, "logprobs": []}
+        for piece in _pieces(reply.text)
+    ]
+    raw += [
+        {"type": "response.output_text.done", **at, "text": reply.text, "logprobs": []},
+        {"type": "response.content_part.done", **at, "part": {**part, "text": reply.text}},
+        {"type": "response.output_item.done", "output_index": 0, "item": final["output"][0]},
+        {"type": "response.completed", "response": final},
+    ]
     return [(e["type"], {**e, "sequence_number": i}) for i, e in enumerate(raw)]
 
 
@@ -131,40 +195,71 @@ def _embeddings(_fake: FakeLLMServer, request: RecordedRequest) -> Answer:
             vector = base64.b64encode(struct.pack(f"<{size}f", *vector)).decode()
         data.append({"object": "embedding", "index": i, "embedding": vector})
     used = sum(tokens(str(text)) for text in texts)
-    return {"object": "list", "data": data, "model": body.get("model"),
-            "usage": {"prompt_tokens": used, "total_tokens": used}}
+    return {
+        "object": "list",
+        "data": data,
+        "model": body.get("model"),
+        "usage": {"prompt_tokens": used, "total_tokens": used},
+    }
 
 
 def _models(_fake: FakeLLMServer, _request: RecordedRequest) -> Answer:
-    return {"object": "list", "data": [
-        {"id": name, "object": "model", "created": 0, "owned_by": "fake"}
-        for name in ("gpt-4o-mini", "gpt-4o", "text-embedding-3-small",
-                     "claude-3-5-haiku-latest")]}
+    return {
+        "object": "list",
+        "data": [
+            {"id": name, "object": "model", "created": 0, "owned_by": "fake"}
+            for name in (
+                "gpt-4o-mini",
+                "gpt-4o",
+                "text-embedding-3-small",
+                "claude-3-5-haiku-latest",
+            )
+        ],
+    }
 
 
 def _messages(fake: FakeLLMServer, request: RecordedRequest) -> Answer:
     """Anthropic's Messages API."""
     reply = fake.make_reply(request)
-    usage = {"input_tokens": reply.prompt_tokens, "output_tokens": reply.completion_tokens,
-             "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0}
-    message = {"id": f"msg_fake_{reply.n}", "type": "message", "role": "assistant",
-               "model": reply.model, "content": [{"type": "text", "text": reply.text}],
-               "stop_reason": "end_turn", "stop_sequence": None, "usage": usage}
+    usage = {
+        "input_tokens": reply.prompt_tokens,
+        "output_tokens": reply.completion_tokens,
+        "cache_creation_input_tokens": 0,
+        "cache_read_input_tokens": 0,
+    }
+    message = {
+        "id": f"msg_fake_{reply.n}",
+        "type": "message",
+        "role": "assistant",
+        "model": reply.model,
+        "content": [{"type": "text", "text": reply.text}],
+        "stop_reason": "end_turn",
+        "stop_sequence": None,
+        "usage": usage,
+    }
     if not request.body.get("stream"):
         return message
-    start = {**message, "content": [], "stop_reason": None,
-             "usage": {**usage, "output_tokens": 1}}
+    start = {**message, "content": [], "stop_reason": None, "usage": {**usage, "output_tokens": 1}}
     raw: list[dict[str, Any]] = [
         {"type": "message_start", "message": start},
-        {"type": "content_block_start", "index": 0,
-         "content_block": {"type": "text", "text": ""}},
+        {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}},
         {"type": "ping"},
-        *({"type": "content_block_delta", "index": 0,
-           "delta": {"type": "text_delta", "text": piece}} for piece in _pieces(reply.text)),
+        *(
+            {
+                "type": "content_block_delta",
+                "index": 0,
+                "delta": {"type": "text_delta", "text": piece},
+            }
+            for piece in _pieces(reply.text)
+        ),
         {"type": "content_block_stop", "index": 0},
-        {"type": "message_delta", "delta": {"stop_reason": "end_turn", "stop_sequence": None},
-         "usage": {"output_tokens": reply.completion_tokens}},
-        {"type": "message_stop"}]
+        {
+            "type": "message_delta",
+            "delta": {"stop_reason": "end_turn", "stop_sequence": None},
+            "usage": {"output_tokens": reply.completion_tokens},
+        },
+        {"type": "message_stop"},
+    ]
     return [(event["type"], event) for event in raw]
 
 

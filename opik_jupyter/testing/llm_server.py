@@ -69,8 +69,14 @@ class FakeLLMServer:
     ``start()``/``stop()``.
     """
 
-    def __init__(self, replies: Replies | None = None, *, latency: float = 0.0,
-                 chunk_delay: float = 0.0, port: int = 0) -> None:
+    def __init__(
+        self,
+        replies: Replies | None = None,
+        *,
+        latency: float = 0.0,
+        chunk_delay: float = 0.0,
+        port: int = 0,
+    ) -> None:
         self.replies = replies
         self.latency = latency
         self.chunk_delay = chunk_delay
@@ -88,8 +94,9 @@ class FakeLLMServer:
             self._httpd = ThreadingHTTPServer(("127.0.0.1", self._port), _Handler)
             self._httpd.daemon_threads = True
             self._httpd.fake = self  # type: ignore[attr-defined]
-            self._thread = threading.Thread(target=self._httpd.serve_forever,
-                                            name="fake-llm-server", daemon=True)
+            self._thread = threading.Thread(
+                target=self._httpd.serve_forever, name="fake-llm-server", daemon=True
+            )
             self._thread.start()
         return self
 
@@ -122,8 +129,14 @@ class FakeLLMServer:
     def anthropic_base_url(self) -> str:
         return self.url
 
-    def fail(self, status: int = 500, *, times: int = 1, message: str | None = None,
-             retry_after: float | None = None) -> None:
+    def fail(
+        self,
+        status: int = 500,
+        *,
+        times: int = 1,
+        message: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
         """Answer the next ``times`` LLM requests with ``status`` and the provider's error."""
         with self._lock:
             self._failures.append(_Failure(status, message, times, retry_after))
@@ -131,8 +144,7 @@ class FakeLLMServer:
     def reply_text(self, request: RecordedRequest) -> str:
         """The reply for ``request``: from ``replies`` if it has one, else an echo."""
         replies, model = self.replies, request.model or ""
-        key, source = (model, replies.get(model)) if isinstance(replies, Mapping) \
-            else ("", replies)
+        key, source = (model, replies.get(model)) if isinstance(replies, Mapping) else ("", replies)
         if callable(source):
             text = source(request)
             if text is not None:
@@ -189,10 +201,16 @@ class FakeLLMServer:
 
     def make_reply(self, request: RecordedRequest) -> Reply:
         body, text = request.body or {}, self.reply_text(request)
-        prompt = [body[key] for key in ("system", "instructions", "messages", "input")
-                  if body.get(key)]
-        return Reply(text, body.get("model", "fake-model"), tokens(_text_of(prompt)),
-                     tokens(text), next(self._ids))
+        prompt = [
+            body[key] for key in ("system", "instructions", "messages", "input") if body.get(key)
+        ]
+        return Reply(
+            text,
+            body.get("model", "fake-model"),
+            tokens(_text_of(prompt)),
+            tokens(text),
+            next(self._ids),
+        )
 
 
 def _read(handler: _Handler, method: str) -> RecordedRequest:
@@ -202,8 +220,9 @@ def _read(handler: _Handler, method: str) -> RecordedRequest:
         body = json.loads(raw) if raw.strip() else None
     except ValueError:
         body = None
-    return RecordedRequest(method, handler.path.split("?", 1)[0].rstrip("/"),
-                           dict(handler.headers.items()), body)
+    return RecordedRequest(
+        method, handler.path.split("?", 1)[0].rstrip("/"), dict(handler.headers.items()), body
+    )
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -219,15 +238,18 @@ class _Handler(BaseHTTPRequestHandler):
         """Quiet: a test server writes nothing to stderr."""
 
 
-def _send(handler: _Handler, status: int, answer: Answer, headers: Mapping[str, str],
-          delay: float) -> None:
+def _send(
+    handler: _Handler, status: int, answer: Answer, headers: Mapping[str, str], delay: float
+) -> None:
     """A JSON body, or (for a list of events) a stream of server-sent events."""
     streamed = isinstance(answer, list)
     data = b"" if streamed else json.dumps(answer).encode()
     handler.send_response(status)
     handler.send_header("Content-Type", "text/event-stream" if streamed else "application/json")
-    for name, value in {**headers, **({} if streamed else {"Content-Length": str(len(data))})
-                        }.items():
+    for name, value in {
+        **headers,
+        **({} if streamed else {"Content-Length": str(len(data))}),
+    }.items():
         handler.send_header(name, value)
     handler.end_headers()
     handler.wfile.write(data)

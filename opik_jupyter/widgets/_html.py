@@ -12,8 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 _MAX_PAYLOAD = 2_000
-_STYLE = ("font-family:system-ui,sans-serif;font-size:13px;border-collapse:collapse;"
-          "min-width:60%")
+_STYLE = "font-family:system-ui,sans-serif;font-size:13px;border-collapse:collapse;min-width:60%"
 _CELL = "padding:2px 8px;border-bottom:1px solid #d1d9e0;text-align:left"
 _COLORS = {"llm": "#8250df", "tool": "#1a7f37", "guardrail": "#bc4c00", "trace": "#57606a"}
 
@@ -30,18 +29,23 @@ def tree_html(data: Mapping[str, Any]) -> str:
         return "<div>no trace</div>"
     total = max(float(data.get("elapsed_ms") or 0), float(trace.get("duration_ms") or 0), 1.0)
     rows = "".join(_tree_row(node, depth, total) for node, depth in walk(trace, data["spans"]))
-    head = "".join(f'<th style="{_CELL}">{h}</th>' for h in
-                   ("span", "type", "model", "tokens", "cost", "duration", "timeline"))
+    head = "".join(
+        f'<th style="{_CELL}">{h}</th>'
+        for h in ("span", "type", "model", "tokens", "cost", "duration", "timeline")
+    )
     status = "running" if data.get("live") else "error" if trace.get("error") else "ok"
-    return (f'<div class="opik-trace-static"><div style="font-weight:600">'
-            f'{esc(trace["name"])} <span style="font-weight:400">({status}, '
-            f'{duration_text(trace.get("duration_ms"))}, {len(data["spans"])} spans)</span></div>'
-            f'<table style="{_STYLE}"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody>'
-            f"</table>{_payloads(trace)}</div>")
+    return (
+        f'<div class="opik-trace-static"><div style="font-weight:600">'
+        f'{esc(trace["name"])} <span style="font-weight:400">({status}, '
+        f"{duration_text(trace.get('duration_ms'))}, {len(data['spans'])} spans)</span></div>"
+        f'<table style="{_STYLE}"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody>'
+        f"</table>{_payloads(trace)}</div>"
+    )
 
 
-def walk(trace: Mapping[str, Any],
-          spans: Sequence[Mapping[str, Any]]) -> Iterable[tuple[Mapping[str, Any], int]]:
+def walk(
+    trace: Mapping[str, Any], spans: Sequence[Mapping[str, Any]]
+) -> Iterable[tuple[Mapping[str, Any], int]]:
     ids = {s["id"] for s in spans}
     children: dict[str, list[Mapping[str, Any]]] = {}
     for span in spans:
@@ -63,13 +67,21 @@ def _tree_row(node: Mapping[str, Any], depth: int, total: float) -> str:
     usage = node.get("usage") or {}
     error = node.get("error")
     color = "color:#d1242f;" if error else ""
-    name = esc(node["name"]) + (f' <b>[{esc(error.get("exception_type"))}: '
-                                f'{esc(error.get("message"))}]</b>' if error else "")
+    name = esc(node["name"]) + (
+        f" <b>[{esc(error.get('exception_type'))}: {esc(error.get('message'))}]</b>"
+        if error
+        else ""
+    )
     scores = " ".join(f"{esc(s['name'])}={esc(s['value'])}" for s in node.get("scores") or ())
-    cells = [f'<span style="padding-left:{depth * 16}px;{color}">{name}</span> {scores}',
-             esc(node.get("type")), esc(node.get("model") or ""),
-             esc(_int(usage.get("total_tokens"))), esc(_cost(node.get("cost"))),
-             esc(duration_text(node.get("duration_ms"))), _bar(node, total)]
+    cells = [
+        f'<span style="padding-left:{depth * 16}px;{color}">{name}</span> {scores}',
+        esc(node.get("type")),
+        esc(node.get("model") or ""),
+        esc(_int(usage.get("total_tokens"))),
+        esc(_cost(node.get("cost"))),
+        esc(duration_text(node.get("duration_ms"))),
+        _bar(node, total),
+    ]
     return "<tr>" + "".join(f'<td style="{_CELL}">{cell}</td>' for cell in cells) + "</tr>"
 
 
@@ -80,9 +92,11 @@ def _bar(node: Mapping[str, Any], total: float) -> str:
     left = min(start / total * 100, 99.5)
     width = max(min((end - start) / total * 100, 100 - left), 0.5)
     color = _COLORS.get(str(node.get("type")), "#0969da")
-    return (f'<div style="position:relative;width:160px;height:10px;background:#f0f2f4">'
-            f'<div style="position:absolute;left:{left:.2f}%;width:{width:.2f}%;top:0;'
-            f'bottom:0;background:{color}"></div></div>')
+    return (
+        f'<div style="position:relative;width:160px;height:10px;background:#f0f2f4">'
+        f'<div style="position:absolute;left:{left:.2f}%;width:{width:.2f}%;top:0;'
+        f'bottom:0;background:{color}"></div></div>'
+    )
 
 
 def _payloads(trace: Mapping[str, Any]) -> str:
@@ -99,21 +113,33 @@ def _payloads(trace: Mapping[str, Any]) -> str:
 
 def table_html(project: str, rows: Sequence[Mapping[str, Any]], page: int, total: int) -> str:
     """A page of traces as a table."""
-    head = "".join(f'<th style="{_CELL}">{h}</th>' for h in
-                   ("name", "start", "duration", "tokens", "cost", "scores", "error"))
-    body = "".join(_table_row(row) for row in rows) or \
-        f'<tr><td style="{_CELL}" colspan="7">no traces</td></tr>'
-    return (f'<div class="opik-traces-static"><div style="font-weight:600">Traces · '
-            f"{esc(project)} (page {page}, {total} in all)</div>"
-            f'<table style="{_STYLE}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody>'
-            f"</table></div>")
+    head = "".join(
+        f'<th style="{_CELL}">{h}</th>'
+        for h in ("name", "start", "duration", "tokens", "cost", "scores", "error")
+    )
+    body = (
+        "".join(_table_row(row) for row in rows)
+        or f'<tr><td style="{_CELL}" colspan="7">no traces</td></tr>'
+    )
+    return (
+        f'<div class="opik-traces-static"><div style="font-weight:600">Traces · '
+        f"{esc(project)} (page {page}, {total} in all)</div>"
+        f'<table style="{_STYLE}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody>'
+        f"</table></div>"
+    )
 
 
 def _table_row(row: Mapping[str, Any]) -> str:
     scores = " ".join(f"{esc(s['name'])}={esc(s['value'])}" for s in row.get("scores") or ())
-    cells = [esc(row.get("name")), esc(row.get("start_time") or ""),
-             esc(duration_text(row.get("duration_ms"))), esc(_int(row.get("total_tokens"))),
-             esc(_cost(row.get("cost"))), scores, "error" if row.get("error") else ""]
+    cells = [
+        esc(row.get("name")),
+        esc(row.get("start_time") or ""),
+        esc(duration_text(row.get("duration_ms"))),
+        esc(_int(row.get("total_tokens"))),
+        esc(_cost(row.get("cost"))),
+        scores,
+        "error" if row.get("error") else "",
+    ]
     return "<tr>" + "".join(f'<td style="{_CELL}">{cell}</td>' for cell in cells) + "</tr>"
 
 

@@ -25,8 +25,13 @@ if TYPE_CHECKING:
 class LiveTrace:
     """Collects the spans of one open trace and pushes them to a widget, throttled."""
 
-    def __init__(self, trace: Trace, widget: TraceTree | None = None, interval: float = 0.25,
-                 heartbeat: float = 1.0) -> None:
+    def __init__(
+        self,
+        trace: Trace,
+        widget: TraceTree | None = None,
+        interval: float = 0.25,
+        heartbeat: float = 1.0,
+    ) -> None:
         self.trace = trace
         self.widget = widget
         self.interval = interval
@@ -58,8 +63,9 @@ class LiveTrace:
             self._spans[item.id] = item
             start = self._thread is None and self.widget is not None
             if start:
-                self._thread = threading.Thread(target=self._run, name="opik-jupyter-live",
-                                                 daemon=True)
+                self._thread = threading.Thread(
+                    target=self._run, name="opik-jupyter-live", daemon=True
+                )
         if start:
             self._thread.start()  # type: ignore[union-attr]
         self._changed.set()

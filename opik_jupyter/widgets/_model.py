@@ -29,6 +29,7 @@ TreeData = dict[str, Any]
 
 # -- stored traces (the backend's JSON) ---------------------------------------------------
 
+
 def from_stored(trace: Mapping[str, Any]) -> TreeData:
     """The view model of a trace read from the backend (with its ``spans``)."""
     start = _parse_time(trace.get("start_time"))
@@ -41,12 +42,18 @@ def from_stored(trace: Mapping[str, Any]) -> TreeData:
     if root["total_tokens"] is None:
         root["total_tokens"] = _sum(n["usage"].get("total_tokens") for n in nodes if n["usage"])
     root["total_cost"] = number(trace.get("total_estimated_cost"))
-    return {"trace": root, "spans": nodes, "live": False,
-            "elapsed_ms": root["duration_ms"] or 0.0, "omitted": max(0, len(spans) - MAX_SPANS)}
+    return {
+        "trace": root,
+        "spans": nodes,
+        "live": False,
+        "elapsed_ms": root["duration_ms"] or 0.0,
+        "omitted": max(0, len(spans) - MAX_SPANS),
+    }
 
 
-def _stored_node(item: Mapping[str, Any], trace_start: dt.datetime | None,
-                 kind: str) -> dict[str, Any]:
+def _stored_node(
+    item: Mapping[str, Any], trace_start: dt.datetime | None, kind: str
+) -> dict[str, Any]:
     start = _parse_time(item.get("start_time"))
     end = _parse_time(item.get("end_time"))
     duration = number(item.get("duration"))
@@ -73,26 +80,38 @@ def _stored_node(item: Mapping[str, Any], trace_start: dt.datetime | None,
 
 
 def _trace_fields(trace: Mapping[str, Any], nodes: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    return {"project": _text_or_none(trace.get("project_name")),
-            "start_time": _text_or_none(trace.get("start_time")),
-            "thread_id": _text_or_none(trace.get("thread_id")),
-            "span_count": int(trace.get("span_count") or len(nodes))}
+    return {
+        "project": _text_or_none(trace.get("project_name")),
+        "start_time": _text_or_none(trace.get("start_time")),
+        "thread_id": _text_or_none(trace.get("thread_id")),
+        "span_count": int(trace.get("span_count") or len(nodes)),
+    }
 
 
 # -- live traces (the SDK's objects) ------------------------------------------------------
+
 
 def from_live(trace: Trace, spans: Iterable[Span], now_ns: int, live: bool = True) -> TreeData:
     """The view model of a trace being traced in this process, as of ``now_ns``."""
     items = sorted(spans, key=lambda s: s.start_ns)
     nodes = [live_node(s, trace.start_ns) for s in items[:MAX_SPANS]]
     root = live_node(trace, trace.start_ns)
-    root.update(project=trace.project_name, start_time=_iso(trace.start_ns),
-                thread_id=trace.thread_id, span_count=len(items),
-                total_tokens=_sum(n["usage"].get("total_tokens") for n in nodes if n["usage"]),
-                total_cost=_sum(n["cost"] for n in nodes))
+    root.update(
+        project=trace.project_name,
+        start_time=_iso(trace.start_ns),
+        thread_id=trace.thread_id,
+        span_count=len(items),
+        total_tokens=_sum(n["usage"].get("total_tokens") for n in nodes if n["usage"]),
+        total_cost=_sum(n["cost"] for n in nodes),
+    )
     elapsed = ((trace.end_ns or now_ns) - trace.start_ns) / 1e6
-    return {"trace": root, "spans": nodes, "live": live and trace.end_ns is None,
-            "elapsed_ms": elapsed, "omitted": max(0, len(items) - MAX_SPANS)}
+    return {
+        "trace": root,
+        "spans": nodes,
+        "live": live and trace.end_ns is None,
+        "elapsed_ms": elapsed,
+        "omitted": max(0, len(items) - MAX_SPANS),
+    }
 
 
 def live_node(item: Trace | Span, trace_start_ns: int) -> dict[str, Any]:
@@ -129,6 +148,7 @@ def _payload(value: Any) -> Any:
 
 
 # -- helpers ------------------------------------------------------------------------------
+
 
 def _parse_time(value: Any) -> dt.datetime | None:
     if not value:
@@ -190,8 +210,13 @@ def scores(items: Any) -> list[dict[str, Any]]:
     out = []
     for score in items or ():
         if isinstance(score, Mapping) and number(score.get("value")) is not None:
-            out.append({"name": text(score.get("name", "")), "value": number(score["value"]),
-                        "reason": _text_or_none(score.get("reason"))})
+            out.append(
+                {
+                    "name": text(score.get("name", "")),
+                    "value": number(score["value"]),
+                    "reason": _text_or_none(score.get("reason")),
+                }
+            )
     return out
 
 

@@ -25,8 +25,7 @@ class StaticFallback:
     def _repr_mimebundle_(self, **kwargs: Any) -> Bundle | None:
         bundle: Bundle | None = super()._repr_mimebundle_(**kwargs)  # type: ignore[misc]
         if bundle is not None:
-            bundle[0].update({"text/plain": self.static_text(),
-                              "text/html": self.static_html()})
+            bundle[0].update({"text/plain": self.static_text(), "text/html": self.static_html()})
         return bundle
 
 

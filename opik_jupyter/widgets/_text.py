@@ -16,10 +16,13 @@ def tree_text(data: Mapping[str, Any], max_lines: int = 40) -> str:
     lines = []
     for node, depth in walk(trace, data.get("spans") or ()):
         usage = node.get("usage") or {}
-        facts = [str(node.get("type")), node.get("model") or "",
-                 f"{int(usage['total_tokens'])} tokens" if usage.get("total_tokens") else "",
-                 duration_text(node.get("duration_ms")),
-                 "ERROR" if node.get("error") else ""]
+        facts = [
+            str(node.get("type")),
+            node.get("model") or "",
+            f"{int(usage['total_tokens'])} tokens" if usage.get("total_tokens") else "",
+            duration_text(node.get("duration_ms")),
+            "ERROR" if node.get("error") else "",
+        ]
         lines.append(f"{'  ' * depth}{node['name']} [{', '.join(f for f in facts if f)}]")
     if len(lines) > max_lines:
         lines = [*lines[:max_lines], f"... {len(lines) - max_lines} more"]
@@ -31,6 +34,8 @@ def table_text(project: str, rows: Sequence[Mapping[str, Any]], total: int) -> s
     lines = [f"Traces of {project!r} ({total} in all)"]
     for row in rows:
         flag = " ERROR" if row.get("error") else ""
-        lines.append(f"  {row.get('start_time') or ''}  {row.get('name')}  "
-                     f"{duration_text(row.get('duration_ms'))}{flag}")
+        lines.append(
+            f"  {row.get('start_time') or ''}  {row.get('name')}  "
+            f"{duration_text(row.get('duration_ms'))}{flag}"
+        )
     return "\n".join(lines)

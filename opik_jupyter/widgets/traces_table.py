@@ -43,10 +43,21 @@ class TracesTable(anywidget.AnyWidget):
     selected = traitlets.Dict().tag(sync=True)
     """The tree (view model) of the opened trace, or empty."""
 
-    def __init__(self, project: str | None = None, *, page_size: int = 25, search: str = "",
-                 client: Client | None = None, **kwargs: Any) -> None:
-        super().__init__(project=project or current_config().project, page_size=page_size,
-                         search=search, **kwargs)
+    def __init__(
+        self,
+        project: str | None = None,
+        *,
+        page_size: int = 25,
+        search: str = "",
+        client: Client | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(
+            project=project or current_config().project,
+            page_size=page_size,
+            search=search,
+            **kwargs,
+        )
         self._client = client or Client(project=self.project)
         self._fetched: tuple[Any, ...] | None = None
         self.observe(self._on_query, names=list(_QUERY_TRAITS))
@@ -57,10 +68,17 @@ class TracesTable(anywidget.AnyWidget):
         """Read the current page again."""
         self.loading = True
         try:
-            found = self._client.request("GET", "v1/private/traces", params={
-                "project_name": self.project, "page": max(self.page, 1),
-                "size": self.page_size, "search": self.search or None,
-                "exclude": "input,output,metadata"})
+            found = self._client.request(
+                "GET",
+                "v1/private/traces",
+                params={
+                    "project_name": self.project,
+                    "page": max(self.page, 1),
+                    "size": self.page_size,
+                    "search": self.search or None,
+                    "exclude": "input,output,metadata",
+                },
+            )
             page = json.loads(found) if found else {}
             self.rows = [row_of(trace) for trace in page.get("content") or ()]
             self.total = int(page.get("total") or 0)
@@ -112,11 +130,14 @@ class TracesTable(anywidget.AnyWidget):
 
 def row_of(trace: Mapping[str, Any]) -> dict[str, Any]:
     """One table row from a trace of the backend's list."""
-    return {"id": str(trace.get("id")), "name": _model.text(trace.get("name") or ""),
-            "start_time": trace.get("start_time"),
-            "duration_ms": _model.number(trace.get("duration")),
-            "total_tokens": _model.total_tokens(trace.get("usage")),
-            "cost": _model.number(trace.get("total_estimated_cost")),
-            "scores": _model.scores(trace.get("feedback_scores")),
-            "error": bool(trace.get("error_info")),
-            "span_count": trace.get("span_count")}
+    return {
+        "id": str(trace.get("id")),
+        "name": _model.text(trace.get("name") or ""),
+        "start_time": trace.get("start_time"),
+        "duration_ms": _model.number(trace.get("duration")),
+        "total_tokens": _model.total_tokens(trace.get("usage")),
+        "cost": _model.number(trace.get("total_estimated_cost")),
+        "scores": _model.scores(trace.get("feedback_scores")),
+        "error": bool(trace.get("error_info")),
+        "span_count": trace.get("span_count"),
+    }

@@ -22,8 +22,7 @@ ANY_ID = "0190a000-0000-7000-8000-000000000000"
 @pytest.fixture(scope="module", params=["sqlite", "mysql"])
 def secured(request: pytest.FixtureRequest, session_dir: Path) -> Iterator[RunningBackend]:
     stores = {"metadata_url": MYSQL_URL, "redis_url": REDIS_URL} if request.param == "mysql" else {}
-    settings = Settings(data_dir=session_dir / "data", auth=True, optimize_idle_seconds=0,
-                        **stores)
+    settings = Settings(data_dir=session_dir / "data", auth=True, optimize_idle_seconds=0, **stores)
     thread, running = start_backend_in_process(settings)
     yield running
     thread.stop()
@@ -93,16 +92,23 @@ def test_comments_are_read_in_the_key_workspace_only(secured: RunningBackend) ->
         comment_path = f"v1/private/traces/{body['id']}/comments/{comment_id}"
         comment = a.get(comment_path).json()
         assert comment["created_by"] == "alice"  # the key's name stands for its user
-        assert [c["text"] for c in a.get(f"v1/private/traces/{body['id']}").json()["comments"]] \
-            == ["mine"]
+        assert [c["text"] for c in a.get(f"v1/private/traces/{body['id']}").json()["comments"]] == [
+            "mine"
+        ]
     with client(secured, key_b) as b:
         assert b.get(comment_path).status_code == 404
-        assert b.post(f"v1/private/traces/{body['id']}/comments",
-                      json={"text": "x"}).status_code == 404
-        assert b.patch(f"v1/private/traces/comments/{comment_id}",
-                       json={"text": "x"}).status_code == 404
-        assert b.post("v1/private/traces/comments/delete",
-                      json={"ids": [comment_id]}).status_code == 204
+        assert (
+            b.post(f"v1/private/traces/{body['id']}/comments", json={"text": "x"}).status_code
+            == 404
+        )
+        assert (
+            b.patch(f"v1/private/traces/comments/{comment_id}", json={"text": "x"}).status_code
+            == 404
+        )
+        assert (
+            b.post("v1/private/traces/comments/delete", json={"ids": [comment_id]}).status_code
+            == 204
+        )
     with client(secured, key_a) as a:
         assert a.get(comment_path).json()["text"] == "mine"
 
@@ -142,9 +148,13 @@ def test_revoked_keys_stop_working(secured: RunningBackend) -> None:
 
 def test_cli_creates_lists_and_revokes_keys(tmp_path: Path) -> None:
     def cli(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "opik_jupyter", "api-key", "--data-dir",
-                               str(tmp_path), *args], capture_output=True, text=True,
-                              timeout=60, check=False)
+        return subprocess.run(
+            [sys.executable, "-m", "opik_jupyter", "api-key", "--data-dir", str(tmp_path), *args],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
 
     created = cli("create", "--workspace", "ops", "--name", "ci")
     assert created.returncode == 0, created.stderr
@@ -173,9 +183,13 @@ def test_loopback_needs_no_auth(host: str) -> None:
 
 
 def test_the_server_exits_with_the_reason(tmp_path: Path) -> None:
-    done = subprocess.run([sys.executable, "-m", "opik_backend", "--host", "0.0.0.0",
-                           "--data-dir", str(tmp_path)],
-                          capture_output=True, text=True, timeout=60, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "opik_backend", "--host", "0.0.0.0", "--data-dir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert done.returncode == 2
     assert "--auth" in done.stderr
     assert "Traceback" not in done.stderr

@@ -23,8 +23,9 @@ def assert_nothing_stored(api: httpx.Client, project: str) -> None:
 
 
 def test_malformed_json_is_400(api: httpx.Client) -> None:
-    response = api.post(f"{TRACES}/batch", content=b'{"traces": [', headers={
-        "Content-Type": "application/json"})
+    response = api.post(
+        f"{TRACES}/batch", content=b'{"traces": [', headers={"Content-Type": "application/json"}
+    )
     assert_error(response, 400, "not valid JSON")
 
 
@@ -32,14 +33,18 @@ def test_empty_body_is_400(api: httpx.Client) -> None:
     assert_error(api.post(f"{TRACES}/batch", content=b""), 400, "empty")
 
 
-@pytest.mark.parametrize(("field", "value", "words"), [
-    ("name", 5, ("Expected `str", "traces[0].name")),
-    ("start_time", "yesterday", ("datetime", "traces[0].start_time")),
-    ("tags", "a,b", ("Expected `array", "traces[0].tags")),
-    ("input", 42, ("input", "object, array or string")),
-])
-def test_wrong_types_are_422_naming_the_field(api: httpx.Client, field: str, value: object,
-                                              words: tuple[str, ...]) -> None:
+@pytest.mark.parametrize(
+    ("field", "value", "words"),
+    [
+        ("name", 5, ("Expected `str", "traces[0].name")),
+        ("start_time", "yesterday", ("datetime", "traces[0].start_time")),
+        ("tags", "a,b", ("Expected `array", "traces[0].tags")),
+        ("input", 42, ("input", "object, array or string")),
+    ],
+)
+def test_wrong_types_are_422_naming_the_field(
+    api: httpx.Client, field: str, value: object, words: tuple[str, ...]
+) -> None:
     body = trace(project="typed", **{field: value})
     assert_error(api.post(f"{TRACES}/batch", json={"traces": [body]}), 422, *words)
     assert_nothing_stored(api, "typed")
@@ -51,12 +56,16 @@ def test_missing_start_time_is_422(api: httpx.Client) -> None:
     assert_error(api.post(f"{TRACES}/batch", json={"traces": [body]}), 422, "start_time")
 
 
-@pytest.mark.parametrize(("bad_id", "words"), [
-    (str(uuid.uuid4()), ("traces[1].id", "version 7")),
-    ("not-a-uuid", ("traces[1].id", "not a UUID")),
-])
-def test_bad_ids_reject_the_whole_batch(api: httpx.Client, bad_id: str,
-                                        words: tuple[str, ...]) -> None:
+@pytest.mark.parametrize(
+    ("bad_id", "words"),
+    [
+        (str(uuid.uuid4()), ("traces[1].id", "version 7")),
+        ("not-a-uuid", ("traces[1].id", "not a UUID")),
+    ],
+)
+def test_bad_ids_reject_the_whole_batch(
+    api: httpx.Client, bad_id: str, words: tuple[str, ...]
+) -> None:
     good, bad = trace(project="ids"), trace(project="ids", id=bad_id)
     assert_error(api.post(f"{TRACES}/batch", json={"traces": [good, bad]}), 400, *words)
     assert api.get(f"{TRACES}/{good['id']}").status_code == 404
@@ -72,14 +81,16 @@ def test_same_id_twice_in_one_batch_is_422(api: httpx.Client) -> None:
 def test_span_without_trace_id_is_422(api: httpx.Client) -> None:
     body = span(new_id())
     del body["trace_id"]
-    assert_error(api.post("v1/private/spans/batch", json={"spans": [body]}), 422,
-                 "spans[0].trace_id")
+    assert_error(
+        api.post("v1/private/spans/batch", json={"spans": [body]}), 422, "spans[0].trace_id"
+    )
 
 
 def test_bad_span_type_is_422(api: httpx.Client) -> None:
     body = span(new_id(), type="banana")
-    assert_error(api.post("v1/private/spans/batch", json={"spans": [body]}), 422,
-                 "banana", "spans[0].type")
+    assert_error(
+        api.post("v1/private/spans/batch", json={"spans": [body]}), 422, "banana", "spans[0].type"
+    )
 
 
 def test_unknown_project_id_is_404(api: httpx.Client) -> None:
@@ -91,14 +102,17 @@ def test_list_without_a_project_is_400(api: httpx.Client) -> None:
     assert_error(api.get(TRACES), 400, "project_name or project_id")
 
 
-@pytest.mark.parametrize(("filters", "words"), [
-    ("not json", ("filters", "JSON")),
-    (json.dumps([{"field": "nope", "operator": "=", "value": "x"}]), ("unknown field", "nope")),
-    (json.dumps([{"field": "name", "operator": "between", "value": "x"}]), ("between",)),
-    (json.dumps([{"field": "duration", "operator": ">", "value": "fast"}]), ("number",)),
-    (json.dumps([{"field": "start_time", "operator": ">", "value": "soon"}]), ("ISO-8601",)),
-    (json.dumps([{"field": "metadata", "operator": "=", "value": "x"}]), ("key",)),
-])
+@pytest.mark.parametrize(
+    ("filters", "words"),
+    [
+        ("not json", ("filters", "JSON")),
+        (json.dumps([{"field": "nope", "operator": "=", "value": "x"}]), ("unknown field", "nope")),
+        (json.dumps([{"field": "name", "operator": "between", "value": "x"}]), ("between",)),
+        (json.dumps([{"field": "duration", "operator": ">", "value": "fast"}]), ("number",)),
+        (json.dumps([{"field": "start_time", "operator": ">", "value": "soon"}]), ("ISO-8601",)),
+        (json.dumps([{"field": "metadata", "operator": "=", "value": "x"}]), ("key",)),
+    ],
+)
 def test_invalid_filters_are_400(api: httpx.Client, filters: str, words: tuple[str, ...]) -> None:
     api.post(f"{TRACES}/batch", json={"traces": [trace(project="filtered")]})
     response = api.get(TRACES, params={"project_name": "filtered", "filters": filters})

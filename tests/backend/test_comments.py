@@ -11,7 +11,7 @@ from tests.testlib.builders import new_id, span, trace
 
 def _path(location: str) -> str:
     """A Location header as a path relative to the client's base URL."""
-    return location[location.index("v1/"):]
+    return location[location.index("v1/") :]
 
 
 def _store(api: httpx.Client) -> tuple[dict, dict]:
@@ -61,12 +61,16 @@ def test_add_get_update_delete(api: httpx.Client, kind: str) -> None:
 def test_client_chosen_id_and_the_official_sdk_shape(api: httpx.Client) -> None:
     t, _ = _store(api)
     comment_id = new_id()
-    added = api.post(f"v1/private/traces/{t['id']}/comments",
-                     json={"id": comment_id, "text": "mine", "created_by": "ignored"})
+    added = api.post(
+        f"v1/private/traces/{t['id']}/comments",
+        json={"id": comment_id, "text": "mine", "created_by": "ignored"},
+    )
     assert added.status_code == 201
     assert added.headers["Location"].endswith(comment_id)
-    assert api.get(f"v1/private/traces/{t['id']}/comments/{comment_id}").json()["created_by"] \
+    assert (
+        api.get(f"v1/private/traces/{t['id']}/comments/{comment_id}").json()["created_by"]
         == "admin"
+    )
 
 
 def test_list_pages_carry_comments_of_their_rows(api: httpx.Client) -> None:
@@ -74,10 +78,14 @@ def test_list_pages_carry_comments_of_their_rows(api: httpx.Client) -> None:
     other = trace("comments")
     assert api.post("v1/private/traces/batch", json={"traces": [other]}).status_code == 204
     for text in ("first", "second"):
-        assert api.post(f"v1/private/traces/{t['id']}/comments",
-                        json={"text": text}).status_code == 201
-    assert api.post(f"v1/private/spans/{s['id']}/comments", json={"text": "on a span"}) \
-        .status_code == 201
+        assert (
+            api.post(f"v1/private/traces/{t['id']}/comments", json={"text": text}).status_code
+            == 201
+        )
+    assert (
+        api.post(f"v1/private/spans/{s['id']}/comments", json={"text": "on a span"}).status_code
+        == 201
+    )
     page = api.get("v1/private/traces", params={"project_name": "comments"}).json()
     by_id = {row["id"]: row for row in page["content"]}
     assert [c["text"] for c in by_id[t["id"]]["comments"]] == ["first", "second"]
@@ -90,22 +98,32 @@ def test_list_pages_carry_comments_of_their_rows(api: httpx.Client) -> None:
 
 def test_a_span_comment_is_not_a_trace_comment(api: httpx.Client) -> None:
     t, s = _store(api)
-    location = api.post(f"v1/private/spans/{s['id']}/comments",
-                        json={"text": "x"}).headers["Location"]
+    location = api.post(f"v1/private/spans/{s['id']}/comments", json={"text": "x"}).headers[
+        "Location"
+    ]
     comment_id = location.rsplit("/", 1)[1]
     assert api.get(f"v1/private/traces/{t['id']}/comments/{comment_id}").status_code == 404
     assert api.get(f"v1/private/spans/{t['id']}/comments/{comment_id}").status_code == 404
-    assert api.patch(f"v1/private/traces/comments/{comment_id}",
-                     json={"text": "y"}).status_code == 404
-    assert api.post("v1/private/traces/comments/delete", json={"ids": [comment_id]}) \
-        .status_code == 204
+    assert (
+        api.patch(f"v1/private/traces/comments/{comment_id}", json={"text": "y"}).status_code == 404
+    )
+    assert (
+        api.post("v1/private/traces/comments/delete", json={"ids": [comment_id]}).status_code == 204
+    )
     assert api.get(_path(location)).status_code == 200
 
 
-@pytest.mark.parametrize(("body", "status"), [
-    ({"text": ""}, 422), ({"text": "   "}, 422), ({"text": "x" * 10_001}, 422), ({}, 422),
-    ({"text": 3}, 422), ({"text": "ok", "id": "not-a-uuid"}, 400),
-])
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        ({"text": ""}, 422),
+        ({"text": "   "}, 422),
+        ({"text": "x" * 10_001}, 422),
+        ({}, 422),
+        ({"text": 3}, 422),
+        ({"text": "ok", "id": "not-a-uuid"}, 400),
+    ],
+)
 def test_bad_text_is_refused_naming_the_field(api: httpx.Client, body: dict, status: int) -> None:
     t, _ = _store(api)
     response = api.post(f"v1/private/traces/{t['id']}/comments", json=body)
@@ -114,10 +132,10 @@ def test_bad_text_is_refused_naming_the_field(api: httpx.Client, body: dict, sta
     assert field in response.json()["message"]
     assert api.get(f"v1/private/traces/{t['id']}").json()["comments"] == []
     if status == 422 and "text" in body:
-        location = api.post(f"v1/private/traces/{t['id']}/comments",
-                            json={"text": "ok"}).headers["Location"]
-        patched = api.patch(f"v1/private/traces/comments/{location.rsplit('/', 1)[1]}",
-                            json=body)
+        location = api.post(f"v1/private/traces/{t['id']}/comments", json={"text": "ok"}).headers[
+            "Location"
+        ]
+        patched = api.patch(f"v1/private/traces/comments/{location.rsplit('/', 1)[1]}", json=body)
         assert patched.status_code == 422
         assert "text" in patched.json()["message"]
 
@@ -127,17 +145,18 @@ def test_unknown_entities_and_comments_are_404(api: httpx.Client) -> None:
     assert api.post(f"v1/private/traces/{missing}/comments", json={"text": "x"}).status_code == 404
     assert api.post(f"v1/private/spans/{missing}/comments", json={"text": "x"}).status_code == 404
     assert api.get(f"v1/private/traces/{missing}/comments/{new_id()}").status_code == 404
-    assert api.patch(f"v1/private/traces/comments/{missing}", json={"text": "x"}).status_code \
-        == 404
+    assert api.patch(f"v1/private/traces/comments/{missing}", json={"text": "x"}).status_code == 404
     assert api.get(f"v1/private/traces/{missing}/comments/nope").status_code == 400
 
 
 def test_deleting_a_trace_deletes_its_and_its_spans_comments(backend, api: httpx.Client) -> None:
     t, s = _store(api)
-    trace_comment = api.post(f"v1/private/traces/{t['id']}/comments",
-                             json={"text": "t"}).headers["Location"]
-    span_comment = api.post(f"v1/private/spans/{s['id']}/comments",
-                            json={"text": "s"}).headers["Location"]
+    trace_comment = api.post(f"v1/private/traces/{t['id']}/comments", json={"text": "t"}).headers[
+        "Location"
+    ]
+    span_comment = api.post(f"v1/private/spans/{s['id']}/comments", json={"text": "s"}).headers[
+        "Location"
+    ]
     assert api.delete(f"v1/private/traces/{t['id']}").status_code == 204
     assert api.get(_path(trace_comment)).status_code == 404
     assert api.get(_path(span_comment)).status_code == 404
@@ -145,17 +164,26 @@ def test_deleting_a_trace_deletes_its_and_its_spans_comments(backend, api: httpx
 
 def test_comments_stay_in_their_workspace(backend, api: httpx.Client) -> None:
     t, _ = _store(api)
-    location = api.post(f"v1/private/traces/{t['id']}/comments",
-                        json={"text": "private"}).headers["Location"]
+    location = api.post(f"v1/private/traces/{t['id']}/comments", json={"text": "private"}).headers[
+        "Location"
+    ]
     comment_id = location.rsplit("/", 1)[1]
     with backend.client("someone-else") as other:
         assert other.get(_path(location)).status_code == 404
-        assert other.patch(f"v1/private/traces/comments/{comment_id}",
-                           json={"text": "hijack"}).status_code == 404
-        assert other.post(f"v1/private/traces/{t['id']}/comments",
-                          json={"text": "x"}).status_code == 404
-        assert other.post("v1/private/traces/comments/delete",
-                          json={"ids": [comment_id]}).status_code == 204
+        assert (
+            other.patch(
+                f"v1/private/traces/comments/{comment_id}", json={"text": "hijack"}
+            ).status_code
+            == 404
+        )
+        assert (
+            other.post(f"v1/private/traces/{t['id']}/comments", json={"text": "x"}).status_code
+            == 404
+        )
+        assert (
+            other.post("v1/private/traces/comments/delete", json={"ids": [comment_id]}).status_code
+            == 204
+        )
     assert api.get(_path(location)).json()["text"] == "private"
 
 

@@ -22,9 +22,11 @@ def test_defaults_bind_loopback_and_embed_everything(tmp_path: Path) -> None:
 def test_precedence_file_then_env_then_cli(tmp_path: Path) -> None:
     config = tmp_path / "c.toml"
     config.write_text('[server]\nport = 1111\nhost = "127.0.0.2"\nlog_level = "debug"\n')
-    settings = load_settings(cli={"port": 3333, "host": None},
-                             env={"OPIK_JUPYTER_PORT": "2222", "OPIK_JUPYTER_HOST": "127.0.0.3"},
-                             config_file=config)
+    settings = load_settings(
+        cli={"port": 3333, "host": None},
+        env={"OPIK_JUPYTER_PORT": "2222", "OPIK_JUPYTER_HOST": "127.0.0.3"},
+        config_file=config,
+    )
     assert settings.port == 3333
     assert settings.host == "127.0.0.3"
     assert settings.log_level == "debug"
@@ -38,12 +40,15 @@ def test_config_file_from_env_var(tmp_path: Path) -> None:
     assert settings.resolved_clickhouse_url == f"chdb://{tmp_path / 'd' / 'clickhouse'}"
 
 
-@pytest.mark.parametrize(("env", "message"), [
-    ({"OPIK_JUPYTER_PORT": "eighty"}, "port must be a int"),
-    ({"OPIK_JUPYTER_PORT": "70000"}, "between 0 and 65535"),
-    ({"OPIK_JUPYTER_MAX_BODY_MB": "0"}, "max_body_mb must be positive"),
-    ({"OPIK_JUPYTER_CONFIG": "/nonexistent/c.toml"}, "does not name a file"),
-])
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"OPIK_JUPYTER_PORT": "eighty"}, "port must be a int"),
+        ({"OPIK_JUPYTER_PORT": "70000"}, "between 0 and 65535"),
+        ({"OPIK_JUPYTER_MAX_BODY_MB": "0"}, "max_body_mb must be positive"),
+        ({"OPIK_JUPYTER_CONFIG": "/nonexistent/c.toml"}, "does not name a file"),
+    ],
+)
 def test_bad_values_name_the_setting(env: dict[str, str], message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         load_settings(env=env)

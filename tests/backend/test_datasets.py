@@ -63,15 +63,15 @@ def test_list_pages_newest_first_with_item_counts(api: httpx.Client) -> None:
     assert first["content"][1]["dataset_items_count"] == 2
     second = api.get(DATASETS, params={"page": 2, "size": 2}).json()
     assert [d["name"] for d in second["content"]] == ["one"]
-    assert [d["name"] for d in api.get(DATASETS, params={"name": "TW"}).json()["content"]] == \
-        ["two"]
+    assert [d["name"] for d in api.get(DATASETS, params={"name": "TW"}).json()["content"]] == [
+        "two"
+    ]
 
 
 def test_update_renames_and_describes(api: httpx.Client) -> None:
     created = create(api, "before")
     create(api, "taken")
-    response = api.put(f"{DATASETS}/{created['id']}", json={"name": "after",
-                                                           "description": "new"})
+    response = api.put(f"{DATASETS}/{created['id']}", json={"name": "after", "description": "new"})
     assert response.status_code == 204
     assert retrieve(api, "after").json()["description"] == "new"
     assert_error(api.put(f"{DATASETS}/{created['id']}", json={"name": "taken"}), 409, "taken")
@@ -86,8 +86,9 @@ def test_delete_by_name_and_by_id_removes_the_items(api: httpx.Client, backend) 
     assert api.delete(f"{DATASETS}/{by_id['id']}").status_code == 204
     assert retrieve(api, "by-name").status_code == 404
     assert api.get(f"{DATASETS}/{by_id['id']}").status_code == 404
-    counts = backend.services.dataset_items.counts(api.headers["Comet-Workspace"],
-                                                   [by_name["id"], by_id["id"]])
+    counts = backend.services.dataset_items.counts(
+        api.headers["Comet-Workspace"], [by_name["id"], by_id["id"]]
+    )
     assert counts == {}
     assert_error(api.post(f"{DATASETS}/delete", json={"dataset_name": "by-name"}), 404)
 
@@ -125,9 +126,12 @@ def test_the_same_content_twice_keeps_one_item(api: httpx.Client) -> None:
 def test_concurrent_uploads_of_the_same_content_keep_one_item(api: httpx.Client) -> None:
     dataset = create(api)
     with ThreadPoolExecutor(8) as pool:
-        statuses = list(pool.map(
-            lambda n: put_items(api, "qa", item(q="same"), item(q=f"own-{n}")).status_code,
-            range(8)))
+        statuses = list(
+            pool.map(
+                lambda n: put_items(api, "qa", item(q="same"), item(q=f"own-{n}")).status_code,
+                range(8),
+            )
+        )
     assert statuses == [204] * 8
     data = [i["data"]["q"] for i in items_page(api, dataset["id"], size=100)["content"]]
     assert data.count("same") == 1
@@ -146,8 +150,11 @@ def test_put_by_id_replaces_an_item(api: httpx.Client) -> None:
 def test_gzip_body_and_dataset_id_are_accepted(api: httpx.Client) -> None:
     dataset = create(api)
     body = json.dumps({"dataset_id": dataset["id"], "items": [item(q=1)]}).encode()
-    response = api.put(f"{DATASETS}/items", content=gzip.compress(body),
-                       headers={"Content-Encoding": "gzip", "Content-Type": "application/json"})
+    response = api.put(
+        f"{DATASETS}/items",
+        content=gzip.compress(body),
+        headers={"Content-Encoding": "gzip", "Content-Type": "application/json"},
+    )
     assert response.status_code == 204
     assert items_page(api, dataset["id"])["total"] == 1
 
@@ -187,11 +194,11 @@ def test_items_delete_by_id_and_by_filter(api: httpx.Client) -> None:
     dataset = create(api)
     doomed, kept, other = item(n=1), item(n=2), item(n=3)
     put_items(api, "qa", doomed, kept, other)
-    response = api.post(f"{DATASETS}/items/delete", json={"item_ids": [doomed["id"]],
-                                                          "batch_group_id": new_id()})
+    response = api.post(
+        f"{DATASETS}/items/delete", json={"item_ids": [doomed["id"]], "batch_group_id": new_id()}
+    )
     assert response.status_code == 204
-    assert {i["id"] for i in items_page(api, dataset["id"])["content"]} == \
-        {kept["id"], other["id"]}
+    assert {i["id"] for i in items_page(api, dataset["id"])["content"]} == {kept["id"], other["id"]}
     by_n = [{"field": "data", "key": "n", "operator": "=", "value": "3"}]
     api.post(f"{DATASETS}/items/delete", json={"dataset_id": dataset["id"], "filters": by_n})
     assert [i["id"] for i in items_page(api, dataset["id"])["content"]] == [kept["id"]]
@@ -230,8 +237,9 @@ def test_a_version_is_a_snapshot_that_later_changes_do_not_touch(api: httpx.Clie
     dataset = create(api)
     first, second = item(q="one"), item(q="two")
     put_items(api, "qa", first, second)
-    v1 = new_version(api, dataset["id"], tags=["baseline"], change_description="start",
-                     metadata={"by": "test"})
+    v1 = new_version(
+        api, dataset["id"], tags=["baseline"], change_description="start", metadata={"by": "test"}
+    )
     assert (v1["version_name"], v1["items_total"], v1["items_added"]) == ("v1", 2, 2)
     assert v1["tags"] == ["baseline"]
     assert v1["change_description"] == "start"
@@ -252,13 +260,16 @@ def test_a_version_is_a_snapshot_that_later_changes_do_not_touch(api: httpx.Clie
         assert {i["data"]["q"] for i in page["content"]} == {"one", "two"}
     streamed = stream(api, "qa", dataset_version=v1["version_hash"], steam_limit=1)
     assert [i["id"] for i in streamed] == [second["id"]]
-    rest = stream(api, "qa", dataset_version=v1["version_hash"],
-                  last_retrieved_id=second["id"])
+    rest = stream(api, "qa", dataset_version=v1["version_hash"], last_retrieved_id=second["id"])
     assert [i["data"]["q"] for i in rest] == ["one"]
 
     v2 = new_version(api, dataset["id"], tag="next")
-    assert (v2["items_total"], v2["items_added"], v2["items_modified"],
-            v2["items_deleted"]) == (2, 1, 1, 1)
+    assert (v2["items_total"], v2["items_added"], v2["items_modified"], v2["items_deleted"]) == (
+        2,
+        1,
+        1,
+        1,
+    )
     assert v2["version_hash"] != v1["version_hash"]
     assert v2["tags"] == ["next"]
 
@@ -319,18 +330,25 @@ def test_versions_by_name_and_tags(api: httpx.Client) -> None:
 def test_unknown_versions_are_404_naming_the_version(api: httpx.Client) -> None:
     dataset = create(api)
     put_items(api, "qa", item(q=1))
-    assert_error(api.get(f"{DATASETS}/{dataset['id']}/items", params={"version": "abc123"}),
-                 404, "abc123")
-    assert_error(api.post(f"{DATASETS}/items/stream",
-                          json={"dataset_name": "qa", "dataset_version": "nope"}),
-                 404, "dataset_version", "nope")
-    assert_error(api.get(f"{DATASETS}/{dataset['id']}/versions/hash/deadbeef"), 404,
-                 "deadbeef")
+    assert_error(
+        api.get(f"{DATASETS}/{dataset['id']}/items", params={"version": "abc123"}), 404, "abc123"
+    )
+    assert_error(
+        api.post(
+            f"{DATASETS}/items/stream", json={"dataset_name": "qa", "dataset_version": "nope"}
+        ),
+        404,
+        "dataset_version",
+        "nope",
+    )
+    assert_error(api.get(f"{DATASETS}/{dataset['id']}/versions/hash/deadbeef"), 404, "deadbeef")
     other = create(api, "other")
     put_items(api, "other", item(q=2))
     theirs = new_version(api, other["id"])
-    assert_error(api.get(f"{DATASETS}/{dataset['id']}/items",
-                         params={"version": theirs["version_hash"]}), 404)
+    assert_error(
+        api.get(f"{DATASETS}/{dataset['id']}/items", params={"version": theirs["version_hash"]}),
+        404,
+    )
 
 
 def test_bad_version_bodies_and_unknown_datasets(api: httpx.Client) -> None:
@@ -338,8 +356,13 @@ def test_bad_version_bodies_and_unknown_datasets(api: httpx.Client) -> None:
     base = f"{DATASETS}/{dataset['id']}/versions"
     assert_error(api.post(f"{DATASETS}/{new_id()}/versions", json={}), 404)
     assert_error(api.post(f"{DATASETS}/not-an-id/versions", json={}), 400)
-    for body in ({"tags": "x"}, {"tag": ""}, {"metadata": {"a": 1}},
-                 {"change_description": 5}, {"tags": ["x" * 101]}):
+    for body in (
+        {"tags": "x"},
+        {"tag": ""},
+        {"metadata": {"a": 1}},
+        {"change_description": 5},
+        {"tags": ["x" * 101]},
+    ):
         response = api.post(base, json=body)
         assert response.status_code in (400, 422), (body, response.text)
     response = api.post(base, content=b"{not json", headers={"Content-Type": "application/json"})
@@ -354,8 +377,7 @@ def test_injection_in_version_refs_is_just_an_unknown_version(api: httpx.Client)
     put_items(api, "qa", item(q=1))
     new_version(api, dataset["id"], tags=["a'b\"c"])
     for ref in ("' OR '1'='1", "x') OR 1=1 --", "{version_id:String}", "%", "_"):
-        assert_error(api.get(f"{DATASETS}/{dataset['id']}/items", params={"version": ref}),
-                     404)
+        assert_error(api.get(f"{DATASETS}/{dataset['id']}/items", params={"version": ref}), 404)
     assert items_page(api, dataset["id"], version="a'b\"c")["total"] == 1
 
 
@@ -366,8 +388,9 @@ def test_deleting_a_dataset_deletes_its_versions(api: httpx.Client, backend) -> 
     assert api.delete(f"{DATASETS}/{dataset['id']}").status_code == 204
     again = create(api, "qa", id=dataset["id"])
     assert versions(api, again["id"])["total"] == 0
-    assert_error(api.get(f"{DATASETS}/{again['id']}/items",
-                         params={"version": version["version_hash"]}), 404)
+    assert_error(
+        api.get(f"{DATASETS}/{again['id']}/items", params={"version": version["version_hash"]}), 404
+    )
     assert new_version(api, again["id"])["version_name"] == "v1"
 
 
@@ -375,8 +398,12 @@ def test_experiments_record_the_version_they_ran_on(api: httpx.Client) -> None:
     dataset = create(api)
     put_items(api, "qa", item(q=1))
     version = new_version(api, dataset["id"])
-    body = {"id": new_id(), "dataset_name": "qa", "name": "run",
-            "dataset_version_id": version["id"]}
+    body = {
+        "id": new_id(),
+        "dataset_name": "qa",
+        "name": "run",
+        "dataset_version_id": version["id"],
+    }
     assert api.post("v1/private/experiments", json=body).status_code == 201
     got = api.get(f"v1/private/experiments/{body['id']}").json()
     assert got["dataset_version_id"] == version["id"]
@@ -393,6 +420,7 @@ def test_datasets_are_isolated_by_workspace(api: httpx.Client, backend) -> None:
 
 # -- bad input ----------------------------------------------------------------------------------
 
+
 def test_a_dataset_without_a_name_is_422(api: httpx.Client) -> None:
     assert_error(api.post(DATASETS, json={"description": "x"}), 422, "name")
     assert_error(api.post(DATASETS, json={"name": ""}), 422, "name")
@@ -400,21 +428,26 @@ def test_a_dataset_without_a_name_is_422(api: httpx.Client) -> None:
 
 
 def test_a_dataset_with_a_v4_id_is_400(api: httpx.Client) -> None:
-    assert_error(api.post(DATASETS, json={"name": "v4", "id": str(uuid.uuid4())}), 400, "id",
-                 "version 7")
+    assert_error(
+        api.post(DATASETS, json={"name": "v4", "id": str(uuid.uuid4())}), 400, "id", "version 7"
+    )
     assert retrieve(api, "v4").status_code == 404
 
 
-@pytest.mark.parametrize(("change", "status", "words"), [
-    ({"id": str(uuid.uuid4())}, 400, ("items[1].id", "version 7")),
-    ({"trace_id": "nope"}, 400, ("items[1].trace_id", "not a UUID")),
-    ({"data": [1, 2]}, 422, ("items[1].data", "JSON object")),
-    ({"data": "text"}, 422, ("items[1].data", "JSON object")),
-    ({"data": None}, 422, ("items[1].data", "JSON object")),
-    ({"source": "elsewhere"}, 422, ("items[1].source",)),
-])
-def test_bad_items_reject_the_whole_batch(api: httpx.Client, change: dict, status: int,
-                                          words: tuple[str, ...]) -> None:
+@pytest.mark.parametrize(
+    ("change", "status", "words"),
+    [
+        ({"id": str(uuid.uuid4())}, 400, ("items[1].id", "version 7")),
+        ({"trace_id": "nope"}, 400, ("items[1].trace_id", "not a UUID")),
+        ({"data": [1, 2]}, 422, ("items[1].data", "JSON object")),
+        ({"data": "text"}, 422, ("items[1].data", "JSON object")),
+        ({"data": None}, 422, ("items[1].data", "JSON object")),
+        ({"source": "elsewhere"}, 422, ("items[1].source",)),
+    ],
+)
+def test_bad_items_reject_the_whole_batch(
+    api: httpx.Client, change: dict, status: int, words: tuple[str, ...]
+) -> None:
     dataset = create(api)
     response = put_items(api, "qa", item(q="good"), {**item(q="bad"), **change})
     assert_error(response, status, *words)
@@ -445,9 +478,12 @@ def test_items_for_an_unknown_dataset_are_404(api: httpx.Client) -> None:
 
 def test_bad_cursors_are_400(api: httpx.Client) -> None:
     create(api)
-    assert_error(api.post(f"{DATASETS}/items/stream", json={"dataset_name": "qa",
-                                                            "last_retrieved_id": "x"}),
-                 400, "last_retrieved_id")
+    assert_error(
+        api.post(f"{DATASETS}/items/stream", json={"dataset_name": "qa", "last_retrieved_id": "x"}),
+        400,
+        "last_retrieved_id",
+    )
     assert_error(api.post(f"{DATASETS}/items/delete", json={}), 400, "item_ids")
-    assert_error(api.post(f"{DATASETS}/items/delete", json={"item_ids": ["bad"]}), 400,
-                 "item_ids[0]")
+    assert_error(
+        api.post(f"{DATASETS}/items/delete", json={"item_ids": ["bad"]}), 400, "item_ids[0]"
+    )

@@ -13,13 +13,19 @@ DOC = (Path(__file__).parents[2] / "docs" / "backend.md").read_text()
 
 
 def test_every_route_is_documented() -> None:
-    missing = [f"{method.upper()} {path}" for path, handler in all_routes()
-               for method in operations(handler)
-               if f"`{method.upper()} {path}`" not in DOC]
+    missing = [
+        f"{method.upper()} {path}"
+        for path, handler in all_routes()
+        for method in operations(handler)
+        if f"`{method.upper()} {path}`" not in DOC
+    ]
     assert missing == []
 
 
 def test_every_setting_is_documented() -> None:
-    missing = [f.name for f in dataclasses.fields(Settings)
-               if f"`{f.name}` | `OPIK_JUPYTER_{f.name.upper()}`" not in DOC]
+    missing = [
+        f.name
+        for f in dataclasses.fields(Settings)
+        if f"`{f.name}` | `OPIK_JUPYTER_{f.name.upper()}`" not in DOC
+    ]
     assert missing == []

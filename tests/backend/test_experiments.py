@@ -19,24 +19,40 @@ EXPERIMENTS = "v1/private/experiments"
 
 
 def new_experiment(api: httpx.Client, dataset: str = "qa", **fields: object) -> dict:
-    response = api.post(EXPERIMENTS, json={"id": new_id(), "dataset_name": dataset,
-                                           "project_name": "p", **fields})
+    response = api.post(
+        EXPERIMENTS, json={"id": new_id(), "dataset_name": dataset, "project_name": "p", **fields}
+    )
     assert response.status_code == 201, response.text
     return response.json()
 
 
-def run(api: httpx.Client, experiment_id: str, dataset_item_id: str, output: object,
-        **scores: float) -> str:
+def run(
+    api: httpx.Client, experiment_id: str, dataset_item_id: str, output: object, **scores: float
+) -> str:
     """Log a trace for a dataset item, score it, and link it to the experiment."""
     body = trace(input={"item": dataset_item_id}, output={"output": output})
     assert api.post("v1/private/traces/batch", json={"traces": [body]}).status_code == 204
     if scores:
-        api.put("v1/private/traces/feedback-scores", json={"scores": [
-            {"id": body["id"], "project_name": "p", "name": name, "value": value}
-            for name, value in scores.items()]})
-    link = {"experiment_items": [{"id": new_id(), "experiment_id": experiment_id,
-                                  "dataset_item_id": dataset_item_id, "trace_id": body["id"],
-                                  "project_name": "p"}]}
+        api.put(
+            "v1/private/traces/feedback-scores",
+            json={
+                "scores": [
+                    {"id": body["id"], "project_name": "p", "name": name, "value": value}
+                    for name, value in scores.items()
+                ]
+            },
+        )
+    link = {
+        "experiment_items": [
+            {
+                "id": new_id(),
+                "experiment_id": experiment_id,
+                "dataset_item_id": dataset_item_id,
+                "trace_id": body["id"],
+                "project_name": "p",
+            }
+        ]
+    }
     assert api.post(f"{EXPERIMENTS}/items", json=link).status_code == 204
     return str(body["id"])
 
@@ -63,10 +79,20 @@ def dataset(api: httpx.Client) -> dict:
 
 def test_create_and_get(api: httpx.Client, dataset: dict) -> None:
     experiment_id = new_id()
-    response = api.post(EXPERIMENTS, json={
-        "id": experiment_id, "dataset_name": "qa", "name": "run-1", "project_name": "p",
-        "metadata": {"model": "gpt"}, "tags": ["t"], "type": "regular",
-        "evaluation_method": "dataset", "prompt_versions": [{"id": new_id()}]})
+    response = api.post(
+        EXPERIMENTS,
+        json={
+            "id": experiment_id,
+            "dataset_name": "qa",
+            "name": "run-1",
+            "project_name": "p",
+            "metadata": {"model": "gpt"},
+            "tags": ["t"],
+            "type": "regular",
+            "evaluation_method": "dataset",
+            "prompt_versions": [{"id": new_id()}],
+        },
+    )
     assert response.status_code == 201
     assert response.headers["Location"] == f"/api/{EXPERIMENTS}/{experiment_id}"
     got = get(api, experiment_id)
@@ -88,14 +114,17 @@ def test_an_unnamed_experiment_gets_a_name(api: httpx.Client, dataset: dict) -> 
 
 
 def test_trace_count_and_score_averages_come_from_traces_and_scores(
-        api: httpx.Client, dataset: dict) -> None:
+    api: httpx.Client, dataset: dict
+) -> None:
     experiment = new_experiment(api, name="scored")
     a, b, c = (i["id"] for i in dataset["items"])
     run(api, experiment["id"], a, "A", accuracy=1.0, relevance=0.5)
     run(api, experiment["id"], b, "B", accuracy=0.0)
     late = run(api, experiment["id"], c, "C", accuracy=0.0)
-    api.put("v1/private/traces/feedback-scores", json={"scores": [
-        {"id": late, "project_name": "p", "name": "accuracy", "value": 1.0}]})  # newer wins
+    api.put(
+        "v1/private/traces/feedback-scores",
+        json={"scores": [{"id": late, "project_name": "p", "name": "accuracy", "value": 1.0}]},
+    )  # newer wins
     got = get(api, experiment["id"])
     assert got["trace_count"] == 3
     assert got["dataset_item_count"] == 3
@@ -123,25 +152,36 @@ def test_list_filters_by_dataset_and_name_and_pages(api: httpx.Client, dataset: 
 def test_stream_by_name_with_the_cursor(api: httpx.Client, dataset: dict) -> None:
     names = ["same", "same", "same-ish", "different"]
     made = [new_experiment(api, name=name) for name in names]
-    page = ndjson(api.post(f"{EXPERIMENTS}/stream", json={"name": "same", "limit": 2,
-                                                          "project_name": "p"}))
+    page = ndjson(
+        api.post(f"{EXPERIMENTS}/stream", json={"name": "same", "limit": 2, "project_name": "p"})
+    )
     assert [e["id"] for e in page] == [made[2]["id"], made[1]["id"]]
-    rest = ndjson(api.post(f"{EXPERIMENTS}/stream", json={
-        "name": "same", "limit": 2, "last_retrieved_id": page[-1]["id"]}))
+    rest = ndjson(
+        api.post(
+            f"{EXPERIMENTS}/stream",
+            json={"name": "same", "limit": 2, "last_retrieved_id": page[-1]["id"]},
+        )
+    )
     assert [e["id"] for e in rest] == [made[0]["id"]]
     assert "trace_count" in rest[0]
-    other_project = api.post(f"{EXPERIMENTS}/stream", json={"name": "same",
-                                                            "project_name": "elsewhere"})
+    other_project = api.post(
+        f"{EXPERIMENTS}/stream", json={"name": "same", "project_name": "elsewhere"}
+    )
     assert ndjson(other_project) == []
 
 
 def test_items_stream_by_experiment_name(api: httpx.Client, dataset: dict) -> None:
     experiment = new_experiment(api, name="streamed")
     traces = [run(api, experiment["id"], i["id"], i["data"]["q"]) for i in dataset["items"]]
-    first = ndjson(api.post(f"{EXPERIMENTS}/items/stream", json={
-        "experiment_name": "streamed", "limit": 2}))
-    rest = ndjson(api.post(f"{EXPERIMENTS}/items/stream", json={
-        "experiment_name": "streamed", "limit": 2, "last_retrieved_id": first[-1]["id"]}))
+    first = ndjson(
+        api.post(f"{EXPERIMENTS}/items/stream", json={"experiment_name": "streamed", "limit": 2})
+    )
+    rest = ndjson(
+        api.post(
+            f"{EXPERIMENTS}/items/stream",
+            json={"experiment_name": "streamed", "limit": 2, "last_retrieved_id": first[-1]["id"]},
+        )
+    )
     assert sorted(i["trace_id"] for i in first + rest) == sorted(traces)
     assert {i["experiment_id"] for i in first + rest} == {experiment["id"]}
     assert all(i["project_id"] and i["dataset_item_id"] for i in first + rest)
@@ -154,32 +194,43 @@ def test_finish_update_and_delete(api: httpx.Client, dataset: dict) -> None:
     finished = get(api, experiment["id"])
     assert finished["status"] == "completed"
     assert "finished_at" in finished
-    response = api.patch(f"{EXPERIMENTS}/{experiment['id']}", json={
-        "name": "renamed", "metadata": {"v": 2}, "tags_to_add": ["c"], "tags_to_remove": ["a"],
-        "experiment_scores": [{"name": "f1", "value": 0.9}]})
+    response = api.patch(
+        f"{EXPERIMENTS}/{experiment['id']}",
+        json={
+            "name": "renamed",
+            "metadata": {"v": 2},
+            "tags_to_add": ["c"],
+            "tags_to_remove": ["a"],
+            "experiment_scores": [{"name": "f1", "value": 0.9}],
+        },
+    )
     assert response.status_code == 204
     updated = get(api, experiment["id"])
-    assert (updated["name"], updated["metadata"], updated["tags"]) == \
-        ("renamed", {"v": 2}, ["b", "c"])
+    assert (updated["name"], updated["metadata"], updated["tags"]) == (
+        "renamed",
+        {"v": 2},
+        ["b", "c"],
+    )
     assert updated["experiment_scores"] == [{"name": "f1", "value": 0.9}]
     assert api.post(f"{EXPERIMENTS}/delete", json={"ids": [experiment["id"]]}).status_code == 204
     assert api.get(f"{EXPERIMENTS}/{experiment['id']}").status_code == 404
-    assert ndjson(api.post(f"{EXPERIMENTS}/items/stream", json={"experiment_name": "renamed"})) \
-        == []
+    assert (
+        ndjson(api.post(f"{EXPERIMENTS}/items/stream", json={"experiment_name": "renamed"})) == []
+    )
     assert api.get(f"v1/private/traces/{linked}").status_code == 200
 
 
 def test_experiment_items_delete(api: httpx.Client, dataset: dict) -> None:
     experiment = new_experiment(api, name="pruned")
     run(api, experiment["id"], dataset["items"][0]["id"], "A")
-    (stored,) = ndjson(api.post(f"{EXPERIMENTS}/items/stream",
-                                json={"experiment_name": "pruned"}))
+    (stored,) = ndjson(api.post(f"{EXPERIMENTS}/items/stream", json={"experiment_name": "pruned"}))
     api.post(f"{EXPERIMENTS}/items/delete", json={"ids": [stored["id"]]})
     assert get(api, experiment["id"])["trace_count"] == 0
 
 
 def test_compare_view_rows_are_dataset_items_with_each_experiment(
-        api: httpx.Client, dataset: dict) -> None:
+    api: httpx.Client, dataset: dict
+) -> None:
     a, b, c = (i["id"] for i in dataset["items"])
     base, cand = new_experiment(api, name="base"), new_experiment(api, name="candidate")
     run(api, base["id"], a, "A", equals=1.0)
@@ -208,24 +259,49 @@ def test_compare_view_bad_input(api: httpx.Client, dataset: dict) -> None:
     url = f"{DATASETS}/{dataset['id']}/items/experiments/items"
     assert_error(api.get(url), 400, "experiment_ids")
     assert_error(api.get(url, params={"experiment_ids": "[1"}), 400, "experiment_ids")
-    assert_error(api.get(url, params={"experiment_ids": json.dumps(["x"])}), 400,
-                 "experiment_ids[0]")
-    assert_error(api.get(f"{DATASETS}/{new_id()}/items/experiments/items",
-                         params={"experiment_ids": json.dumps([new_id()])}), 404)
+    assert_error(
+        api.get(url, params={"experiment_ids": json.dumps(["x"])}), 400, "experiment_ids[0]"
+    )
+    assert_error(
+        api.get(
+            f"{DATASETS}/{new_id()}/items/experiments/items",
+            params={"experiment_ids": json.dumps([new_id()])},
+        ),
+        404,
+    )
 
 
-def test_bulk_import_creates_experiment_traces_and_scores(api: httpx.Client,
-                                                          dataset: dict) -> None:
+def test_bulk_import_creates_experiment_traces_and_scores(api: httpx.Client, dataset: dict) -> None:
     a, b, _ = (i["id"] for i in dataset["items"])
     given = trace(project="p", output={"answer": "B"})
-    response = api.put(f"{EXPERIMENTS}/items/bulk", json={
-        "experiment_name": "imported", "dataset_name": "qa", "project_name": "p", "items": [
-            {"dataset_item_id": a, "evaluate_task_result": {"answer": "A"},
-             "feedback_scores": [{"name": "ok", "value": 1.0, "source": "sdk"}]},
-            {"dataset_item_id": b, "trace": given,
-             "spans": [{"id": new_id(), "name": "llm", "type": "llm",
-                        "start_time": given["start_time"]}],
-             "feedback_scores": [{"name": "ok", "value": 0.0, "source": "sdk"}]}]})
+    response = api.put(
+        f"{EXPERIMENTS}/items/bulk",
+        json={
+            "experiment_name": "imported",
+            "dataset_name": "qa",
+            "project_name": "p",
+            "items": [
+                {
+                    "dataset_item_id": a,
+                    "evaluate_task_result": {"answer": "A"},
+                    "feedback_scores": [{"name": "ok", "value": 1.0, "source": "sdk"}],
+                },
+                {
+                    "dataset_item_id": b,
+                    "trace": given,
+                    "spans": [
+                        {
+                            "id": new_id(),
+                            "name": "llm",
+                            "type": "llm",
+                            "start_time": given["start_time"],
+                        }
+                    ],
+                    "feedback_scores": [{"name": "ok", "value": 0.0, "source": "sdk"}],
+                },
+            ],
+        },
+    )
     assert response.status_code == 204, response.text
     (experiment,) = ndjson(api.post(f"{EXPERIMENTS}/stream", json={"name": "imported"}))
     assert experiment["trace_count"] == 2
@@ -240,52 +316,73 @@ def test_bulk_import_creates_experiment_traces_and_scores(api: httpx.Client,
 
 # -- bad input ----------------------------------------------------------------------------------
 
+
 def test_bad_experiment_creates_store_nothing(api: httpx.Client, dataset: dict) -> None:
     assert_error(api.post(EXPERIMENTS, json={"name": "x"}), 422, "dataset_name")
     assert_error(api.post(EXPERIMENTS, json={"dataset_name": "missing"}), 404, "missing")
-    assert_error(api.post(EXPERIMENTS, json={"dataset_name": "qa", "id": str(uuid.uuid4())}),
-                 400, "id", "version 7")
-    assert_error(api.post(EXPERIMENTS, json={"dataset_name": "qa", "metadata": 3}), 422,
-                 "metadata")
+    assert_error(
+        api.post(EXPERIMENTS, json={"dataset_name": "qa", "id": str(uuid.uuid4())}),
+        400,
+        "id",
+        "version 7",
+    )
+    assert_error(api.post(EXPERIMENTS, json={"dataset_name": "qa", "metadata": 3}), 422, "metadata")
     assert api.get(EXPERIMENTS).json()["total"] == 0
     taken = new_experiment(api)
     assert_error(api.post(EXPERIMENTS, json={"dataset_name": "qa", "id": taken["id"]}), 409)
 
 
-@pytest.mark.parametrize(("field", "value", "status", "words"), [
-    ("trace_id", str(uuid.uuid4()), 400, ("experiment_items[1].trace_id", "version 7")),
-    ("dataset_item_id", "nope", 400, ("experiment_items[1].dataset_item_id",)),
-    ("experiment_id", new_id(), 404, ("experiment_items[1].experiment_id", "not found")),
-])
-def test_bad_experiment_items_store_nothing(api: httpx.Client, dataset: dict, field: str,
-                                            value: str, status: int,
-                                            words: tuple[str, ...]) -> None:
+@pytest.mark.parametrize(
+    ("field", "value", "status", "words"),
+    [
+        ("trace_id", str(uuid.uuid4()), 400, ("experiment_items[1].trace_id", "version 7")),
+        ("dataset_item_id", "nope", 400, ("experiment_items[1].dataset_item_id",)),
+        ("experiment_id", new_id(), 404, ("experiment_items[1].experiment_id", "not found")),
+    ],
+)
+def test_bad_experiment_items_store_nothing(
+    api: httpx.Client, dataset: dict, field: str, value: str, status: int, words: tuple[str, ...]
+) -> None:
     experiment = new_experiment(api, name="strict")
-    good = {"experiment_id": experiment["id"], "dataset_item_id": dataset["items"][0]["id"],
-            "trace_id": new_id()}
-    response = api.post(f"{EXPERIMENTS}/items", json={"experiment_items": [
-        good, {**good, "trace_id": new_id(), field: value}]})
+    good = {
+        "experiment_id": experiment["id"],
+        "dataset_item_id": dataset["items"][0]["id"],
+        "trace_id": new_id(),
+    }
+    response = api.post(
+        f"{EXPERIMENTS}/items",
+        json={"experiment_items": [good, {**good, "trace_id": new_id(), field: value}]},
+    )
     assert_error(response, status, *words)
     assert get(api, experiment["id"])["trace_count"] == 0
 
 
 def test_duplicate_experiment_item_ids_are_422(api: httpx.Client, dataset: dict) -> None:
     experiment = new_experiment(api)
-    one = {"id": new_id(), "experiment_id": experiment["id"], "trace_id": new_id(),
-           "dataset_item_id": dataset["items"][0]["id"]}
+    one = {
+        "id": new_id(),
+        "experiment_id": experiment["id"],
+        "trace_id": new_id(),
+        "dataset_item_id": dataset["items"][0]["id"],
+    }
     response = api.post(f"{EXPERIMENTS}/items", json={"experiment_items": [one, dict(one)]})
     assert_error(response, 422, "experiment_items[1].id", "duplicate")
 
 
 def test_bad_bulk_records_store_nothing(api: httpx.Client, dataset: dict) -> None:
-    both = {"dataset_item_id": dataset["items"][0]["id"], "evaluate_task_result": {"a": 1},
-            "trace": trace()}
+    both = {
+        "dataset_item_id": dataset["items"][0]["id"],
+        "evaluate_task_result": {"a": 1},
+        "trace": trace(),
+    }
     body = {"experiment_name": "never", "dataset_name": "qa", "items": [both]}
-    assert_error(api.put(f"{EXPERIMENTS}/items/bulk", json=body), 422, "items[0]",
-                 "exactly one")
+    assert_error(api.put(f"{EXPERIMENTS}/items/bulk", json=body), 422, "items[0]", "exactly one")
     bad_output = {"dataset_item_id": dataset["items"][0]["id"], "evaluate_task_result": 5}
-    assert_error(api.put(f"{EXPERIMENTS}/items/bulk", json={**body, "items": [bad_output]}),
-                 422, "items[0].output")
+    assert_error(
+        api.put(f"{EXPERIMENTS}/items/bulk", json={**body, "items": [bad_output]}),
+        422,
+        "items[0].output",
+    )
     assert api.get(EXPERIMENTS).json()["total"] == 0
 
 
@@ -297,9 +394,14 @@ def test_update_and_get_of_unknown_experiments_are_404(api: httpx.Client) -> Non
 
 # -- the official SDK, end to end ---------------------------------------------------------------
 
+
 @pytest.mark.slow
 def test_official_sdk_dataset_and_evaluate(backend, api: httpx.Client, workspace: str) -> None:
-    created = run_sdk(backend, workspace, "sdk-eval", """
+    created = run_sdk(
+        backend,
+        workspace,
+        "sdk-eval",
+        """
         from opik.evaluation import evaluate
         from opik.evaluation.metrics import Equals
 
@@ -329,7 +431,8 @@ def test_official_sdk_dataset_and_evaluate(backend, api: httpx.Client, workspace
             "runs": sorted((r.evaluation_task_output["output"],
                             [s["value"] for s in r.feedback_scores]) for r in runs),
             "left": left, "datasets": [d.name for d in client.get_datasets()]}))
-    """)
+    """,
+    )
     assert created["items"] == ["chad", "france", "peru"]
     assert created["rows"] == 3
     assert created["found_id"] == created["experiment_id"]
@@ -337,18 +440,26 @@ def test_official_sdk_dataset_and_evaluate(backend, api: httpx.Client, workspace
     assert created["runs"] == [["CHAD", [0.0]], ["FRANCE", [1.0]], ["PERU", [1.0]]]
     assert created["left"] == 1
     assert created["datasets"] == ["capitals"]
-    experiment = wait_for_json(api, f"{EXPERIMENTS}/{created['experiment_id']}",
-                               lambda e: e["trace_count"] == 3 and e["feedback_scores"])
+    experiment = wait_for_json(
+        api,
+        f"{EXPERIMENTS}/{created['experiment_id']}",
+        lambda e: e["trace_count"] == 3 and e["feedback_scores"],
+    )
     assert experiment["name"] == "upper"
     assert experiment["dataset_name"] == "capitals"
     assert experiment["status"] == "completed"
     assert experiment["feedback_scores"] == [
-        {"name": "equals_metric", "value": pytest.approx(2 / 3)}]
+        {"name": "equals_metric", "value": pytest.approx(2 / 3)}
+    ]
     items = ndjson(api.post(f"{EXPERIMENTS}/items/stream", json={"experiment_name": "upper"}))
     assert len(items) == 3
-    rows = api.get(f"{DATASETS}/{created['dataset_id']}/items/experiments/items",
-                   params={"experiment_ids": json.dumps([created["experiment_id"]])}).json()
+    rows = api.get(
+        f"{DATASETS}/{created['dataset_id']}/items/experiments/items",
+        params={"experiment_ids": json.dumps([created["experiment_id"]])},
+    ).json()
     assert rows["total"] == 3
-    outputs = {row["data"]["input"]: row["experiment_items"][0]["output"]["output"]
-               for row in rows["content"]}
+    outputs = {
+        row["data"]["input"]: row["experiment_items"][0]["output"]["output"]
+        for row in rows["content"]
+    }
     assert outputs == {"france": "FRANCE", "peru": "PERU", "chad": "CHAD"}

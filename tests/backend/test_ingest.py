@@ -29,13 +29,27 @@ def get_trace(api: httpx.Client, trace_id: str) -> dict:
 
 
 def test_batch_create_then_get_returns_the_trace_with_computed_fields(api: httpx.Client) -> None:
-    body = trace(input={"question": "hi"}, output={"answer": "hello"}, metadata={"k": 1},
-                 tags=["a", "b", "a"], thread_id="conversation-1")
+    body = trace(
+        input={"question": "hi"},
+        output={"answer": "hello"},
+        metadata={"k": 1},
+        tags=["a", "b", "a"],
+        thread_id="conversation-1",
+    )
     assert post_traces(api, body).status_code == 204
-    first = span(body["id"], type="llm", model="gpt-4o-mini", provider="openai",
-                 usage={"prompt_tokens": 1000, "completion_tokens": 500, "total_tokens": 1500})
-    second = span(body["id"], parent_span_id=first["id"], type="tool",
-                  usage={"prompt_tokens": 1, "total_tokens": 1})
+    first = span(
+        body["id"],
+        type="llm",
+        model="gpt-4o-mini",
+        provider="openai",
+        usage={"prompt_tokens": 1000, "completion_tokens": 500, "total_tokens": 1500},
+    )
+    second = span(
+        body["id"],
+        parent_span_id=first["id"],
+        type="tool",
+        usage={"prompt_tokens": 1, "total_tokens": 1},
+    )
     assert post_spans(api, first, second).status_code == 204
 
     got = get_trace(api, body["id"])
@@ -49,8 +63,7 @@ def test_batch_create_then_get_returns_the_trace_with_computed_fields(api: httpx
     assert got["span_count"] == 2
     assert got["llm_span_count"] == 1
     assert got["has_tool_spans"] is True
-    assert got["usage"] == {"prompt_tokens": 1001, "completion_tokens": 500,
-                            "total_tokens": 1501}
+    assert got["usage"] == {"prompt_tokens": 1001, "completion_tokens": 500, "total_tokens": 1501}
     assert got["total_estimated_cost"] > 0
     assert got["start_time"] == at(0)
 
@@ -92,9 +105,16 @@ def test_span_before_its_trace_ends_up_in_the_tree(api: httpx.Client) -> None:
 def test_patch_after_create_updates_fields(api: httpx.Client) -> None:
     body = trace(end_time=None, tags=["a"])
     post_traces(api, body)
-    response = api.patch(f"{TRACES}/{body['id']}", json={
-        "project_name": "p", "end_time": at(3), "output": {"done": True},
-        "tags_to_add": ["b"], "tags_to_remove": ["a"]})
+    response = api.patch(
+        f"{TRACES}/{body['id']}",
+        json={
+            "project_name": "p",
+            "end_time": at(3),
+            "output": {"done": True},
+            "tags_to_add": ["b"],
+            "tags_to_remove": ["a"],
+        },
+    )
     assert response.status_code == 204
     got = get_trace(api, body["id"])
     assert got["output"] == {"done": True}
@@ -105,9 +125,18 @@ def test_patch_after_create_updates_fields(api: httpx.Client) -> None:
 
 def test_patch_before_create_is_merged_when_the_create_arrives(api: httpx.Client) -> None:
     body = trace(end_time=None, input={"q": 1}, tags=["start"])
-    assert api.patch(f"{TRACES}/{body['id']}", json={
-        "project_name": "p", "end_time": at(5), "output": {"a": 2},
-        "tags_to_add": ["patched"]}).status_code == 204
+    assert (
+        api.patch(
+            f"{TRACES}/{body['id']}",
+            json={
+                "project_name": "p",
+                "end_time": at(5),
+                "output": {"a": 2},
+                "tags_to_add": ["patched"],
+            },
+        ).status_code
+        == 204
+    )
     assert post_traces(api, body).status_code == 204
     got = get_trace(api, body["id"])
     assert got["name"] == "trace"
@@ -131,9 +160,14 @@ def test_span_patch_before_create_keeps_usage_and_reprices(api: httpx.Client) ->
     body = trace()
     post_traces(api, body)
     child = span(body["id"], type="llm", model="gpt-4o-mini", provider="openai")
-    api.patch(f"{SPANS}/{child['id']}", json={
-        "project_name": "p", "trace_id": body["id"],
-        "usage": {"prompt_tokens": 100, "completion_tokens": 10, "total_tokens": 110}})
+    api.patch(
+        f"{SPANS}/{child['id']}",
+        json={
+            "project_name": "p",
+            "trace_id": body["id"],
+            "usage": {"prompt_tokens": 100, "completion_tokens": 10, "total_tokens": 110},
+        },
+    )
     post_spans(api, child)
     got = api.get(f"{SPANS}/{child['id']}").json()
     assert got["usage"]["total_tokens"] == 110
@@ -145,19 +179,36 @@ def test_span_patch_naming_another_trace_is_a_conflict(api: httpx.Client) -> Non
     body = trace()
     child = span(body["id"])
     post_spans(api, child)
-    response = api.patch(f"{SPANS}/{child['id']}", json={"project_name": "p",
-                                                         "trace_id": new_id()})
+    response = api.patch(f"{SPANS}/{child['id']}", json={"project_name": "p", "trace_id": new_id()})
     assert response.status_code == 409
     assert child["id"] in response.json()["message"]
 
 
 def test_scores_before_the_trace_show_on_it(api: httpx.Client) -> None:
     body = trace()
-    response = api.put(f"{TRACES}/feedback-scores", json={"scores": [
-        {"id": body["id"], "project_name": "p", "name": "accuracy", "value": 0.5,
-         "source": "sdk", "reason": "half"},
-        {"id": body["id"], "project_name": "p", "name": "label", "value": 1,
-         "category_name": "good", "source": "sdk"}]})
+    response = api.put(
+        f"{TRACES}/feedback-scores",
+        json={
+            "scores": [
+                {
+                    "id": body["id"],
+                    "project_name": "p",
+                    "name": "accuracy",
+                    "value": 0.5,
+                    "source": "sdk",
+                    "reason": "half",
+                },
+                {
+                    "id": body["id"],
+                    "project_name": "p",
+                    "name": "label",
+                    "value": 1,
+                    "category_name": "good",
+                    "source": "sdk",
+                },
+            ]
+        },
+    )
     assert response.status_code == 204
     post_traces(api, body)
     scores = {s["name"]: s for s in get_trace(api, body["id"])["feedback_scores"]}
@@ -170,8 +221,10 @@ def test_a_newer_score_replaces_the_older_and_delete_removes_it(api: httpx.Clien
     body = trace()
     post_traces(api, body)
     for value in (0.1, 0.9):
-        api.put(f"{TRACES}/{body['id']}/feedback-scores",
-                json={"name": "q", "value": value, "source": "ui"})
+        api.put(
+            f"{TRACES}/{body['id']}/feedback-scores",
+            json={"name": "q", "value": value, "source": "ui"},
+        )
     assert [s["value"] for s in get_trace(api, body["id"])["feedback_scores"]] == [0.9]
     api.post(f"{TRACES}/{body['id']}/feedback-scores/delete", json={"name": "q"})
     assert get_trace(api, body["id"])["feedback_scores"] == []
@@ -182,9 +235,20 @@ def test_span_scores_are_on_the_span(api: httpx.Client) -> None:
     child = span(body["id"])
     post_traces(api, body)
     post_spans(api, child)
-    api.put(f"{SPANS}/feedback-scores", json={"scores": [
-        {"id": child["id"], "project_name": "p", "name": "relevance", "value": 0.7,
-         "source": "sdk"}]})
+    api.put(
+        f"{SPANS}/feedback-scores",
+        json={
+            "scores": [
+                {
+                    "id": child["id"],
+                    "project_name": "p",
+                    "name": "relevance",
+                    "value": 0.7,
+                    "source": "sdk",
+                }
+            ]
+        },
+    )
     got = api.get(f"{SPANS}/{child['id']}").json()
     assert [(s["name"], s["value"]) for s in got["feedback_scores"]] == [("relevance", 0.7)]
 
@@ -193,8 +257,11 @@ def test_gzip_body_with_nan_is_accepted_and_stored_as_null(api: httpx.Client) ->
     body = trace(output={"score": float("nan"), "big": float("inf")})
     raw = gzip.compress(json.dumps({"traces": [body]}).encode())
     assert b"NaN" in gzip.decompress(raw)
-    response = api.post(f"{TRACES}/batch", content=raw, headers={
-        "Content-Encoding": "gzip", "Content-Type": "application/json"})
+    response = api.post(
+        f"{TRACES}/batch",
+        content=raw,
+        headers={"Content-Encoding": "gzip", "Content-Type": "application/json"},
+    )
     assert response.status_code == 204, response.text
     assert get_trace(api, body["id"])["output"] == {"score": None, "big": None}
 

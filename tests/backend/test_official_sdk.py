@@ -17,7 +17,11 @@ pytestmark = pytest.mark.slow
 
 
 def test_nested_track_lands_complete(backend, api: httpx.Client, workspace: str) -> None:
-    created = run_sdk(backend, workspace, "sdk-nested", """
+    created = run_sdk(
+        backend,
+        workspace,
+        "sdk-nested",
+        """
         @track(name="llm-call", type="llm")
         def llm(prompt):
             opik_context.update_current_span(
@@ -40,9 +44,11 @@ def test_nested_track_lands_complete(backend, api: httpx.Client, workspace: str)
         client = opik.Opik()
         (trace,) = client.search_traces(project_name="sdk-nested")
         print(json.dumps({"trace_id": trace.id}))
-    """)
-    trace = wait_for_json(api, f"v1/private/traces/{created['trace_id']}",
-                          lambda t: t.get("span_count") == 3)
+    """,
+    )
+    trace = wait_for_json(
+        api, f"v1/private/traces/{created['trace_id']}", lambda t: t.get("span_count") == 3
+    )
     assert trace["name"] == "pipeline"
     assert trace["input"] == {"q": "hello"}
     assert trace["output"] == {"output": "HELLO DOC1"}
@@ -64,7 +70,11 @@ def test_nested_track_lands_complete(backend, api: httpx.Client, workspace: str)
 
 
 def test_manual_client_update_and_scores(backend, api: httpx.Client, workspace: str) -> None:
-    created = run_sdk(backend, workspace, "sdk-manual", """
+    created = run_sdk(
+        backend,
+        workspace,
+        "sdk-manual",
+        """
         client = opik.Opik()
         trace = client.trace(name="manual", input={"question": "2+2"})
         span = trace.span(name="step", input={"x": 1}, type="tool")
@@ -78,22 +88,32 @@ def test_manual_client_update_and_scores(backend, api: httpx.Client, workspace: 
         client.log_spans_feedback_scores([{"id": span.id, "name": "fast", "value": 0.5}])
         client.flush()
         print(json.dumps({"trace_id": trace.id, "span_id": span.id}))
-    """)
-    trace = wait_for_json(api, f"v1/private/traces/{created['trace_id']}",
-                          lambda t: t.get("tags") == ["updated"] and t.get("feedback_scores"))
+    """,
+    )
+    trace = wait_for_json(
+        api,
+        f"v1/private/traces/{created['trace_id']}",
+        lambda t: t.get("tags") == ["updated"] and t.get("feedback_scores"),
+    )
     assert trace["output"] == {"answer": 4}
     assert trace["input"] == {"question": "2+2"}
     assert trace["metadata"] == {"reviewed": True}
-    assert [(s["name"], s["value"], s["reason"]) for s in trace["feedback_scores"]] == \
-        [("correct", 1.0, "4 is right")]
-    span = wait_for_json(api, f"v1/private/spans/{created['span_id']}",
-                         lambda s: s.get("feedback_scores"))
+    assert [(s["name"], s["value"], s["reason"]) for s in trace["feedback_scores"]] == [
+        ("correct", 1.0, "4 is right")
+    ]
+    span = wait_for_json(
+        api, f"v1/private/spans/{created['span_id']}", lambda s: s.get("feedback_scores")
+    )
     assert span["output"] == {"y": 2}
     assert span["feedback_scores"][0]["name"] == "fast"
 
 
 def test_search_with_a_filter_string_and_error_info(backend, workspace: str) -> None:
-    found = run_sdk(backend, workspace, "sdk-search", """
+    found = run_sdk(
+        backend,
+        workspace,
+        "sdk-search",
+        """
         @track(name="works")
         def works():
             return 1
@@ -111,7 +131,8 @@ def test_search_with_a_filter_string_and_error_info(backend, workspace: str) -> 
         client = opik.Opik()
         hits = client.search_traces(project_name="sdk-search", filter_string='name = "fails"')
         print(json.dumps([{"name": t.name, "error": t.error_info.model_dump()} for t in hits]))
-    """)
+    """,
+    )
     assert len(found) == 1
     assert found[0]["name"] == "fails"
     assert found[0]["error"]["exception_type"] == "ValueError"
@@ -121,28 +142,41 @@ def test_search_with_a_filter_string_and_error_info(backend, workspace: str) -> 
 
 def test_configure_accepts_our_health_check(backend, workspace: str) -> None:
     root = backend.url.removesuffix("/api")
-    result = run_sdk(backend, workspace, "sdk-configure", f"""
+    result = run_sdk(
+        backend,
+        workspace,
+        "sdk-configure",
+        f"""
         from opik.configurator.opik_rest_helpers import is_instance_active
         print(json.dumps({{"active": is_instance_active("{root}")}}))
-    """)
+    """,
+    )
     assert result == {"active": True}
 
 
-def test_dataset_versions_read_through_the_sdk(backend, api: httpx.Client,
-                                               workspace: str) -> None:
+def test_dataset_versions_read_through_the_sdk(backend, api: httpx.Client, workspace: str) -> None:
     """A version made through our API is what the SDK's version view and version-info read;
     items added since stay out of it."""
     api.post("v1/private/datasets", json={"name": "sdk-versions"})
     first = [{"id": new_id(), "source": "sdk", "data": {"q": n}} for n in (1, 2)]
     api.put("v1/private/datasets/items", json={"dataset_name": "sdk-versions", "items": first})
-    dataset_id = api.post("v1/private/datasets/retrieve",
-                          json={"dataset_name": "sdk-versions"}).json()["id"]
+    dataset_id = api.post(
+        "v1/private/datasets/retrieve", json={"dataset_name": "sdk-versions"}
+    ).json()["id"]
     made = api.post(f"v1/private/datasets/{dataset_id}/versions", json={"tags": ["base"]})
     assert made.status_code == 201, made.text
-    api.put("v1/private/datasets/items", json={
-        "dataset_name": "sdk-versions",
-        "items": [{"id": new_id(), "source": "sdk", "data": {"q": 3}}]})
-    found = run_sdk(backend, workspace, "sdk-versions", """
+    api.put(
+        "v1/private/datasets/items",
+        json={
+            "dataset_name": "sdk-versions",
+            "items": [{"id": new_id(), "source": "sdk", "data": {"q": 3}}],
+        },
+    )
+    found = run_sdk(
+        backend,
+        workspace,
+        "sdk-versions",
+        """
         client = opik.Opik()
         dataset = client.get_dataset("sdk-versions")
         view = dataset.get_version_view("v1")
@@ -156,7 +190,8 @@ def test_dataset_versions_read_through_the_sdk(backend, api: httpx.Client,
             "items": sorted(i["q"] for i in view.get_items()),
             "hash": view.version_hash, "tags": info.tags, "latest": info.is_latest,
             "name": dataset.get_current_version_name(), "missing": missing}))
-    """)
+    """,
+    )
     assert found["items"] == [1, 2]
     assert found["hash"] == made.json()["version_hash"]
     assert (found["tags"], found["latest"], found["name"]) == (["base"], True, "v1")

@@ -13,10 +13,8 @@ from opik_backend.openapi import operations
 
 def test_every_served_route_and_method_is_documented(api: httpx.Client) -> None:
     document = api.get("/openapi.json").json()
-    served = {(path, method) for path, handler in all_routes()
-              for method in operations(handler)}
-    documented = {(path, method) for path, item in document["paths"].items()
-                  for method in item}
+    served = {(path, method) for path, handler in all_routes() for method in operations(handler)}
+    documented = {(path, method) for path, item in document["paths"].items() for method in item}
     assert served == documented
     assert len(served) > 40
 
@@ -32,8 +30,8 @@ def test_every_documented_operation_answers(api: httpx.Client) -> None:
             if response.status_code == 404:
                 assert "no route" not in response.json()["message"], (method, path)
             assert response.headers.get("Content-Type", "").startswith(
-                ("application/json", "application/x-ndjson")) or response.status_code in (
-                201, 204), (method, path, response.status_code)
+                ("application/json", "application/x-ndjson")
+            ) or response.status_code in (201, 204), (method, path, response.status_code)
 
 
 def test_bodies_are_described_by_their_schemas(api: httpx.Client) -> None:

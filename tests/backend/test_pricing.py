@@ -25,9 +25,13 @@ def _approx(value: float | None, expected: float) -> bool:
 
 # -- plain prompt + completion -------------------------------------------------------------
 
+
 def test_gpt_4o_mini_prompt_and_completion() -> None:
-    cost = estimate_cost("gpt-4o-mini", "openai",
-                         {"prompt_tokens": 1000, "completion_tokens": 500, "total_tokens": 1500})
+    cost = estimate_cost(
+        "gpt-4o-mini",
+        "openai",
+        {"prompt_tokens": 1000, "completion_tokens": 500, "total_tokens": 1500},
+    )
     # $0.15 / M input, $0.60 / M output
     assert _approx(cost, 1000 * 0.15 / M + 500 * 0.60 / M)
     assert _approx(cost, 0.00045)
@@ -36,12 +40,9 @@ def test_gpt_4o_mini_prompt_and_completion() -> None:
 def test_mini_is_not_priced_as_its_big_sibling() -> None:
     usage = {"prompt_tokens": 1000, "completion_tokens": 500}
     assert _approx(estimate_cost("gpt-4o", "openai", usage), 1000 * 2.5 / M + 500 * 10.0 / M)
-    assert _approx(estimate_cost("gpt-4o-mini", "openai", usage),
-                   1000 * 0.15 / M + 500 * 0.60 / M)
-    assert _approx(estimate_cost("gpt-4.1-mini", "openai", usage),
-                   1000 * 0.4 / M + 500 * 1.6 / M)
-    assert _approx(estimate_cost("gpt-4.1-nano", "openai", usage),
-                   1000 * 0.1 / M + 500 * 0.4 / M)
+    assert _approx(estimate_cost("gpt-4o-mini", "openai", usage), 1000 * 0.15 / M + 500 * 0.60 / M)
+    assert _approx(estimate_cost("gpt-4.1-mini", "openai", usage), 1000 * 0.4 / M + 500 * 1.6 / M)
+    assert _approx(estimate_cost("gpt-4.1-nano", "openai", usage), 1000 * 0.1 / M + 500 * 0.4 / M)
     assert _approx(estimate_cost("o3-mini", "openai", usage), 1000 * 1.1 / M + 500 * 4.4 / M)
     assert resolve_model("gpt-4o-mini-2024-07-18") == "gpt-4o-mini"
     assert resolve_model("gemini-2.5-flash-lite") == "gemini-2.5-flash-lite"
@@ -57,11 +58,13 @@ def test_an_unknown_tier_of_a_known_model_is_not_priced_as_the_base_model() -> N
 
 
 def test_output_only_and_input_only_usage() -> None:
-    assert _approx(estimate_cost("text-embedding-3-small", "openai",
-                                 {"prompt_tokens": 10_000, "total_tokens": 10_000}),
-                   10_000 * 0.02 / M)
-    assert _approx(estimate_cost("gpt-4o", "openai", {"completion_tokens": 100}),
-                   100 * 10.0 / M)
+    assert _approx(
+        estimate_cost(
+            "text-embedding-3-small", "openai", {"prompt_tokens": 10_000, "total_tokens": 10_000}
+        ),
+        10_000 * 0.02 / M,
+    )
+    assert _approx(estimate_cost("gpt-4o", "openai", {"completion_tokens": 100}), 100 * 10.0 / M)
 
 
 def test_original_usage_keys_alone_are_enough() -> None:
@@ -71,52 +74,58 @@ def test_original_usage_keys_alone_are_enough() -> None:
 
 # -- model name normalisation --------------------------------------------------------------
 
-@pytest.mark.parametrize(("model", "expected"), [
-    ("gpt-4o", "gpt-4o"),
-    ("GPT-4o", "gpt-4o"),
-    (" openai/gpt-4o ", "gpt-4o"),
-    ("gpt-4o-2024-08-06", "gpt-4o"),
-    ("gpt-4o-2024-05-13", "gpt-4o-2024-05-13"),  # the dearer first snapshot has its own price
-    ("azure/gpt-4.1-mini-2025-04-14", "gpt-4.1-mini"),
-    ("gpt-3.5-turbo-0125", "gpt-3.5-turbo"),
-    ("o1-2024-12-17", "o1"),
-    ("gpt-5.1-codex", "gpt-5.1"),
-    ("gpt-5.2-pro-2025-12-11", "gpt-5.2-pro"),
-    ("claude-sonnet-4-5-20250929", "claude-sonnet-4-5"),
-    ("claude-sonnet-4-20250514", "claude-sonnet-4"),
-    ("claude-3-5-sonnet-latest", "claude-3-5-sonnet"),
-    ("anthropic/claude-3-5-haiku-latest", "claude-3-5-haiku"),
-    ("anthropic/claude-3.5-haiku", "claude-3-5-haiku"),
-    ("claude-opus-4-1-20250805", "claude-opus-4-1"),
-    ("claude-opus-4-6", "claude-opus-4-5"),  # same list price: an alias in the file
-    ("claude-3-5-sonnet@20240620", "claude-3-5-sonnet"),
-    ("claude-3-5-sonnet-v2@20241022", "claude-3-5-sonnet"),
-    ("anthropic.claude-3-5-sonnet-20240620-v1:0", "claude-3-5-sonnet"),
-    ("us.anthropic.claude-sonnet-4-20250514-v1:0", "claude-sonnet-4"),
-    ("bedrock/eu.anthropic.claude-3-7-sonnet-20250219-v1:0", "claude-3-7-sonnet"),
-    ("gemini-2.5-flash", "gemini-2.5-flash"),
-    ("models/gemini-1.5-flash-002", "gemini-1.5-flash"),
-    ("gemini-1.5-flash-8b", "gemini-1.5-flash-8b"),
-    ("vertex_ai/gemini-2.0-flash-001", "gemini-2.0-flash"),
-    ("gemini-2.5-flash-preview-09-2025", "gemini-2.5-flash"),
-    ("mistral-large-latest", "mistral-large"),
-    ("mistral/mistral-large-2411", "mistral-large-2411"),
-    ("mistral-small-latest", "mistral-small"),
-    ("codestral-2501", "codestral"),
-    ("ministral-8b-latest", "ministral-8b"),
-    ("ministral-8b-2410", "ministral-8b-2410"),
-    ("open-mistral-nemo-2407", "open-mistral-nemo"),
-])
+
+@pytest.mark.parametrize(
+    ("model", "expected"),
+    [
+        ("gpt-4o", "gpt-4o"),
+        ("GPT-4o", "gpt-4o"),
+        (" openai/gpt-4o ", "gpt-4o"),
+        ("gpt-4o-2024-08-06", "gpt-4o"),
+        ("gpt-4o-2024-05-13", "gpt-4o-2024-05-13"),  # the dearer first snapshot has its own price
+        ("azure/gpt-4.1-mini-2025-04-14", "gpt-4.1-mini"),
+        ("gpt-3.5-turbo-0125", "gpt-3.5-turbo"),
+        ("o1-2024-12-17", "o1"),
+        ("gpt-5.1-codex", "gpt-5.1"),
+        ("gpt-5.2-pro-2025-12-11", "gpt-5.2-pro"),
+        ("claude-sonnet-4-5-20250929", "claude-sonnet-4-5"),
+        ("claude-sonnet-4-20250514", "claude-sonnet-4"),
+        ("claude-3-5-sonnet-latest", "claude-3-5-sonnet"),
+        ("anthropic/claude-3-5-haiku-latest", "claude-3-5-haiku"),
+        ("anthropic/claude-3.5-haiku", "claude-3-5-haiku"),
+        ("claude-opus-4-1-20250805", "claude-opus-4-1"),
+        ("claude-opus-4-6", "claude-opus-4-5"),  # same list price: an alias in the file
+        ("claude-3-5-sonnet@20240620", "claude-3-5-sonnet"),
+        ("claude-3-5-sonnet-v2@20241022", "claude-3-5-sonnet"),
+        ("anthropic.claude-3-5-sonnet-20240620-v1:0", "claude-3-5-sonnet"),
+        ("us.anthropic.claude-sonnet-4-20250514-v1:0", "claude-sonnet-4"),
+        ("bedrock/eu.anthropic.claude-3-7-sonnet-20250219-v1:0", "claude-3-7-sonnet"),
+        ("gemini-2.5-flash", "gemini-2.5-flash"),
+        ("models/gemini-1.5-flash-002", "gemini-1.5-flash"),
+        ("gemini-1.5-flash-8b", "gemini-1.5-flash-8b"),
+        ("vertex_ai/gemini-2.0-flash-001", "gemini-2.0-flash"),
+        ("gemini-2.5-flash-preview-09-2025", "gemini-2.5-flash"),
+        ("mistral-large-latest", "mistral-large"),
+        ("mistral/mistral-large-2411", "mistral-large-2411"),
+        ("mistral-small-latest", "mistral-small"),
+        ("codestral-2501", "codestral"),
+        ("ministral-8b-latest", "ministral-8b"),
+        ("ministral-8b-2410", "ministral-8b-2410"),
+        ("open-mistral-nemo-2407", "open-mistral-nemo"),
+    ],
+)
 def test_model_names_are_normalised(model: str, expected: str) -> None:
     assert resolve_model(model) == expected
 
 
 def test_dated_snapshot_is_priced_like_its_alias() -> None:
     usage = {"prompt_tokens": 1234, "completion_tokens": 567}
-    assert estimate_cost("claude-sonnet-4-5-20250929", "anthropic", usage) == \
-        estimate_cost("claude-sonnet-4-5", "anthropic", usage)
-    assert _approx(estimate_cost("gpt-4o-2024-05-13", "openai", usage),
-                   1234 * 5.0 / M + 567 * 15.0 / M)
+    assert estimate_cost("claude-sonnet-4-5-20250929", "anthropic", usage) == estimate_cost(
+        "claude-sonnet-4-5", "anthropic", usage
+    )
+    assert _approx(
+        estimate_cost("gpt-4o-2024-05-13", "openai", usage), 1234 * 5.0 / M + 567 * 15.0 / M
+    )
 
 
 def test_unknown_model_is_not_priced() -> None:
@@ -142,10 +151,14 @@ def test_empty_usage_is_not_priced() -> None:
 
 # -- cached tokens --------------------------------------------------------------------------
 
+
 def test_openai_cached_tokens_are_part_of_prompt_tokens() -> None:
     usage = {
-        "prompt_tokens": 2000, "completion_tokens": 100, "total_tokens": 2100,
-        "original_usage.prompt_tokens": 2000, "original_usage.completion_tokens": 100,
+        "prompt_tokens": 2000,
+        "completion_tokens": 100,
+        "total_tokens": 2100,
+        "original_usage.prompt_tokens": 2000,
+        "original_usage.completion_tokens": 100,
         "original_usage.prompt_tokens_details.cached_tokens": 1500,
         "original_usage.completion_tokens_details.reasoning_tokens": 40,
     }
@@ -155,11 +168,15 @@ def test_openai_cached_tokens_are_part_of_prompt_tokens() -> None:
 
 
 def test_openai_responses_api_cached_tokens() -> None:
-    usage = {"original_usage.input_tokens": 1000, "original_usage.output_tokens": 10,
-             "original_usage.input_tokens_details.cached_tokens": 800}
+    usage = {
+        "original_usage.input_tokens": 1000,
+        "original_usage.output_tokens": 10,
+        "original_usage.input_tokens_details.cached_tokens": 800,
+    }
     # gpt-4.1: input $2, cached input $0.50, output $8 per M
-    assert _approx(estimate_cost("gpt-4.1", "openai", usage),
-                   200 * 2.0 / M + 800 * 0.5 / M + 10 * 8.0 / M)
+    assert _approx(
+        estimate_cost("gpt-4.1", "openai", usage), 200 * 2.0 / M + 800 * 0.5 / M + 10 * 8.0 / M
+    )
 
 
 def test_anthropic_cache_tokens_are_billed_on_top_of_input_tokens() -> None:
@@ -176,13 +193,13 @@ def test_anthropic_cache_tokens_are_billed_on_top_of_input_tokens() -> None:
     # an SDK that reports prompt_tokens as the uncached input only
     old_sdk = {"prompt_tokens": 100, "completion_tokens": 200, **original}
     for usage in (new_sdk, old_sdk, original):
-        assert _approx(estimate_cost("claude-sonnet-4-5-20250929", "anthropic", usage),
-                       expected)
+        assert _approx(estimate_cost("claude-sonnet-4-5-20250929", "anthropic", usage), expected)
 
 
 def test_anthropic_one_hour_cache_writes() -> None:
     usage = {
-        "original_usage.input_tokens": 10, "original_usage.output_tokens": 20,
+        "original_usage.input_tokens": 10,
+        "original_usage.output_tokens": 20,
         "original_usage.cache_read_input_tokens": 0,
         "original_usage.cache_creation_input_tokens": 3000,
         "original_usage.cache_creation.ephemeral_5m_input_tokens": 1000,
@@ -194,29 +211,39 @@ def test_anthropic_one_hour_cache_writes() -> None:
 
 
 def test_bedrock_cache_counters() -> None:
-    usage = {"prompt_tokens": 1600, "completion_tokens": 50,
-             "original_usage.inputTokens": 100, "original_usage.outputTokens": 50,
-             "original_usage.cacheReadInputTokens": 1000,
-             "original_usage.cacheWriteInputTokens": 500}
+    usage = {
+        "prompt_tokens": 1600,
+        "completion_tokens": 50,
+        "original_usage.inputTokens": 100,
+        "original_usage.outputTokens": 50,
+        "original_usage.cacheReadInputTokens": 1000,
+        "original_usage.cacheWriteInputTokens": 500,
+    }
     # claude-3-5-haiku: input $0.80, output $4, cache read $0.08, cache write $1 per M
     expected = 100 * 0.8 / M + 1000 * 0.08 / M + 500 * 1.0 / M + 50 * 4.0 / M
-    assert _approx(estimate_cost("anthropic.claude-3-5-haiku-20241022-v1:0", "bedrock", usage),
-                   expected)
+    assert _approx(
+        estimate_cost("anthropic.claude-3-5-haiku-20241022-v1:0", "bedrock", usage), expected
+    )
 
 
 def test_gemini_cached_content_and_thoughts() -> None:
-    usage = {"original_usage.prompt_token_count": 10_000,
-             "original_usage.cached_content_token_count": 4000,
-             "original_usage.candidates_token_count": 300,
-             "original_usage.thoughts_token_count": 700}
+    usage = {
+        "original_usage.prompt_token_count": 10_000,
+        "original_usage.cached_content_token_count": 4000,
+        "original_usage.candidates_token_count": 300,
+        "original_usage.thoughts_token_count": 700,
+    }
     # gemini-2.5-flash: input $0.30, cached $0.03, output (thinking included) $2.50 per M
     expected = 6000 * 0.3 / M + 4000 * 0.03 / M + 1000 * 2.5 / M
     assert _approx(estimate_cost("gemini-2.5-flash", "google_vertexai", usage), expected)
 
 
 def test_cached_tokens_without_a_cache_price_bill_as_input() -> None:
-    usage = {"prompt_tokens": 1000, "completion_tokens": 0,
-             "original_usage.prompt_tokens_details.cached_tokens": 600}
+    usage = {
+        "prompt_tokens": 1000,
+        "completion_tokens": 0,
+        "original_usage.prompt_tokens_details.cached_tokens": 600,
+    }
     # gemini-2.0-flash-lite publishes no cache price: all 1000 at $0.075 per M
     assert _approx(estimate_cost("gemini-2.0-flash-lite", "google_ai", usage), 1000 * 0.075 / M)
 
@@ -225,23 +252,29 @@ def test_long_prompt_tier() -> None:
     short = {"prompt_tokens": 200_000, "completion_tokens": 1000}
     long = {"prompt_tokens": 200_001, "completion_tokens": 1000}
     # gemini-2.5-pro: $1.25 / $10 per M up to 200k prompt tokens, $2.50 / $15 above
-    assert _approx(estimate_cost("gemini-2.5-pro", "gemini", short),
-                   200_000 * 1.25 / M + 1000 * 10.0 / M)
-    assert _approx(estimate_cost("gemini-2.5-pro", "gemini", long),
-                   200_001 * 2.5 / M + 1000 * 15.0 / M)
+    assert _approx(
+        estimate_cost("gemini-2.5-pro", "gemini", short), 200_000 * 1.25 / M + 1000 * 10.0 / M
+    )
+    assert _approx(
+        estimate_cost("gemini-2.5-pro", "gemini", long), 200_001 * 2.5 / M + 1000 * 15.0 / M
+    )
 
 
 def test_mistral_prices() -> None:
     usage = {"prompt_tokens": 1000, "completion_tokens": 500}
-    assert _approx(estimate_cost("mistral-large-latest", "mistral", usage),
-                   1000 * 0.5 / M + 500 * 1.5 / M)
-    assert _approx(estimate_cost("mistral-large-2411", "mistral", usage),
-                   1000 * 2.0 / M + 500 * 6.0 / M)
-    assert _approx(estimate_cost("codestral-latest", "mistral", usage),
-                   1000 * 0.3 / M + 500 * 0.9 / M)
+    assert _approx(
+        estimate_cost("mistral-large-latest", "mistral", usage), 1000 * 0.5 / M + 500 * 1.5 / M
+    )
+    assert _approx(
+        estimate_cost("mistral-large-2411", "mistral", usage), 1000 * 2.0 / M + 500 * 6.0 / M
+    )
+    assert _approx(
+        estimate_cost("codestral-latest", "mistral", usage), 1000 * 0.3 / M + 500 * 0.9 / M
+    )
 
 
 # -- the price file -------------------------------------------------------------------------
+
 
 def test_every_entry_has_a_provider_and_non_negative_prices() -> None:
     data = _file()
@@ -272,12 +305,40 @@ def test_every_name_and_alias_resolves_to_its_entry() -> None:
 
 
 def test_the_file_covers_the_required_models() -> None:
-    for model in ["gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano", "gpt-4o", "gpt-4o-mini", "o1", "o3",
-                  "o3-mini", "o4-mini", "gpt-5", "gpt-5-mini", "gpt-5-nano", "gpt-3.5-turbo",
-                  "text-embedding-3-small", "text-embedding-3-large", "claude-3-haiku",
-                  "claude-3-5-haiku", "claude-3-5-sonnet", "claude-3-7-sonnet",
-                  "claude-sonnet-4", "claude-sonnet-4-5", "claude-opus-4", "claude-opus-4-1",
-                  "claude-haiku-4-5", "gemini-1.5-flash", "gemini-1.5-pro", "gemini-2.0-flash",
-                  "gemini-2.5-flash", "gemini-2.5-pro", "mistral-large", "mistral-small",
-                  "codestral", "ministral-8b", "open-mistral-nemo"]:
+    for model in [
+        "gpt-4.1",
+        "gpt-4.1-mini",
+        "gpt-4.1-nano",
+        "gpt-4o",
+        "gpt-4o-mini",
+        "o1",
+        "o3",
+        "o3-mini",
+        "o4-mini",
+        "gpt-5",
+        "gpt-5-mini",
+        "gpt-5-nano",
+        "gpt-3.5-turbo",
+        "text-embedding-3-small",
+        "text-embedding-3-large",
+        "claude-3-haiku",
+        "claude-3-5-haiku",
+        "claude-3-5-sonnet",
+        "claude-3-7-sonnet",
+        "claude-sonnet-4",
+        "claude-sonnet-4-5",
+        "claude-opus-4",
+        "claude-opus-4-1",
+        "claude-haiku-4-5",
+        "gemini-1.5-flash",
+        "gemini-1.5-pro",
+        "gemini-2.0-flash",
+        "gemini-2.5-flash",
+        "gemini-2.5-pro",
+        "mistral-large",
+        "mistral-small",
+        "codestral",
+        "ministral-8b",
+        "open-mistral-nemo",
+    ]:
         assert estimate_cost(model, "", {"prompt_tokens": 1, "completion_tokens": 1}), model

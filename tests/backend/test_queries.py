@@ -19,8 +19,9 @@ def seed(api: httpx.Client, project: str, traces: list[dict], spans: list[dict] 
 
 
 def names(api: httpx.Client, project: str, *filters: dict) -> list[str]:
-    response = api.get(TRACES, params={"project_name": project, "size": 100,
-                                       "filters": json.dumps(list(filters))})
+    response = api.get(
+        TRACES, params={"project_name": project, "size": 100, "filters": json.dumps(list(filters))}
+    )
     assert response.status_code == 200, response.text
     return [t["name"] for t in response.json()["content"]]
 
@@ -29,26 +30,66 @@ def names(api: httpx.Client, project: str, *filters: dict) -> list[str]:
 def catalogue(api: httpx.Client) -> dict[str, dict]:
     """Four traces with different names, tags, metadata, durations, usage and scores."""
     bodies = {
-        "alpha": trace("cat", name="alpha", tags=["red"], metadata={"model": "gpt-4o", "n": 3,
-                       "nested": {"deep": [{"x": "found"}]}}, input={"q": "What is AI?"},
-                       start_time=at(0), end_time=at(0.5)),
-        "beta": trace("cat", name="beta", tags=["blue"], metadata={"model": "claude", "n": 10},
-                      input={"q": "Tell me a joke"}, start_time=at(10), end_time=at(13)),
-        "gamma": trace("cat", name="gamma", tags=[], error_info={
-            "exception_type": "ValueError", "message": "bad", "traceback": "tb"},
-            start_time=at(20), end_time=at(20.1)),
-        "delta": trace("cat", name="delta-prime", tags=["red", "blue"], start_time=at(30),
-                       end_time=None),
+        "alpha": trace(
+            "cat",
+            name="alpha",
+            tags=["red"],
+            metadata={"model": "gpt-4o", "n": 3, "nested": {"deep": [{"x": "found"}]}},
+            input={"q": "What is AI?"},
+            start_time=at(0),
+            end_time=at(0.5),
+        ),
+        "beta": trace(
+            "cat",
+            name="beta",
+            tags=["blue"],
+            metadata={"model": "claude", "n": 10},
+            input={"q": "Tell me a joke"},
+            start_time=at(10),
+            end_time=at(13),
+        ),
+        "gamma": trace(
+            "cat",
+            name="gamma",
+            tags=[],
+            error_info={"exception_type": "ValueError", "message": "bad", "traceback": "tb"},
+            start_time=at(20),
+            end_time=at(20.1),
+        ),
+        "delta": trace(
+            "cat", name="delta-prime", tags=["red", "blue"], start_time=at(30), end_time=None
+        ),
     }
-    seed(api, "cat", list(bodies.values()), [
-        span(bodies["alpha"]["id"], "cat", type="llm", model="gpt-4o-mini",
-             usage={"prompt_tokens": 100, "completion_tokens": 50, "total_tokens": 150}),
-        span(bodies["beta"]["id"], "cat", type="llm", model="gpt-4o-mini",
-             usage={"prompt_tokens": 1000, "completion_tokens": 500, "total_tokens": 1500}),
-    ])
-    api.put(f"{TRACES}/feedback-scores", json={"scores": [
-        {"id": bodies["alpha"]["id"], "project_name": "cat", "name": "acc", "value": 0.2},
-        {"id": bodies["beta"]["id"], "project_name": "cat", "name": "acc", "value": 0.9}]})
+    seed(
+        api,
+        "cat",
+        list(bodies.values()),
+        [
+            span(
+                bodies["alpha"]["id"],
+                "cat",
+                type="llm",
+                model="gpt-4o-mini",
+                usage={"prompt_tokens": 100, "completion_tokens": 50, "total_tokens": 150},
+            ),
+            span(
+                bodies["beta"]["id"],
+                "cat",
+                type="llm",
+                model="gpt-4o-mini",
+                usage={"prompt_tokens": 1000, "completion_tokens": 500, "total_tokens": 1500},
+            ),
+        ],
+    )
+    api.put(
+        f"{TRACES}/feedback-scores",
+        json={
+            "scores": [
+                {"id": bodies["alpha"]["id"], "project_name": "cat", "name": "acc", "value": 0.2},
+                {"id": bodies["beta"]["id"], "project_name": "cat", "name": "acc", "value": 0.9},
+            ]
+        },
+    )
     return bodies
 
 
@@ -63,47 +104,61 @@ def test_list_is_newest_first_and_paged(api: httpx.Client) -> None:
 
 
 @pytest.mark.usefixtures("catalogue")
-@pytest.mark.parametrize(("flt", "expected"), [
-    ({"field": "name", "operator": "=", "value": "beta"}, ["beta"]),
-    ({"field": "name", "operator": "!=", "value": "beta"}, ["delta-prime", "gamma", "alpha"]),
-    ({"field": "name", "operator": "contains", "value": "ELT"}, ["delta-prime"]),
-    ({"field": "name", "operator": "not_contains", "value": "a"}, []),
-    ({"field": "name", "operator": "starts_with", "value": "gam"}, ["gamma"]),
-    ({"field": "name", "operator": "ends_with", "value": "prime"}, ["delta-prime"]),
-    ({"field": "name", "operator": ">", "value": "c"}, ["delta-prime", "gamma"]),
-    ({"field": "input", "operator": "contains", "value": "joke"}, ["beta"]),
-    ({"field": "tags", "operator": "contains", "value": "red"}, ["delta-prime", "alpha"]),
-    ({"field": "tags", "operator": "=", "value": "blue"}, ["delta-prime", "beta"]),
-    ({"field": "tags", "operator": "is_empty"}, ["gamma"]),
-    ({"field": "metadata", "key": "model", "operator": "=", "value": "claude"}, ["beta"]),
-    ({"field": "metadata", "key": "n", "operator": ">", "value": "5"}, ["beta"]),
-    ({"field": "metadata", "key": "nested.deep[0].x", "operator": "=", "value": "found"},
-     ["alpha"]),
-    ({"field": "metadata", "key": "model", "operator": "is_not_empty"}, ["beta", "alpha"]),
-    ({"field": "duration", "operator": ">=", "value": "1000"}, ["beta"]),
-    ({"field": "start_time", "operator": ">", "value": "2026-11-26T12:00:15Z"},
-     ["delta-prime", "gamma"]),
-    ({"field": "end_time", "operator": "<=", "value": "2026-11-26T12:00:01Z"}, ["alpha"]),
-    ({"field": "error_info", "operator": "is_not_empty"}, ["gamma"]),
-    ({"field": "error_info", "operator": "is_empty"}, ["delta-prime", "beta", "alpha"]),
-    ({"field": "usage.total_tokens", "operator": ">", "value": "1000"}, ["beta"]),
-    ({"field": "total_estimated_cost", "operator": ">", "value": "0"}, ["beta", "alpha"]),
-    ({"field": "llm_span_count", "operator": "=", "value": "1"}, ["beta", "alpha"]),
-    ({"field": "feedback_scores", "key": "acc", "operator": ">", "value": "0.5"}, ["beta"]),
-    ({"field": "feedback_scores", "key": "acc", "operator": "is_empty"},
-     ["delta-prime", "gamma"]),
-    ({"field": "source", "operator": "in", "value": "sdk,ui"},
-     ["delta-prime", "gamma", "beta", "alpha"]),
-])
+@pytest.mark.parametrize(
+    ("flt", "expected"),
+    [
+        ({"field": "name", "operator": "=", "value": "beta"}, ["beta"]),
+        ({"field": "name", "operator": "!=", "value": "beta"}, ["delta-prime", "gamma", "alpha"]),
+        ({"field": "name", "operator": "contains", "value": "ELT"}, ["delta-prime"]),
+        ({"field": "name", "operator": "not_contains", "value": "a"}, []),
+        ({"field": "name", "operator": "starts_with", "value": "gam"}, ["gamma"]),
+        ({"field": "name", "operator": "ends_with", "value": "prime"}, ["delta-prime"]),
+        ({"field": "name", "operator": ">", "value": "c"}, ["delta-prime", "gamma"]),
+        ({"field": "input", "operator": "contains", "value": "joke"}, ["beta"]),
+        ({"field": "tags", "operator": "contains", "value": "red"}, ["delta-prime", "alpha"]),
+        ({"field": "tags", "operator": "=", "value": "blue"}, ["delta-prime", "beta"]),
+        ({"field": "tags", "operator": "is_empty"}, ["gamma"]),
+        ({"field": "metadata", "key": "model", "operator": "=", "value": "claude"}, ["beta"]),
+        ({"field": "metadata", "key": "n", "operator": ">", "value": "5"}, ["beta"]),
+        (
+            {"field": "metadata", "key": "nested.deep[0].x", "operator": "=", "value": "found"},
+            ["alpha"],
+        ),
+        ({"field": "metadata", "key": "model", "operator": "is_not_empty"}, ["beta", "alpha"]),
+        ({"field": "duration", "operator": ">=", "value": "1000"}, ["beta"]),
+        (
+            {"field": "start_time", "operator": ">", "value": "2026-11-26T12:00:15Z"},
+            ["delta-prime", "gamma"],
+        ),
+        ({"field": "end_time", "operator": "<=", "value": "2026-11-26T12:00:01Z"}, ["alpha"]),
+        ({"field": "error_info", "operator": "is_not_empty"}, ["gamma"]),
+        ({"field": "error_info", "operator": "is_empty"}, ["delta-prime", "beta", "alpha"]),
+        ({"field": "usage.total_tokens", "operator": ">", "value": "1000"}, ["beta"]),
+        ({"field": "total_estimated_cost", "operator": ">", "value": "0"}, ["beta", "alpha"]),
+        ({"field": "llm_span_count", "operator": "=", "value": "1"}, ["beta", "alpha"]),
+        ({"field": "feedback_scores", "key": "acc", "operator": ">", "value": "0.5"}, ["beta"]),
+        (
+            {"field": "feedback_scores", "key": "acc", "operator": "is_empty"},
+            ["delta-prime", "gamma"],
+        ),
+        (
+            {"field": "source", "operator": "in", "value": "sdk,ui"},
+            ["delta-prime", "gamma", "beta", "alpha"],
+        ),
+    ],
+)
 def test_filter_operators(api: httpx.Client, flt: dict, expected: list[str]) -> None:
     assert names(api, "cat", flt) == expected
 
 
 @pytest.mark.usefixtures("catalogue")
 def test_filters_combine_with_and(api: httpx.Client) -> None:
-    assert names(api, "cat", {"field": "tags", "operator": "contains", "value": "red"},
-                 {"field": "end_time", "operator": "<", "value": "2026-11-26T13:00:00Z"}) \
-        == ["alpha"]
+    assert names(
+        api,
+        "cat",
+        {"field": "tags", "operator": "contains", "value": "red"},
+        {"field": "end_time", "operator": "<", "value": "2026-11-26T13:00:00Z"},
+    ) == ["alpha"]
 
 
 @pytest.mark.usefixtures("catalogue")
@@ -134,8 +189,10 @@ def test_search_streams_ndjson_and_pages_with_the_cursor(api: httpx.Client) -> N
     seen: list[str] = []
     last = None
     while True:
-        response = api.post(f"{TRACES}/search", json={
-            "project_name": "stream", "limit": 3, "last_retrieved_id": last})
+        response = api.post(
+            f"{TRACES}/search",
+            json={"project_name": "stream", "limit": 3, "last_retrieved_id": last},
+        )
         assert response.headers["Content-Type"] == "application/x-ndjson"
         page = [json.loads(line) for line in response.text.splitlines()]
         seen += [t["name"] for t in page]
@@ -152,22 +209,38 @@ def test_span_list_by_trace_and_type(api: httpx.Client) -> None:
     seed(api, "spans", [body], [llm, tool])
     all_spans = api.get("v1/private/spans", params={"trace_id": body["id"]}).json()
     assert {s["name"] for s in all_spans["content"]} == {"llm", "tool"}
-    assert {s["parent_span_id"] for s in all_spans["content"] if s["name"] == "tool"} \
-        == {llm["id"]}
-    tools = api.get("v1/private/spans", params={"trace_id": body["id"], "type": "tool",
-                                                "project_name": "spans"}).json()
+    assert {s["parent_span_id"] for s in all_spans["content"] if s["name"] == "tool"} == {llm["id"]}
+    tools = api.get(
+        "v1/private/spans", params={"trace_id": body["id"], "type": "tool", "project_name": "spans"}
+    ).json()
     assert [s["name"] for s in tools["content"]] == ["tool"]
-    found = api.post("v1/private/spans/search", json={
-        "project_name": "spans", "filters": [{"field": "type", "operator": "=",
-                                              "value": "llm"}]})
+    found = api.post(
+        "v1/private/spans/search",
+        json={
+            "project_name": "spans",
+            "filters": [{"field": "type", "operator": "=", "value": "llm"}],
+        },
+    )
     assert [json.loads(line)["name"] for line in found.text.splitlines()] == ["llm"]
 
 
 def test_threads_group_traces_by_thread_id(api: httpx.Client) -> None:
-    first = trace("chat", thread_id="c1", input={"m": "hello"}, output={"r": "hi"},
-                  start_time=at(0), end_time=at(1))
-    second = trace("chat", thread_id="c1", input={"m": "bye"}, output={"r": "ciao"},
-                   start_time=at(5), end_time=at(6))
+    first = trace(
+        "chat",
+        thread_id="c1",
+        input={"m": "hello"},
+        output={"r": "hi"},
+        start_time=at(0),
+        end_time=at(1),
+    )
+    second = trace(
+        "chat",
+        thread_id="c1",
+        input={"m": "bye"},
+        output={"r": "ciao"},
+        start_time=at(5),
+        end_time=at(6),
+    )
     other = trace("chat", thread_id="c2", start_time=at(2), end_time=at(3))
     seed(api, "chat", [first, second, other, trace("chat")])
     page = api.get(f"{TRACES}/threads", params={"project_name": "chat"}).json()
@@ -177,29 +250,45 @@ def test_threads_group_traces_by_thread_id(api: httpx.Client) -> None:
     assert c1["first_message"] == {"m": "hello"}
     assert c1["last_message"] == {"r": "ciao"}
     assert c1["duration"] == pytest.approx(6000.0)
-    one = api.post(f"{TRACES}/threads/retrieve", json={"project_name": "chat",
-                                                        "thread_id": "c2"})
+    one = api.post(f"{TRACES}/threads/retrieve", json={"project_name": "chat", "thread_id": "c2"})
     assert one.json()["number_of_messages"] == 1
-    assert api.post(f"{TRACES}/threads/retrieve", json={
-        "project_name": "chat", "thread_id": "nope"}).status_code == 404
+    assert (
+        api.post(
+            f"{TRACES}/threads/retrieve", json={"project_name": "chat", "thread_id": "nope"}
+        ).status_code
+        == 404
+    )
 
 
 def test_thread_scores_and_thread_delete(api: httpx.Client) -> None:
     seed(api, "threads2", [trace("threads2", thread_id="t1")])
-    api.put(f"{TRACES}/threads/feedback-scores", json={"scores": [
-        {"thread_id": "t1", "project_name": "threads2", "name": "helpful", "value": 1}]})
-    thread = api.post(f"{TRACES}/threads/retrieve", json={"project_name": "threads2",
-                                                           "thread_id": "t1"}).json()
+    api.put(
+        f"{TRACES}/threads/feedback-scores",
+        json={
+            "scores": [
+                {"thread_id": "t1", "project_name": "threads2", "name": "helpful", "value": 1}
+            ]
+        },
+    )
+    thread = api.post(
+        f"{TRACES}/threads/retrieve", json={"project_name": "threads2", "thread_id": "t1"}
+    ).json()
     assert [s["name"] for s in thread["feedback_scores"]] == ["helpful"]
-    assert api.post(f"{TRACES}/threads/delete", json={
-        "project_name": "threads2", "thread_ids": ["t1"]}).status_code == 204
+    assert (
+        api.post(
+            f"{TRACES}/threads/delete", json={"project_name": "threads2", "thread_ids": ["t1"]}
+        ).status_code
+        == 204
+    )
     assert api.get(f"{TRACES}/threads", params={"project_name": "threads2"}).json()["total"] == 0
 
 
 @pytest.mark.usefixtures("catalogue")
 def test_trace_stats_aggregate_per_score_name(api: httpx.Client) -> None:
-    stats = {s["name"]: s for s in api.get(f"{TRACES}/stats",
-                                          params={"project_name": "cat"}).json()["stats"]}
+    stats = {
+        s["name"]: s
+        for s in api.get(f"{TRACES}/stats", params={"project_name": "cat"}).json()["stats"]
+    }
     assert stats["trace_count"]["value"] == 4
     assert stats["error_count"]["value"] == 1
     assert stats["feedback_scores.acc"]["value"] == pytest.approx(0.55)

@@ -24,7 +24,11 @@ def test_second_backend_on_the_same_dir_exits_naming_the_first(tmp_path: Path) -
     try:
         second = subprocess.run(
             [sys.executable, "-m", "opik_backend", "--data-dir", str(tmp_path), "--port", "0"],
-            capture_output=True, text=True, timeout=60, check=False)
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
         assert second.returncode == 1
         assert "already running" in second.stderr
         assert str(first.process.pid) in second.stderr
@@ -72,7 +76,10 @@ def test_cli_server_subcommand_reads_env_and_config(tmp_path: Path) -> None:
     env = {**os.environ, "OPIK_JUPYTER_DATA_DIR": str(tmp_path / "data")}
     process = subprocess.Popen(
         [sys.executable, "-m", "opik_jupyter", "server", "--config", str(config)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     try:
         info = None
         for _ in range(600):
@@ -91,9 +98,14 @@ def test_cli_server_subcommand_reads_env_and_config(tmp_path: Path) -> None:
 
 def test_bad_config_is_a_clear_error(tmp_path: Path) -> None:
     config = tmp_path / "config.toml"
-    config.write_text('[server]\nprot = 5\n')
-    done = subprocess.run([sys.executable, "-m", "opik_backend", "--config", str(config)],
-                          capture_output=True, text=True, timeout=60, check=False)
+    config.write_text("[server]\nprot = 5\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "opik_backend", "--config", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert done.returncode == 2
     assert "unknown settings: prot" in done.stderr
 

@@ -30,8 +30,9 @@ class SlowStore:
         if not self.groups:
             self.release.wait(10)
         self.groups.append([job.name for job in jobs])
-        return [Conflict(f"{job.name} clashes") if job.name.startswith("bad") else None
-                for job in jobs]
+        return [
+            Conflict(f"{job.name} clashes") if job.name.startswith("bad") else None for job in jobs
+        ]
 
 
 def taken(writer: GroupCommitWriter) -> None:

@@ -31,16 +31,18 @@ def evaluation_loop() -> Iterator[None]:
 
 
 @pytest.fixture
-def sdk(backend: RunningBackend, workspace: str, tmp_path: Path,
-        monkeypatch: pytest.MonkeyPatch) -> Iterator[opik_jupyter.Client]:
+def sdk(
+    backend: RunningBackend, workspace: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[opik_jupyter.Client]:
     """The SDK tracing to the test backend in this test's workspace; a read client on it."""
     for name in SDK_ENV:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("OPIK_JUPYTER_DATA_DIR", str(tmp_path / "sdk-data"))
     _runtime.reset()
     _tracing._warned.clear()
-    opik_jupyter.configure(url=backend.url, workspace=workspace, project="evals",
-                           flush_interval=0.05)
+    opik_jupyter.configure(
+        url=backend.url, workspace=workspace, project="evals", flush_interval=0.05
+    )
     client = opik_jupyter.Client()
     yield client
     client.close()
@@ -52,8 +54,9 @@ def sdk(backend: RunningBackend, workspace: str, tmp_path: Path,
 def capitals(sdk: opik_jupyter.Client) -> Dataset:
     """A dataset of four countries with their capitals as ``expected_output``."""
     dataset = Dataset("capitals", client=sdk)
-    dataset.insert([{"input": country, "expected_output": capital}
-                    for country, capital in CAPITALS])
+    dataset.insert(
+        [{"input": country, "expected_output": capital} for country, capital in CAPITALS]
+    )
     return dataset
 
 

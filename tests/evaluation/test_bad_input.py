@@ -21,8 +21,11 @@ def nothing_written(api: httpx.Client, dataset: Dataset, sdk: opik_jupyter.Clien
 
 def test_empty_dataset(sdk: opik_jupyter.Client, api: httpx.Client) -> None:
     empty = Dataset("empty", client=sdk)
-    with pytest.raises(EvaluationInputError, match=r"dataset 'empty' has no items: add some "
-                       r"first \(dataset.insert"):
+    with pytest.raises(
+        EvaluationInputError,
+        match=r"dataset 'empty' has no items: add some "
+        r"first \(dataset.insert",
+    ):
         evaluate(empty, answer, [Equals()], progress=False)
     nothing_written(api, empty, sdk)
 
@@ -32,8 +35,9 @@ def test_unknown_dataset_name(sdk: opik_jupyter.Client) -> None:
         evaluate("missing", answer, progress=False)
 
 
-def test_items_missing_a_field_a_metric_needs(capitals: Dataset, sdk: opik_jupyter.Client,
-                                             api: httpx.Client) -> None:
+def test_items_missing_a_field_a_metric_needs(
+    capitals: Dataset, sdk: opik_jupyter.Client, api: httpx.Client
+) -> None:
     capitals.insert([{"input": "mali"}, {"input": "laos"}])
     with pytest.raises(EvaluationInputError) as raised:
         evaluate(capitals, answer, [Equals()], scoring_key_mapping=MAPPING, progress=False)
@@ -42,12 +46,14 @@ def test_items_missing_a_field_a_metric_needs(capitals: Dataset, sdk: opik_jupyt
         "equals_metric needs 'reference' (from 'expected_output'), but 2 of 6 items have no "
         f"'expected_output': item 5 (id {ids[0]}), item 6 (id {ids[1]}). Add "
         "'expected_output' to those items or delete them (dataset.delete_items([...])); "
-        "nothing was run.")
+        "nothing was run."
+    )
     nothing_written(api, capitals, sdk)
 
 
 def test_a_metric_argument_nobody_provides_stops_the_run_and_removes_it(
-        capitals: Dataset, sdk: opik_jupyter.Client, api: httpx.Client) -> None:
+    capitals: Dataset, sdk: opik_jupyter.Client, api: httpx.Client
+) -> None:
     calls: list[str] = []
 
     def task(item: dict[str, Any]) -> str:
@@ -55,12 +61,13 @@ def test_a_metric_argument_nobody_provides_stops_the_run_and_removes_it(
         return answer(item)
 
     with pytest.raises(EvaluationInputError) as raised:  # no mapping: no 'reference' anywhere
-        evaluate(capitals, task, [Equals()], experiment_name="unmapped", workers=1,
-                 progress=False)
+        evaluate(capitals, task, [Equals()], experiment_name="unmapped", workers=1, progress=False)
     message = str(raised.value)
     assert message.startswith("equals_metric cannot score item 1 (id ")
-    assert "needs 'reference', which neither the item nor the task output has (they have: " \
+    assert (
+        "needs 'reference', which neither the item nor the task output has (they have: "
         "expected_output, id, input, output)" in message
+    )
     assert "scoring_key_mapping={'reference': '<field>'}" in message
     assert message.endswith("The run was stopped and nothing of it was kept.")
     assert calls == ["france"]
@@ -68,39 +75,64 @@ def test_a_metric_argument_nobody_provides_stops_the_run_and_removes_it(
 
 
 def test_duplicate_experiment_name(capitals: Dataset, api: httpx.Client) -> None:
-    first = evaluate(capitals, answer, [Equals()], scoring_key_mapping=MAPPING,
-                     experiment_name="v1", progress=False)
+    first = evaluate(
+        capitals,
+        answer,
+        [Equals()],
+        scoring_key_mapping=MAPPING,
+        experiment_name="v1",
+        progress=False,
+    )
     with pytest.raises(EvaluationInputError) as raised:
-        evaluate(capitals, answer, [Equals()], scoring_key_mapping=MAPPING,
-                 experiment_name="v1", progress=False)
+        evaluate(
+            capitals,
+            answer,
+            [Equals()],
+            scoring_key_mapping=MAPPING,
+            experiment_name="v1",
+            progress=False,
+        )
     assert str(raised.value) == (
         f"dataset 'capitals' already has an experiment named 'v1' (id {first.experiment_id}, "
         "4 items run): pick another experiment_name, or pass resume=True to run only the "
-        "items it has not done")
+        "items it has not done"
+    )
     assert [e["id"] for e in experiments_of(api, capitals)] == [first.experiment_id]
     other = Dataset("other", client=capitals.client)
     other.insert([{"input": "peru", "expected_output": "Lima"}])
-    evaluate(other, answer, [Equals()], scoring_key_mapping=MAPPING, experiment_name="v1",
-             progress=False)  # the same name on another dataset is another experiment
+    evaluate(
+        other, answer, [Equals()], scoring_key_mapping=MAPPING, experiment_name="v1", progress=False
+    )  # the same name on another dataset is another experiment
 
 
-@pytest.mark.parametrize(("metrics", "mapping", "message"), [
-    ([Equals(), Equals()], {}, "two metrics are named 'equals_metric'"),
-    ([Equals()], {"refrence": "expected_output"},
-     "scoring_key_mapping maps 'refrence', which no metric takes (they take: output, "
-     "reference)"),
-    (["equals"], {}, "not a metric: 'equals'"),
-])
-def test_bad_metrics(capitals: Dataset, sdk: opik_jupyter.Client, api: httpx.Client,
-                     metrics: list[Any], mapping: dict[str, str], message: str) -> None:
+@pytest.mark.parametrize(
+    ("metrics", "mapping", "message"),
+    [
+        ([Equals(), Equals()], {}, "two metrics are named 'equals_metric'"),
+        (
+            [Equals()],
+            {"refrence": "expected_output"},
+            "scoring_key_mapping maps 'refrence', which no metric takes (they take: output, "
+            "reference)",
+        ),
+        (["equals"], {}, "not a metric: 'equals'"),
+    ],
+)
+def test_bad_metrics(
+    capitals: Dataset,
+    sdk: opik_jupyter.Client,
+    api: httpx.Client,
+    metrics: list[Any],
+    mapping: dict[str, str],
+    message: str,
+) -> None:
     with pytest.raises(EvaluationInputError, match=message.replace("(", r"\(").replace(")", r"\)")):
         evaluate(capitals, answer, metrics, scoring_key_mapping=mapping, progress=False)
     nothing_written(api, capitals, sdk)
 
 
 def test_task_that_is_not_callable(capitals: Dataset) -> None:
-    with pytest.raises(EvaluationInputError, match="task must be a function of one dataset "
-                       "item"):
+    with pytest.raises(EvaluationInputError, match="task must be a function of one dataset item"):
         evaluate(capitals, "answer", [Equals()], progress=False)  # type: ignore[arg-type]
 
 

@@ -14,7 +14,8 @@ from tests.testlib.jupyter import Lab
 
 pytestmark = pytest.mark.slow
 
-CELLS = [f"""\
+CELLS = [
+    f"""\
 import opik_jupyter as oj
 from opik_jupyter.evaluation import Contains, Equals
 
@@ -30,8 +31,9 @@ good = oj.evaluate(dataset, lambda item: answers.get(item["input"], "?"), metric
 worse = oj.evaluate(dataset, lambda item: "Lima" if item["input"] == "peru" else {XSS_ALERT!r},
                     metrics, experiment_name="worse", scoring_key_mapping=mapping,
                     display=False)""",
-         "oj.ExperimentTable([good, worse], baseline=good)",
-         "oj.ScoreChart([good, worse])"]
+    "oj.ExperimentTable([good, worse], baseline=good)",
+    "oj.ScoreChart([good, worse])",
+]
 
 
 @pytest.fixture(scope="module")
@@ -39,8 +41,11 @@ def notebook(lab: Lab, page: Page) -> Page:
     """The evaluation notebook open in JupyterLab, its cells run."""
     document = nbformat.v4.new_notebook()
     document.cells = [nbformat.v4.new_code_cell(source) for source in CELLS]
-    document.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                       "language": "python"}
+    document.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     nbformat.write(document, lab.root / "evaluation.ipynb")
     page.goto(f"{lab.url}/lab/tree/evaluation.ipynb?token={lab.token}")
     run_all_cells(page)
@@ -60,14 +65,13 @@ def test_experiment_table__regressions_and_a_click_to_the_trace(notebook: Page) 
     opened = notebook.locator(".oj-opened .oj-tree")
     expect(opened.locator(".oj-title")).to_have_text("evaluation_task", timeout=60_000)
     expect(opened.locator(".oj-row[data-id] .oj-name")).to_contain_text(
-        ["evaluation_task", "<lambda>", "metrics_calculation", "equals_metric",
-         "contains_metric"])
+        ["evaluation_task", "<lambda>", "metrics_calculation", "equals_metric", "contains_metric"]
+    )
     assert notebook.locator(".jp-OutputArea img").count() == 0
     assert notebook.dialogs == []  # type: ignore[attr-defined]
     ARTIFACTS.mkdir(exist_ok=True)
     table.locator(".oj-exp-toggle input").first.uncheck()
-    notebook.locator(".oj-root", has=table).screenshot(path=str(ARTIFACTS /
-                                                                 "experiment-table.png"))
+    notebook.locator(".oj-root", has=table).screenshot(path=str(ARTIFACTS / "experiment-table.png"))
 
 
 def test_score_chart__draws_the_distributions_and_means(notebook: Page) -> None:
@@ -78,10 +82,12 @@ def test_score_chart__draws_the_distributions_and_means(notebook: Page) -> None:
     expect(equals.locator("svg g.oj-bars-0 rect")).to_have_count(10)  # a bar per bin
     expect(equals.locator("svg g.oj-mean line")).to_have_count(2)  # a mean per experiment
     expect(equals.locator(".oj-chart-legend")).to_contain_text(
-        "good: mean 1 (n=3)worse: mean 0.33 (n=3)")
+        "good: mean 1 (n=3)worse: mean 0.33 (n=3)"
+    )
     # Plot is given the theme's CSS variables as colours: they resolve in the browser.
     fill = equals.locator("svg g.oj-bars-0 rect").first.evaluate(
-        "node => getComputedStyle(node).fill")
+        "node => getComputedStyle(node).fill"
+    )
     assert fill == "rgb(9, 105, 218)"  # --oj-series-0
     points = chart.locator(".oj-chart-runs g.oj-run-points circle")
     expect(points).to_have_count(4)  # 2 runs x 2 metrics

@@ -20,10 +20,22 @@ def lowercase(item: dict[str, Any]) -> str:
 
 @pytest.fixture
 def two_runs(capitals: Dataset) -> tuple[Any, Any]:
-    base = evaluate(capitals, answer, [Equals(case_sensitive=True)],
-                    scoring_key_mapping=MAPPING, experiment_name="base", progress=False)
-    lower = evaluate(capitals, lowercase, [Equals(case_sensitive=True)],
-                     scoring_key_mapping=MAPPING, experiment_name="lower", progress=False)
+    base = evaluate(
+        capitals,
+        answer,
+        [Equals(case_sensitive=True)],
+        scoring_key_mapping=MAPPING,
+        experiment_name="base",
+        progress=False,
+    )
+    lower = evaluate(
+        capitals,
+        lowercase,
+        [Equals(case_sensitive=True)],
+        scoring_key_mapping=MAPPING,
+        experiment_name="lower",
+        progress=False,
+    )
     return base, lower
 
 
@@ -31,8 +43,15 @@ def test_compare__outputs_scores_and_deltas_per_item(two_runs: tuple[Any, Any]) 
     base, _ = two_runs
     frame = compare_experiments([base, "lower"], baseline="base")
     assert list(frame.columns) == [
-        "input", "expected_output", "base.output", "base.equals_metric", "lower.output",
-        "lower.equals_metric", "lower.equals_metric.delta", "lower.error"]
+        "input",
+        "expected_output",
+        "base.output",
+        "base.equals_metric",
+        "lower.output",
+        "lower.equals_metric",
+        "lower.equals_metric.delta",
+        "lower.error",
+    ]
     assert frame.index.name == "dataset_item_id"
     assert frame["input"].tolist() == ["france", "peru", "chad", "japan"]
     assert frame["base.output"].tolist() == ["Paris", "Lima", "N'Djamena", "Tokyo"]
@@ -59,22 +78,44 @@ def test_compare__bad_references(two_runs: tuple[Any, Any], capitals: Dataset) -
         compare_experiments(["nope"])
     other = Dataset("other", client=capitals.client)
     other.insert([{"input": "peru", "expected_output": "Lima"}])
-    evaluate(other, answer, [Equals()], scoring_key_mapping=MAPPING,
-             experiment_name="elsewhere", progress=False)
-    with pytest.raises(ValueError, match="experiments of different datasets cannot be "
-                       "compared: 'base' on 'capitals', 'elsewhere' on 'other'"):
+    evaluate(
+        other,
+        answer,
+        [Equals()],
+        scoring_key_mapping=MAPPING,
+        experiment_name="elsewhere",
+        progress=False,
+    )
+    with pytest.raises(
+        ValueError,
+        match="experiments of different datasets cannot be "
+        "compared: 'base' on 'capitals', 'elsewhere' on 'other'",
+    ):
         compare_experiments(["base", "elsewhere"])
-    evaluate(other, answer, [Equals()], scoring_key_mapping=MAPPING, experiment_name="base",
-             progress=False)
+    evaluate(
+        other,
+        answer,
+        [Equals()],
+        scoring_key_mapping=MAPPING,
+        experiment_name="base",
+        progress=False,
+    )
     with pytest.raises(ValueError, match="2 experiments are named 'base': pass the id"):
         compare_experiments(["base"])
 
 
-def test_compare__an_equal_run_has_zero_deltas(two_runs: tuple[Any, Any],
-                                               capitals: Dataset) -> None:
+def test_compare__an_equal_run_has_zero_deltas(
+    two_runs: tuple[Any, Any], capitals: Dataset
+) -> None:
     base, _ = two_runs
-    again = evaluate(capitals, answer, [Equals(case_sensitive=True)],
-                     scoring_key_mapping=MAPPING, experiment_name="base-2", progress=False)
+    again = evaluate(
+        capitals,
+        answer,
+        [Equals(case_sensitive=True)],
+        scoring_key_mapping=MAPPING,
+        experiment_name="base-2",
+        progress=False,
+    )
     frame = compare_experiments([base, again], baseline=base)
     assert "base-2.equals_metric.delta" in frame.columns
     assert (frame["base-2.equals_metric.delta"] == 0).all()

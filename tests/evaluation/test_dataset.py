@@ -21,14 +21,22 @@ def test_dataset__is_created_once_and_found_by_name(sdk: opik_jupyter.Client) ->
     assert first.id == again.id == found.id
     assert found.description == "questions"
     assert repr(found) == f"Dataset(name='qa', id='{first.id}')"
-    with pytest.raises(LookupError,
-                       match=r"no dataset named 'nope' in workspace .*Dataset\('nope'\)"):
+    with pytest.raises(
+        LookupError, match=r"no dataset named 'nope' in workspace .*Dataset\('nope'\)"
+    ):
         Dataset.get("nope", client=sdk)
 
 
 def test_insert__a_list_keeps_one_copy_of_repeated_content(capitals: Dataset) -> None:
-    assert capitals.insert([{"input": "france", "expected_output": "Paris"},
-                            {"input": "italy", "expected_output": "Rome"}]) == 2
+    assert (
+        capitals.insert(
+            [
+                {"input": "france", "expected_output": "Paris"},
+                {"input": "italy", "expected_output": "Rome"},
+            ]
+        )
+        == 2
+    )
     items = capitals.items()
     assert [(i["input"], i["expected_output"]) for i in items] == [*CAPITALS, ("italy", "Rome")]
     assert len(capitals) == 5
@@ -48,12 +56,14 @@ def test_insert__to_pandas_round_trips_without_copies(capitals: Dataset) -> None
 
 def test_insert__a_dataframe_with_missing_values_and_numpy_types(sdk: opik_jupyter.Client) -> None:
     dataset = Dataset("frame", client=sdk)
-    frame = pd.DataFrame({"question": ["a", "b"], "score": [np.int64(3), np.nan],
-                          "tags": [["x"], ["y", "z"]]})
+    frame = pd.DataFrame(
+        {"question": ["a", "b"], "score": [np.int64(3), np.nan], "tags": [["x"], ["y", "z"]]}
+    )
     dataset.insert(frame)
     assert [{k: v for k, v in i.items() if k != "id"} for i in dataset.items()] == [
         {"question": "a", "score": 3.0, "tags": ["x"]},
-        {"question": "b", "score": None, "tags": ["y", "z"]}]
+        {"question": "b", "score": None, "tags": ["y", "z"]},
+    ]
     assert Dataset("empty", client=sdk).to_pandas().columns.tolist() == ["id"]
 
 
@@ -61,8 +71,10 @@ def test_insert__csv_and_jsonl_files(sdk: opik_jupyter.Client, tmp_path: Path) -
     csv = tmp_path / "items.csv"
     csv.write_text("input,expected_output\nfrance,Paris\nperu,Lima\n")
     jsonl = tmp_path / "items.jsonl"
-    jsonl.write_text('{"input": "chad", "expected_output": "N\'Djamena"}\n\n'
-                     '{"input": "japan", "meta": {"continent": "Asia"}}\n')
+    jsonl.write_text(
+        '{"input": "chad", "expected_output": "N\'Djamena"}\n\n'
+        '{"input": "japan", "meta": {"continent": "Asia"}}\n'
+    )
     dataset = Dataset("files", client=sdk)
     assert dataset.insert_csv(csv) == 2
     assert dataset.insert_jsonl(jsonl) == 2
@@ -71,15 +83,19 @@ def test_insert__csv_and_jsonl_files(sdk: opik_jupyter.Client, tmp_path: Path) -
     assert items[3]["meta"] == {"continent": "Asia"}
 
 
-@pytest.mark.parametrize(("items", "error", "message"), [
-    ([{"input": "a"}, "b"], TypeError, "row 2: a dataset item must be a dict"),
-    ([{"input": "a"}, {}], ValueError, "row 2: the item has no fields"),
-    ([{"id": "not-a-uuid", "input": "a"}], ValueError, "row 1: 'id' must be the UUID v7"),
-    ({"input": "a"}, TypeError, "not one dict: wrap it in a list"),
-    ("input,output", TypeError, "not str"),
-])
+@pytest.mark.parametrize(
+    ("items", "error", "message"),
+    [
+        ([{"input": "a"}, "b"], TypeError, "row 2: a dataset item must be a dict"),
+        ([{"input": "a"}, {}], ValueError, "row 2: the item has no fields"),
+        ([{"id": "not-a-uuid", "input": "a"}], ValueError, "row 1: 'id' must be the UUID v7"),
+        ({"input": "a"}, TypeError, "not one dict: wrap it in a list"),
+        ("input,output", TypeError, "not str"),
+    ],
+)
 def test_insert__bad_records_are_named_and_nothing_is_stored(
-        capitals: Dataset, items: object, error: type[Exception], message: str) -> None:
+    capitals: Dataset, items: object, error: type[Exception], message: str
+) -> None:
     with pytest.raises(error, match=message):
         capitals.insert(items)  # type: ignore[arg-type]
     assert len(capitals.items()) == 4
@@ -94,11 +110,16 @@ def test_insert__bad_jsonl_line_is_named(capitals: Dataset, tmp_path: Path) -> N
 
 
 def test_insert__a_failing_later_batch_removes_the_earlier_ones(
-        capitals: Dataset, monkeypatch: pytest.MonkeyPatch) -> None:
+    capitals: Dataset, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(_rest, "PUT_BATCH", 2)
     taken = capitals.items()[0]["id"]
-    records = [{"input": "a"}, {"input": "b"}, {"id": taken, "input": "c"},
-               {"id": taken, "input": "d"}]  # the same id twice in one batch: 422
+    records = [
+        {"input": "a"},
+        {"input": "b"},
+        {"id": taken, "input": "c"},
+        {"id": taken, "input": "d"},
+    ]  # the same id twice in one batch: 422
     with pytest.raises(opik_jupyter.sdk._transport.HttpStatusError, match="422"):
         capitals.insert(records)
     assert [i["input"] for i in capitals.items()] == [c for c, _ in CAPITALS]
@@ -116,8 +137,10 @@ def test_insert_traces__makes_an_item_per_matching_trace(sdk: opik_jupyter.Clien
     dataset = Dataset("from-traces", client=sdk)
     assert dataset.insert_traces('tags contains "golden"', project_name="evals") == 2
     rows = _rest.stream_items(sdk, "from-traces")
-    assert sorted((r["data"]["input"]["question"], r["data"]["expected_output"]) for r in rows) \
-        == [("one", "ONE"), ("two", "TWO")]
+    assert sorted((r["data"]["input"]["question"], r["data"]["expected_output"]) for r in rows) == [
+        ("one", "ONE"),
+        ("two", "TWO"),
+    ]
     traces = {t["id"] for t in sdk.search_traces('name = "ask"', project_name="evals")}
     assert {r["trace_id"] for r in rows} == traces
     assert {r["source"] for r in rows} == {"trace"}
@@ -134,12 +157,17 @@ def test_delete_items_and_the_dataset(capitals: Dataset, sdk: opik_jupyter.Clien
 
 # -- versions -----------------------------------------------------------------------------
 
+
 def test_versions__a_version_keeps_the_items_it_was_made_with(capitals: Dataset) -> None:
     assert capitals.versions() == []
     v1 = capitals.create_version("baseline", "the four capitals", metadata={"by": "test"})
     assert isinstance(v1, DatasetVersion)
-    assert (v1.name, v1.items_total, v1.tags, v1.description) == \
-        ("v1", 4, ("baseline",), "the four capitals")
+    assert (v1.name, v1.items_total, v1.tags, v1.description) == (
+        "v1",
+        4,
+        ("baseline",),
+        "the four capitals",
+    )
     assert v1.metadata == {"by": "test"}
     assert v1.dataset_id == capitals.id
     before = capitals.items()
@@ -167,8 +195,9 @@ def test_versions__the_same_items_give_the_same_hash(sdk: opik_jupyter.Client) -
     assert first.create_version().hash == second.create_version().hash
 
 
-def test_versions__unknown_versions_say_what_to_do(capitals: Dataset,
-                                                   sdk: opik_jupyter.Client) -> None:
+def test_versions__unknown_versions_say_what_to_do(
+    capitals: Dataset, sdk: opik_jupyter.Client
+) -> None:
     with pytest.raises(LookupError, match=r"no version 'v7'.*dataset.versions\(\)"):
         capitals.items(version="v7")
     with pytest.raises(LookupError, match=r"create_version\(\)"):
@@ -200,4 +229,3 @@ def _rest_error() -> type[Exception]:
     from opik_jupyter.sdk._transport import HttpStatusError  # noqa: PLC0415
 
     return HttpStatusError
-

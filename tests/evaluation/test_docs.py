@@ -13,8 +13,9 @@ import opik_jupyter.evaluation
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = (ROOT / "docs" / "evaluation.md").read_text()
-TESTS = "\n".join(p.read_text() for p in Path(__file__).parent.glob("test_*.py")
-                  if p.name != "test_docs.py")
+TESTS = "\n".join(
+    p.read_text() for p in Path(__file__).parent.glob("test_*.py") if p.name != "test_docs.py"
+)
 NAMES = sorted({*opik_jupyter.evaluation.__all__, "ExperimentTable", "ScoreChart"})
 BUNDLES = ["experiment_table.js", "score_chart.js", "evaluation.css"]
 
@@ -26,8 +27,15 @@ def test_name__is_documented_and_tested(name: str) -> None:
 
 
 def test_top_level_exports__are_the_documented_ones() -> None:
-    exported = {"Dataset", "EvaluationResult", "ExperimentTable", "ScoreChart",
-                "compare_experiments", "evaluate", "evaluate_async"}
+    exported = {
+        "Dataset",
+        "EvaluationResult",
+        "ExperimentTable",
+        "ScoreChart",
+        "compare_experiments",
+        "evaluate",
+        "evaluate_async",
+    }
     assert exported <= set(opik_jupyter.__all__)
     for name in exported:
         assert f"`{name}`" in DOC.split("## Public API")[1].split("|")[0]

@@ -39,64 +39,98 @@ def trace_of(sdk: opik_jupyter.Client, trace_id: str) -> dict[str, Any]:
 
 
 def test_evaluate__records_an_experiment_the_backend_averages(
-        capitals: Dataset, sdk: opik_jupyter.Client, api: httpx.Client) -> None:
+    capitals: Dataset, sdk: opik_jupyter.Client, api: httpx.Client
+) -> None:
     def shouting(output: str) -> float:
         return float(output.isupper())
 
-    result = evaluate(capitals, answer, [Equals(), LevenshteinRatio(), shouting],
-                      experiment_name="baseline", experiment_config={"prompt": "v1"},
-                      scoring_key_mapping=MAPPING, progress=False)
+    result = evaluate(
+        capitals,
+        answer,
+        [Equals(), LevenshteinRatio(), shouting],
+        experiment_name="baseline",
+        experiment_config={"prompt": "v1"},
+        scoring_key_mapping=MAPPING,
+        progress=False,
+    )
     assert isinstance(result, EvaluationResult)
     assert all(isinstance(item, ItemResult) for item in result.items)
     assert isinstance(result.scores["equals_metric"], MetricSummary)
-    assert (result.experiment_name, result.dataset_name, len(result.items)) == \
-        ("baseline", "capitals", 4)
+    assert (result.experiment_name, result.dataset_name, len(result.items)) == (
+        "baseline",
+        "capitals",
+        4,
+    )
     assert [item.index for item in result.items] == [1, 2, 3, 4]
     assert result.scores["equals_metric"].mean == 1.0
     assert result.scores["shouting"].count == 4
     assert result.errors == []
-    stored = wait_for(lambda: (e := experiment(api, result.experiment_id))["trace_count"] == 4
-                        and len(e["feedback_scores"]) == 3 and e, what="the experiment")
+    stored = wait_for(
+        lambda: (
+            (e := experiment(api, result.experiment_id))["trace_count"] == 4
+            and len(e["feedback_scores"]) == 3
+            and e
+        ),
+        what="the experiment",
+    )
     averages = {s["name"]: s["value"] for s in stored["feedback_scores"]}
     assert averages == pytest.approx({name: s.mean for name, s in result.scores.items()})
-    assert (stored["status"], stored["dataset_name"], stored["metadata"]) == \
-        ("completed", "capitals", {"prompt": "v1"})
-    assert sorted(i["dataset_item_id"] for i in linked_items(api, "baseline")) == \
-        sorted(item.dataset_item_id for item in result.items)
+    assert (stored["status"], stored["dataset_name"], stored["metadata"]) == (
+        "completed",
+        "capitals",
+        {"prompt": "v1"},
+    )
+    assert sorted(i["dataset_item_id"] for i in linked_items(api, "baseline")) == sorted(
+        item.dataset_item_id for item in result.items
+    )
 
 
 def test_evaluate__each_item_is_a_trace_with_task_and_metric_spans(
-        capitals: Dataset, sdk: opik_jupyter.Client) -> None:
-    result = evaluate(capitals, answer, [Equals()], scoring_key_mapping=MAPPING,
-                      experiment_name="spans", progress=False)
+    capitals: Dataset, sdk: opik_jupyter.Client
+) -> None:
+    result = evaluate(
+        capitals,
+        answer,
+        [Equals()],
+        scoring_key_mapping=MAPPING,
+        experiment_name="spans",
+        progress=False,
+    )
     item = result.items[0]
     trace = trace_of(sdk, str(item.trace_id))
     assert trace["name"] == "evaluation_task"
     assert item.trace_id in {t["id"] for t in sdk.search_traces(project_name="evals")}
-    assert trace["input"] == {"input": "france", "expected_output": "Paris",
-                              "id": item.dataset_item_id}
+    assert trace["input"] == {
+        "input": "france",
+        "expected_output": "Paris",
+        "id": item.dataset_item_id,
+    }
     assert trace["output"] == {"output": "Paris"}
     assert trace["metadata"]["evaluation"] == {
-        "experiment": "spans", "dataset": "capitals", "dataset_item_id": item.dataset_item_id}
+        "experiment": "spans",
+        "dataset": "capitals",
+        "dataset_item_id": item.dataset_item_id,
+    }
     assert [(s["name"], s["value"]) for s in trace["feedback_scores"]] == [("equals_metric", 1.0)]
     spans = {s["name"]: s for s in trace["spans"]}
     assert set(spans) == {"answer", "metrics_calculation", "equals_metric"}
     assert spans["answer"]["output"] == {"output": "Paris"}
     assert spans["equals_metric"]["parent_span_id"] == spans["metrics_calculation"]["id"]
-    assert spans["equals_metric"]["output"] == {"equals_metric": {"value": 1.0,
-                                                                  "reason": "equal"}}
+    assert spans["equals_metric"]["output"] == {"equals_metric": {"value": 1.0, "reason": "equal"}}
 
 
-def test_evaluate__a_tracked_task_keeps_its_own_spans(capitals: Dataset,
-                                                      sdk: opik_jupyter.Client) -> None:
+def test_evaluate__a_tracked_task_keeps_its_own_spans(
+    capitals: Dataset, sdk: opik_jupyter.Client
+) -> None:
     @opik_jupyter.track(name="rag")
     def task(item: dict[str, Any]) -> dict[str, Any]:
         with opik_jupyter.start_span("retrieve", type="tool"):
             pass
         return {"output": answer(item), "context": ["notes"]}
 
-    result = evaluate(capitals, task, [Contains()], scoring_key_mapping=MAPPING,
-                      progress=False, nb_samples=1)
+    result = evaluate(
+        capitals, task, [Contains()], scoring_key_mapping=MAPPING, progress=False, nb_samples=1
+    )
     assert len(result.items) == 1
     spans = trace_of(sdk, str(result.items[0].trace_id))["spans"]
     by_name = {s["name"]: s for s in spans}
@@ -105,26 +139,36 @@ def test_evaluate__a_tracked_task_keeps_its_own_spans(capitals: Dataset,
 
 
 def test_evaluate__a_failing_item_is_recorded_and_the_run_goes_on(
-        capitals: Dataset, sdk: opik_jupyter.Client, api: httpx.Client) -> None:
+    capitals: Dataset, sdk: opik_jupyter.Client, api: httpx.Client
+) -> None:
     def flaky(item: dict[str, Any]) -> str:
         if item["input"] == "peru":
             raise ValueError("no idea about peru")
         return answer(item)
 
-    result = evaluate(capitals, flaky, [Equals()], scoring_key_mapping=MAPPING,
-                      experiment_name="flaky", progress=False)
+    result = evaluate(
+        capitals,
+        flaky,
+        [Equals()],
+        scoring_key_mapping=MAPPING,
+        experiment_name="flaky",
+        progress=False,
+    )
     failed = result.items[1]
     assert failed.error == "ValueError: no idea about peru"
     assert failed.scores == []
-    assert result.errors == [f"item 2 (id {failed.dataset_item_id}, input 'peru'): "
-                             "ValueError: no idea about peru"]
+    assert result.errors == [
+        f"item 2 (id {failed.dataset_item_id}, input 'peru'): ValueError: no idea about peru"
+    ]
     assert result.scores["equals_metric"].count == 3
     trace = trace_of(sdk, str(failed.trace_id))
     assert trace["error_info"]["exception_type"] == "ValueError"
     assert "no idea about peru" in trace["error_info"]["traceback"]
     assert trace["metadata"]["evaluation"]["error"] == "ValueError: no idea about peru"
-    wait_for(lambda: experiment(api, result.experiment_id)["trace_count"] == 4,
-               what="all four items linked, the failed one too")
+    wait_for(
+        lambda: experiment(api, result.experiment_id)["trace_count"] == 4,
+        what="all four items linked, the failed one too",
+    )
     frame = result.to_pandas()
     assert frame.loc[failed.dataset_item_id, "error"] == "ValueError: no idea about peru"
     assert math.isnan(frame.loc[failed.dataset_item_id, "equals_metric"])
@@ -140,21 +184,32 @@ def test_evaluate__a_hanging_task_times_out_for_its_item_only(capitals: Dataset)
 
     started = time.monotonic()
     try:
-        result = evaluate(capitals, hangs_on_chad, [Equals()], scoring_key_mapping=MAPPING,
-                          timeout=0.5, workers=2, progress=False)
+        result = evaluate(
+            capitals,
+            hangs_on_chad,
+            [Equals()],
+            scoring_key_mapping=MAPPING,
+            timeout=0.5,
+            workers=2,
+            progress=False,
+        )
     finally:
         release.set()
     assert time.monotonic() - started < 10
     errors = {item.item["input"]: item.error for item in result.items}
-    assert errors == {"france": None, "peru": None, "japan": None, "chad":
-                      "TimeoutError: the task did not finish within 0.5 s (it may go on in the "
-                      "background; what it returns is ignored)"}
+    assert errors == {
+        "france": None,
+        "peru": None,
+        "japan": None,
+        "chad": "TimeoutError: the task did not finish within 0.5 s (it may go on in the "
+        "background; what it returns is ignored)",
+    }
     assert result.scores["equals_metric"].count == 3
 
 
 def test_evaluate__malformed_judge_output_fails_that_score_and_the_run_goes_on(
-        capitals: Dataset, judge: FakeLLMServer, sdk: opik_jupyter.Client,
-        api: httpx.Client) -> None:
+    capitals: Dataset, judge: FakeLLMServer, sdk: opik_jupyter.Client, api: httpx.Client
+) -> None:
     def reply(request: Any) -> str:
         if "Lima" in prompt_of(request):
             return "Looks right to me!"
@@ -162,27 +217,44 @@ def test_evaluate__malformed_judge_output_fails_that_score_and_the_run_goes_on(
 
     judge.replies = reply
     metric = Hallucination(JudgeModel("judge", base_url=judge.openai_base_url, api_key="t"))
-    result = evaluate(capitals, answer, [metric, Equals()], scoring_key_mapping=MAPPING,
-                      experiment_name="judged", progress=False)
+    result = evaluate(
+        capitals,
+        answer,
+        [metric, Equals()],
+        scoring_key_mapping=MAPPING,
+        experiment_name="judged",
+        progress=False,
+    )
     peru = result.items[1]
     [failed] = [s for s in peru.scores if not s.ok]
     assert failed.name == "hallucination_metric"
-    assert failed.error == ("JudgeOutputError: the judge's reply is not the JSON object "
-                            "{\"score\", \"reason\"} it was asked for: 'Looks right to me!'")
+    assert failed.error == (
+        "JudgeOutputError: the judge's reply is not the JSON object "
+        '{"score", "reason"} it was asked for: \'Looks right to me!\''
+    )
     assert math.isnan(failed.value)
     assert result.scores["hallucination_metric"].count == 3
     assert result.scores["hallucination_metric"].failed == 1
     assert any("hallucination_metric failed: JudgeOutputError" in e for e in result.errors)
     trace = trace_of(sdk, str(peru.trace_id))
     assert [s["name"] for s in trace["feedback_scores"]] == ["equals_metric"]  # no fake score
-    assert trace["metadata"]["evaluation"]["scoring_errors"] == {"hallucination_metric":
-                                                                  failed.error}
+    assert trace["metadata"]["evaluation"]["scoring_errors"] == {
+        "hallucination_metric": failed.error
+    }
     metric_span = next(s for s in trace["spans"] if s["name"] == "hallucination_metric")
     assert metric_span["error_info"]["exception_type"] == "ScoringFailed"
-    stored = wait_for(lambda: (e := experiment(api, result.experiment_id))["trace_count"] == 4
-                        and len(e["feedback_scores"]) == 2 and e, what="the experiment")
-    assert {s["name"]: s["value"] for s in stored["feedback_scores"]} == \
-        {"equals_metric": 1.0, "hallucination_metric": 0.0}
+    stored = wait_for(
+        lambda: (
+            (e := experiment(api, result.experiment_id))["trace_count"] == 4
+            and len(e["feedback_scores"]) == 2
+            and e
+        ),
+        what="the experiment",
+    )
+    assert {s["name"]: s["value"] for s in stored["feedback_scores"]} == {
+        "equals_metric": 1.0,
+        "hallucination_metric": 0.0,
+    }
 
 
 def test_evaluate__async_task_from_inside_a_running_event_loop(capitals: Dataset) -> None:
@@ -193,11 +265,22 @@ def test_evaluate__async_task_from_inside_a_running_event_loop(capitals: Dataset
     async def notebook_cell() -> tuple[Any, Any]:
         # a cell's code runs while the kernel's loop runs: evaluate() must not asyncio.run
         assert asyncio.get_running_loop().is_running()
-        synced = evaluate(capitals, slow_answer, [Equals()], scoring_key_mapping=MAPPING,
-                          experiment_name="sync-call", progress=False)
-        awaited = await evaluate_async(capitals, slow_answer, [Equals()],
-                                       scoring_key_mapping=MAPPING,
-                                       experiment_name="awaited", progress=False)
+        synced = evaluate(
+            capitals,
+            slow_answer,
+            [Equals()],
+            scoring_key_mapping=MAPPING,
+            experiment_name="sync-call",
+            progress=False,
+        )
+        awaited = await evaluate_async(
+            capitals,
+            slow_answer,
+            [Equals()],
+            scoring_key_mapping=MAPPING,
+            experiment_name="awaited",
+            progress=False,
+        )
         return synced, awaited
 
     started = time.monotonic()
@@ -215,8 +298,9 @@ def test_evaluate_async__runs_async_tasks_on_the_callers_loop(capitals: Dataset)
         return answer(item)
 
     async def main() -> Any:
-        result = await evaluate_async(capitals, on_my_loop, [Equals()],
-                                      scoring_key_mapping=MAPPING, progress=False)
+        result = await evaluate_async(
+            capitals, on_my_loop, [Equals()], scoring_key_mapping=MAPPING, progress=False
+        )
         return result, id(asyncio.get_running_loop())
 
     result, loop_id = asyncio.run(main())
@@ -224,15 +308,17 @@ def test_evaluate_async__runs_async_tasks_on_the_callers_loop(capitals: Dataset)
     assert len(result.items) == 4
 
 
-def test_evaluate__async_clients_keep_working_across_runs(capitals: Dataset,
-                                                          judge: FakeLLMServer) -> None:
+def test_evaluate__async_clients_keep_working_across_runs(
+    capitals: Dataset, judge: FakeLLMServer
+) -> None:
     import openai  # noqa: PLC0415
 
     client = openai.AsyncOpenAI(base_url=judge.openai_base_url, api_key="t")
 
     async def ask(item: dict[str, Any]) -> str:
         reply = await client.chat.completions.create(
-            model="m", messages=[{"role": "user", "content": item["input"]}])
+            model="m", messages=[{"role": "user", "content": item["input"]}]
+        )
         return str(reply.choices[0].message.content)
 
     first = evaluate(capitals, ask, [], experiment_name="one", progress=False)
@@ -242,8 +328,9 @@ def test_evaluate__async_clients_keep_working_across_runs(capitals: Dataset,
 
 
 def test_evaluate__by_dataset_name_with_a_sample(capitals: Dataset) -> None:
-    result = evaluate("capitals", answer, [Equals()], scoring_key_mapping=MAPPING,
-                      nb_samples=2, progress=False)
+    result = evaluate(
+        "capitals", answer, [Equals()], scoring_key_mapping=MAPPING, nb_samples=2, progress=False
+    )
     assert [i.item["input"] for i in result.items] == ["france", "peru"]
     assert result.experiment_name.startswith("answer-")
     assert "equals_metric=1.000" in repr(result)
@@ -252,32 +339,64 @@ def test_evaluate__by_dataset_name_with_a_sample(capitals: Dataset) -> None:
 def test_evaluate__on_a_dataset_version(capitals: Dataset, api: httpx.Client) -> None:
     version = capitals.create_version("four")
     capitals.insert([{"input": "italy", "expected_output": "Rome"}])
-    result = evaluate(capitals, answer, [Equals()], scoring_key_mapping=MAPPING,
-                      experiment_name="on-v1", dataset_version="four", progress=False)
+    result = evaluate(
+        capitals,
+        answer,
+        [Equals()],
+        scoring_key_mapping=MAPPING,
+        experiment_name="on-v1",
+        dataset_version="four",
+        progress=False,
+    )
     assert [i.item["input"] for i in result.items] == [country for country, _ in CAPITALS]
     assert experiment(api, result.experiment_id)["dataset_version_id"] == version.id
-    live = evaluate(capitals, answer, [Equals()], scoring_key_mapping=MAPPING,
-                    experiment_name="live", progress=False)
+    live = evaluate(
+        capitals,
+        answer,
+        [Equals()],
+        scoring_key_mapping=MAPPING,
+        experiment_name="live",
+        progress=False,
+    )
     assert len(live.items) == 5
     assert "dataset_version_id" not in experiment(api, live.experiment_id)
     with pytest.raises(EvaluationInputError, match=r"dataset_version: .*no version 'v9'"):
         evaluate(capitals, answer, [Equals()], dataset_version="v9", progress=False)
     with pytest.raises(EvaluationInputError, match="resume it with the same dataset_version"):
-        evaluate(capitals, answer, [Equals()], experiment_name="on-v1", resume=True,
-                 progress=False)
-    again = evaluate(capitals, answer, [Equals()], scoring_key_mapping=MAPPING,
-                     experiment_name="on-v1", dataset_version=version, resume=True,
-                     progress=False)
+        evaluate(capitals, answer, [Equals()], experiment_name="on-v1", resume=True, progress=False)
+    again = evaluate(
+        capitals,
+        answer,
+        [Equals()],
+        scoring_key_mapping=MAPPING,
+        experiment_name="on-v1",
+        dataset_version=version,
+        resume=True,
+        progress=False,
+    )
     assert len(again.items) == 4  # all done before: read back, nothing run again
 
 
 def test_evaluate__summary_and_frame(capitals: Dataset) -> None:
-    result = evaluate(capitals, lambda item: item["input"].title(), [Equals(), Contains()],
-                      scoring_key_mapping=MAPPING, progress=False)
+    result = evaluate(
+        capitals,
+        lambda item: item["input"].title(),
+        [Equals(), Contains()],
+        scoring_key_mapping=MAPPING,
+        progress=False,
+    )
     summary = result.summary()
     assert list(summary.index) == ["contains_metric", "equals_metric"]
     assert summary.loc["equals_metric", "mean"] == 0.0
     frame = result.to_pandas()
-    assert list(frame.columns) == ["trace_id", "item", "output", "error", "duration_ms",
-                                   "contains_metric", "equals_metric", "score_errors"]
+    assert list(frame.columns) == [
+        "trace_id",
+        "item",
+        "output",
+        "error",
+        "duration_ms",
+        "contains_metric",
+        "equals_metric",
+        "score_errors",
+    ]
     assert frame["output"].iloc[0] == {"output": "France"}

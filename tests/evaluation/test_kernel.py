@@ -52,10 +52,12 @@ def widgets_shown(run: Execution) -> list[dict[str, Any]]:
 
 
 def test_evaluate__in_the_kernels_loop_shows_progress_table_and_chart(kernel: Kernel) -> None:
-    run = kernel.run("loop = asyncio.get_event_loop()\nassert loop.is_running()\n"
-                     "result = oj.evaluate(dataset, ask, [Equals()], scoring_key_mapping=mapping,"
-                     " experiment_name='in-kernel')\nresult.scores['equals_metric'].mean",
-                     timeout=120)
+    run = kernel.run(
+        "loop = asyncio.get_event_loop()\nassert loop.is_running()\n"
+        "result = oj.evaluate(dataset, ask, [Equals()], scoring_key_mapping=mapping,"
+        " experiment_name='in-kernel')\nresult.scores['equals_metric'].mean",
+        timeout=120,
+    )
     assert run.ok, run.traceback
     assert run.result == "1.0"
     table, chart = widgets_shown(run)
@@ -67,9 +69,12 @@ def test_evaluate__in_the_kernels_loop_shows_progress_table_and_chart(kernel: Ke
 
 
 def test_evaluate_async__with_top_level_await(kernel: Kernel) -> None:
-    run = kernel.run("result = await oj.evaluate_async(dataset, ask, [Equals()], "
-                     "scoring_key_mapping=mapping, display=False, progress=False)\n"
-                     "len(result.items), result.errors", timeout=120)
+    run = kernel.run(
+        "result = await oj.evaluate_async(dataset, ask, [Equals()], "
+        "scoring_key_mapping=mapping, display=False, progress=False)\n"
+        "len(result.items), result.errors",
+        timeout=120,
+    )
     assert run.ok, run.traceback
     assert run.result == "(2, [])"
     assert widgets_shown(run) == []
@@ -77,21 +82,31 @@ def test_evaluate_async__with_top_level_await(kernel: Kernel) -> None:
 
 def test_display__follows_the_opik_display_switch(kernel: Kernel) -> None:
     assert kernel.run("%load_ext opik_jupyter\n%opik_display off").ok
-    run = kernel.run("oj.evaluate(dataset, ask, [Equals()], scoring_key_mapping=mapping, "
-                     "progress=False);", timeout=120)
+    run = kernel.run(
+        "oj.evaluate(dataset, ask, [Equals()], scoring_key_mapping=mapping, progress=False);",
+        timeout=120,
+    )
     assert run.ok, run.traceback
     assert widgets_shown(run) == []
 
 
 def test_table__a_click_in_the_browser_opens_the_trace_tree(kernel: Kernel) -> None:
-    run = kernel.run("result = oj.evaluate(dataset, ask, [Equals()], scoring_key_mapping="
-                     "mapping, progress=False, display=False)\n"
-                     "table = oj.ExperimentTable([result])\ntable", timeout=120)
+    run = kernel.run(
+        "result = oj.evaluate(dataset, ask, [Equals()], scoring_key_mapping="
+        "mapping, progress=False, display=False)\n"
+        "table = oj.ExperimentTable([result])\ntable",
+        timeout=120,
+    )
     assert run.ok, run.traceback
     model_id = run.of("execute_result")[0]["data"][WIDGET_MIME]["model_id"]
     trace_id = kernel.run("result.items[0].trace_id").result.strip("'")
-    message = kernel.client.session.msg("comm_msg", {"comm_id": model_id, "data": {
-        "method": "custom", "content": {"type": "open", "trace_id": trace_id}}})
+    message = kernel.client.session.msg(
+        "comm_msg",
+        {
+            "comm_id": model_id,
+            "data": {"method": "custom", "content": {"type": "open", "trace_id": trace_id}},
+        },
+    )
     kernel.client.shell_channel.send(message)
     opened = kernel.run("table.selected['trace']['id'], table.error", timeout=60)
     assert opened.result == f"('{trace_id}', '')"

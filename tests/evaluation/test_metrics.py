@@ -29,25 +29,34 @@ from tests.testlib.evaluation import prompt_of
 from tests.testlib.sdk_env import run_python
 
 
-@pytest.mark.parametrize(("metric", "arguments", "value"), [
-    (m.Equals(), {"output": "Paris", "reference": "paris"}, 1.0),
-    (m.Equals(case_sensitive=True), {"output": "Paris", "reference": "paris"}, 0.0),
-    (m.Equals(), {"output": {"a": 1}, "reference": {"a": 1}}, 1.0),
-    (m.Contains(), {"output": "It is Paris.", "reference": "paris"}, 1.0),
-    (m.Contains(reference="Lima"), {"output": "It is Paris."}, 0.0),
-    (m.RegexMatch(r"\d{4}"), {"output": "in 1789"}, 1.0),
-    (m.RegexMatch(r"^\d+$"), {"output": "in 1789"}, 0.0),
-    (m.IsJson(), {"output": '{"a": [1, 2]}'}, 1.0),
-    (m.IsJson(), {"output": "{a: 1}"}, 0.0),
-    (m.IsJson(), {"output": {"already": "parsed"}}, 1.0),
-    (m.LevenshteinRatio(), {"output": "kitten", "reference": "sitting"}, 1 - 3 / 7),
-    (m.LevenshteinRatio(), {"output": "", "reference": ""}, 1.0),
-    (m.SentenceBLEU(), {"output": "a cat sat on the mat", "reference": "a cat sat on the mat"},
-     1.0),
-    (m.RougeL(), {"output": "the cat is on the mat", "reference": "the cat sat on the mat"},
-     5 / 6),
-    (m.RougeL(), {"output": "", "reference": "anything"}, 0.0),
-])
+@pytest.mark.parametrize(
+    ("metric", "arguments", "value"),
+    [
+        (m.Equals(), {"output": "Paris", "reference": "paris"}, 1.0),
+        (m.Equals(case_sensitive=True), {"output": "Paris", "reference": "paris"}, 0.0),
+        (m.Equals(), {"output": {"a": 1}, "reference": {"a": 1}}, 1.0),
+        (m.Contains(), {"output": "It is Paris.", "reference": "paris"}, 1.0),
+        (m.Contains(reference="Lima"), {"output": "It is Paris."}, 0.0),
+        (m.RegexMatch(r"\d{4}"), {"output": "in 1789"}, 1.0),
+        (m.RegexMatch(r"^\d+$"), {"output": "in 1789"}, 0.0),
+        (m.IsJson(), {"output": '{"a": [1, 2]}'}, 1.0),
+        (m.IsJson(), {"output": "{a: 1}"}, 0.0),
+        (m.IsJson(), {"output": {"already": "parsed"}}, 1.0),
+        (m.LevenshteinRatio(), {"output": "kitten", "reference": "sitting"}, 1 - 3 / 7),
+        (m.LevenshteinRatio(), {"output": "", "reference": ""}, 1.0),
+        (
+            m.SentenceBLEU(),
+            {"output": "a cat sat on the mat", "reference": "a cat sat on the mat"},
+            1.0,
+        ),
+        (
+            m.RougeL(),
+            {"output": "the cat is on the mat", "reference": "the cat sat on the mat"},
+            5 / 6,
+        ),
+        (m.RougeL(), {"output": "", "reference": "anything"}, 0.0),
+    ],
+)
 def test_heuristic__values(metric: BaseMetric, arguments: dict[str, Any], value: float) -> None:
     result = metric.score(**arguments)
     assert result.name == metric.name
@@ -57,10 +66,12 @@ def test_heuristic__values(metric: BaseMetric, arguments: dict[str, Any], value:
 
 def test_bleu__matches_the_smoothed_sentence_bleu_by_hand() -> None:
     # 5/6 unigrams, 3/5 bigrams, 1/4 trigrams, no 4-gram (smoothed to 0.1/3), same length
-    expected = math.exp((math.log(5 / 6) + math.log(3 / 5) + math.log(1 / 4) +
-                         math.log(0.1 / 3)) / 4)
-    result = m.SentenceBLEU().score(output="the cat is on the mat",
-                                  reference=["a dog", "the cat sat on the mat"])
+    expected = math.exp(
+        (math.log(5 / 6) + math.log(3 / 5) + math.log(1 / 4) + math.log(0.1 / 3)) / 4
+    )
+    result = m.SentenceBLEU().score(
+        output="the cat is on the mat", reference=["a dog", "the cat sat on the mat"]
+    )
     assert result.value == pytest.approx(expected)
     short = m.SentenceBLEU().score(output="the cat", reference="the cat sat on the mat")
     assert short.value < 0.1  # the brevity penalty
@@ -88,20 +99,29 @@ def test_function_metric__named_after_the_function_with_its_arguments() -> None:
         return float(len(output) <= limit), f"{len(output)} characters"
 
     metric = Metric.of(short_answer)
-    assert (metric.name, metric.required, metric.optional) == ("short_answer", ("output",),
-                                                               ("limit",))
+    assert (metric.name, metric.required, metric.optional) == (
+        "short_answer",
+        ("output",),
+        ("limit",),
+    )
     [result] = metric.score({"output": "Paris", "input": "unused"}, {})
     assert (result.name, result.value, result.reason) == ("short_answer", 1.0, "5 characters")
 
 
-@pytest.mark.parametrize(("returned", "expected"), [
-    (True, [("m", 1.0, None)]),
-    (0.25, [("m", 0.25, None)]),
-    ((0.5, "half"), [("m", 0.5, "half")]),
-    ({"value": 0.1, "reason": "low", "name": "renamed"}, [("renamed", 0.1, "low")]),
-    (ScoreResult("own", 0.3, "mine"), [("own", 0.3, "mine")]),
-    ([{"name": "a", "value": 1}, {"name": "b", "value": 0}], [("a", 1.0, None), ("b", 0.0, None)]),
-])
+@pytest.mark.parametrize(
+    ("returned", "expected"),
+    [
+        (True, [("m", 1.0, None)]),
+        (0.25, [("m", 0.25, None)]),
+        ((0.5, "half"), [("m", 0.5, "half")]),
+        ({"value": 0.1, "reason": "low", "name": "renamed"}, [("renamed", 0.1, "low")]),
+        (ScoreResult("own", 0.3, "mine"), [("own", 0.3, "mine")]),
+        (
+            [{"name": "a", "value": 1}, {"name": "b", "value": 0}],
+            [("a", 1.0, None), ("b", 0.0, None)],
+        ),
+    ],
+)
 def test_metric_results__are_normalised(returned: Any, expected: list[tuple[Any, ...]]) -> None:
     results = Metric.of(BaseMetricReturning(returned)).score({}, {})
     assert [(r.name, r.value, r.reason) for r in results] == expected
@@ -135,8 +155,9 @@ def test_metric__that_raises_fails_only_its_score() -> None:
 
 def test_metric_arguments__mapped_and_missing() -> None:
     metric = Metric.of(m.Equals())
-    assert metric.arguments({"output": "a", "expected_output": "b", "id": "x"},
-                            {"reference": "expected_output"}) == {"output": "a", "reference": "b"}
+    assert metric.arguments(
+        {"output": "a", "expected_output": "b", "id": "x"}, {"reference": "expected_output"}
+    ) == {"output": "a", "reference": "b"}
     with pytest.raises(MetricArgumentsError) as raised:
         metric.arguments({"output": "a", "answer": "b"}, {})
     assert raised.value.missing == ["reference"]
@@ -151,7 +172,8 @@ def test_official_opik_metrics__work_as_they_are() -> None:
         "from opik_jupyter.evaluation.metrics._base import Metric\n"
         "inputs = {'output': 'a', 'reference': 'a', 'input': 'q'}\n"
         "print([(r.name, r.value, r.ok) for m in (Equals(), IsJson())\n"
-        "       for r in Metric.of(m).score(inputs, {})])")
+        "       for r in Metric.of(m).score(inputs, {})])"
+    )
     assert found == "[('equals_metric', 1.0, True), ('is_json_metric', 0.0, True)]"
 
 
@@ -162,18 +184,23 @@ def test_not_a_metric__is_refused() -> None:
 
 # -- judges ----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("reply", "expected"), [
-    ('{"score": 0.5, "reason": "meh"}', (0.5, "meh")),
-    ('```json\n{"score": 1, "reason": "yes"}\n```', (1.0, "yes")),
-    ('Sure. {"score": "0.25", "reason": "partly"} Hope this helps', (0.25, "partly")),
-    ('{"value": 0, "reason": "no"}', (0.0, "no")),
-    ("It looks right to me", "is not the JSON object"),
-    ('{"score": "high"}', "no numeric 'score' between 0 and 1"),
-    ('{"score": 7}', "no numeric 'score' between 0 and 1"),
-    ("[0.5]", "is not the JSON object"),
-])
+
+@pytest.mark.parametrize(
+    ("reply", "expected"),
+    [
+        ('{"score": 0.5, "reason": "meh"}', (0.5, "meh")),
+        ('```json\n{"score": 1, "reason": "yes"}\n```', (1.0, "yes")),
+        ('Sure. {"score": "0.25", "reason": "partly"} Hope this helps', (0.25, "partly")),
+        ('{"value": 0, "reason": "no"}', (0.0, "no")),
+        ("It looks right to me", "is not the JSON object"),
+        ('{"score": "high"}', "no numeric 'score' between 0 and 1"),
+        ('{"score": 7}', "no numeric 'score' between 0 and 1"),
+        ("[0.5]", "is not the JSON object"),
+    ],
+)
 def test_verdict__reads_the_judges_json_or_quotes_what_came_back(
-        reply: str, expected: tuple[float, str] | str) -> None:
+    reply: str, expected: tuple[float, str] | str
+) -> None:
     if isinstance(expected, tuple):
         assert verdict(reply) == expected
         return
@@ -188,11 +215,15 @@ def judge_model(server: FakeLLMServer) -> JudgeModel:
 
 def test_judges__send_the_item_and_read_score_and_reason(judge: FakeLLMServer) -> None:
     model = judge_model(judge)
-    hallucination = Hallucination(model).score(input="capital of Peru?", output="Quito",
-                                               context=["Lima is the capital of Peru."])
+    hallucination = Hallucination(model).score(
+        input="capital of Peru?", output="Quito", context=["Lima is the capital of Peru."]
+    )
     relevance = AnswerRelevance(model).score(input="capital of Peru?", output="Quito")
-    assert (hallucination.name, hallucination.value, hallucination.reason) == \
-        ("hallucination_metric", 0.8, "fine")
+    assert (hallucination.name, hallucination.value, hallucination.reason) == (
+        "hallucination_metric",
+        0.8,
+        "fine",
+    )
     assert relevance.name == "answer_relevance_metric"
     first, second = judge.requests
     assert first.model == "judge-model"
@@ -209,8 +240,11 @@ def test_g_eval__asks_for_steps_once_then_scores_out_of_ten(judge: FakeLLMServer
         return json.dumps({"steps": ["Read the reply", "Check the greeting"]})
 
     judge.replies = reply
-    metric = GEval("You review support replies.", "Polite and addresses the customer by name.",
-                   judge_model(judge))
+    metric = GEval(
+        "You review support replies.",
+        "Polite and addresses the customer by name.",
+        judge_model(judge),
+    )
     first = metric.score(output="Hello Ann, sorry about that.")
     second = metric.score(output="whatever", input="a question")
     assert (first.name, first.value, first.reason) == ("g_eval_metric", 0.7, "mostly polite")
@@ -223,14 +257,16 @@ def test_g_eval__asks_for_steps_once_then_scores_out_of_ten(judge: FakeLLMServer
 def test_judge__malformed_reply_fails_the_score_with_the_reply(judge: FakeLLMServer) -> None:
     judge.replies = lambda _r: "I would say it is fine"
     [result] = Metric.of(Hallucination(judge_model(judge))).score(
-        {"input": "q", "output": "a", "unused": 1}, {})
+        {"input": "q", "output": "a", "unused": 1}, {}
+    )
     assert not result.ok
     assert result.error.startswith("JudgeOutputError: the judge's reply is not the JSON object")
     assert "'I would say it is fine'" in result.error
 
 
-def test_judge__without_the_openai_package_posts_itself(judge: FakeLLMServer,
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_judge__without_the_openai_package_posts_itself(
+    judge: FakeLLMServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     real_import = builtins.__import__
 
     def no_openai(name: str, *args: Any, **kwargs: Any) -> Any:
@@ -248,8 +284,10 @@ def test_judge__endpoint_errors_fail_the_score(judge: FakeLLMServer) -> None:
     import openai  # noqa: PLC0415
 
     judge.fail(500, times=10)
-    model = JudgeModel("judge-model", client=openai.OpenAI(
-        base_url=judge.openai_base_url, api_key="t", max_retries=0))
+    model = JudgeModel(
+        "judge-model",
+        client=openai.OpenAI(base_url=judge.openai_base_url, api_key="t", max_retries=0),
+    )
     [result] = Metric.of(AnswerRelevance(model)).score({"input": "q", "output": "a"}, {})
     assert not result.ok
     assert "500" in result.error

@@ -40,42 +40,66 @@ OFFICIAL_RUN = """
 
 def shared_dataset(sdk: opik_jupyter.Client) -> Dataset:
     dataset = Dataset("shared", client=sdk)
-    dataset.insert([{"input": "france", "expected_output": "FRANCE"},
-                    {"input": "peru", "expected_output": "PERU"},
-                    {"input": "chad", "expected_output": "wrong"}])
+    dataset.insert(
+        [
+            {"input": "france", "expected_output": "FRANCE"},
+            {"input": "peru", "expected_output": "PERU"},
+            {"input": "chad", "expected_output": "wrong"},
+        ]
+    )
     return dataset
 
 
 def test_official_and_our_evaluate__show_the_same_experiment_data(
-        backend: RunningBackend, sdk: opik_jupyter.Client, api: httpx.Client,
-        workspace: str) -> None:
+    backend: RunningBackend, sdk: opik_jupyter.Client, api: httpx.Client, workspace: str
+) -> None:
     dataset = shared_dataset(sdk)
-    ours = evaluate(dataset, lambda item: item["input"].upper(), [Equals()],
-                    scoring_key_mapping=MAPPING, experiment_name="ours", progress=False)
+    ours = evaluate(
+        dataset,
+        lambda item: item["input"].upper(),
+        [Equals()],
+        scoring_key_mapping=MAPPING,
+        experiment_name="ours",
+        progress=False,
+    )
     official = run_sdk(backend, workspace, "evals", OFFICIAL_RUN)
-    stored = {name: wait_for(lambda i=experiment_id: (e := experiment(api, i))[
-        "trace_count"] == 3 and e["feedback_scores"] and e, what=name)
-        for name, experiment_id in (("ours", ours.experiment_id),
-                                    ("official", official["experiment_id"]))}
+    stored = {
+        name: wait_for(
+            lambda i=experiment_id: (
+                (e := experiment(api, i))["trace_count"] == 3 and e["feedback_scores"] and e
+            ),
+            what=name,
+        )
+        for name, experiment_id in (
+            ("ours", ours.experiment_id),
+            ("official", official["experiment_id"]),
+        )
+    }
     for field in ("trace_count", "feedback_scores", "dataset_id", "dataset_name", "status"):
         assert stored["ours"][field] == stored["official"][field], field
-    assert stored["ours"]["feedback_scores"] == [{"name": "equals_metric",
-                                                  "value": pytest.approx(2 / 3)}]
+    assert stored["ours"]["feedback_scores"] == [
+        {"name": "equals_metric", "value": pytest.approx(2 / 3)}
+    ]
     # the official SDK reads our experiment as it reads its own
     assert official["ours"] == official["official"]
     assert sorted(row[1] for row in official["ours"]) == ["CHAD", "FRANCE", "PERU"]
     same_rows(api, dataset, ours.experiment_id, official["experiment_id"])
     frame = compare_experiments(["official", ours], baseline="official")
-    assert frame["ours.output"].tolist() == frame["official.output"].tolist() == \
-        ["FRANCE", "PERU", "CHAD"]
+    assert (
+        frame["ours.output"].tolist()
+        == frame["official.output"].tolist()
+        == ["FRANCE", "PERU", "CHAD"]
+    )
     assert (frame["ours.equals_metric.delta"] == 0).all()
 
 
 def same_rows(api: httpx.Client, dataset: Dataset, ours: str, official: str) -> None:
     """In the comparison view, each item has both runs with the same input, output and
     scores."""
-    page = api.get(f"v1/private/datasets/{dataset.id}/items/experiments/items",
-                   params={"experiment_ids": json.dumps([ours, official])}).json()
+    page = api.get(
+        f"v1/private/datasets/{dataset.id}/items/experiments/items",
+        params={"experiment_ids": json.dumps([ours, official])},
+    ).json()
     assert page["total"] == 3
     for row in page["content"]:
         runs = {run["experiment_id"]: run for run in row["experiment_items"]}

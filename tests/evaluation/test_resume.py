@@ -26,8 +26,9 @@ from tests.testlib.waiting import wait_for
 pytestmark = pytest.mark.slow
 
 
-def test_resume__after_ctrl_c_runs_only_the_unfinished_items(capitals: Dataset,
-                                                            api: httpx.Client) -> None:
+def test_resume__after_ctrl_c_runs_only_the_unfinished_items(
+    capitals: Dataset, api: httpx.Client
+) -> None:
     calls: list[str] = []
     interrupted: list[bool] = []
 
@@ -40,34 +41,69 @@ def test_resume__after_ctrl_c_runs_only_the_unfinished_items(capitals: Dataset,
         return answer(item)
 
     with pytest.raises(KeyboardInterrupt):
-        evaluate(capitals, interrupted_at_chad, [Equals()], scoring_key_mapping=MAPPING,
-                 experiment_name="long-run", workers=1, progress=False)
+        evaluate(
+            capitals,
+            interrupted_at_chad,
+            [Equals()],
+            scoring_key_mapping=MAPPING,
+            experiment_name="long-run",
+            workers=1,
+            progress=False,
+        )
     first = {i["dataset_item_id"] for i in linked_items(api, "long-run")}
     assert len(first) == 2  # france and peru; chad was cut off
-    assert experiment(api, next(iter(linked_items(api, "long-run")))["experiment_id"])[
-        "status"] == "running"
+    assert (
+        experiment(api, next(iter(linked_items(api, "long-run")))["experiment_id"])["status"]
+        == "running"
+    )
     calls.clear()
-    result = evaluate(capitals, interrupted_at_chad, [Equals()], scoring_key_mapping=MAPPING,
-                      experiment_name="long-run", resume=True, workers=1, progress=False)
+    result = evaluate(
+        capitals,
+        interrupted_at_chad,
+        [Equals()],
+        scoring_key_mapping=MAPPING,
+        experiment_name="long-run",
+        resume=True,
+        workers=1,
+        progress=False,
+    )
     assert calls == ["chad", "japan"]
     assert [(i.item["input"], i.resumed) for i in result.items] == [
-        ("france", True), ("peru", True), ("chad", False), ("japan", False)]
+        ("france", True),
+        ("peru", True),
+        ("chad", False),
+        ("japan", False),
+    ]
     assert result.scores["equals_metric"].count == 4
     assert not result.interrupted
     linked = Counter(i["dataset_item_id"] for i in linked_items(api, "long-run"))
     assert set(linked.values()) == {1}
     assert len(linked) == 4
-    stored = wait_for(lambda: (e := experiment(api, result.experiment_id))["trace_count"] == 4
-                        and e, what="four traces")
+    stored = wait_for(
+        lambda: (e := experiment(api, result.experiment_id))["trace_count"] == 4 and e,
+        what="four traces",
+    )
     assert stored["status"] == "completed"
 
 
 def test_resume__when_everything_is_done_reads_the_results_back(capitals: Dataset) -> None:
-    done = evaluate(capitals, answer, [Equals()], scoring_key_mapping=MAPPING,
-                    experiment_name="finished", progress=False)
-    again = evaluate(capitals, lambda item: pytest.fail("nothing should run"), [Equals()],
-                     scoring_key_mapping=MAPPING, experiment_name="finished", resume=True,
-                     progress=False)
+    done = evaluate(
+        capitals,
+        answer,
+        [Equals()],
+        scoring_key_mapping=MAPPING,
+        experiment_name="finished",
+        progress=False,
+    )
+    again = evaluate(
+        capitals,
+        lambda item: pytest.fail("nothing should run"),
+        [Equals()],
+        scoring_key_mapping=MAPPING,
+        experiment_name="finished",
+        resume=True,
+        progress=False,
+    )
     assert again.experiment_id == done.experiment_id
     assert [i.trace_id for i in again.items] == [i.trace_id for i in done.items]
     assert again.scores["equals_metric"].mean == 1.0
@@ -75,8 +111,15 @@ def test_resume__when_everything_is_done_reads_the_results_back(capitals: Datase
 
 
 def test_resume__of_a_name_not_used_yet_starts_the_experiment(capitals: Dataset) -> None:
-    result = evaluate(capitals, answer, [Equals()], scoring_key_mapping=MAPPING,
-                      experiment_name="fresh", resume=True, progress=False)
+    result = evaluate(
+        capitals,
+        answer,
+        [Equals()],
+        scoring_key_mapping=MAPPING,
+        experiment_name="fresh",
+        resume=True,
+        progress=False,
+    )
     assert len(result.items) == 4
 
 
@@ -94,18 +137,29 @@ evaluate(Dataset.get("letters"), slow, [Equals()], experiment_name="killed",
 """
 
 
-def test_resume__after_the_process_was_killed(sdk: opik_jupyter.Client, backend: RunningBackend,
-                                              workspace: str, api: httpx.Client,
-                                              tmp_path: Path) -> None:
+def test_resume__after_the_process_was_killed(
+    sdk: opik_jupyter.Client,
+    backend: RunningBackend,
+    workspace: str,
+    api: httpx.Client,
+    tmp_path: Path,
+) -> None:
     letters = Dataset("letters", client=sdk)
     letters.insert([{"input": c, "expected_output": c.upper()} for c in "abcdefghij"])
-    env = {**env_without_sdk_settings(), "OPIK_JUPYTER_URL": backend.url,
-           "OPIK_JUPYTER_WORKSPACE": workspace, "OPIK_JUPYTER_PROJECT": "evals",
-           "OPIK_JUPYTER_DATA_DIR": str(tmp_path / "child")}
+    env = {
+        **env_without_sdk_settings(),
+        "OPIK_JUPYTER_URL": backend.url,
+        "OPIK_JUPYTER_WORKSPACE": workspace,
+        "OPIK_JUPYTER_PROJECT": "evals",
+        "OPIK_JUPYTER_DATA_DIR": str(tmp_path / "child"),
+    }
     child = subprocess.Popen([sys.executable, "-c", textwrap.dedent(KILLED_RUN)], env=env)
     try:
-        wait_for(lambda: len(linked_items(api, "killed")) >= 3, timeout=60,
-                   what="some items linked by the child")
+        wait_for(
+            lambda: len(linked_items(api, "killed")) >= 3,
+            timeout=60,
+            what="some items linked by the child",
+        )
     finally:
         child.kill()
         child.wait(30)
@@ -116,8 +170,15 @@ def test_resume__after_the_process_was_killed(sdk: opik_jupyter.Client, backend:
         calls.append(item["input"])
         return str(item["input"]).upper()
 
-    result = evaluate(letters, task, [Equals()], scoring_key_mapping=MAPPING,
-                      experiment_name="killed", resume=True, progress=False)
+    result = evaluate(
+        letters,
+        task,
+        [Equals()],
+        scoring_key_mapping=MAPPING,
+        experiment_name="killed",
+        resume=True,
+        progress=False,
+    )
     redone = {i.dataset_item_id for i in result.items if not i.resumed}
     assert redone.isdisjoint(before)
     assert len(calls) == 10 - len(before)

@@ -25,10 +25,22 @@ def sloppy(item: dict[str, Any]) -> str:
 
 @pytest.fixture
 def comparison(capitals: Dataset) -> Comparison:
-    evaluate(capitals, answer, [Equals()], scoring_key_mapping=MAPPING,
-             experiment_name="good", progress=False)
-    evaluate(capitals, sloppy, [Equals(), IsJson()], scoring_key_mapping=MAPPING,
-             experiment_name=XSS, progress=False)
+    evaluate(
+        capitals,
+        answer,
+        [Equals()],
+        scoring_key_mapping=MAPPING,
+        experiment_name="good",
+        progress=False,
+    )
+    evaluate(
+        capitals,
+        sloppy,
+        [Equals(), IsJson()],
+        scoring_key_mapping=MAPPING,
+        experiment_name=XSS,
+        progress=False,
+    )
     return load(["good", XSS], baseline="good")
 
 
@@ -39,8 +51,10 @@ def test_table_model__rows_of_items_with_each_experiments_run(comparison: Compar
     assert data["lower_is_better"] == ["hallucination_metric"]
     assert [r["index"] for r in data["rows"]] == [1, 2, 3, 4]
     peru = data["rows"][1]
-    assert peru["fields"] == [{"name": "input", "text": "peru"},
-                              {"name": "expected_output", "text": "Lima"}]
+    assert peru["fields"] == [
+        {"name": "input", "text": "peru"},
+        {"name": "expected_output", "text": "Lima"},
+    ]
     good, bad = (peru["runs"][e["id"]] for e in data["experiments"])
     assert (good["output"], good["scores"]) == ("Lima", {"equals_metric": 1.0})
     assert (bad["output"], bad["scores"]["equals_metric"]) == (XSS, 0.0)
@@ -68,9 +82,15 @@ def test_classify__direction_and_threshold() -> None:
 
 
 def test_chart_model__histograms_means_and_runs(comparison: Comparison) -> None:
-    history = [{"id": "2", "name": "later", "created_at": "2026-02-01", "feedback_scores":
-                [{"name": "equals_metric", "value": 0.5}]},
-               {"id": "1", "name": "earlier", "created_at": "2026-01-01", "feedback_scores": []}]
+    history = [
+        {
+            "id": "2",
+            "name": "later",
+            "created_at": "2026-02-01",
+            "feedback_scores": [{"name": "equals_metric", "value": 0.5}],
+        },
+        {"id": "1", "name": "earlier", "created_at": "2026-01-01", "feedback_scores": []},
+    ]
     data = chart_model(comparison, history)
     equals = data["metrics"][0]
     assert equals["name"] == "equals_metric"
@@ -91,9 +111,17 @@ def test_histogram__edges_and_other_ranges() -> None:
 
 
 def test_labels__repeated_names_get_the_id_tail() -> None:
-    comparison = Comparison("d", "data", [{"id": "0000aa", "name": "x"},
-                                          {"id": "0000bb", "name": "x"},
-                                          {"id": "0000cc", "name": "y"}], None, [])
+    comparison = Comparison(
+        "d",
+        "data",
+        [
+            {"id": "0000aa", "name": "x"},
+            {"id": "0000bb", "name": "x"},
+            {"id": "0000cc", "name": "y"},
+        ],
+        None,
+        [],
+    )
     assert comparison.labels() == {"0000aa": "x#0000aa", "0000bb": "x#0000bb", "0000cc": "y"}
 
 

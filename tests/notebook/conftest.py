@@ -35,15 +35,19 @@ def backend_url(nb_data_dir: Path) -> str:
 
 
 @pytest.fixture(scope="module")
-def kernel(backend_url: str, nb_data_dir: Path,
-           tmp_path_factory: pytest.TempPathFactory) -> Iterator[Kernel]:
+def kernel(
+    backend_url: str, nb_data_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Kernel]:
     """A real kernel with the extension loaded, tracing to the test backend."""
-    env = kernel_env(OPIK_JUPYTER_URL=backend_url, OPIK_JUPYTER_DATA_DIR=str(nb_data_dir),
-                     JPY_SESSION_NAME="notebooks/test.ipynb")
+    env = kernel_env(
+        OPIK_JUPYTER_URL=backend_url,
+        OPIK_JUPYTER_DATA_DIR=str(nb_data_dir),
+        JPY_SESSION_NAME="notebooks/test.ipynb",
+    )
     running = Kernel(env, tmp_path_factory.mktemp("kernel-runtime"))
-    setup = running.run("%load_ext opik_jupyter\n"
-                        "import opik_jupyter as oj\n"
-                        "oj.configure(flush_interval=0.05)")
+    setup = running.run(
+        "%load_ext opik_jupyter\nimport opik_jupyter as oj\noj.configure(flush_interval=0.05)"
+    )
     assert setup.ok, setup.traceback
     yield running
     running.shutdown()
@@ -66,8 +70,9 @@ def reader(backend_url: str, project: str) -> Iterator[opik_jupyter.Client]:
 
 
 @pytest.fixture
-def sdk(backend_url: str, tmp_path: Path,
-        monkeypatch: pytest.MonkeyPatch) -> Iterator[opik_jupyter.Client]:
+def sdk(
+    backend_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[opik_jupyter.Client]:
     """The SDK of this process tracing to the test backend, in a project of its own."""
     monkeypatch.setenv("OPIK_JUPYTER_DATA_DIR", str(tmp_path / "sdk-data"))
     _runtime.reset()

@@ -15,8 +15,9 @@ def test_trace_tree__renders_spans_and_shows_payloads_as_text(page: Page) -> Non
     tree = page.locator(".oj-tree").first
     expect(tree.locator(".oj-status")).to_have_text("ok", timeout=60_000)
     names = tree.locator(".oj-row[data-id] .oj-name")
-    expect(names).to_have_text(["browser-cell", "answer", "retrieve", "chat.completions.create",
-                                "retrieve"])
+    expect(names).to_have_text(
+        ["browser-cell", "answer", "retrieve", "chat.completions.create", "retrieve"]
+    )
     expect(tree.locator(".oj-row[data-id] .oj-type.oj-type-llm")).to_have_count(1)
     tree.locator(".oj-row[data-id]").nth(4).click()
     details = tree.locator(".oj-details")
@@ -47,8 +48,10 @@ def test_traces_table__opens_a_trace_on_click(page: Page) -> None:
 def test_dark_theme__the_views_follow_jupyterlab_colors(page: Page) -> None:
     tree = page.locator(".oj-tree").first
     light = tree.evaluate("node => getComputedStyle(node).backgroundColor")
-    page.evaluate("() => window.jupyterapp.commands.execute('apputils:change-theme',"
-                  " {theme: 'JupyterLab Dark'})")
+    page.evaluate(
+        "() => window.jupyterapp.commands.execute('apputils:change-theme',"
+        " {theme: 'JupyterLab Dark'})"
+    )
     page.wait_for_function("() => document.body.dataset.jpThemeLight === 'false'")
     expect(tree).not_to_have_css("background-color", light)
     dark = tree.evaluate("node => getComputedStyle(node).backgroundColor")

@@ -13,10 +13,12 @@ from opik_jupyter.magics import OpikMagics
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = (ROOT / "docs" / "notebook.md").read_text()
-TESTS = "\n".join(p.read_text() for p in Path(__file__).parent.glob("test_*.py")
-                  if p.name != "test_docs.py")
-MAGICS = [f"%%{name}" for name in OpikMagics.magics["cell"]] + \
-    [f"%{name}" for name in OpikMagics.magics["line"]]
+TESTS = "\n".join(
+    p.read_text() for p in Path(__file__).parent.glob("test_*.py") if p.name != "test_docs.py"
+)
+MAGICS = [f"%%{name}" for name in OpikMagics.magics["cell"]] + [
+    f"%{name}" for name in OpikMagics.magics["line"]
+]
 
 
 @pytest.mark.parametrize("magic", MAGICS)

@@ -15,13 +15,16 @@ def traced(name: str, code: str) -> str:
     return f"%%opik_track --name {name} --no-display\n{textwrap.dedent(code).strip()}"
 
 
-def traces_named(reader: opik_jupyter.Client, name: str, count: int = 1,
-                 ended: bool = True) -> list[dict[str, Any]]:
+def traces_named(
+    reader: opik_jupyter.Client, name: str, count: int = 1, ended: bool = True
+) -> list[dict[str, Any]]:
     """Wait until the project holds ``count`` (ended) traces called ``name``."""
+
     def probe() -> list[dict[str, Any]] | None:
         found = reader.search_traces([{"field": "name", "operator": "=", "value": name}])
         found = [t for t in found if t.get("end_time") or not ended]
         return found if len(found) >= count else None
+
     return wait_for(probe, what=f"{count} trace(s) named {name!r}")
 
 
@@ -29,11 +32,13 @@ def spans_of(reader: opik_jupyter.Client, trace_id: str, count: int) -> list[dic
     def probe() -> list[dict[str, Any]] | None:
         spans = [s for s in reader.get_spans(trace_id) if s.get("end_time")]
         return spans if len(spans) >= count else None
+
     return wait_for(probe, what=f"{count} span(s) of {trace_id}")
 
 
 def test_traced_cell__records_source_output_and_where_it_ran(
-        kernel: Kernel, reader: opik_jupyter.Client) -> None:
+    kernel: Kernel, reader: opik_jupyter.Client
+) -> None:
     run = kernel.run('%%opik_track --no-display\nprint("hi there")\n6 * 7', cell_id="cell-1")
     assert run.ok
     assert run.stdout == "hi there\n"  # the user still sees the output
@@ -43,19 +48,26 @@ def test_traced_cell__records_source_output_and_where_it_ran(
     assert trace["input"] == {"source": 'print("hi there")\n6 * 7'}
     assert trace["output"] == {"result": "42", "stdout": "hi there\n"}
     assert trace["metadata"] == {
-        "notebook_path": "notebooks/test.ipynb", "cell_id": "cell-1",
-        "execution_count": run.execution_count, "kernel_id": kernel.id,
-        "traced_by": "%%opik_track"}
+        "notebook_path": "notebooks/test.ipynb",
+        "cell_id": "cell-1",
+        "execution_count": run.execution_count,
+        "kernel_id": kernel.id,
+        "traced_by": "%%opik_track",
+    }
 
 
 def test_magic_options__set_name_tags_thread_and_project(
-        kernel: Kernel, reader: opik_jupyter.Client, project: str) -> None:
+    kernel: Kernel, reader: opik_jupyter.Client, project: str
+) -> None:
     other = f"{project}-other"
-    run = kernel.run(f"%%opik_track --name qa --tags a,b --thread t-1 --project {other} "
-                     "--no-display\nx = 1")
+    run = kernel.run(
+        f"%%opik_track --name qa --tags a,b --thread t-1 --project {other} --no-display\nx = 1"
+    )
     assert run.ok
-    found = wait_for(lambda: reader.search_traces('name = "qa"', project_name=other),
-                     what="the trace in the other project")
+    found = wait_for(
+        lambda: reader.search_traces('name = "qa"', project_name=other),
+        what="the trace in the other project",
+    )
     trace = found[0]
     assert trace["tags"] == ["a", "b"]
     assert trace["thread_id"] == "t-1"
@@ -70,8 +82,12 @@ def test_bad_magic_arguments__report_usage_and_run_nothing(kernel: Kernel) -> No
 
 
 def test_tracked_functions__nest_under_the_cell(
-        kernel: Kernel, reader: opik_jupyter.Client) -> None:
-    run = kernel.run(traced("nested", """
+    kernel: Kernel, reader: opik_jupyter.Client
+) -> None:
+    run = kernel.run(
+        traced(
+            "nested",
+            """
         @oj.track(type='tool')
         def retrieve(q):
             return ['doc']
@@ -80,7 +96,9 @@ def test_tracked_functions__nest_under_the_cell(
         def answer(q):
             return retrieve(q)[0]
 
-        answer('why?')"""))
+        answer('why?')""",
+        )
+    )
     assert run.ok, run.traceback
     [trace] = traces_named(reader, "nested")
     spans = {s["name"]: s for s in spans_of(reader, trace["id"], 2)}
@@ -91,14 +109,20 @@ def test_tracked_functions__nest_under_the_cell(
 
 
 def test_top_level_await__runs_in_the_traced_cell(
-        kernel: Kernel, reader: opik_jupyter.Client) -> None:
-    run = kernel.run(traced("async-cell", """
+    kernel: Kernel, reader: opik_jupyter.Client
+) -> None:
+    run = kernel.run(
+        traced(
+            "async-cell",
+            """
         import asyncio
         @oj.track
         async def fetch(n):
             await asyncio.sleep(0.01)
             return n
-        sum(await asyncio.gather(fetch(1), fetch(2)))"""))
+        sum(await asyncio.gather(fetch(1), fetch(2)))""",
+        )
+    )
     assert run.ok, run.traceback
     assert run.result == "3"
     [trace] = traces_named(reader, "async-cell")
@@ -108,15 +132,18 @@ def test_top_level_await__runs_in_the_traced_cell(
 
 
 def test_magics_inside_a_traced_cell__work(kernel: Kernel, reader: opik_jupyter.Client) -> None:
-    run = kernel.run("%%opik_track --name with-magic --no-display\n%env OJ_TEST_VAR=yes\n"
-                     "import os\nos.environ['OJ_TEST_VAR']")
+    run = kernel.run(
+        "%%opik_track --name with-magic --no-display\n%env OJ_TEST_VAR=yes\n"
+        "import os\nos.environ['OJ_TEST_VAR']"
+    )
     assert run.ok, run.traceback
     assert run.result == "'yes'"
     traces_named(reader, "with-magic")
 
 
 def test_failing_cell__is_traced_with_error_info_and_shows_the_usual_traceback(
-        kernel: Kernel, reader: opik_jupyter.Client) -> None:
+    kernel: Kernel, reader: opik_jupyter.Client
+) -> None:
     code = "def boom():\n    raise ValueError('bad <input>')\nboom()"
     plain = kernel.run(f"#\n{code}")  # a first line, as the magic line is in the traced cell
     traced = kernel.run(f"%%opik_track --name failing --no-display\n{code}")
@@ -124,8 +151,9 @@ def test_failing_cell__is_traced_with_error_info_and_shows_the_usual_traceback(
     assert traced.reply["ename"] == "ValueError"
     assert traced.reply["evalue"] == "bad <input>"
     # the same traceback as without the magic: same frames, same lines, none of ours
-    expected = plain.traceback.replace(f"In[{plain.execution_count}]",
-                                       f"In[{traced.execution_count}]").replace("1 #", "1 ")
+    expected = plain.traceback.replace(
+        f"In[{plain.execution_count}]", f"In[{traced.execution_count}]"
+    ).replace("1 #", "1 ")
     assert traced.traceback == expected
     assert "opik_jupyter" not in traced.traceback
     [trace] = traces_named(reader, "failing")
@@ -136,10 +164,14 @@ def test_failing_cell__is_traced_with_error_info_and_shows_the_usual_traceback(
     assert "interactiveshell.py" not in error["traceback"]
 
 
-def test_long_cell__sends_spans_before_it_ends(kernel: Kernel, reader: opik_jupyter.Client,
-                                               tmp_path: Any) -> None:
+def test_long_cell__sends_spans_before_it_ends(
+    kernel: Kernel, reader: opik_jupyter.Client, tmp_path: Any
+) -> None:
     release = tmp_path / "release"
-    msg_id = kernel.start(traced("long", f"""
+    msg_id = kernel.start(
+        traced(
+            "long",
+            f"""
         import os, time
         @oj.track
         def first_step():
@@ -147,7 +179,9 @@ def test_long_cell__sends_spans_before_it_ends(kernel: Kernel, reader: opik_jupy
         first_step()
         while not os.path.exists({str(release)!r}):  # the test releases it
             time.sleep(0.02)
-        'released'"""))
+        'released'""",
+        )
+    )
     try:
         # while the cell still runs: the open trace and its finished span are stored
         [trace] = traces_named(reader, "long", ended=False)
@@ -162,7 +196,8 @@ def test_long_cell__sends_spans_before_it_ends(kernel: Kernel, reader: opik_jupy
 
 
 def test_track_all__traces_plain_cells_until_switched_off(
-        kernel: Kernel, reader: opik_jupyter.Client) -> None:
+    kernel: Kernel, reader: opik_jupyter.Client
+) -> None:
     assert kernel.run("%opik_track_all on").result == "'tracing every cell: on'"
     try:
         first = kernel.run("a_value = 40 + 2")
@@ -178,12 +213,9 @@ def test_track_all__traces_plain_cells_until_switched_off(
 
 
 def test_display__shows_a_live_tree_unless_switched_off(
-        kernel: Kernel, reader: opik_jupyter.Client) -> None:
-    code = ("%%opik_track --name shown\n"
-            "@oj.track\n"
-            "def inner_step():\n"
-            "    return 1\n"
-            "inner_step()")
+    kernel: Kernel, reader: opik_jupyter.Client
+) -> None:
+    code = "%%opik_track --name shown\n@oj.track\ndef inner_step():\n    return 1\ninner_step()"
     shown = kernel.run(code)
     assert shown.ok, shown.traceback
     [first, *updates] = shown.displays(WIDGET_MIME)
@@ -217,7 +249,8 @@ def test_status__shows_backend_health_and_counters(kernel: Kernel, backend_url: 
 
 
 def test_llm_calls__become_llm_spans_under_the_cell_with_no_decorator(
-        kernel: Kernel, reader: opik_jupyter.Client) -> None:
+    kernel: Kernel, reader: opik_jupyter.Client
+) -> None:
     setup = kernel.run(
         "from opik_jupyter.testing import FakeLLMServer\n"
         "from openai import OpenAI\n"
@@ -227,14 +260,20 @@ def test_llm_calls__become_llm_spans_under_the_cell_with_no_decorator(
         "    reply = llm.chat.completions.create(model='gpt-4o-mini',\n"
         "        messages=[{'role': 'user', 'content': q}])\n"
         "    return reply.choices[0].message.content\n"
-        "ask('outside any trace')")  # untraced: the magic instruments only inside traces
+        "ask('outside any trace')"
+    )  # untraced: the magic instruments only inside traces
     assert setup.ok, setup.traceback
     try:
-        run = kernel.run(traced("llm-cell", """
+        run = kernel.run(
+            traced(
+                "llm-cell",
+                """
             @oj.track
             def pipeline(q):
                 return ask(q)
-            pipeline('Paris?'), ask('direct')"""))
+            pipeline('Paris?'), ask('direct')""",
+            )
+        )
         assert run.ok, run.traceback
         assert run.result == "('Echo: Paris?', 'Echo: direct')"
         [trace] = traces_named(reader, "llm-cell")

@@ -38,8 +38,9 @@ def ip() -> Iterator[Any]:
 
 def test_track_line__parses_every_option() -> None:
     options = parse_track_line("--name qa --project p --tags a,b,,c --thread t1 --no-display")
-    assert options == CellOptions(name="qa", project="p", tags=("a", "b", "c"), thread="t1",
-                                  display=False)
+    assert options == CellOptions(
+        name="qa", project="p", tags=("a", "b", "c"), thread="t1", display=False
+    )
     assert parse_track_line("") == CellOptions()
 
 
@@ -101,11 +102,20 @@ def test_display_default__follows_the_env_var(monkeypatch: pytest.MonkeyPatch) -
 
 
 def test_status_report__renders_a_table_and_escapes_it() -> None:
-    status = DeliveryStatus(queued=1, sent=2, retrying=3, spilled=4, dropped=5, superseded=0,
-                            enqueued=15, adopted=0, state="down", url=None,
-                            last_error="<refused>")
-    report = StatusReport(url="http://127.0.0.1:1/api", healthy=False, project="<p>",
-                          status=status)
+    status = DeliveryStatus(
+        queued=1,
+        sent=2,
+        retrying=3,
+        spilled=4,
+        dropped=5,
+        superseded=0,
+        enqueued=15,
+        adopted=0,
+        state="down",
+        url=None,
+        last_error="<refused>",
+    )
+    report = StatusReport(url="http://127.0.0.1:1/api", healthy=False, project="<p>", status=status)
     text = repr(report)
     assert "health      not answering" in text
     assert "spilled     4" in text
@@ -125,12 +135,15 @@ def test_tee__writes_through_and_keeps_a_bounded_copy() -> None:
 
 
 def test_run_cell_magic__called_directly_traces_the_cell(
-        ip: Any, sdk: opik_jupyter.Client, capsys: pytest.CaptureFixture[str]) -> None:
+    ip: Any, sdk: opik_jupyter.Client, capsys: pytest.CaptureFixture[str]
+) -> None:
     ip.run_cell_magic("opik_track", "--name direct --no-display", "print('hello')\n2 + 2")
     assert "hello" in capsys.readouterr().out
     assert opik_jupyter.flush(10).delivered
-    [trace] = wait_for(lambda: sdk.search_traces([{"field": "name", "operator": "=",
-                                                  "value": "direct"}]), what="the trace")
+    [trace] = wait_for(
+        lambda: sdk.search_traces([{"field": "name", "operator": "=", "value": "direct"}]),
+        what="the trace",
+    )
     assert trace["input"] == {"source": "print('hello')\n2 + 2"}
     assert trace["output"]["result"] == "4"
     assert trace["output"]["stdout"].startswith("hello\n")
@@ -139,7 +152,8 @@ def test_run_cell_magic__called_directly_traces_the_cell(
 
 
 def test_track_all__skips_cells_without_history_and_magic_only_cells(
-        ip: Any, sdk: opik_jupyter.Client) -> None:
+    ip: Any, sdk: opik_jupyter.Client
+) -> None:
     tracer = tracer_of(ip)
     tracer.track_all = True
     try:
@@ -155,12 +169,12 @@ def test_track_all__skips_cells_without_history_and_magic_only_cells(
 
 
 def test_interrupted_async_cell__closes_its_trace_and_restores_stdout(
-        ip: Any, sdk: opik_jupyter.Client) -> None:
+    ip: Any, sdk: opik_jupyter.Client
+) -> None:
     # ipykernel calls post_run_cell(None) when an interrupt cancels an async cell
     tracer = tracer_of(ip)
     stdout = sys.stdout
-    info = ExecutionInfo("%%opik_track --no-display\nawait forever()", True, False, True,
-                         "cell-9")
+    info = ExecutionInfo("%%opik_track --no-display\nawait forever()", True, False, True, "cell-9")
     tracer.pre_run_cell(info)
     [(_, cell)] = tracer._open.values()
     assert sys.stdout is cell.tee

@@ -25,23 +25,45 @@ T0 = "2026-01-01T00:00:00.000000Z"
 def stored_trace(**fields: Any) -> dict[str, Any]:
     """A trace as ``get_trace`` returns it: an LLM span under a tool span."""
     trace = {
-        "id": "t1", "name": "cell", "project_name": "p", "start_time": T0,
-        "end_time": "2026-01-01T00:00:01.000000Z", "duration": 1000.0,
-        "input": {"source": "x"}, "output": {"result": "1"}, "usage": {"total_tokens": 30},
-        "total_estimated_cost": 0.002, "span_count": 2,
+        "id": "t1",
+        "name": "cell",
+        "project_name": "p",
+        "start_time": T0,
+        "end_time": "2026-01-01T00:00:01.000000Z",
+        "duration": 1000.0,
+        "input": {"source": "x"},
+        "output": {"result": "1"},
+        "usage": {"total_tokens": 30},
+        "total_estimated_cost": 0.002,
+        "span_count": 2,
         "feedback_scores": [{"name": "relevance", "value": 0.5, "reason": "ok"}],
         "spans": [
-            {"id": "s2", "trace_id": "t1", "parent_span_id": "s1", "name": "chat",
-             "type": "llm", "model": "gpt-4o-mini", "provider": "openai",
-             "start_time": "2026-01-01T00:00:00.250000Z",
-             "end_time": "2026-01-01T00:00:00.750000Z", "duration": 500.0,
-             "usage": {"prompt_tokens": 20, "completion_tokens": 10, "total_tokens": 30},
-             "total_estimated_cost": 0.002},
-            {"id": "s1", "trace_id": "t1", "name": "retrieve", "type": "tool",
-             "start_time": "2026-01-01T00:00:00.100000Z",
-             "end_time": "2026-01-01T00:00:00.900000Z", "duration": 800.0,
-             "error_info": {"exception_type": "KeyError", "message": "k", "traceback": "tb"}},
-        ]}
+            {
+                "id": "s2",
+                "trace_id": "t1",
+                "parent_span_id": "s1",
+                "name": "chat",
+                "type": "llm",
+                "model": "gpt-4o-mini",
+                "provider": "openai",
+                "start_time": "2026-01-01T00:00:00.250000Z",
+                "end_time": "2026-01-01T00:00:00.750000Z",
+                "duration": 500.0,
+                "usage": {"prompt_tokens": 20, "completion_tokens": 10, "total_tokens": 30},
+                "total_estimated_cost": 0.002,
+            },
+            {
+                "id": "s1",
+                "trace_id": "t1",
+                "name": "retrieve",
+                "type": "tool",
+                "start_time": "2026-01-01T00:00:00.100000Z",
+                "end_time": "2026-01-01T00:00:00.900000Z",
+                "duration": 800.0,
+                "error_info": {"exception_type": "KeyError", "message": "k", "traceback": "tb"},
+            },
+        ],
+    }
     trace.update(fields)
     return trace
 
@@ -53,11 +75,18 @@ def test_stored_trace__becomes_a_tree_model_with_offsets_totals_and_scores() -> 
     assert (root["total_tokens"], root["total_cost"], root["span_count"]) == (30, 0.002, 2)
     assert root["scores"] == [{"name": "relevance", "value": 0.5, "reason": "ok"}]
     retrieve, chat = data["spans"]  # ordered by start
-    assert (retrieve["name"], retrieve["start_ms"], retrieve["duration_ms"]) == \
-        ("retrieve", 100.0, 800.0)
+    assert (retrieve["name"], retrieve["start_ms"], retrieve["duration_ms"]) == (
+        "retrieve",
+        100.0,
+        800.0,
+    )
     assert retrieve["error"]["exception_type"] == "KeyError"
-    assert (chat["parent_id"], chat["type"], chat["model"], chat["cost"]) == \
-        ("s1", "llm", "gpt-4o-mini", 0.002)
+    assert (chat["parent_id"], chat["type"], chat["model"], chat["cost"]) == (
+        "s1",
+        "llm",
+        "gpt-4o-mini",
+        0.002,
+    )
     assert chat["usage"] == {"prompt_tokens": 20, "completion_tokens": 10, "total_tokens": 30}
     assert data["live"] is False
 
@@ -86,8 +115,9 @@ def test_live_trace__model_shows_running_spans_until_they_end() -> None:
 
 
 def test_static_html__escapes_every_trace_string() -> None:
-    evil = stored_trace(name=XSS, input={XSS: XSS}, tags=[XSS],
-                        feedback_scores=[{"name": XSS, "value": 1}])
+    evil = stored_trace(
+        name=XSS, input={XSS: XSS}, tags=[XSS], feedback_scores=[{"name": XSS, "value": 1}]
+    )
     evil["spans"][0].update(name=XSS, model=XSS, type=XSS)
     evil["spans"][1]["error_info"] = {"exception_type": XSS, "message": XSS}
     page = tree_html(from_stored(evil))
@@ -106,7 +136,8 @@ def test_tree_widget__bundle_carries_the_widget_static_html_and_text() -> None:
     assert data["text/plain"].splitlines() == [
         "cell [trace, 30 tokens, 1.00 s]",
         "  retrieve [tool, 800 ms, ERROR]",
-        "    chat [llm, gpt-4o-mini, 30 tokens, 500 ms]"]
+        "    chat [llm, gpt-4o-mini, 30 tokens, 500 ms]",
+    ]
     assert tree_text(from_stored(stored_trace()), max_lines=1).endswith("... 2 more")
 
 
@@ -134,8 +165,9 @@ def test_live_feed__pushes_spans_of_its_trace_throttled(sdk: opik_jupyter.Client
         for index in range(50):
             with opik_jupyter.start_span(f"step-{index}"):
                 pass
-        wait_for(lambda: any(len(p["spans"]) == 50 for p in recorder.pushes),
-                 what="the 50 spans pushed")
+        wait_for(
+            lambda: any(len(p["spans"]) == 50 for p in recorder.pushes), what="the 50 spans pushed"
+        )
         live.finish()
     assert all(p["live"] for p in recorder.pushes[:-1])
     assert len(recorder.pushes) <= 6  # first, a few throttled pushes, final: not 100
@@ -146,9 +178,12 @@ def test_live_feed__pushes_spans_of_its_trace_throttled(sdk: opik_jupyter.Client
 
 
 def test_show_trace__fetches_a_stored_trace_after_sending_what_is_queued(
-        sdk: opik_jupyter.Client) -> None:
-    with opik_jupyter.start_trace("stored", input={"q": XSS}) as trace, \
-            opik_jupyter.start_span("inner", type="tool"):
+    sdk: opik_jupyter.Client,
+) -> None:
+    with (
+        opik_jupyter.start_trace("stored", input={"q": XSS}) as trace,
+        opik_jupyter.start_span("inner", type="tool"),
+    ):
         pass
     tree = show_trace(trace.id)  # flushes first: no wait needed
     assert tree.data["trace"]["name"] == "stored"
@@ -162,8 +197,10 @@ def make_traces(count: int) -> list[str]:
     ids = []
     for index in range(count):
         text = "needle in here" if index == 1 else f"hay {index}"
-        with opik_jupyter.start_trace(f"t{index}", input={"text": text}) as trace, \
-                opik_jupyter.start_span("step", type="llm", model="gpt-4o-mini") as span:
+        with (
+            opik_jupyter.start_trace(f"t{index}", input={"text": text}) as trace,
+            opik_jupyter.start_span("step", type="llm", model="gpt-4o-mini") as span,
+        ):
             span.update(usage={"prompt_tokens": 5, "completion_tokens": 5})
         ids.append(trace.id)
         time.sleep(0.002)  # distinct start times, so the newest-first order is defined
@@ -172,7 +209,8 @@ def make_traces(count: int) -> list[str]:
 
 
 def test_traces_table__pages_newest_first_and_filters_on_the_server(
-        sdk: opik_jupyter.Client) -> None:
+    sdk: opik_jupyter.Client,
+) -> None:
     ids = make_traces(5)
     table = TracesTable(sdk.project, page_size=2, client=sdk)
     assert table.total == 5

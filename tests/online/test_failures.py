@@ -28,7 +28,8 @@ pytestmark = pytest.mark.slow
 
 @pytest.mark.parametrize("queue", ["embedded", "redis"])
 def test_an_event_held_by_a_killed_worker_is_scored_exactly_once(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, queue: str) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, queue: str
+) -> None:
     with FakeLLMServer(latency=30) as judge:  # the judge holds the worker's event
         judge.replies = lambda request: json.dumps({"helpfulness": 1})
         monkeypatch.setenv("OPIK_JUPYTER_JUDGE_BASE_URL", judge.openai_base_url)
@@ -51,7 +52,9 @@ def test_an_event_held_by_a_killed_worker_is_scored_exactly_once(
             with httpx.Client(base_url=again.url + "/") as api:
                 scores = wait_for(
                     lambda: api.get(f"v1/private/traces/{body['id']}").json()["feedback_scores"],
-                    interval=0.1, what="the score after the restart")
+                    interval=0.1,
+                    what="the score after the restart",
+                )
                 assert [(s["name"], s["value"]) for s in scores] == [("helpfulness", 1.0)]
                 assert len(judge.requests) == 2  # the killed attempt and the redelivery
         finally:
@@ -59,13 +62,15 @@ def test_an_event_held_by_a_killed_worker_is_scored_exactly_once(
 
 
 def test_rate_limit_answers_429_and_the_sdk_delivers_everything(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("OPIK_JUPYTER_RATE_LIMIT_PER_SECOND", "300")
     backend = start_backend_process(tmp_path / "backend")
     try:
         with httpx.Client(base_url=backend.url + "/") as api:
-            first = api.post("v1/private/traces/batch",
-                             json={"traces": [trace("limited") for _ in range(300)]})
+            first = api.post(
+                "v1/private/traces/batch", json={"traces": [trace("limited") for _ in range(300)]}
+            )
             second = api.post("v1/private/traces/batch", json={"traces": [trace("limited")]})
             assert first.status_code == 204
             assert second.status_code == 429
@@ -82,13 +87,15 @@ def test_rate_limit_answers_429_and_the_sdk_delivers_everything(
             print(json.dumps({{"delivered": result.delivered,
                               "dropped": result.status.dropped}}))
         """)
-        done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                              timeout=300, check=False)
+        done = subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, text=True, timeout=300, check=False
+        )
         assert done.returncode == 0, done.stderr
         assert json.loads(done.stdout.splitlines()[-1]) == {"delivered": True, "dropped": 0}
         with httpx.Client(base_url=backend.url + "/") as api:
-            total = api.get("v1/private/traces", params={"project_name": "sdk-limited",
-                                                         "size": 1}).json()["total"]
+            total = api.get(
+                "v1/private/traces", params={"project_name": "sdk-limited", "size": 1}
+            ).json()["total"]
         assert total == 3000
         log = (tmp_path / "backend-backend.log").read_text()
         assert " 429 POST /api/v1/private/" in log, "the SDK was never rate limited"

@@ -46,8 +46,7 @@ def read_only_dir(tmp_path: Path) -> Iterator[Path]:
     subprocess.run(["umount", "-l", str(target)], check=False)
 
 
-def test_full_disk_refuses_writes_with_503_and_keeps_what_it_acknowledged(
-        small_disk: Path) -> None:
+def test_full_disk_refuses_writes_with_503_and_keeps_what_it_acknowledged(small_disk: Path) -> None:
     backend = start_backend_process(small_disk / "data")
     acknowledged, refused = [], []
     try:
@@ -66,8 +65,10 @@ def test_full_disk_refuses_writes_with_503_and_keeps_what_it_acknowledged(
                     break
             assert refused, "the disk never filled up"
             assert api.get("is-alive/ping").status_code == 200
-            stored = api.get("v1/private/traces", params={
-                "project_name": "full", "size": 1000, "exclude": "input"}).json()
+            stored = api.get(
+                "v1/private/traces",
+                params={"project_name": "full", "size": 1000, "exclude": "input"},
+            ).json()
             assert {t["id"] for t in stored["content"]} == set(acknowledged)
     finally:
         backend.stop()
@@ -75,8 +76,20 @@ def test_full_disk_refuses_writes_with_503_and_keeps_what_it_acknowledged(
 
 def test_read_only_data_dir_is_a_clear_start_up_error(read_only_dir: Path) -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "opik_backend", "--data-dir", str(read_only_dir / "data"),
-         "--port", "0"], capture_output=True, text=True, timeout=120, check=False)
+        [
+            sys.executable,
+            "-m",
+            "opik_backend",
+            "--data-dir",
+            str(read_only_dir / "data"),
+            "--port",
+            "0",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert done.returncode != 0
     assert "Traceback" not in done.stderr
     assert "read-only" in done.stderr.lower() or "cannot" in done.stderr.lower()

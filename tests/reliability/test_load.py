@@ -71,14 +71,21 @@ def test_fifty_clients_for_a_minute_lose_nothing(tmp_path: Path) -> None:
         with httpx.Client(base_url=backend.url + "/", timeout=120) as api:
             stored = api.get("v1/private/traces", params={"project_name": "load", "size": 1})
             project_id = stored.json()["content"][0]["project_id"]
-            stored_spans = api.get("v1/private/spans", params={"project_id": project_id,
-                                                              "size": 1}).json()["total"]
-        figures = {"clients": CLIENTS, "seconds": SECONDS,
-                   "requests": sum(c.requests for c in clients), "errors": len(errors),
-                   "traces_acknowledged": sent_traces, "traces_stored": stored.json()["total"],
-                   "spans_acknowledged": sent_spans, "spans_stored": stored_spans,
-                   "events_per_second": round((sent_traces + sent_spans) / SECONDS),
-                   "peak_rss_mb": round(peak / 2**20)}
+            stored_spans = api.get(
+                "v1/private/spans", params={"project_id": project_id, "size": 1}
+            ).json()["total"]
+        figures = {
+            "clients": CLIENTS,
+            "seconds": SECONDS,
+            "requests": sum(c.requests for c in clients),
+            "errors": len(errors),
+            "traces_acknowledged": sent_traces,
+            "traces_stored": stored.json()["total"],
+            "spans_acknowledged": sent_spans,
+            "spans_stored": stored_spans,
+            "events_per_second": round((sent_traces + sent_spans) / SECONDS),
+            "peak_rss_mb": round(peak / 2**20),
+        }
         ARTIFACTS.mkdir(exist_ok=True)
         (ARTIFACTS / "reliability-load.json").write_text(json.dumps(figures, indent=2))
         assert errors == []

@@ -40,9 +40,12 @@ def proxies() -> Iterator[tuple[FlakyProxy, FlakyProxy]]:
 def proxied(session_dir: Path, proxies: tuple[FlakyProxy, FlakyProxy]) -> Iterator[RunningBackend]:
     """A backend whose MariaDB and Redis connections go through the proxies."""
     mysql, redis = proxies
-    settings = Settings(data_dir=session_dir / "data", optimize_idle_seconds=0,
-                        metadata_url=proxied_url(MYSQL_URL, mysql.port),
-                        redis_url=proxied_url(REDIS_URL, redis.port))
+    settings = Settings(
+        data_dir=session_dir / "data",
+        optimize_idle_seconds=0,
+        metadata_url=proxied_url(MYSQL_URL, mysql.port),
+        redis_url=proxied_url(REDIS_URL, redis.port),
+    )
     thread, running = start_backend_in_process(settings)
     yield running
     thread.stop()
@@ -67,9 +70,9 @@ def send(api: httpx.Client, project: str) -> httpx.Response:
 
 
 @pytest.mark.parametrize("store", ["MySQL", "Redis"])
-def test_a_store_going_away_is_503_then_recovers(proxied: RunningBackend, workspace: str,
-                                                 proxies: tuple[FlakyProxy, FlakyProxy],
-                                                 store: str) -> None:
+def test_a_store_going_away_is_503_then_recovers(
+    proxied: RunningBackend, workspace: str, proxies: tuple[FlakyProxy, FlakyProxy], store: str
+) -> None:
     proxy = proxies[0] if store == "MySQL" else proxies[1]
     with proxied.client(workspace) as api:
         assert send(api, "before").status_code == 204
@@ -84,14 +87,18 @@ def test_a_store_going_away_is_503_then_recovers(proxied: RunningBackend, worksp
         assert not any(name.startswith("during") for name in names)
 
 
-def test_mysql_connections_killed_are_replaced_transparently(proxied: RunningBackend,
-                                                             workspace: str) -> None:
+def test_mysql_connections_killed_are_replaced_transparently(
+    proxied: RunningBackend, workspace: str
+) -> None:
     with proxied.client(workspace) as api:
         assert send(api, "k1").status_code == 204
         admin = pymysql.connect(**mysql_server_params(), autocommit=True)
         with admin.cursor() as cur:
-            cur.execute("SELECT ID FROM information_schema.PROCESSLIST "
-                        "WHERE DB = %s AND ID != CONNECTION_ID()", (MYSQL_DATABASE,))
+            cur.execute(
+                "SELECT ID FROM information_schema.PROCESSLIST "
+                "WHERE DB = %s AND ID != CONNECTION_ID()",
+                (MYSQL_DATABASE,),
+            )
             killed = [row[0] for row in cur.fetchall()]
             for connection_id in killed:
                 cur.execute(f"KILL {int(connection_id)}")

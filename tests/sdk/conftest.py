@@ -63,11 +63,13 @@ def project() -> str:
 
 
 @pytest.fixture
-def traced(backend_process: BackendProcess, project: str,
-           clean_sdk: Path) -> Iterator[opik_jupyter.Client]:
+def traced(
+    backend_process: BackendProcess, project: str, clean_sdk: Path
+) -> Iterator[opik_jupyter.Client]:
     """The SDK configured against the shared backend; yields a read client on the project."""
-    opik_jupyter.configure(url=backend_process.url, project=project, flush_interval=0.05,
-                           data_dir=clean_sdk)
+    opik_jupyter.configure(
+        url=backend_process.url, project=project, flush_interval=0.05, data_dir=clean_sdk
+    )
     client = opik_jupyter.Client(url=backend_process.url, project=project)
     yield client
     client.close()

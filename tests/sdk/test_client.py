@@ -11,11 +11,17 @@ from opik_jupyter.sdk import _client
 def _traces(n: int) -> list[str]:
     ids = []
     for i in range(n):
-        with oj.start_trace(f"t{i % 2}", input={"i": i}, tags=["even" if i % 2 == 0 else "odd"],
-                            metadata={"model": f"m{i % 3}"}) as trace:
+        with oj.start_trace(
+            f"t{i % 2}",
+            input={"i": i},
+            tags=["even" if i % 2 == 0 else "odd"],
+            metadata={"model": f"m{i % 3}"},
+        ) as trace:
             with oj.start_span("llm", type="llm", model="gpt-4o-mini") as span:
-                span.update(usage={"prompt_tokens": i, "completion_tokens": 1,
-                                   "total_tokens": i + 1}, total_cost=0.5)
+                span.update(
+                    usage={"prompt_tokens": i, "completion_tokens": 1, "total_tokens": i + 1},
+                    total_cost=0.5,
+                )
             oj.log_feedback_score("score", i / 10)
         ids.append(trace.id)
     assert oj.flush(30).delivered
@@ -33,8 +39,9 @@ def test_get_trace__with_spans_or_none(traced: oj.Client) -> None:
     assert traced.get_trace("01a21921-8f9c-7ff8-91a9-078917b2c945") is None
 
 
-def test_search__filter_strings_and_paging(traced: oj.Client, project: str,
-                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_search__filter_strings_and_paging(
+    traced: oj.Client, project: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     ids = _traces(7)
     monkeypatch.setattr(_client, "SEARCH_PAGE", 2)
     found = traced.search_traces(limit=None)
@@ -62,8 +69,7 @@ def test_dataframes__are_typed(traced: oj.Client) -> None:
     assert traces["input"].iloc[0] == {"i": 4}
     assert spans["total_estimated_cost"].tolist() == [0.5] * 5
     assert isinstance(spans["input"].iloc[0], (str, type(None)))
-    assert sorted(traces["feedback_scores"].map(lambda s: s["score"])) == [0, 0.1, 0.2, 0.3,
-                                                                           0.4]
+    assert sorted(traces["feedback_scores"].map(lambda s: s["score"])) == [0, 0.1, 0.2, 0.3, 0.4]
 
 
 def test_comments__added_to_a_trace_and_a_span_come_back_with_them(traced: oj.Client) -> None:

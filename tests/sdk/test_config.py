@@ -19,20 +19,30 @@ def test_resolve__defaults() -> None:
 
 
 def test_resolve__ours_win_over_official_env_vars() -> None:
-    env = {"OPIK_URL_OVERRIDE": "http://official:5173/api/", "OPIK_PROJECT_NAME": "theirs",
-           "OPIK_WORKSPACE": "ws1", "OPIK_API_KEY": "k1",
-           "OPIK_JUPYTER_PROJECT": "ours", "OPIK_JUPYTER_DATA_DIR": "/tmp/oj"}
+    env = {
+        "OPIK_URL_OVERRIDE": "http://official:5173/api/",
+        "OPIK_PROJECT_NAME": "theirs",
+        "OPIK_WORKSPACE": "ws1",
+        "OPIK_API_KEY": "k1",
+        "OPIK_JUPYTER_PROJECT": "ours",
+        "OPIK_JUPYTER_DATA_DIR": "/tmp/oj",
+    }
     config = resolve({}, env)
     assert (config.url, config.project, config.workspace, config.api_key) == (
-        "http://official:5173/api", "ours", "ws1", "k1")
+        "http://official:5173/api",
+        "ours",
+        "ws1",
+        "k1",
+    )
     assert config.data_dir == Path("/tmp/oj")
     env["OPIK_JUPYTER_URL"] = "http://ours:1/api"
     assert resolve({}, env).url == "http://ours:1/api"
 
 
 def test_resolve__configure_values_win_over_env() -> None:
-    config = resolve({"project": "explicit", "flush_interval": "0.1"},
-                     {"OPIK_JUPYTER_PROJECT": "env"})
+    config = resolve(
+        {"project": "explicit", "flush_interval": "0.1"}, {"OPIK_JUPYTER_PROJECT": "env"}
+    )
     assert config.project == "explicit"
     assert config.flush_interval == 0.1
 

@@ -30,9 +30,15 @@ ALL = ["openai", "anthropic", "litellm", "langchain"]
 
 
 def _patched() -> list[Any]:
-    return [vars(Completions)["create"], vars(AsyncCompletions)["create"],
-            vars(Responses)["parse"], vars(anthropic.resources.messages.Messages)["stream"],
-            litellm.completion, litellm.acompletion, _HOOK.handler]
+    return [
+        vars(Completions)["create"],
+        vars(AsyncCompletions)["create"],
+        vars(Responses)["parse"],
+        vars(anthropic.resources.messages.Messages)["stream"],
+        litellm.completion,
+        litellm.acompletion,
+        _HOOK.handler,
+    ]
 
 
 def _chat(client: Any) -> str:
@@ -45,7 +51,8 @@ def client(llm_server: FakeLLMServer) -> Any:
 
 
 def test_instrument__covers_installed_libraries_and_is_idempotent(
-        traced: oj.Client, project: str, client: Any) -> None:
+    traced: oj.Client, project: str, client: Any
+) -> None:
     assert instrument() == ALL
     first = _patched()
     assert instrument() == ALL
@@ -65,7 +72,8 @@ def test_uninstrument__puts_back_the_original_attributes_exactly() -> None:
 
 
 def test_uninstrument__nothing_is_traced_afterwards_even_through_captured_methods(
-        traced: oj.Client, project: str, client: Any) -> None:
+    traced: oj.Client, project: str, client: Any
+) -> None:
     instrument(["openai"])
     raw = client.chat.completions.with_raw_response  # captures the patched create
     raw.create(model="gpt-4o-mini", messages=USER)
@@ -76,7 +84,8 @@ def test_uninstrument__nothing_is_traced_afterwards_even_through_captured_method
 
 
 def test_only_inside_traces__calls_outside_are_left_alone(
-        traced: oj.Client, project: str, client: Any) -> None:
+    traced: oj.Client, project: str, client: Any
+) -> None:
     instrument(only_inside_traces=True)
     _chat(client)
 
@@ -90,7 +99,8 @@ def test_only_inside_traces__calls_outside_are_left_alone(
 
 
 def test_not_only_inside_traces__a_call_outside_starts_its_own_trace(
-        traced: oj.Client, project: str, client: Any) -> None:
+    traced: oj.Client, project: str, client: Any
+) -> None:
     instrument(["openai"])
     _chat(client)
     _chat(client)
@@ -98,7 +108,8 @@ def test_not_only_inside_traces__a_call_outside_starts_its_own_trace(
 
 
 def test_track_openai_with_instrument__one_span_not_two(
-        traced: oj.Client, project: str, client: Any) -> None:
+    traced: oj.Client, project: str, client: Any
+) -> None:
     instrument(["openai"], only_inside_traces=True)
     track_openai(client)
     track_openai(client)
@@ -107,13 +118,16 @@ def test_track_openai_with_instrument__one_span_not_two(
 
 
 def test_tracing_bug__the_call_still_returns_and_the_failure_is_counted(
-        traced: oj.Client, project: str, client: Any,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    traced: oj.Client, project: str, client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def broken(_: Any) -> Any:
         raise RuntimeError("reader bug")
 
-    monkeypatch.setitem(openai_integration._METHODS["chat"], "create",
-                        dataclasses.replace(openai_integration.CHAT, read=broken))
+    monkeypatch.setitem(
+        openai_integration._METHODS["chat"],
+        "create",
+        dataclasses.replace(openai_integration.CHAT, read=broken),
+    )
     monkeypatch.setattr(_llm, "errors", _llm.errors.__class__())
     instrument(["openai"])
     assert _chat(client).startswith("chatcmpl-fake-")
@@ -128,12 +142,14 @@ def test_instrument__unknown_library__is_an_error() -> None:
 
 
 def test_instrument__imports_nothing_and_patches_a_library_when_it_is_imported() -> None:
-    code = ("import sys; from opik_jupyter.sdk.integrations import instrument, instrumented\n"
-            "assert instrument(['openai', 'litellm']) == ['openai', 'litellm']\n"
-            "assert 'openai' not in sys.modules and 'litellm' not in sys.modules\n"
-            "assert instrumented() == []\n"
-            "import openai\n"
-            "assert instrumented() == ['openai'], instrumented()\n"
-            "assert openai.resources.chat.Completions.create.__opik_traced__\n"
-            "print('ok')")
+    code = (
+        "import sys; from opik_jupyter.sdk.integrations import instrument, instrumented\n"
+        "assert instrument(['openai', 'litellm']) == ['openai', 'litellm']\n"
+        "assert 'openai' not in sys.modules and 'litellm' not in sys.modules\n"
+        "assert instrumented() == []\n"
+        "import openai\n"
+        "assert instrumented() == ['openai'], instrumented()\n"
+        "assert openai.resources.chat.Completions.create.__opik_traced__\n"
+        "print('ok')"
+    )
     assert run_python(code) == "ok"

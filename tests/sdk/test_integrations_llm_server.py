@@ -25,8 +25,12 @@ def _ask(server: FakeLLMServer, model: str = "gpt-4o-mini") -> str:
 
 
 def _post(server: FakeLLMServer, path: str, body: bytes) -> tuple[int, Any]:
-    request = urllib.request.Request(f"{server.url}{path}", data=body, method="POST",
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        f"{server.url}{path}",
+        data=body,
+        method="POST",
+        headers={"Content-Type": "application/json"},
+    )
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
             return response.status, json.loads(response.read())
@@ -37,7 +41,10 @@ def _post(server: FakeLLMServer, path: str, body: bytes) -> tuple[int, Any]:
 def test_replies__queues_per_model_then_echo() -> None:
     with FakeLLMServer(replies={"gpt-4o": ["one", "two"], "gpt-4o-mini": "always"}) as server:
         assert [_ask(server, "gpt-4o") for _ in range(3)] == [
-            "one", "two", "Echo: capital of France?"]
+            "one",
+            "two",
+            "Echo: capital of France?",
+        ]
         assert [_ask(server) for _ in range(2)] == ["always", "always"]
 
 
@@ -49,38 +56,46 @@ def test_replies__a_callable_sees_the_request_and_requests_are_recorded() -> Non
         assert _ask(server, "x") == "1 message(s)"
         assert _ask(server) == "Echo: capital of France?"
         assert [(r.method, r.path, r.model) for r in server.requests] == [
-            ("POST", "/v1/chat/completions", "x"), ("POST", "/v1/chat/completions",
-                                                    "gpt-4o-mini")]
+            ("POST", "/v1/chat/completions", "x"),
+            ("POST", "/v1/chat/completions", "gpt-4o-mini"),
+        ]
         assert server.requests[0].headers["Authorization"] == "Bearer test"
 
 
-def test_fail__the_next_requests_get_the_status_then_it_recovers(
-        llm_server: FakeLLMServer) -> None:
+def test_fail__the_next_requests_get_the_status_then_it_recovers(llm_server: FakeLLMServer) -> None:
     llm_server.fail(429, times=2, message="slow down", retry_after=7)
     for _ in range(2):
         with pytest.raises(openai.RateLimitError) as caught:
             _ask(llm_server)
         assert caught.value.response.headers["retry-after"] == "7"
-        assert caught.value.body == {"message": "slow down", "type": "requests", "param": None,
-                                     "code": "rate_limit_exceeded"}
+        assert caught.value.body == {
+            "message": "slow down",
+            "type": "requests",
+            "param": None,
+            "code": "rate_limit_exceeded",
+        }
     assert _ask(llm_server) == "Echo: capital of France?"
 
 
 def test_error_model__anthropic_gets_anthropic_errors(llm_server: FakeLLMServer) -> None:
-    client = anthropic.Anthropic(base_url=llm_server.anthropic_base_url, api_key="test",
-                                 max_retries=0)
+    client = anthropic.Anthropic(
+        base_url=llm_server.anthropic_base_url, api_key="test", max_retries=0
+    )
     with pytest.raises(anthropic.APIStatusError) as caught:
         client.messages.create(model="error-529", max_tokens=8, messages=USER)
     assert caught.value.status_code == 529
-    assert caught.value.body == {"type": "error", "error": {
-        "type": "overloaded_error", "message": "fake error 529"}}
+    assert caught.value.body == {
+        "type": "error",
+        "error": {"type": "overloaded_error", "message": "fake error 529"},
+    }
 
 
 def test_embeddings_and_models__the_client_parses_them(llm_server: FakeLLMServer) -> None:
     client = _openai(llm_server)
     first = client.embeddings.create(model="text-embedding-3-small", input=["a", "b"])
-    again = client.embeddings.create(model="text-embedding-3-small", input="a",
-                                     encoding_format="float")
+    again = client.embeddings.create(
+        model="text-embedding-3-small", input="a", encoding_format="float"
+    )
     assert [len(item.embedding) for item in first.data] == [8, 8]
     assert again.data[0].embedding == pytest.approx(first.data[0].embedding, abs=1e-6)
     assert "gpt-4o-mini" in [model.id for model in client.models.list()]

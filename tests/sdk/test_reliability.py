@@ -72,16 +72,22 @@ def _assert_counters_add_up(status: oj.DeliveryStatus) -> None:
     assert status.sent + status.superseded == status.enqueued + status.adopted, status
 
 
-@pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGKILL],
-                         ids=["sigterm", "sigkill"])
+@pytest.mark.parametrize(
+    "stop_signal", [signal.SIGTERM, signal.SIGKILL], ids=["sigterm", "sigkill"]
+)
 def test_backend_stopped_mid_stream__every_trace_and_span_arrives_once(
-        tmp_path: Path, project: str, backends: list[BackendProcess],
-        stop_signal: signal.Signals) -> None:
+    tmp_path: Path, project: str, backends: list[BackendProcess], stop_signal: signal.Signals
+) -> None:
     port = free_port()
     data_dir = tmp_path / "backend"
     backends.append(start_backend_process(data_dir, port=port))
-    oj.configure(url=backends[0].url, project=project, flush_interval=0.05,
-                 retry_max_delay=0.5, data_dir=tmp_path / "sdk")
+    oj.configure(
+        url=backends[0].url,
+        project=project,
+        flush_interval=0.05,
+        retry_max_delay=0.5,
+        data_dir=tmp_path / "sdk",
+    )
     trace_ids = []
     for i in range(TRACES):
         if i == TRACES * 2 // 5:
@@ -113,11 +119,18 @@ class _Blackhole:
 
 @pytest.mark.parametrize("kind", ["never-started", "hanging"])
 def test_unreachable_backend__code_runs_events_spill_then_arrive(
-        tmp_path: Path, project: str, backends: list[BackendProcess], kind: str) -> None:
+    tmp_path: Path, project: str, backends: list[BackendProcess], kind: str
+) -> None:
     port = free_port()
     blackhole = _Blackhole(port) if kind == "hanging" else None
-    oj.configure(url=f"http://127.0.0.1:{port}/api", project=project, flush_interval=0.05,
-                 request_timeout=0.5, retry_max_delay=0.5, data_dir=tmp_path / "sdk")
+    oj.configure(
+        url=f"http://127.0.0.1:{port}/api",
+        project=project,
+        flush_interval=0.05,
+        request_timeout=0.5,
+        retry_max_delay=0.5,
+        data_dir=tmp_path / "sdk",
+    )
     calls = 2_000
     start = time.perf_counter()
     trace_ids = [handle(i) for i in range(calls)]
@@ -171,12 +184,18 @@ SCRIPT = textwrap.dedent("""
 
 
 def _run_kernel(url: str, project: str, data_dir: Path, count: int) -> None:
-    subprocess.run([sys.executable, "-c", SCRIPT, url, project, str(data_dir), str(count)],
-                   check=True, timeout=60, env=env_without_sdk_settings(), capture_output=True)
+    subprocess.run(
+        [sys.executable, "-c", SCRIPT, url, project, str(data_dir), str(count)],
+        check=True,
+        timeout=60,
+        env=env_without_sdk_settings(),
+        capture_output=True,
+    )
 
 
-def test_interpreter_exit__flushes_what_was_traced(tmp_path: Path, project: str,
-                                                   backends: list[BackendProcess]) -> None:
+def test_interpreter_exit__flushes_what_was_traced(
+    tmp_path: Path, project: str, backends: list[BackendProcess]
+) -> None:
     backends.append(start_backend_process(tmp_path / "backend"))
     _run_kernel(backends[0].url, project, tmp_path / "sdk", 300)
     with oj.Client(url=backends[0].url, project=project) as client:
@@ -184,7 +203,8 @@ def test_interpreter_exit__flushes_what_was_traced(tmp_path: Path, project: str,
 
 
 def test_kernel_restart__next_session_replays_what_the_last_one_spilled(
-        tmp_path: Path, project: str, backends: list[BackendProcess]) -> None:
+    tmp_path: Path, project: str, backends: list[BackendProcess]
+) -> None:
     port = free_port()
     url = f"http://127.0.0.1:{port}/api"
     _run_kernel(url, project, tmp_path / "sdk", 200)  # the backend is down: all spilled
@@ -201,8 +221,9 @@ def test_kernel_restart__next_session_replays_what_the_last_one_spilled(
     assert not list((tmp_path / "sdk" / "spill").glob("*.spill"))
 
 
-def test_no_url__local_backend_starts_lazily_and_a_restart_finds_it(tmp_path: Path,
-                                                                     project: str) -> None:
+def test_no_url__local_backend_starts_lazily_and_a_restart_finds_it(
+    tmp_path: Path, project: str
+) -> None:
     data_dir = tmp_path / "local"
     oj.configure(project=project, data_dir=data_dir, flush_interval=0.05)
     assert runtime.read(data_dir) is None

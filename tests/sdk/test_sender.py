@@ -22,9 +22,16 @@ from tests.testlib.fake_backend import FakeBackend, refuse
 def fake(clean_sdk: Path) -> FakeBackend:
     backend = FakeBackend()
     _runtime.set_transport_factory(lambda _config: backend.transport)
-    oj.configure(url="http://fake.invalid/api", project="unit", workspace="ws",
-                 api_key="secret", flush_interval=0.02, retry_base_delay=0.01,
-                 retry_max_delay=0.05, data_dir=clean_sdk)
+    oj.configure(
+        url="http://fake.invalid/api",
+        project="unit",
+        workspace="ws",
+        api_key="secret",
+        flush_interval=0.02,
+        retry_base_delay=0.01,
+        retry_max_delay=0.05,
+        data_dir=clean_sdk,
+    )
     return backend
 
 
@@ -44,16 +51,27 @@ def test_requests__follow_the_wire_protocol(fake: FakeBackend) -> None:
     oj.log_feedback_score("accuracy", 1.0, trace_id=fake_id(), reason="r")
     assert oj.flush(10).delivered
     paths = {(r.method, r.path) for r, _ in fake.requests}
-    assert paths == {("POST", "v1/private/traces/batch"), ("POST", "v1/private/spans/batch"),
-                     ("PUT", "v1/private/traces/feedback-scores")}
+    assert paths == {
+        ("POST", "v1/private/traces/batch"),
+        ("POST", "v1/private/spans/batch"),
+        ("PUT", "v1/private/traces/feedback-scores"),
+    }
     for request, _ in fake.requests:
         assert request.headers["Comet-Workspace"] == "ws"
         assert request.headers["Authorization"] == "secret"
     assert len(fake.items["traces"]) == 50
     assert len(fake.items["spans"]) == 150
     assert all("end_time" in t for t in fake.items["traces"].values())
-    assert fake.scores == [{"id": fake.scores[0]["id"], "name": "accuracy", "value": 1.0,
-                            "source": "sdk", "project_name": "unit", "reason": "r"}]
+    assert fake.scores == [
+        {
+            "id": fake.scores[0]["id"],
+            "name": "accuracy",
+            "value": 1.0,
+            "source": "sdk",
+            "project_name": "unit",
+            "reason": "r",
+        }
+    ]
 
 
 def fake_id() -> str:
@@ -91,8 +109,9 @@ def test_5xx_and_429__are_retried_with_retry_after(fake: FakeBackend) -> None:
     assert oj.delivery_status().dropped == 0
 
 
-def test_rejected_event__is_isolated_dropped_and_counted(fake: FakeBackend,
-                                                         caplog: pytest.LogCaptureFixture) -> None:
+def test_rejected_event__is_isolated_dropped_and_counted(
+    fake: FakeBackend, caplog: pytest.LogCaptureFixture
+) -> None:
     def reject_bad(request: Request) -> Response | None:
         body = fake_body(request)
         return Response(422, b"bad name") if b'"name":"bad"' in body else None
@@ -120,8 +139,7 @@ def fake_body(request: Request) -> bytes:
     return request.body
 
 
-def test_outage__spills_in_order_and_replays_when_back(fake: FakeBackend,
-                                                       clean_sdk: Path) -> None:
+def test_outage__spills_in_order_and_replays_when_back(fake: FakeBackend, clean_sdk: Path) -> None:
     fake.fail = refuse
     with oj.start_trace("first") as first:
         pass
@@ -141,8 +159,9 @@ def test_outage__spills_in_order_and_replays_when_back(fake: FakeBackend,
     assert not list((clean_sdk / "spill").glob("*.spill")) or result.status.spilled == 0
 
 
-def test_full_queue__warns_once_then_drops_and_counts(fake: FakeBackend,
-                                                      caplog: pytest.LogCaptureFixture) -> None:
+def test_full_queue__warns_once_then_drops_and_counts(
+    fake: FakeBackend, caplog: pytest.LogCaptureFixture
+) -> None:
     gate = threading.Event()
     fake.fail = lambda _request: (gate.wait(10), None)[1]
     oj.configure(max_queue=50, batch_max_items=10)
@@ -177,8 +196,9 @@ def test_shutdown__stops_the_thread_and_tracing_restarts_it(fake: FakeBackend) -
     assert len(fake.items["traces"]) == 2
 
 
-def test_tracing__never_raises_when_the_sender_breaks(fake: FakeBackend,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_tracing__never_raises_when_the_sender_breaks(
+    fake: FakeBackend, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def broken(*_args: object) -> None:
         raise RuntimeError("sender exploded")
 

@@ -62,13 +62,28 @@ def test_to_json__numpy_and_pandas() -> None:
     np = pytest.importorskip("numpy")
     pd = pytest.importorskip("pandas")
     frame = pd.DataFrame({"a": [1, 2], "when": pd.to_datetime(["2026-01-01", "2026-01-02"])})
-    out = to_json({"scalar": np.float32(1.5), "int": np.int64(3), "array": np.arange(3),
-                   "frame": frame, "series": pd.Series([1.0, 2.0], index=["x", "y"])})
-    assert out == {"scalar": 1.5, "int": 3, "array": [0, 1, 2],
-                   "frame": {"columns": ["a", "when"],
-                             "data": [{"a": 1, "when": "2026-01-01T00:00:00"},
-                                      {"a": 2, "when": "2026-01-02T00:00:00"}]},
-                   "series": {"x": 1.0, "y": 2.0}}
+    out = to_json(
+        {
+            "scalar": np.float32(1.5),
+            "int": np.int64(3),
+            "array": np.arange(3),
+            "frame": frame,
+            "series": pd.Series([1.0, 2.0], index=["x", "y"]),
+        }
+    )
+    assert out == {
+        "scalar": 1.5,
+        "int": 3,
+        "array": [0, 1, 2],
+        "frame": {
+            "columns": ["a", "when"],
+            "data": [
+                {"a": 1, "when": "2026-01-01T00:00:00"},
+                {"a": 2, "when": "2026-01-02T00:00:00"},
+            ],
+        },
+        "series": {"x": 1.0, "y": 2.0},
+    }
     big = to_json(np.zeros((200, 200)))
     assert big[TRUNCATED] is True
     assert big["ndarray"] == {"shape": [200, 200], "dtype": "float64"}

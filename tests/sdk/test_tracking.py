@@ -27,9 +27,11 @@ def retrieve(query: str, k: int = 3) -> list[str]:
 
 @oj.track(type="llm")
 def generate(prompt: str) -> str:
-    oj.update_current_span(model="gpt-4o-mini", provider="openai",
-                           usage={"prompt_tokens": 12, "completion_tokens": 3,
-                                  "total_tokens": 15})
+    oj.update_current_span(
+        model="gpt-4o-mini",
+        provider="openai",
+        usage={"prompt_tokens": 12, "completion_tokens": 3, "total_tokens": 15},
+    )
     return prompt.upper()
 
 
@@ -40,22 +42,46 @@ def answer(question: str) -> dict[str, Any]:
     return {"answer": generate(" ".join(docs))}
 
 
-def test_track__nested_depth_3__one_trace_with_the_whole_tree(traced: oj.Client,
-                                                               project: str) -> None:
+def test_track__nested_depth_3__one_trace_with_the_whole_tree(
+    traced: oj.Client, project: str
+) -> None:
     assert answer("why?") == {"answer": "DOC-0 DOC-1"}
     _delivered()
     assert tree_of(only_trace(traced, project)) == T(
-        name="answer", input={"question": "why?"}, output={"answer": "DOC-0 DOC-1"},
-        tags=["app"], metadata={"user": "u1"}, thread_id="conversation-1",
-        spans=[S("answer", input={"question": "why?"}, output={"answer": "DOC-0 DOC-1"},
-                 tags=["app"], spans=[
-                     S("retrieve", type="tool", input={"query": "why?", "k": 2},
-                       output={"output": ["doc-0", "doc-1"]}, tags=["rag"], metadata={"k": 3}),
-                     S("generate", type="llm", input={"prompt": "doc-0 doc-1"},
-                       output={"output": "DOC-0 DOC-1"}, model="gpt-4o-mini",
-                       provider="openai",
-                       usage={"prompt_tokens": 12, "completion_tokens": 3,
-                              "total_tokens": 15})])])
+        name="answer",
+        input={"question": "why?"},
+        output={"answer": "DOC-0 DOC-1"},
+        tags=["app"],
+        metadata={"user": "u1"},
+        thread_id="conversation-1",
+        spans=[
+            S(
+                "answer",
+                input={"question": "why?"},
+                output={"answer": "DOC-0 DOC-1"},
+                tags=["app"],
+                spans=[
+                    S(
+                        "retrieve",
+                        type="tool",
+                        input={"query": "why?", "k": 2},
+                        output={"output": ["doc-0", "doc-1"]},
+                        tags=["rag"],
+                        metadata={"k": 3},
+                    ),
+                    S(
+                        "generate",
+                        type="llm",
+                        input={"prompt": "doc-0 doc-1"},
+                        output={"output": "DOC-0 DOC-1"},
+                        model="gpt-4o-mini",
+                        provider="openai",
+                        usage={"prompt_tokens": 12, "completion_tokens": 3, "total_tokens": 15},
+                    ),
+                ],
+            )
+        ],
+    )
 
 
 class Boom(ValueError):
@@ -72,8 +98,9 @@ def calls_explode() -> None:
     explode(7)
 
 
-def test_track__exception__propagates_unchanged_and_is_recorded(traced: oj.Client,
-                                                                 project: str) -> None:
+def test_track__exception__propagates_unchanged_and_is_recorded(
+    traced: oj.Client, project: str
+) -> None:
     with pytest.raises(Boom) as caught:
         calls_explode()
     assert str(caught.value) == "bad 7"
@@ -81,9 +108,19 @@ def test_track__exception__propagates_unchanged_and_is_recorded(traced: oj.Clien
     assert frames[-1] == "explode"
     _delivered()
     trace = only_trace(traced, project)
-    assert tree_of(trace) == T("calls_explode", error="Boom", output=None, spans=[
-        S("calls_explode", error="Boom", output=None, spans=[
-            S("explode", input={"n": 7}, error="Boom", output=None)])])
+    assert tree_of(trace) == T(
+        "calls_explode",
+        error="Boom",
+        output=None,
+        spans=[
+            S(
+                "calls_explode",
+                error="Boom",
+                output=None,
+                spans=[S("explode", input={"n": 7}, error="Boom", output=None)],
+            )
+        ],
+    )
     info = trace["error_info"]
     assert info["message"] == "bad 7"
     assert "raise Boom" in info["traceback"]
@@ -100,8 +137,9 @@ def test_track__keyboard_interrupt__is_not_swallowed(traced: oj.Client, project:
     assert tree_of(only_trace(traced, project)).error == "KeyboardInterrupt"
 
 
-def test_track__asyncio_tasks__nest_under_the_awaiting_span(traced: oj.Client,
-                                                            project: str) -> None:
+def test_track__asyncio_tasks__nest_under_the_awaiting_span(
+    traced: oj.Client, project: str
+) -> None:
     @oj.track
     async def leaf(i: int) -> int:
         await asyncio.sleep(0.01 * (3 - i))
@@ -114,12 +152,18 @@ def test_track__asyncio_tasks__nest_under_the_awaiting_span(traced: oj.Client,
     assert asyncio.run(fan_out()) == [0, 1, 2]
     _delivered()
     tree = tree_of(only_trace(traced, project))
-    assert tree.spans == [S("fan_out", output={"output": [0, 1, 2]}, spans=[
-        S("leaf", input={"i": i}, output={"output": i}) for i in range(3)])]
+    assert tree.spans == [
+        S(
+            "fan_out",
+            output={"output": [0, 1, 2]},
+            spans=[S("leaf", input={"i": i}, output={"output": i}) for i in range(3)],
+        )
+    ]
 
 
 def test_track__threads__copied_context_nests_and_bare_threads_start_traces(
-        traced: oj.Client, project: str) -> None:
+    traced: oj.Client, project: str
+) -> None:
     @oj.track
     def work(i: int) -> int:
         return i * i
@@ -139,12 +183,17 @@ def test_track__threads__copied_context_nests_and_bare_threads_start_traces(
     by_name = {t.name: t for t in trees}
     assert set(by_name) == {"parallel", "work"}
     assert sorted(s.input["i"] for s in by_name["parallel"].spans[0].spans) == [0, 1]
-    assert by_name["work"] == T("work", input={"i": 5}, output={"output": 25},
-                                spans=[S("work", input={"i": 5}, output={"output": 25})])
+    assert by_name["work"] == T(
+        "work",
+        input={"i": 5},
+        output={"output": 25},
+        spans=[S("work", input={"i": 5}, output={"output": 25})],
+    )
 
 
 def test_track__generator__records_yielded_items_and_nests_inner_calls(
-        traced: oj.Client, project: str) -> None:
+    traced: oj.Client, project: str
+) -> None:
     @oj.track
     def double(x: int) -> int:
         return 2 * x
@@ -158,12 +207,18 @@ def test_track__generator__records_yielded_items_and_nests_inner_calls(
     assert list(stream(3)) == [0, 2, 4]
     _delivered()
     assert tree_of(only_trace(traced, project)).spans == [
-        S("stream", input={"n": 3}, output={"output": [0, 2, 4]},
-          spans=[S("double", input={"x": i}, output={"output": 2 * i}) for i in range(3)])]
+        S(
+            "stream",
+            input={"n": 3},
+            output={"output": [0, 2, 4]},
+            spans=[S("double", input={"x": i}, output={"output": 2 * i}) for i in range(3)],
+        )
+    ]
 
 
 def test_track__generator_abandoned_half_way__span_ends_as_closed_early(
-        traced: oj.Client, project: str) -> None:
+    traced: oj.Client, project: str
+) -> None:
     cleaned = []
 
     @oj.track
@@ -179,8 +234,9 @@ def test_track__generator_abandoned_half_way__span_ends_as_closed_early(
     assert cleaned == [True]
     _delivered()
     tree = tree_of(only_trace(traced, project))
-    assert tree.spans == [S("numbers", input={}, error=None,
-                            output={"output": [0, 1, 2], "closed_early": True})]
+    assert tree.spans == [
+        S("numbers", input={}, error=None, output={"output": [0, 1, 2], "closed_early": True})
+    ]
 
 
 def test_track__async_generator__records_items(traced: oj.Client, project: str) -> None:
@@ -196,7 +252,8 @@ def test_track__async_generator__records_items(traced: oj.Client, project: str) 
     assert asyncio.run(consume()) == ["a", "b", "c"]
     _delivered()
     assert tree_of(only_trace(traced, project)).spans == [
-        S("tokens", input={"text": "a b c"}, output={"output": ["a", "b", "c"]})]
+        S("tokens", input={"text": "a b c"}, output={"output": ["a", "b", "c"]})
+    ]
 
 
 def test_track__capture_switches__keep_payloads_out(traced: oj.Client, project: str) -> None:
@@ -217,8 +274,7 @@ class Unprintable:
         raise RuntimeError("no repr for you")
 
 
-def test_track__unserialisable_input__is_logged_as_markers(traced: oj.Client,
-                                                           project: str) -> None:
+def test_track__unserialisable_input__is_logged_as_markers(traced: oj.Client, project: str) -> None:
     cycle: dict[str, Any] = {"name": "loop"}
     cycle["self"] = cycle
 
@@ -236,13 +292,16 @@ def test_track__unserialisable_input__is_logged_as_markers(traced: oj.Client,
     }
 
 
-def test_context_managers__trace_spans_scores_and_thread(traced: oj.Client,
-                                                         project: str) -> None:
+def test_context_managers__trace_spans_scores_and_thread(traced: oj.Client, project: str) -> None:
     with oj.start_trace("chat-turn", input={"q": "hi"}, thread_id="t-9", tags=["x"]) as trace:
-        with oj.start_span("call-llm", type="llm", model="m1", provider="acme",
-                           input={"messages": ["hi"]}) as span:
-            span.update(output={"text": "hello"}, total_cost=0.25,
-                        usage={"prompt_tokens": 1, "completion_tokens": 2})
+        with oj.start_span(
+            "call-llm", type="llm", model="m1", provider="acme", input={"messages": ["hi"]}
+        ) as span:
+            span.update(
+                output={"text": "hello"},
+                total_cost=0.25,
+                usage={"prompt_tokens": 1, "completion_tokens": 2},
+            )
             assert oj.get_current_span() is span
             assert oj.get_current_trace() is trace
             assert oj.log_feedback_score("relevance", 0.5, span_id=span.id, reason="meh")
@@ -251,26 +310,43 @@ def test_context_managers__trace_spans_scores_and_thread(traced: oj.Client,
     assert oj.get_current_trace() is None
     _delivered()
     found = only_trace(traced, project)
-    assert tree_of(found) == T("chat-turn", input={"q": "hi"}, output={"a": "hello"},
-                               thread_id="t-9", tags=["x"], spans=[
-        S("call-llm", type="llm", model="m1", provider="acme", input={"messages": ["hi"]},
-          output={"text": "hello"}, usage={"prompt_tokens": 1, "completion_tokens": 2})])
-    assert [(s["name"], s["value"], s["reason"], s.get("category_name"))
-            for s in found["feedback_scores"]] == [("quality", 1.0, "good", "great")]
+    assert tree_of(found) == T(
+        "chat-turn",
+        input={"q": "hi"},
+        output={"a": "hello"},
+        thread_id="t-9",
+        tags=["x"],
+        spans=[
+            S(
+                "call-llm",
+                type="llm",
+                model="m1",
+                provider="acme",
+                input={"messages": ["hi"]},
+                output={"text": "hello"},
+                usage={"prompt_tokens": 1, "completion_tokens": 2},
+            )
+        ],
+    )
+    assert [
+        (s["name"], s["value"], s["reason"], s.get("category_name"))
+        for s in found["feedback_scores"]
+    ] == [("quality", 1.0, "good", "great")]
     span_found = found["spans"][0]
     assert span_found["total_estimated_cost"] == 0.25
-    assert [(s["name"], s["value"]) for s in span_found["feedback_scores"]] == [
-        ("relevance", 0.5)]
+    assert [(s["name"], s["value"]) for s in span_found["feedback_scores"]] == [("relevance", 0.5)]
 
 
-def test_start_span__exception_in_block__recorded_and_reraised(traced: oj.Client,
-                                                               project: str) -> None:
+def test_start_span__exception_in_block__recorded_and_reraised(
+    traced: oj.Client, project: str
+) -> None:
     with pytest.raises(ZeroDivisionError), oj.start_span("divide"):
         _ = 1 / 0
     _delivered()
     tree = tree_of(only_trace(traced, project))
-    assert tree == T("divide", error="ZeroDivisionError",
-                     spans=[S("divide", error="ZeroDivisionError")])
+    assert tree == T(
+        "divide", error="ZeroDivisionError", spans=[S("divide", error="ZeroDivisionError")]
+    )
 
 
 def test_long_running_span__is_visible_before_it_ends(traced: oj.Client, project: str) -> None:
@@ -312,8 +388,7 @@ def test_get_current__ids_and_data(traced: oj.Client, project: str) -> None:
         trace = oj.get_current_trace()
         assert span is not None
         assert trace is not None
-        seen.update(span=span.id, trace=trace.id, parent=span.parent_span_id,
-                    data=span.to_dict())
+        seen.update(span=span.id, trace=trace.id, parent=span.parent_span_id, data=span.to_dict())
 
     @oj.track
     def outer() -> None:

@@ -27,7 +27,7 @@ from tests.testlib.backends import BackendProcess, start_backend_process
 pytestmark = pytest.mark.slow
 
 HEADERS = {"Comet-Workspace": "fuzzing"}
-EXAMPLES_PER_OPERATION = int(os.environ.get('FUZZ_EXAMPLES', '30'))
+EXAMPLES_PER_OPERATION = int(os.environ.get("FUZZ_EXAMPLES", "30"))
 ARTIFACTS = Path(__file__).parents[1] / "artifacts"
 
 
@@ -42,9 +42,13 @@ def fuzzed_backend() -> Iterator[BackendProcess]:
 
 def fuzz(operation: schemathesis.APIOperation, calls: list[int]) -> None:
     @given(case=operation.as_strategy())
-    @settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, database=None,
-              suppress_health_check=list(HealthCheck),
-              phases=[Phase.explicit, Phase.generate])  # no shrinking: bounded time
+    @settings(
+        max_examples=EXAMPLES_PER_OPERATION,
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+        phases=[Phase.explicit, Phase.generate],
+    )  # no shrinking: bounded time
     def check(case: schemathesis.Case) -> None:
         calls.append(1)
         case.call_and_validate(headers=HEADERS, excluded_checks=[positive_data_acceptance])
@@ -66,8 +70,10 @@ def test_no_operation_errors_or_breaks_its_schema(fuzzed_backend: BackendProcess
             failures[operation.label] = str(exc)[:2000]
         print(f"{operation.label}: {time.monotonic() - started:.1f}s", flush=True)
     ARTIFACTS.mkdir(exist_ok=True)
-    (ARTIFACTS / "fuzz.json").write_text(json.dumps(
-        {"operations": len(operations), "requests": len(calls), "failures": failures},
-        indent=2))
+    (ARTIFACTS / "fuzz.json").write_text(
+        json.dumps(
+            {"operations": len(operations), "requests": len(calls), "failures": failures}, indent=2
+        )
+    )
     assert len(operations) > 40
     assert failures == {}

@@ -20,7 +20,7 @@ from tests.testlib.builders import trace
 
 HOSTILE = [
     "x'); DROP TABLE traces; --",
-    "x\"; DROP TABLE projects; --",
+    'x"; DROP TABLE projects; --',
     "{ws:String}",
     "' OR 1=1 --",
     "`; SELECT * FROM system.tables; --",
@@ -48,30 +48,45 @@ def test_hostile_project_names_are_just_names(backend, api: httpx.Client, name: 
 
 
 @pytest.mark.parametrize("value", HOSTILE)
-def test_hostile_filter_keys_and_values_match_literally(backend, api: httpx.Client,
-                                                        value: str) -> None:
+def test_hostile_filter_keys_and_values_match_literally(
+    backend, api: httpx.Client, value: str
+) -> None:
     body = trace(project="filters", name=value, metadata={value: value}, tags=[value])
     other = trace(project="filters", name="plain", metadata={"k": "v"})
     api.post("v1/private/traces/batch", json={"traces": [body, other]})
-    for flt in ({"field": "name", "operator": "=", "value": value},
-                {"field": "tags", "operator": "contains", "value": value},
-                {"field": "metadata", "key": value, "operator": "=", "value": value},
-                {"field": "feedback_scores", "key": value, "operator": "is_empty"}):
-        response = api.get("v1/private/traces", params={"project_name": "filters",
-                                                       "filters": json.dumps([flt])})
+    for flt in (
+        {"field": "name", "operator": "=", "value": value},
+        {"field": "tags", "operator": "contains", "value": value},
+        {"field": "metadata", "key": value, "operator": "=", "value": value},
+        {"field": "feedback_scores", "key": value, "operator": "is_empty"},
+    ):
+        response = api.get(
+            "v1/private/traces", params={"project_name": "filters", "filters": json.dumps([flt])}
+        )
         assert response.status_code in (200, 400), response.text
         if flt["field"] != "feedback_scores" and response.status_code == 200:
             assert [t["id"] for t in response.json()["content"]] == [body["id"]]
     tables_intact(backend)
 
 
-values = st.one_of(st.none(), st.text(max_size=30), st.integers(), st.floats(),
-                   st.lists(st.text(max_size=10), max_size=3))
-raw_filters = st.lists(st.fixed_dictionaries(
-    {"field": st.sampled_from([*FIELDS["traces"], *FIELDS["threads"], "nope"]),
-     "operator": st.sampled_from(sorted({op for ops in OPERATORS.values() for op in ops})),
-     "value": values},
-    optional={"key": st.text(max_size=20)}), max_size=3)
+values = st.one_of(
+    st.none(),
+    st.text(max_size=30),
+    st.integers(),
+    st.floats(),
+    st.lists(st.text(max_size=10), max_size=3),
+)
+raw_filters = st.lists(
+    st.fixed_dictionaries(
+        {
+            "field": st.sampled_from([*FIELDS["traces"], *FIELDS["threads"], "nope"]),
+            "operator": st.sampled_from(sorted({op for ops in OPERATORS.values() for op in ops})),
+            "value": values,
+        },
+        optional={"key": st.text(max_size=20)},
+    ),
+    max_size=3,
+)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
@@ -83,9 +98,17 @@ def test_any_filter_compiles_to_runnable_sql_or_a_400(backend, filters, entity) 
     except BadRequest:
         return
     table = "traces" if entity == "threads" else entity
-    columns = ("id AS id, '' AS first_message, '' AS last_message, 0 AS number_of_messages,"
-               " 0.0 AS duration, start_time, end_time, created_at, last_updated_at, tags,"
-               " environment") if entity == "threads" else "*"
+    columns = (
+        (
+            "id AS id, '' AS first_message, '' AS last_message, 0 AS number_of_messages,"
+            " 0.0 AS duration, start_time, end_time, created_at, last_updated_at, tags,"
+            " environment"
+        )
+        if entity == "threads"
+        else "*"
+    )
     backend.services.ch.query(
         f"SELECT count() FROM (SELECT {columns} FROM {table} WHERE workspace_id = {{ws:String}}"
-        f" AND project_id = {{project_id:String}}) WHERE {where}", params)
+        f" AND project_id = {{project_id:String}}) WHERE {where}",
+        params,
+    )

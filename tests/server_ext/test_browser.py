@@ -70,17 +70,17 @@ def test_trace_tab__a_score_added_there_is_in_the_rest_api(page: Page, api: http
     tab.get_by_label("comment", exact=True).fill("clear and <b>short</b>")
     tab.get_by_role("button", name="Add score").click()
     expect(tab.locator(".oj-lab-annotations tr[data-name='helpfulness']")).to_contain_text(
-        "clear and <b>short</b>")
+        "clear and <b>short</b>"
+    )
     trace_id = tab.locator(".oj-row[data-id]").first.get_attribute("data-id")
     stored = api.get(f"v1/private/traces/{trace_id}").json()
-    assert [(s["name"], s["value"], s["reason"], s["source"])
-            for s in stored["feedback_scores"]] == [("helpfulness", 0.8,
-                                                     "clear and <b>short</b>", "ui")]
+    assert [
+        (s["name"], s["value"], s["reason"], s["source"]) for s in stored["feedback_scores"]
+    ] == [("helpfulness", 0.8, "clear and <b>short</b>", "ui")]
     shot(page, "lab-trace")
 
 
-def test_trace_tab__a_comment_added_there_is_in_the_rest_api(page: Page,
-                                                            api: httpx.Client) -> None:
+def test_trace_tab__a_comment_added_there_is_in_the_rest_api(page: Page, api: httpx.Client) -> None:
     tab = page.locator(".oj-lab-trace").last
     comments = tab.locator(".oj-lab-comment")
     expect(tab.locator(".oj-lab-comments")).to_contain_text("No comments yet.")
@@ -90,7 +90,8 @@ def test_trace_tab__a_comment_added_there_is_in_the_rest_api(page: Page,
     box.press("Enter")
     expect(comments).to_have_count(1)
     expect(comments.first.locator(".oj-lab-comment-text")).to_have_text(
-        "check the <i>retrieval</i> step")  # as text, not HTML
+        "check the <i>retrieval</i> step"
+    )  # as text, not HTML
     expect(comments.first.locator(".oj-lab-comment-meta")).to_contain_text("admin")
     expect(box).to_have_value("")
     box.fill("second look")
@@ -99,7 +100,9 @@ def test_trace_tab__a_comment_added_there_is_in_the_rest_api(page: Page,
     trace_id = tab.locator(".oj-row[data-id]").first.get_attribute("data-id")
     stored = api.get(f"v1/private/traces/{trace_id}").json()
     assert [(c["text"], c["created_by"]) for c in stored["comments"]] == [
-        ("check the <i>retrieval</i> step", "admin"), ("second look", "admin")]
+        ("check the <i>retrieval</i> step", "admin"),
+        ("second look", "admin"),
+    ]
     assert [s["reason"] for s in stored["feedback_scores"]] == ["clear and <b>short</b>"]
     comment = stored["comments"][0]
     got = api.get(f"v1/private/traces/{trace_id}/comments/{comment['id']}")
@@ -111,26 +114,41 @@ def test_trace_tab__a_comment_added_there_is_in_the_rest_api(page: Page,
 def seed_experiments(api: httpx.Client) -> None:
     """A dataset of two questions and two experiments over it (through the REST API)."""
     api.post("v1/private/datasets", json={"name": "capitals"}).raise_for_status()
-    items = [{"id": new_id(), "data": {"question": q}, "source": "manual"}
-             for q in ("France?", "Peru?")]
-    api.put("v1/private/datasets/items",
-            json={"dataset_name": "capitals", "items": items}).raise_for_status()
-    for name, answers, score in (("baseline", ("Paris", "Quito"), 0.5),
-                                 ("better-prompt", ("Paris", "Lima"), 1.0)):
+    items = [
+        {"id": new_id(), "data": {"question": q}, "source": "manual"} for q in ("France?", "Peru?")
+    ]
+    api.put(
+        "v1/private/datasets/items", json={"dataset_name": "capitals", "items": items}
+    ).raise_for_status()
+    for name, answers, score in (
+        ("baseline", ("Paris", "Quito"), 0.5),
+        ("better-prompt", ("Paris", "Lima"), 1.0),
+    ):
         experiment_id, links = new_id(), []
         for item, reply in zip(items, answers, strict=True):
             trace_id = new_id()
             body = trace_batch(trace_id, f"{name}-run", project="experiments")
             body["traces"][0]["output"] = {"answer": reply}
             api.post("v1/private/traces/batch", json=body).raise_for_status()
-            api.put(f"v1/private/traces/{trace_id}/feedback-scores",
-                    json={"name": "accuracy", "value": score, "source": "sdk"}).raise_for_status()
-            links.append({"id": new_id(), "experiment_id": experiment_id,
-                          "dataset_item_id": item["id"], "trace_id": trace_id})
-        api.post("v1/private/experiments", json={"id": experiment_id, "name": name,
-                                                 "dataset_name": "capitals"}).raise_for_status()
-        api.post("v1/private/experiments/items",
-                 json={"experiment_items": links}).raise_for_status()
+            api.put(
+                f"v1/private/traces/{trace_id}/feedback-scores",
+                json={"name": "accuracy", "value": score, "source": "sdk"},
+            ).raise_for_status()
+            links.append(
+                {
+                    "id": new_id(),
+                    "experiment_id": experiment_id,
+                    "dataset_item_id": item["id"],
+                    "trace_id": trace_id,
+                }
+            )
+        api.post(
+            "v1/private/experiments",
+            json={"id": experiment_id, "name": name, "dataset_name": "capitals"},
+        ).raise_for_status()
+        api.post(
+            "v1/private/experiments/items", json={"experiment_items": links}
+        ).raise_for_status()
 
 
 def test_experiments__two_open_side_by_side(page: Page, api: httpx.Client) -> None:
@@ -149,13 +167,15 @@ def test_experiments__two_open_side_by_side(page: Page, api: httpx.Client) -> No
 
 
 def test_open_trace_by_id__from_the_palette_command(page: Page, api: httpx.Client) -> None:
-    traces = api.get("v1/private/traces",
-                     params={"project_name": "Default Project"}).json()["content"]
+    traces = api.get("v1/private/traces", params={"project_name": "Default Project"}).json()[
+        "content"
+    ]
     command(page, "opik-jupyter:open-trace")
     page.locator(".jp-Dialog input").fill(traces[0]["id"])
     page.locator(".jp-Dialog .jp-mod-accept").click()
     expect(page.locator("#jp-main-dock-panel .lm-TabBar-tab.lm-mod-current")).to_contain_text(
-        "browser-cell")
+        "browser-cell"
+    )
 
 
 def test_dark_theme__panel_and_tab_follow_jupyterlab(page: Page) -> None:

@@ -13,8 +13,9 @@ from opik_jupyter.server_ext.handlers import route_handlers
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = (ROOT / "docs" / "jupyterlab.md").read_text()
-TESTS = "\n".join(p.read_text() for p in Path(__file__).parent.rglob("test_*.py")
-                  if p.name != "test_docs.py")
+TESTS = "\n".join(
+    p.read_text() for p in Path(__file__).parent.rglob("test_*.py") if p.name != "test_docs.py"
+)
 SETTINGS = sorted(OpikJupyter.class_own_traits(config=True))
 
 

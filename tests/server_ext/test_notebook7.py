@@ -72,7 +72,8 @@ def test_feed__a_traced_cell_appears_and_opens_with_its_spans(page: Page) -> Non
 
 
 def test_trace_dialog__enter_adds_a_score_that_the_rest_api_returns(
-        page: Page, notebook7: Lab) -> None:
+    page: Page, notebook7: Lab
+) -> None:
     dialog = page.locator(".jp-Dialog.oj-lab-dialog")
     trace = dialog.locator(".oj-lab-trace")
     trace.get_by_label("score name").fill("helpfulness")

@@ -56,8 +56,12 @@ def test_jupyter_lab__runs_proxies_and_stops_the_backend(lab: Lab) -> None:
 
 
 def test_labextension__listed_as_enabled() -> None:
-    listed = subprocess.run([sys.executable, "-m", "jupyter", "labextension", "list"],
-                            capture_output=True, text=True, check=True)
+    listed = subprocess.run(
+        [sys.executable, "-m", "jupyter", "labextension", "list"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     output = listed.stdout + listed.stderr
     lines = [line for line in output.splitlines() if "opik-jupyter" in line]
     assert lines, output

@@ -31,8 +31,9 @@ from opik_backend.app import make_app
 from opik_backend.config import Settings
 from opik_backend.services import Services
 
-MYSQL_URL = os.environ.get("OPIK_JUPYTER_TEST_MYSQL_URL",
-                           "mysql://root@127.0.0.1:3306/opik_jupyter_test")
+MYSQL_URL = os.environ.get(
+    "OPIK_JUPYTER_TEST_MYSQL_URL", "mysql://root@127.0.0.1:3306/opik_jupyter_test"
+)
 REDIS_URL = os.environ.get("OPIK_JUPYTER_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 _DEFAULT_PORTS = {"mysql": 3306, "mariadb": 3306, "redis": 6379}
 
@@ -59,16 +60,21 @@ def proxied_url(url: str, port: int) -> str:
     a proxy to its server listens."""
     parts = urlsplit(url)
     user = parts.netloc.rpartition("@")[0]
-    return urlunsplit(parts._replace(netloc=f"{user}@127.0.0.1:{port}" if user
-                                     else f"127.0.0.1:{port}"))
+    return urlunsplit(
+        parts._replace(netloc=f"{user}@127.0.0.1:{port}" if user else f"127.0.0.1:{port}")
+    )
 
 
 def mysql_server_params() -> dict[str, Any]:
     """``pymysql.connect`` arguments for the MariaDB server of ``MYSQL_URL`` (no database)."""
     parts = urlsplit(MYSQL_URL)
     host, port = address_of(MYSQL_URL)
-    return {"host": host, "port": port, "user": unquote(parts.username or "root"),
-            "password": unquote(parts.password or "")}
+    return {
+        "host": host,
+        "port": port,
+        "user": unquote(parts.username or "root"),
+        "password": unquote(parts.password or ""),
+    }
 
 
 def reset_mysql_database() -> None:
@@ -87,8 +93,9 @@ class RunningBackend:
     services: Services
 
     def client(self, workspace: str) -> httpx.Client:
-        return httpx.Client(base_url=self.url + "/", headers={"Comet-Workspace": workspace},
-                            timeout=30)
+        return httpx.Client(
+            base_url=self.url + "/", headers={"Comet-Workspace": workspace}, timeout=30
+        )
 
 
 class BackendThread:
@@ -149,8 +156,9 @@ class BackendProcess:
         return self.process.wait(60)
 
 
-def start_backend_process(data_dir: Path, *extra_args: str, port: int = 0,
-                          timeout: float = 60.0) -> BackendProcess:
+def start_backend_process(
+    data_dir: Path, *extra_args: str, port: int = 0, timeout: float = 60.0
+) -> BackendProcess:
     """Start ``python -m opik_backend`` on ``data_dir`` and ``port`` (0 picks a free one),
     with ``extra_args`` on its command line, and wait until it answers.
 
@@ -162,21 +170,35 @@ def start_backend_process(data_dir: Path, *extra_args: str, port: int = 0,
     log_path = data_dir.parent / f"{data_dir.name}-backend.log"
     with log_path.open("ab") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "opik_backend", "--data-dir", str(data_dir), "--port",
-             str(port), "--log-level", "warning", *extra_args],
-            stdout=log, stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "opik_backend",
+                "--data-dir",
+                str(data_dir),
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+                *extra_args,
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"backend exited with {process.returncode}: "
-                               f"{log_path.read_text()[-4000:]}")
+            raise RuntimeError(
+                f"backend exited with {process.returncode}: {log_path.read_text()[-4000:]}"
+            )
         info = runtime.read(data_dir)
         if info is not None and info.pid == process.pid and runtime.ping(info.url):
             return BackendProcess(data_dir, info.port, info.url, process, log_path)
         time.sleep(0.05)
     process.kill()
-    raise RuntimeError(f"backend did not answer within {timeout:.0f} s: "
-                       f"{log_path.read_text()[-4000:]}")
+    raise RuntimeError(
+        f"backend did not answer within {timeout:.0f} s: {log_path.read_text()[-4000:]}"
+    )
 
 
 def stop_backend(data_dir: Path, timeout: float = 30.0) -> None:

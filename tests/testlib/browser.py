@@ -48,11 +48,16 @@ retrieve({XSS_ALERT!r} + {XSS_FLAG!r})"""
 def write_notebook(path: Path) -> None:
     """The notebook the browser tests open: set-up, a traced cell, a traces table."""
     notebook = nbformat.v4.new_notebook()
-    notebook.cells = [nbformat.v4.new_code_cell(SETUP_CELL),
-                      nbformat.v4.new_code_cell(TRACED_CELL),
-                      nbformat.v4.new_code_cell("oj.flush()\noj.TracesTable(page_size=5)")]
-    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                       "language": "python"}
+    notebook.cells = [
+        nbformat.v4.new_code_cell(SETUP_CELL),
+        nbformat.v4.new_code_cell(TRACED_CELL),
+        nbformat.v4.new_code_cell("oj.flush()\noj.TracesTable(page_size=5)"),
+    ]
+    notebook.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     nbformat.write(notebook, path)
 
 
@@ -72,8 +77,9 @@ def run_all_cells(page: Page) -> None:
 
 def command(page: Page, name: str, args: dict[str, Any] | None = None) -> None:
     """Execute the front end's command ``name`` with ``args``."""
-    page.evaluate("([name, args]) => { window.jupyterapp.commands.execute(name, args); }",
-                  [name, args or {}])
+    page.evaluate(
+        "([name, args]) => { window.jupyterapp.commands.execute(name, args); }", [name, args or {}]
+    )
 
 
 def run_cell(page: Page, index: int) -> None:
@@ -108,6 +114,7 @@ def shot(page: Page, name: str, selector: str | None = None) -> None:
 
 def luminance(css_color: str) -> float:
     """The relative luminance (0 black .. 1 white) of an ``rgb(...)`` CSS colour."""
-    red, green, blue = (int(part) for part in css_color[css_color.index("(") + 1:]
-                        .rstrip(")").split(",")[:3])
+    red, green, blue = (
+        int(part) for part in css_color[css_color.index("(") + 1 :].rstrip(")").split(",")[:3]
+    )
     return (0.2126 * red + 0.7152 * green + 0.0722 * blue) / 255

@@ -24,15 +24,27 @@ def at(seconds: float) -> str:
 
 
 def trace(project: str = "p", **fields: Any) -> dict[str, Any]:
-    body = {"id": new_id(), "project_name": project, "name": "trace", "start_time": at(0),
-            "end_time": at(1)}
+    body = {
+        "id": new_id(),
+        "project_name": project,
+        "name": "trace",
+        "start_time": at(0),
+        "end_time": at(1),
+    }
     body.update(fields)
     return body
 
 
 def span(trace_id: str, project: str = "p", **fields: Any) -> dict[str, Any]:
-    body = {"id": new_id(), "trace_id": trace_id, "project_name": project, "name": "span",
-            "type": "general", "start_time": at(0), "end_time": at(0.5)}
+    body = {
+        "id": new_id(),
+        "trace_id": trace_id,
+        "project_name": project,
+        "name": "span",
+        "type": "general",
+        "start_time": at(0),
+        "end_time": at(0.5),
+    }
     body.update(fields)
     return body
 
@@ -40,6 +52,16 @@ def span(trace_id: str, project: str = "p", **fields: Any) -> dict[str, Any]:
 def trace_batch(trace_id: str, name: str, project: str = "proxy") -> dict[str, Any]:
     """A ``POST /v1/private/traces/batch`` body with one trace that just finished."""
     now = dt.datetime.now(dt.UTC)
-    return {"traces": [{"id": trace_id, "name": name, "project_name": project,
-                        "start_time": iso(now - dt.timedelta(seconds=1)), "end_time": iso(now),
-                        "input": {"q": name}, "output": {"a": "ok"}}]}
+    return {
+        "traces": [
+            {
+                "id": trace_id,
+                "name": name,
+                "project_name": project,
+                "start_time": iso(now - dt.timedelta(seconds=1)),
+                "end_time": iso(now),
+                "input": {"q": name},
+                "output": {"a": "ok"},
+            }
+        ]
+    }

@@ -40,7 +40,7 @@ class FakeBackend:
             assert len(body) < 256, "bodies of 256 bytes or more must be gzipped"
         data = json.loads(body)
         self.requests.append((request, data))
-        (key, items), = data.items()
+        ((key, items),) = data.items()
         ids = [item.get("id") for item in items]
         if key != "scores" and len(ids) != len(set(ids)):
             return Response(422, b'{"message": "duplicate id in one batch"}')

@@ -23,9 +23,15 @@ from tests.testlib.backends import stop_backend
 from tests.testlib.kernel import kernel_env
 
 CHROMIUM = "/usr/bin/chromium"
-BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--no-first-run",
-                "--disable-dev-shm-usage"]
+BROWSER_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
+]
 # the class whose ``expose_app_in_browser`` puts the front end at ``window.jupyterapp``
 APP_CLASSES = {"lab": "LabApp", "notebook": "JupyterNotebookApp"}
 
@@ -63,18 +69,34 @@ def running_jupyter(app: str, base: Path) -> Iterator[Lab]:
     for folder in (root, data, settings / "@jupyterlab" / "apputils-extension"):
         folder.mkdir(parents=True)
     (settings / "@jupyterlab/apputils-extension/notification.jupyterlab-settings").write_text(
-        json.dumps({"fetchNews": "false", "checkForUpdates": False}))
+        json.dumps({"fetchNews": "false", "checkForUpdates": False})
+    )
     port, token = free_port(), secrets.token_hex(16)
-    env = kernel_env(OPIK_JUPYTER_DATA_DIR=str(data), JUPYTERLAB_SETTINGS_DIR=str(settings),
-                     JUPYTERLAB_WORKSPACES_DIR=str(base / "workspaces"),
-                     JUPYTER_RUNTIME_DIR=str(base / "runtime"))
+    env = kernel_env(
+        OPIK_JUPYTER_DATA_DIR=str(data),
+        JUPYTERLAB_SETTINGS_DIR=str(settings),
+        JUPYTERLAB_WORKSPACES_DIR=str(base / "workspaces"),
+        JUPYTER_RUNTIME_DIR=str(base / "runtime"),
+    )
     with (base / f"{app}.log").open("wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "jupyter", app, "--no-browser", f"--port={port}",
-             "--ServerApp.ip=127.0.0.1", f"--IdentityProvider.token={token}",
-             f"--ServerApp.root_dir={root}", f"--{APP_CLASSES[app]}.expose_app_in_browser=True",
-             "--allow-root"],
-            env=env, stdout=log, stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "jupyter",
+                app,
+                "--no-browser",
+                f"--port={port}",
+                "--ServerApp.ip=127.0.0.1",
+                f"--IdentityProvider.token={token}",
+                f"--ServerApp.root_dir={root}",
+                f"--{APP_CLASSES[app]}.expose_app_in_browser=True",
+                "--allow-root",
+            ],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         url = f"http://127.0.0.1:{port}"
         try:
             wait_until_serving(f"{url}/api/status?token={token}", process, timeout=60)
@@ -93,8 +115,9 @@ def browser_page(url: str, dialogs: list[str] | None = None) -> Iterator[Page]:
     """A headless Chromium page at ``url``; JavaScript dialogs (``alert``) are dismissed
     and their messages appended to ``dialogs`` when it is given."""
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                             args=BROWSER_ARGS)
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=BROWSER_ARGS
+        )
         context = browser.new_context(viewport={"width": 1400, "height": 1000})
         page = context.new_page()
         if dialogs is not None:

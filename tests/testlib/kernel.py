@@ -65,8 +65,11 @@ class Kernel:
     def __init__(self, env: Mapping[str, str], runtime_dir: Path) -> None:
         # named like jupyter_server names them, which is where the kernel id comes from
         kernel_id = str(uuid.uuid4())
-        self.manager = KernelManager(kernel_name="python3", kernel_id=kernel_id,
-                                     connection_file=str(runtime_dir / f"kernel-{kernel_id}.json"))
+        self.manager = KernelManager(
+            kernel_name="python3",
+            kernel_id=kernel_id,
+            connection_file=str(runtime_dir / f"kernel-{kernel_id}.json"),
+        )
         self.manager.start_kernel(env=dict(env))
         self.client = self.manager.client()
         self.client.start_channels()
@@ -74,10 +77,17 @@ class Kernel:
 
     def start(self, code: str, cell_id: str | None = None) -> str:
         """Send a cell (with ``cellId`` metadata, as front ends do); its message id."""
-        content = {"code": code, "silent": False, "store_history": True,
-                   "user_expressions": {}, "allow_stdin": False, "stop_on_error": False}
-        message = self.client.session.msg("execute_request", content,
-                                          metadata={"cellId": cell_id} if cell_id else {})
+        content = {
+            "code": code,
+            "silent": False,
+            "store_history": True,
+            "user_expressions": {},
+            "allow_stdin": False,
+            "stop_on_error": False,
+        }
+        message = self.client.session.msg(
+            "execute_request", content, metadata={"cellId": cell_id} if cell_id else {}
+        )
         self.client.shell_channel.send(message)
         return str(message["header"]["msg_id"])
 
@@ -89,8 +99,7 @@ class Kernel:
             message = self.client.get_iopub_msg(timeout=max(deadline - time.monotonic(), 0.1))
             if message["parent_header"].get("msg_id") != msg_id:
                 continue
-            if message["msg_type"] == "status" and \
-                    message["content"]["execution_state"] == "idle":
+            if message["msg_type"] == "status" and message["content"]["execution_state"] == "idle":
                 break
             messages.append(message)
         while True:

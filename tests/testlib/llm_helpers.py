@@ -44,19 +44,29 @@ def tree(client: oj.Client, project: str) -> Any:
 
 def usage(prompt: int, completion: int, **original: int) -> dict[str, int]:
     """The usage of a span: totals plus the provider's own counters."""
-    return {"prompt_tokens": prompt, "completion_tokens": completion,
-            "total_tokens": prompt + completion,
-            **{f"original_usage.{key}": value for key, value in original.items()}}
+    return {
+        "prompt_tokens": prompt,
+        "completion_tokens": completion,
+        "total_tokens": prompt + completion,
+        **{f"original_usage.{key}": value for key, value in original.items()},
+    }
 
 
 def openai_usage(prompt: int, completion: int) -> dict[str, int]:
     """What ``FakeLLMServer`` reports for a chat completion, as the span keeps it."""
-    return usage(prompt, completion, prompt_tokens=prompt, completion_tokens=completion,
-                 total_tokens=prompt + completion, **{
-                     "prompt_tokens_details.cached_tokens": 0,
-                     "prompt_tokens_details.audio_tokens": 0,
-                     "completion_tokens_details.reasoning_tokens": 0,
-                     "completion_tokens_details.audio_tokens": 0})
+    return usage(
+        prompt,
+        completion,
+        prompt_tokens=prompt,
+        completion_tokens=completion,
+        total_tokens=prompt + completion,
+        **{
+            "prompt_tokens_details.cached_tokens": 0,
+            "prompt_tokens_details.audio_tokens": 0,
+            "completion_tokens_details.reasoning_tokens": 0,
+            "completion_tokens_details.audio_tokens": 0,
+        },
+    )
 
 
 def tokens(text: str) -> int:
@@ -64,5 +74,15 @@ def tokens(text: str) -> int:
     return max(1, -(-len(text) // 4))
 
 
-__all__ = ["USER", "FakeLLMServer", "delivered", "llm_spans", "only_span", "openai_usage",
-           "tokens", "traces", "tree", "usage"]
+__all__ = [
+    "USER",
+    "FakeLLMServer",
+    "delivered",
+    "llm_spans",
+    "only_span",
+    "openai_usage",
+    "tokens",
+    "traces",
+    "tree",
+    "usage",
+]

@@ -7,10 +7,21 @@ import subprocess
 import sys
 
 # the settings of our SDK and of the official one that no test may inherit
-SDK_ENV = ("OPIK_JUPYTER_URL", "OPIK_JUPYTER_PROJECT", "OPIK_JUPYTER_WORKSPACE",
-           "OPIK_JUPYTER_API_KEY", "OPIK_JUPYTER_SPILL_DIR", "OPIK_JUPYTER_ENABLED",
-           "OPIK_JUPYTER_MAX_FIELD_BYTES", "OPIK_JUPYTER_TRACK_DISABLE", "OPIK_URL_OVERRIDE",
-           "OPIK_PROJECT_NAME", "OPIK_WORKSPACE", "OPIK_API_KEY", "OPIK_TRACK_DISABLE")
+SDK_ENV = (
+    "OPIK_JUPYTER_URL",
+    "OPIK_JUPYTER_PROJECT",
+    "OPIK_JUPYTER_WORKSPACE",
+    "OPIK_JUPYTER_API_KEY",
+    "OPIK_JUPYTER_SPILL_DIR",
+    "OPIK_JUPYTER_ENABLED",
+    "OPIK_JUPYTER_MAX_FIELD_BYTES",
+    "OPIK_JUPYTER_TRACK_DISABLE",
+    "OPIK_URL_OVERRIDE",
+    "OPIK_PROJECT_NAME",
+    "OPIK_WORKSPACE",
+    "OPIK_API_KEY",
+    "OPIK_TRACK_DISABLE",
+)
 
 
 def env_without_sdk_settings() -> dict[str, str]:
@@ -19,6 +30,12 @@ def env_without_sdk_settings() -> dict[str, str]:
 
 def run_python(code: str, timeout: float = 120) -> str:
     """Run ``code`` in a fresh interpreter without SDK settings; its stdout, stripped."""
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         env=env_without_sdk_settings(), timeout=timeout, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=env_without_sdk_settings(),
+        timeout=timeout,
+        check=True,
+    )
     return out.stdout.strip()

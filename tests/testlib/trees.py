@@ -65,17 +65,30 @@ def tree_of(trace: dict[str, Any]) -> T:
         children.setdefault(span.get("parent_span_id"), []).append(span)
 
     def build(span: dict[str, Any]) -> S:
-        return S(name=span["name"], type=span["type"], input=span.get("input"),
-                 output=span.get("output"), metadata=span.get("metadata"),
-                 tags=sorted(span.get("tags") or []), error=_error(span),
-                 model=span.get("model"), provider=span.get("provider"),
-                 usage=span.get("usage") or None,
-                 spans=[build(child) for child in children.get(span["id"], [])])
+        return S(
+            name=span["name"],
+            type=span["type"],
+            input=span.get("input"),
+            output=span.get("output"),
+            metadata=span.get("metadata"),
+            tags=sorted(span.get("tags") or []),
+            error=_error(span),
+            model=span.get("model"),
+            provider=span.get("provider"),
+            usage=span.get("usage") or None,
+            spans=[build(child) for child in children.get(span["id"], [])],
+        )
 
-    return T(name=trace["name"], input=trace.get("input"), output=trace.get("output"),
-             metadata=trace.get("metadata"), tags=sorted(trace.get("tags") or []),
-             error=_error(trace), thread_id=trace.get("thread_id"),
-             spans=[build(span) for span in children.get(None, [])])
+    return T(
+        name=trace["name"],
+        input=trace.get("input"),
+        output=trace.get("output"),
+        metadata=trace.get("metadata"),
+        tags=sorted(trace.get("tags") or []),
+        error=_error(trace),
+        thread_id=trace.get("thread_id"),
+        spans=[build(span) for span in children.get(None, [])],
+    )
 
 
 def _error(item: dict[str, Any]) -> str | None:

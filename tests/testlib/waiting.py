@@ -12,8 +12,12 @@ import httpx
 T = TypeVar("T")
 
 
-def wait_for(probe: Callable[[], T | None], timeout: float = 30.0,
-             interval: float = 0.05, what: str | Callable[[], str] = "condition") -> T:
+def wait_for(
+    probe: Callable[[], T | None],
+    timeout: float = 30.0,
+    interval: float = 0.05,
+    what: str | Callable[[], str] = "condition",
+) -> T:
     """Poll ``probe`` until it returns something truthy, and return that.
 
     After ``timeout`` seconds it fails with an ``AssertionError`` naming ``what`` (a text,
@@ -30,9 +34,12 @@ def wait_for(probe: Callable[[], T | None], timeout: float = 30.0,
         time.sleep(interval)
 
 
-def wait_for_json(api: httpx.Client, path: str,
-                  check: Callable[[Any], object] = lambda body: True,
-                  timeout: float = 20.0) -> Any:
+def wait_for_json(
+    api: httpx.Client,
+    path: str,
+    check: Callable[[Any], object] = lambda body: True,
+    timeout: float = 20.0,
+) -> Any:
     """Poll ``GET path`` until it answers 200 and ``check`` holds for its JSON body (data
     may still be in flight); the body."""
     last: list[httpx.Response] = []
@@ -40,8 +47,7 @@ def wait_for_json(api: httpx.Client, path: str,
     def probe() -> list[Any] | None:
         response = api.get(path)
         last[:] = [response]
-        return [response.json()] if response.status_code == 200 and check(response.json()) \
-            else None
+        return [response.json()] if response.status_code == 200 and check(response.json()) else None
 
     def seen() -> str:
         return f"{path}: {last[0].status_code} {last[0].text}"

@@ -43,12 +43,20 @@ class Operation:
     streams: bool = False
 
 
-def operation(summary: str, *, status: int = 200, body: type | str | None = None,
-              query: tuple[str, ...] = (), streams: bool = False) -> Callable[[T], T]:
+def operation(
+    summary: str,
+    *,
+    status: int = 200,
+    body: type | str | None = None,
+    query: tuple[str, ...] = (),
+    streams: bool = False,
+) -> Callable[[T], T]:
     """Attach OpenAPI documentation to a handler method."""
+
     def mark(method: T) -> T:
         method.operation = Operation(summary, status, body, query, streams)  # type: ignore[attr-defined]
         return method
+
     return mark
 
 
@@ -158,9 +166,11 @@ class ApiHandler(tornado.web.RequestHandler):
     def count_events(self, events: int) -> None:
         """Charge ``events`` to the workspace's rate limit; 429 when it is exceeded."""
         if self.services.limiter.over_limit(self.workspace, events):
-            raise TooManyRequests(f"workspace {self.workspace!r} is over its limit of "
-                                  f"{self.services.settings.rate_limit_per_second} events "
-                                  "per second; retry after the Retry-After delay")
+            raise TooManyRequests(
+                f"workspace {self.workspace!r} is over its limit of "
+                f"{self.services.settings.rate_limit_per_second} events "
+                "per second; retry after the Retry-After delay"
+            )
 
     async def commit(self, job: IngestJob) -> None:
         """Hand ``job`` to the group-commit writer; return once it is stored."""
@@ -174,8 +184,9 @@ class ApiHandler(tornado.web.RequestHandler):
         """The id of the project named by id (404 if missing) or by name (the default
         project without one; created on first use)."""
         if project_id:
-            project = await self.blocking(self.services.projects.get, self.workspace,
-                                          check_v7(project_id, "project_id"))
+            project = await self.blocking(
+                self.services.projects.get, self.workspace, check_v7(project_id, "project_id")
+            )
         else:
             project = await self.blocking(self.services.projects.resolve, self.workspace, name)
         return project.id

@@ -28,8 +28,9 @@ class CommentHandler(ApiHandler):
 
 
 class AddCommentHandler(CommentHandler):
-    @operation("Add a comment to a stored trace or span; Location names it", status=201,
-               body=CommentWrite)
+    @operation(
+        "Add a comment to a stored trace or span; Location names it", status=201, body=CommentWrite
+    )
     async def post(self, entity_id: str) -> None:
         entity_id = check_v7(entity_id, "id")
         body = self.body_as(CommentWrite)
@@ -40,8 +41,16 @@ class AddCommentHandler(CommentHandler):
         found = await self.blocking(method, self.workspace, entity_id)
         if found is None:
             raise NotFound(f"{self.entity_type} {entity_id} not found")
-        await self.blocking(reads.comments.add, self.workspace, self.entity_type, entity_id,
-                            str(found["project_id"]), comment_id, text, self.user)
+        await self.blocking(
+            reads.comments.add,
+            self.workspace,
+            self.entity_type,
+            entity_id,
+            str(found["project_id"]),
+            comment_id,
+            text,
+            self.user,
+        )
         kind = f"{self.entity_type}s"
         self.set_location(f"/v1/private/{kind}/{entity_id}/comments/{comment_id}")
         self.set_status(201)
@@ -54,8 +63,9 @@ class GetCommentHandler(CommentHandler):
     async def get(self, entity_id: str, comment_id: str) -> None:
         entity_id = check_v7(entity_id, "entity_id")
         comment_id = check_v7(comment_id, "comment_id")
-        row = await self.blocking(self.services.reads.comments.get, self.workspace,
-                                  self.entity_type, comment_id)
+        row = await self.blocking(
+            self.services.reads.comments.get, self.workspace, self.entity_type, comment_id
+        )
         if row is None or row["entity_id"] != entity_id:
             raise NotFound(f"comment {comment_id} of {self.entity_type} {entity_id} not found")
         self.send_json(comment_public(row))
@@ -66,8 +76,14 @@ class UpdateCommentHandler(CommentHandler):
     async def patch(self, comment_id: str) -> None:
         comment_id = check_v7(comment_id, "comment_id")
         text = self.text_of(self.body_as(CommentWrite))
-        updated = await self.blocking(self.services.reads.comments.update, self.workspace,
-                                      self.entity_type, comment_id, text, self.user)
+        updated = await self.blocking(
+            self.services.reads.comments.update,
+            self.workspace,
+            self.entity_type,
+            comment_id,
+            text,
+            self.user,
+        )
         if not updated:
             raise NotFound(f"comment {comment_id} not found")
         self.no_content()
@@ -78,8 +94,9 @@ class DeleteCommentsHandler(CommentHandler):
     async def post(self) -> None:
         body = self.body_as(DeleteIds)
         ids = [check_v7(comment_id, f"ids[{i}]") for i, comment_id in enumerate(body.ids)]
-        await self.blocking(self.services.reads.comments.delete, self.workspace,
-                            self.entity_type, ids)
+        await self.blocking(
+            self.services.reads.comments.delete, self.workspace, self.entity_type, ids
+        )
         self.no_content()
 
 
@@ -87,11 +104,16 @@ def routes() -> list[Route]:
     made: list[Route] = []
     for prefix, entity_type in ENTITY_TYPES.items():
         base = f"/v1/private/{prefix}"
-        for suffix, handler in (("/{id}/comments", AddCommentHandler),
-                                ("/{entity_id}/comments/{comment_id}", GetCommentHandler),
-                                ("/comments/{comment_id}", UpdateCommentHandler),
-                                ("/comments/delete", DeleteCommentsHandler)):
-            cls = type(f"{entity_type.title()}{handler.__name__}", (handler,),
-                       {"entity_type": entity_type, "path": base + suffix})
+        for suffix, handler in (
+            ("/{id}/comments", AddCommentHandler),
+            ("/{entity_id}/comments/{comment_id}", GetCommentHandler),
+            ("/comments/{comment_id}", UpdateCommentHandler),
+            ("/comments/delete", DeleteCommentsHandler),
+        ):
+            cls = type(
+                f"{entity_type.title()}{handler.__name__}",
+                (handler,),
+                {"entity_type": entity_type, "path": base + suffix},
+            )
             made.append((base + suffix, cls))
     return made

@@ -42,8 +42,9 @@ class CatalogHandler(ApiHandler):
     async def dataset_of(self, name: str | None, dataset_id: str | None) -> Dataset:
         """The dataset named by id or name; 400 if neither is given, 404 if it is missing."""
         if dataset_id:
-            return await self.blocking(self.services.datasets.get, self.workspace,
-                                       check_v7(dataset_id, "dataset_id"))
+            return await self.blocking(
+                self.services.datasets.get, self.workspace, check_v7(dataset_id, "dataset_id")
+            )
         if name:
             return await self.blocking(self.services.datasets.by_name, self.workspace, name)
         raise BadRequest("dataset_name or dataset_id: give one to name the dataset")
@@ -58,11 +59,12 @@ class CatalogHandler(ApiHandler):
     async def version_of(self, dataset: Dataset, ref: str, field: str = "version") -> Version:
         """The version of ``dataset`` that ``ref`` names (id, hash, ``vN`` name, tag or
         ``latest``); 404 naming it if there is none."""
-        found = await self.blocking(self.services.datasets.version, self.workspace, dataset.id,
-                                    ref)
+        found = await self.blocking(self.services.datasets.version, self.workspace, dataset.id, ref)
         if found is None:
-            raise NotFound(f"{field}: dataset {dataset.name!r} has no version {ref!r} (give a "
-                           "version hash, id, name such as 'v1', or tag)")
+            raise NotFound(
+                f"{field}: dataset {dataset.name!r} has no version {ref!r} (give a "
+                "version hash, id, name such as 'v1', or tag)"
+            )
         return found
 
     async def delete_datasets(self, ids: Sequence[str]) -> None:
@@ -74,17 +76,31 @@ class CatalogHandler(ApiHandler):
 class DatasetsHandler(CatalogHandler):
     path = BASE
 
-    @operation("List datasets newest first, with item and experiment counts",
-               query=("page", "size", "name", "project_id"))
+    @operation(
+        "List datasets newest first, with item and experiment counts",
+        query=("page", "size", "name", "project_id"),
+    )
     async def get(self) -> None:
         page, size = self.page_args()
         project_id = self.str_arg("project_id")
         datasets, total = await self.blocking(
-            self.services.datasets.page, self.workspace, page, size, self.str_arg("name"),
-            check_v7(project_id, "project_id") if project_id else None)
+            self.services.datasets.page,
+            self.workspace,
+            page,
+            size,
+            self.str_arg("name"),
+            check_v7(project_id, "project_id") if project_id else None,
+        )
         content = await self.detailed(datasets)
-        self.send_json({"page": page, "size": len(content), "total": total, "content": content,
-                        "sortableBy": []})
+        self.send_json(
+            {
+                "page": page,
+                "size": len(content),
+                "total": total,
+                "content": content,
+                "sortableBy": [],
+            }
+        )
 
     @operation("Create a dataset; 409 if the name is taken", status=201, body=DatasetWrite)
     async def post(self) -> None:
@@ -93,9 +109,16 @@ class DatasetsHandler(CatalogHandler):
         if await self.blocking(self.services.datasets.find, self.workspace, body.name):
             raise Conflict(f"a dataset named {body.name!r} already exists")
         project_id = await self.project_of(body.project_name, body.project_id)
-        dataset = await self.blocking(self.services.datasets.create, self.workspace, dataset_id,
-                                      body.name, body.description, project_id, body.type,
-                                      list(dict.fromkeys(body.tags or [])))
+        dataset = await self.blocking(
+            self.services.datasets.create,
+            self.workspace,
+            dataset_id,
+            body.name,
+            body.description,
+            project_id,
+            body.type,
+            list(dict.fromkeys(body.tags or [])),
+        )
         self.set_location(f"{BASE}/{dataset.id}")
         (created,) = await self.detailed([dataset])
         self.send_json(created, status=201)
@@ -109,13 +132,21 @@ class DatasetByIdHandler(CatalogHandler):
         (found,) = await self.detailed([await self.dataset_of(None, dataset_id)])
         self.send_json(found)
 
-    @operation("Rename a dataset, change its description or tags; 409 if the name is taken",
-               status=204, body=DatasetUpdate)
+    @operation(
+        "Rename a dataset, change its description or tags; 409 if the name is taken",
+        status=204,
+        body=DatasetUpdate,
+    )
     async def put(self, dataset_id: str) -> None:
         body = self.body_as(DatasetUpdate)
-        await self.blocking(self.services.datasets.update, self.workspace,
-                            check_v7(dataset_id, "id"), body.name, body.description,
-                            list(dict.fromkeys(body.tags)) if body.tags is not None else None)
+        await self.blocking(
+            self.services.datasets.update,
+            self.workspace,
+            check_v7(dataset_id, "id"),
+            body.name,
+            body.description,
+            list(dict.fromkeys(body.tags)) if body.tags is not None else None,
+        )
         self.no_content()
 
     @operation("Delete a dataset, its items and versions (its experiments stay)", status=204)
@@ -137,8 +168,11 @@ class DatasetRetrieveHandler(CatalogHandler):
 class DatasetDeleteHandler(CatalogHandler):
     path = BASE + "/delete"
 
-    @operation("Delete a dataset, its items and versions by name (404 if missing)", status=204,
-               body=DatasetIdentifier)
+    @operation(
+        "Delete a dataset, its items and versions by name (404 if missing)",
+        status=204,
+        body=DatasetIdentifier,
+    )
     async def post(self) -> None:
         body = self.body_as(DatasetIdentifier)
         dataset = await self.dataset_of(body.dataset_name, None)
@@ -159,8 +193,11 @@ class DatasetDeleteBatchHandler(CatalogHandler):
 class DatasetItemsWriteHandler(CatalogHandler):
     path = BASE + "/items"
 
-    @operation("Create or replace dataset items by id; content already in the dataset is "
-               "skipped", status=204, body=DatasetItemBatch)
+    @operation(
+        "Create or replace dataset items by id; content already in the dataset is skipped",
+        status=204,
+        body=DatasetItemBatch,
+    )
     async def put(self) -> None:
         body = self.body_as(DatasetItemBatch)
         dataset = await self.dataset_of(body.dataset_name, body.dataset_id)
@@ -178,32 +215,51 @@ def _item_rows(items: Sequence[DatasetItemWrite], workspace: str, dataset_id: st
         where = f"items[{i}]"
         item_id = check_v7(item.id, f"{where}.id") if item.id else new_id()
         if item_id in seen:
-            raise ValidationFailed(f"{where}.id: duplicate id {item_id} in one batch "
-                                   f"(also at items[{seen[item_id]}])")
+            raise ValidationFailed(
+                f"{where}.id: duplicate id {item_id} in one batch (also at items[{seen[item_id]}])"
+            )
         seen[item_id] = i
-        ids = tuple(check_v7(value, f"{where}.{name}") if value else ""
-                    for name, value in (("trace_id", item.trace_id), ("span_id", item.span_id)))
-        rows.append(item_row(item, workspace, dataset_id, item_id, (ids[0], ids[1]), received,
-                             where))
+        ids = tuple(
+            check_v7(value, f"{where}.{name}") if value else ""
+            for name, value in (("trace_id", item.trace_id), ("span_id", item.span_id))
+        )
+        rows.append(
+            item_row(item, workspace, dataset_id, item_id, (ids[0], ids[1]), received, where)
+        )
     return rows
 
 
 class DatasetItemsStreamHandler(CatalogHandler):
     path = BASE + "/items/stream"
 
-    @operation("Stream a dataset's items as NDJSON, newest first; page with last_retrieved_id;"
-               " dataset_version (hash, id, name or tag) reads that version's items",
-               body=DatasetItemStream, streams=True)
+    @operation(
+        "Stream a dataset's items as NDJSON, newest first; page with last_retrieved_id;"
+        " dataset_version (hash, id, name or tag) reads that version's items",
+        body=DatasetItemStream,
+        streams=True,
+    )
     async def post(self) -> None:
         body = self.body_as(DatasetItemStream)
         dataset = await self.dataset_of(body.dataset_name, None)
-        version = await self.version_of(dataset, body.dataset_version, "dataset_version") \
-            if body.dataset_version else None
-        last_id = check_v7(body.last_retrieved_id, "last_retrieved_id") \
-            if body.last_retrieved_id else None
-        found = await self.blocking(self.services.dataset_items.after, self.workspace,
-                                    dataset.id, last_id, body.steam_limit, parse(body.filters),
-                                    version.id if version else None)
+        version = (
+            await self.version_of(dataset, body.dataset_version, "dataset_version")
+            if body.dataset_version
+            else None
+        )
+        last_id = (
+            check_v7(body.last_retrieved_id, "last_retrieved_id")
+            if body.last_retrieved_id
+            else None
+        )
+        found = await self.blocking(
+            self.services.dataset_items.after,
+            self.workspace,
+            dataset.id,
+            last_id,
+            body.steam_limit,
+            parse(body.filters),
+            version.id if version else None,
+        )
         self.set_header("Content-Type", "application/x-ndjson")
         self.finish(b"".join(encode(item) + b"\n" for item in found))
 
@@ -211,8 +267,11 @@ class DatasetItemsStreamHandler(CatalogHandler):
 class DatasetItemsDeleteHandler(CatalogHandler):
     path = BASE + "/items/delete"
 
-    @operation("Delete dataset items by id, or a dataset's items matching filters (all if "
-               "none)", status=204, body=DatasetItemsDelete)
+    @operation(
+        "Delete dataset items by id, or a dataset's items matching filters (all if none)",
+        status=204,
+        body=DatasetItemsDelete,
+    )
     async def post(self) -> None:
         body = self.body_as(DatasetItemsDelete)
         items = self.services.dataset_items
@@ -223,8 +282,9 @@ class DatasetItemsDeleteHandler(CatalogHandler):
             await self.blocking(items.delete, self.workspace, ids)
         elif body.dataset_id:
             dataset = await self.dataset_of(None, body.dataset_id)
-            await self.blocking(items.delete_matching, self.workspace, dataset.id,
-                                parse(body.filters))
+            await self.blocking(
+                items.delete_matching, self.workspace, dataset.id, parse(body.filters)
+            )
         else:
             raise BadRequest("item_ids or dataset_id: give one to say what to delete")
         self.no_content()
@@ -233,20 +293,35 @@ class DatasetItemsDeleteHandler(CatalogHandler):
 class DatasetItemsPageHandler(CatalogHandler):
     path = BASE + "/{id}/items"
 
-    @operation("Page of a dataset's items, newest first, with the total; version (hash, id, "
-               "name or tag) reads that version's items",
-               query=("page", "size", "filters", "version", "truncate"))
+    @operation(
+        "Page of a dataset's items, newest first, with the total; version (hash, id, "
+        "name or tag) reads that version's items",
+        query=("page", "size", "filters", "version", "truncate"),
+    )
     async def get(self, dataset_id: str) -> None:
         dataset = await self.dataset_of(None, dataset_id)
         ref = self.str_arg("version")
         version = await self.version_of(dataset, ref) if ref else None
         page, size = self.page_args()
-        content, total = await self.blocking(self.services.dataset_items.page, self.workspace,
-                                             dataset.id, page, size,
-                                             parse(self.str_arg("filters")),
-                                             version.id if version else None)
-        self.send_json({"page": page, "size": len(content), "total": total, "content": content,
-                        "columns": [], "sortableBy": []})
+        content, total = await self.blocking(
+            self.services.dataset_items.page,
+            self.workspace,
+            dataset.id,
+            page,
+            size,
+            parse(self.str_arg("filters")),
+            version.id if version else None,
+        )
+        self.send_json(
+            {
+                "page": page,
+                "size": len(content),
+                "total": total,
+                "content": content,
+                "columns": [],
+                "sortableBy": [],
+            }
+        )
 
 
 class VersionsHandler(CatalogHandler):
@@ -256,36 +331,58 @@ class VersionsHandler(CatalogHandler):
     async def get(self, dataset_id: str) -> None:
         dataset = await self.dataset_of(None, dataset_id)
         page, size = self.page_args()
-        versions, total = await self.blocking(self.services.datasets.versions, self.workspace,
-                                              dataset.id, page, size)
+        versions, total = await self.blocking(
+            self.services.datasets.versions, self.workspace, dataset.id, page, size
+        )
         newest = versions[0].version_number if page == 1 and versions else None
         if newest is None and versions:
-            latest = await self.blocking(self.services.datasets.latest_version, self.workspace,
-                                         dataset.id)
+            latest = await self.blocking(
+                self.services.datasets.latest_version, self.workspace, dataset.id
+            )
             newest = latest.version_number if latest else None
         content = [v.public(newest) for v in versions]
         self.send_json({"page": page, "size": len(content), "total": total, "content": content})
 
-    @operation("Create a version: an immutable copy of the dataset's current items, named "
-               "'v1', 'v2', ..., with a hash of their content", status=201,
-               body=DatasetVersionCreate)
+    @operation(
+        "Create a version: an immutable copy of the dataset's current items, named "
+        "'v1', 'v2', ..., with a hash of their content",
+        status=201,
+        body=DatasetVersionCreate,
+    )
     async def post(self, dataset_id: str) -> None:
-        body = self.body_as(DatasetVersionCreate) if self.request.body.strip() \
+        body = (
+            self.body_as(DatasetVersionCreate)
+            if self.request.body.strip()
             else DatasetVersionCreate()
+        )
         dataset = await self.dataset_of(None, dataset_id)
         tags = list(dict.fromkeys([*([body.tag] if body.tag else []), *(body.tags or [])]))
         if "latest" in tags:
             raise BadRequest("tags: 'latest' always names the newest version; pick another tag")
-        previous = await self.blocking(self.services.datasets.latest_version, self.workspace,
-                                       dataset.id)
+        previous = await self.blocking(
+            self.services.datasets.latest_version, self.workspace, dataset.id
+        )
         version_id = new_id()
         items = self.services.dataset_items
-        snapshot = await self.blocking(items.snapshot, self.workspace, dataset.id, version_id,
-                                       previous.id if previous else None)
+        snapshot = await self.blocking(
+            items.snapshot,
+            self.workspace,
+            dataset.id,
+            version_id,
+            previous.id if previous else None,
+        )
         try:
             version = await self.blocking(
-                self.services.datasets.add_version, self.workspace, dataset.id, version_id,
-                self.user, snapshot, tags, body.change_description, body.metadata)
+                self.services.datasets.add_version,
+                self.workspace,
+                dataset.id,
+                version_id,
+                self.user,
+                snapshot,
+                tags,
+                body.change_description,
+                body.metadata,
+            )
         except BaseException:
             await self.blocking(items.drop_version, self.workspace, dataset.id, version_id)
             raise
@@ -297,16 +394,18 @@ class VersionHandler(CatalogHandler):
     """What the handlers of one version share."""
 
     async def send_version(self, dataset: Dataset, version: Version) -> None:
-        latest = await self.blocking(self.services.datasets.latest_version, self.workspace,
-                                     dataset.id)
+        latest = await self.blocking(
+            self.services.datasets.latest_version, self.workspace, dataset.id
+        )
         self.send_json(version.public(latest.version_number if latest else None))
 
 
 class VersionByHashHandler(VersionHandler):
     path = BASE + "/{id}/versions/hash/{version_hash}"
 
-    @operation("Get a version by its hash (the newest version with that hash), or by id, "
-               "name or tag")
+    @operation(
+        "Get a version by its hash (the newest version with that hash), or by id, name or tag"
+    )
     async def get(self, dataset_id: str, version_hash: str) -> None:
         dataset = await self.dataset_of(None, dataset_id)
         await self.send_version(dataset, await self.version_of(dataset, version_hash))
@@ -315,39 +414,59 @@ class VersionByHashHandler(VersionHandler):
 class VersionTagsHandler(VersionHandler):
     path = BASE + "/{id}/versions/hash/{version_hash}/tags"
 
-    @operation("Add a tag to a version; 409 if another version of the dataset has it",
-               status=204, body=DatasetVersionTag)
+    @operation(
+        "Add a tag to a version; 409 if another version of the dataset has it",
+        status=204,
+        body=DatasetVersionTag,
+    )
     async def post(self, dataset_id: str, version_hash: str) -> None:
         body = self.body_as(DatasetVersionTag)
         if body.tag == "latest":
             raise BadRequest("tag: 'latest' always names the newest version; pick another tag")
         dataset = await self.dataset_of(None, dataset_id)
         version = await self.version_of(dataset, version_hash)
-        await self.blocking(self.services.datasets.add_version_tags, self.workspace, version,
-                            [body.tag])
+        await self.blocking(
+            self.services.datasets.add_version_tags, self.workspace, version, [body.tag]
+        )
         self.no_content()
 
 
 class VersionRetrieveHandler(VersionHandler):
     path = BASE + "/{id}/versions/retrieve"
 
-    @operation("Get a version by its name ('v1', 'v2', ...); 404 if there is none",
-               body=DatasetVersionRetrieve)
+    @operation(
+        "Get a version by its name ('v1', 'v2', ...); 404 if there is none",
+        body=DatasetVersionRetrieve,
+    )
     async def post(self, dataset_id: str) -> None:
         body = self.body_as(DatasetVersionRetrieve)
         dataset = await self.dataset_of(None, dataset_id)
-        found = await self.blocking(self.services.datasets.version, self.workspace, dataset.id,
-                                    body.version_name)
+        found = await self.blocking(
+            self.services.datasets.version, self.workspace, dataset.id, body.version_name
+        )
         if found is None or found.name != body.version_name:
-            raise NotFound(f"version_name: dataset {dataset.name!r} has no version "
-                           f"{body.version_name!r}")
+            raise NotFound(
+                f"version_name: dataset {dataset.name!r} has no version {body.version_name!r}"
+            )
         await self.send_version(dataset, found)
 
 
 def routes() -> list[Route]:
-    return [(cls.path, cls) for cls in (
-        DatasetsHandler, DatasetRetrieveHandler, DatasetDeleteHandler, DatasetDeleteBatchHandler,
-        DatasetItemsWriteHandler, DatasetItemsStreamHandler, DatasetItemsDeleteHandler,
-        DatasetByIdHandler, DatasetItemsPageHandler, VersionsHandler, VersionRetrieveHandler,
-        VersionByHashHandler, VersionTagsHandler)]
-
+    return [
+        (cls.path, cls)
+        for cls in (
+            DatasetsHandler,
+            DatasetRetrieveHandler,
+            DatasetDeleteHandler,
+            DatasetDeleteBatchHandler,
+            DatasetItemsWriteHandler,
+            DatasetItemsStreamHandler,
+            DatasetItemsDeleteHandler,
+            DatasetByIdHandler,
+            DatasetItemsPageHandler,
+            VersionsHandler,
+            VersionRetrieveHandler,
+            VersionByHashHandler,
+            VersionTagsHandler,
+        )
+    ]

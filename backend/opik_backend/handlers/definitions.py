@@ -20,9 +20,14 @@ class DefinitionsHandler(DefinitionHandler):
     @operation("List feedback definitions", query=("page", "size", "name", "type"))
     async def get(self) -> None:
         page, size = self.page_args()
-        content, total = await self.blocking(self.services.definitions.page, self.workspace,
-                                             page, size, self.str_arg("name"),
-                                             self.str_arg("type"))
+        content, total = await self.blocking(
+            self.services.definitions.page,
+            self.workspace,
+            page,
+            size,
+            self.str_arg("name"),
+            self.str_arg("type"),
+        )
         self.send_json({"page": page, "size": len(content), "total": total, "content": content})
 
     @operation("Create a feedback definition", status=201, body=FeedbackDefinitionWrite)
@@ -40,21 +45,24 @@ class DefinitionItemHandler(DefinitionHandler):
 
     @operation("Get a feedback definition")
     async def get(self, definition_id: str) -> None:
-        found = await self.blocking(self.services.definitions.get, self.workspace,
-                                    check_uuid(definition_id, "id"))
+        found = await self.blocking(
+            self.services.definitions.get, self.workspace, check_uuid(definition_id, "id")
+        )
         self.send_json(found)
 
     @operation("Replace a feedback definition", status=204, body=FeedbackDefinitionWrite)
     async def put(self, definition_id: str) -> None:
         body = self.body_as(FeedbackDefinitionWrite)
-        await self.blocking(self.services.definitions.update, self.workspace,
-                            check_uuid(definition_id, "id"), body)
+        await self.blocking(
+            self.services.definitions.update, self.workspace, check_uuid(definition_id, "id"), body
+        )
         self.no_content()
 
     @operation("Delete a feedback definition", status=204)
     async def delete(self, definition_id: str) -> None:
-        await self.blocking(self.services.definitions.delete, self.workspace,
-                            [check_uuid(definition_id, "id")])
+        await self.blocking(
+            self.services.definitions.delete, self.workspace, [check_uuid(definition_id, "id")]
+        )
         self.no_content()
 
 
@@ -70,5 +78,7 @@ class DefinitionDeleteHandler(DefinitionHandler):
 
 
 def routes() -> list[Route]:
-    return [(cls.path, cls) for cls in (DefinitionsHandler, DefinitionDeleteHandler,
-                                        DefinitionItemHandler)]
+    return [
+        (cls.path, cls)
+        for cls in (DefinitionsHandler, DefinitionDeleteHandler, DefinitionItemHandler)
+    ]

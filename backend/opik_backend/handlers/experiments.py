@@ -30,8 +30,9 @@ class ExperimentHandler(CatalogHandler):
 
     async def with_computed(self, experiments: Sequence[Experiment]) -> list[Public]:
         """Experiments with trace count, score averages, duration and cost."""
-        computed = await self.blocking(self.services.comparisons.experiments, self.workspace,
-                                       [e.id for e in experiments])
+        computed = await self.blocking(
+            self.services.comparisons.experiments, self.workspace, [e.id for e in experiments]
+        )
         return [e.public(computed[e.id]) for e in experiments]
 
     async def project_filter(self, name: str | None) -> str | None:
@@ -49,43 +50,68 @@ class ExperimentHandler(CatalogHandler):
 class ExperimentsHandler(ExperimentHandler):
     path = BASE
 
-    @operation("List experiments newest first, with trace counts and score averages",
-               query=("page", "size", "datasetId", "dataset_id", "name", "project_id", "types",
-                      "experiment_ids", "optimization_id"))
+    @operation(
+        "List experiments newest first, with trace counts and score averages",
+        query=(
+            "page",
+            "size",
+            "datasetId",
+            "dataset_id",
+            "name",
+            "project_id",
+            "types",
+            "experiment_ids",
+            "optimization_id",
+        ),
+    )
     async def get(self) -> None:
         page, size = self.page_args()
         query = ExperimentQuery(
-            self.workspace, dataset_id=self._v7_arg("datasetId") or self._v7_arg("dataset_id"),
+            self.workspace,
+            dataset_id=self._v7_arg("datasetId") or self._v7_arg("dataset_id"),
             name=self.str_arg("name"),
-            project_id=self._v7_arg("project_id"), types=_list_arg(self.str_arg("types"), "types"),
-            ids=[check_v7(i, f"experiment_ids[{n}]") for n, i in
-                 enumerate(_list_arg(self.str_arg("experiment_ids"), "experiment_ids"))],
-            optimization_id=self._v7_arg("optimization_id"))
-        experiments, total = await self.blocking(self.services.experiments.page, query, page,
-                                                 size)
+            project_id=self._v7_arg("project_id"),
+            types=_list_arg(self.str_arg("types"), "types"),
+            ids=[
+                check_v7(i, f"experiment_ids[{n}]")
+                for n, i in enumerate(_list_arg(self.str_arg("experiment_ids"), "experiment_ids"))
+            ],
+            optimization_id=self._v7_arg("optimization_id"),
+        )
+        experiments, total = await self.blocking(self.services.experiments.page, query, page, size)
         content = await self.with_computed(experiments)
-        self.send_json({"page": page, "size": len(content), "total": total, "content": content,
-                        "sortableBy": []})
+        self.send_json(
+            {
+                "page": page,
+                "size": len(content),
+                "total": total,
+                "content": content,
+                "sortableBy": [],
+            }
+        )
 
     def _v7_arg(self, name: str) -> str | None:
         value = self.str_arg(name)
         return check_v7(value, name) if value else None
 
-    @operation("Create an experiment on a dataset (by name); the client may choose its v7 id",
-               status=201, body=ExperimentWrite)
+    @operation(
+        "Create an experiment on a dataset (by name); the client may choose its v7 id",
+        status=201,
+        body=ExperimentWrite,
+    )
     async def post(self) -> None:
         body = self.body_as(ExperimentWrite)
         experiment_id = check_v7(body.id, "id") if body.id else new_id()
         fields = _create_fields(body, experiment_id)
         dataset = await self.dataset_of(body.dataset_name, None)
         if fields["dataset_version_id"]:  # the experiment ran on a version: it must exist
-            version = await self.version_of(dataset, fields["dataset_version_id"],
-                                            "dataset_version_id")
+            version = await self.version_of(
+                dataset, fields["dataset_version_id"], "dataset_version_id"
+            )
             fields["dataset_version_id"] = version.id
         project_id = await self.project_of(body.project_name, body.project_id)
         fields.update(dataset_id=dataset.id, project_id=project_id or dataset.project_id)
-        experiment = await self.blocking(self.services.experiments.create, self.workspace,
-                                         fields)
+        experiment = await self.blocking(self.services.experiments.create, self.workspace, fields)
         self.set_location(f"{BASE}/{experiment.id}")
         (created,) = await self.with_computed([experiment])
         self.send_json(created, status=201)
@@ -102,12 +128,15 @@ def _create_fields(body: ExperimentWrite, experiment_id: str) -> dict[str, Any]:
         "evaluation_method": body.evaluation_method,
         "status": body.status or "running",
         "optimization_id": check_uuid(body.optimization_id, "optimization_id")
-        if body.optimization_id else None,
+        if body.optimization_id
+        else None,
         "dataset_version_id": check_uuid(body.dataset_version_id, "dataset_version_id")
-        if body.dataset_version_id else None,
+        if body.dataset_version_id
+        else None,
         "prompt_versions": json.dumps(body.prompt_versions) if body.prompt_versions else None,
         "experiment_scores": encode(body.experiment_scores).decode()
-        if body.experiment_scores else None,
+        if body.experiment_scores
+        else None,
     }
 
 
@@ -128,19 +157,28 @@ class ExperimentByIdHandler(ExperimentHandler):
 
     @operation("Get an experiment with trace count, score averages, duration and cost")
     async def get(self, experiment_id: str) -> None:
-        experiment = await self.blocking(self.services.experiments.get, self.workspace,
-                                         check_v7(experiment_id, "id"))
+        experiment = await self.blocking(
+            self.services.experiments.get, self.workspace, check_v7(experiment_id, "id")
+        )
         (found,) = await self.with_computed([experiment])
         self.send_json(found)
 
-    @operation("Update an experiment's name, metadata, tags, type, status or scores",
-               status=204, body=ExperimentUpdate)
+    @operation(
+        "Update an experiment's name, metadata, tags, type, status or scores",
+        status=204,
+        body=ExperimentUpdate,
+    )
     async def patch(self, experiment_id: str) -> None:
         body = self.body_as(ExperimentUpdate)
-        experiment = await self.blocking(self.services.experiments.get, self.workspace,
-                                         check_v7(experiment_id, "id"))
-        await self.blocking(self.services.experiments.update, self.workspace, experiment.id,
-                            _changes(body, experiment))
+        experiment = await self.blocking(
+            self.services.experiments.get, self.workspace, check_v7(experiment_id, "id")
+        )
+        await self.blocking(
+            self.services.experiments.update,
+            self.workspace,
+            experiment.id,
+            _changes(body, experiment),
+        )
         self.no_content()
 
 
@@ -166,16 +204,25 @@ def _changes(body: ExperimentUpdate, experiment: Experiment) -> dict[str, Any]:
 class ExperimentStreamHandler(ExperimentHandler):
     path = BASE + "/stream"
 
-    @operation("Stream experiments as NDJSON, newest first, by a name substring; page with "
-               "last_retrieved_id", body=ExperimentStream, streams=True)
+    @operation(
+        "Stream experiments as NDJSON, newest first, by a name substring; page with "
+        "last_retrieved_id",
+        body=ExperimentStream,
+        streams=True,
+    )
     async def post(self) -> None:
         body = self.body_as(ExperimentStream)
-        last_id = check_v7(body.last_retrieved_id, "last_retrieved_id") \
-            if body.last_retrieved_id else None
-        query = ExperimentQuery(self.workspace, name=body.name,
-                                project_id=await self.project_filter(body.project_name))
-        experiments = await self.blocking(self.services.experiments.after, query, last_id,
-                                          body.limit)
+        last_id = (
+            check_v7(body.last_retrieved_id, "last_retrieved_id")
+            if body.last_retrieved_id
+            else None
+        )
+        query = ExperimentQuery(
+            self.workspace, name=body.name, project_id=await self.project_filter(body.project_name)
+        )
+        experiments = await self.blocking(
+            self.services.experiments.after, query, last_id, body.limit
+        )
         self.send_ndjson(await self.with_computed(experiments))
 
 
@@ -193,18 +240,25 @@ class ExperimentFinishHandler(ExperimentHandler):
 class ExperimentDeleteHandler(ExperimentHandler):
     path = BASE + "/delete"
 
-    @operation("Delete experiments and their items (their traces stay)", status=204,
-               body=DeleteIds)
+    @operation("Delete experiments and their items (their traces stay)", status=204, body=DeleteIds)
     async def post(self) -> None:
         body = self.body_as(DeleteIds)
         ids = [check_v7(i, f"ids[{n}]") for n, i in enumerate(body.ids)]
         await self.blocking(self.services.experiments.delete, self.workspace, ids)
-        await self.blocking(self.services.experiment_items.delete, self.workspace,
-                            "experiment_id", ids)
+        await self.blocking(
+            self.services.experiment_items.delete, self.workspace, "experiment_id", ids
+        )
         self.no_content()
 
 
 def routes() -> list[Route]:
-    return [(cls.path, cls) for cls in (
-        ExperimentsHandler, ExperimentStreamHandler, ExperimentFinishHandler,
-        ExperimentDeleteHandler, ExperimentByIdHandler)]
+    return [
+        (cls.path, cls)
+        for cls in (
+            ExperimentsHandler,
+            ExperimentStreamHandler,
+            ExperimentFinishHandler,
+            ExperimentDeleteHandler,
+            ExperimentByIdHandler,
+        )
+    ]

@@ -36,18 +36,27 @@ from ..storage.rows import SPANS, TRACES, Row, Table, changes_of, now, span_row,
 from .base import ApiHandler, operation
 
 Route = tuple[str, type[tornado.web.RequestHandler]]
-PAGE_QUERY = ("project_name", "project_id", "page", "size", "filters", "search", "exclude",
-              "from_time", "to_time")
+PAGE_QUERY = (
+    "project_name",
+    "project_id",
+    "page",
+    "size",
+    "filters",
+    "search",
+    "exclude",
+    "from_time",
+    "to_time",
+)
 
 
-def _trace_row(body: TraceWrite, ws: str, project_id: str, received: dt.datetime,
-               where: str) -> Row:
+def _trace_row(
+    body: TraceWrite, ws: str, project_id: str, received: dt.datetime, where: str
+) -> Row:
     trace_id = check_v7(body.id, f"{where}.id") if body.id else new_id()
     return trace_row(body, ws, project_id, trace_id, received)
 
 
-def _span_row(body: SpanWrite, ws: str, project_id: str, received: dt.datetime,
-              where: str) -> Row:
+def _span_row(body: SpanWrite, ws: str, project_id: str, received: dt.datetime, where: str) -> Row:
     assert isinstance(body, SpanWrite)
     if not body.trace_id:
         raise ValidationFailed(f"{where}.trace_id: a span needs the id of its trace")
@@ -95,19 +104,28 @@ class KindHandler(ApiHandler):
             raise BadRequest("give project_name or project_id")
         if project_id:
             project_id = check_v7(project_id, "project_id")
-        return await self.blocking(self.services.projects.by_name_or_id, self.workspace, name,
-                                   project_id)
+        return await self.blocking(
+            self.services.projects.by_name_or_id, self.workspace, name, project_id
+        )
 
     async def store(self, bodies: Sequence[TraceWrite], where: str) -> list[Row]:
         """Validate, turn into rows and store ``bodies``; return once they are stored."""
         _reject_duplicate_ids(bodies, where)
         self.count_events(len(bodies))
-        projects = {name: (await self.project(name)).id
-                    for name in {body.project_name for body in bodies}}
+        projects = {
+            name: (await self.project(name)).id for name in {body.project_name for body in bodies}
+        }
         received = now()
-        rows = [self.kind.build_row(body, self.workspace, projects[body.project_name], received,
-                                    f"{where}[{i}]" if where else self.kind.singular)
-                for i, body in enumerate(bodies)]
+        rows = [
+            self.kind.build_row(
+                body,
+                self.workspace,
+                projects[body.project_name],
+                received,
+                f"{where}[{i}]" if where else self.kind.singular,
+            )
+            for i, body in enumerate(bodies)
+        ]
         await self.commit(CreateRows(self.kind.table, rows))
         return rows
 
@@ -157,11 +175,21 @@ class CollectionHandler(KindHandler):
         project = await self._list_project()
         page, size = self.page_args()
         query = self.query_from_args(project)
-        method = (self.services.reads.traces_page if self.kind is TRACE
-                  else self.services.reads.spans_page)
+        method = (
+            self.services.reads.traces_page
+            if self.kind is TRACE
+            else self.services.reads.spans_page
+        )
         content, total = await self.blocking(method, query, page, size)
-        self.send_json({"page": page, "size": len(content), "total": total, "content": content,
-                        "sortableBy": []})
+        self.send_json(
+            {
+                "page": page,
+                "size": len(content),
+                "total": total,
+                "content": content,
+                "sortableBy": [],
+            }
+        )
 
     async def _list_project(self) -> Project:
         trace_id = self._optional_v7("trace_id")
@@ -170,8 +198,7 @@ class CollectionHandler(KindHandler):
             if trace is None:
                 raise NotFound(f"trace {trace_id} not found")
             return await self.existing_project(None, trace["project_id"])
-        return await self.existing_project(self.str_arg("project_name"),
-                                           self.str_arg("project_id"))
+        return await self.existing_project(self.str_arg("project_name"), self.str_arg("project_id"))
 
 
 class ItemHandler(KindHandler):
@@ -203,8 +230,9 @@ class ItemHandler(KindHandler):
                 must_match["parent_span_id"] = check_v7(update.parent_span_id, "parent_span_id")
         changes = changes_of(update)
         changes = {k: v for k, v in changes.items() if k not in ("trace_id", "parent_span_id")}
-        await self.commit(PatchRow(self.kind.table, self.workspace, entity_id, project.id,
-                                   changes, must_match))
+        await self.commit(
+            PatchRow(self.kind.table, self.workspace, entity_id, project.id, changes, must_match)
+        )
         self.no_content()
 
     @operation("Delete an entity", status=204)
@@ -224,19 +252,31 @@ class DeleteHandler(KindHandler):
 
 
 class SearchHandler(KindHandler):
-    @operation("Stream matching entities as NDJSON, newest first; page with last_retrieved_id",
-               body=Search, streams=True)
+    @operation(
+        "Stream matching entities as NDJSON, newest first; page with last_retrieved_id",
+        body=Search,
+        streams=True,
+    )
     async def post(self) -> None:
         body = self.body_as(Search)
         project = await self.existing_project(body.project_name, body.project_id)
-        query = Query(workspace=self.workspace, project_id=project.id,
-                      filters=parse(body.filters),
-                      trace_id=check_v7(body.trace_id, "trace_id") if body.trace_id else None,
-                      span_type=body.type if self.kind is SPAN else None)
-        last_id = check_v7(body.last_retrieved_id, "last_retrieved_id") \
-            if body.last_retrieved_id else None
-        method = (self.services.reads.traces_after if self.kind is TRACE
-                  else self.services.reads.spans_after)
+        query = Query(
+            workspace=self.workspace,
+            project_id=project.id,
+            filters=parse(body.filters),
+            trace_id=check_v7(body.trace_id, "trace_id") if body.trace_id else None,
+            span_type=body.type if self.kind is SPAN else None,
+        )
+        last_id = (
+            check_v7(body.last_retrieved_id, "last_retrieved_id")
+            if body.last_retrieved_id
+            else None
+        )
+        method = (
+            self.services.reads.traces_after
+            if self.kind is TRACE
+            else self.services.reads.spans_after
+        )
         found = await self.blocking(method, query, last_id, body.limit)
         self.set_header("Content-Type", "application/x-ndjson")
         self.finish(b"".join(encode(item) + b"\n" for item in found))
@@ -248,27 +288,47 @@ Statement = tuple[str, dict[str, Any]]
 def deletion_statements(kind: Kind, workspace: str, ids: list[str]) -> list[Statement]:
     """Deleting traces removes their spans and all their scores and comments too."""
     params = {"ws": workspace, "ids": ids}
-    scores = ("DELETE FROM feedback_scores WHERE workspace_id = {ws:String} AND "
-              "entity_type = {kind:String} AND entity_id IN {ids:Array(String)}")
-    comments = ("DELETE FROM comments WHERE workspace_id = {ws:String} AND "
-                "entity_type = {kind:String} AND entity_id IN {ids:Array(String)}")
+    scores = (
+        "DELETE FROM feedback_scores WHERE workspace_id = {ws:String} AND "
+        "entity_type = {kind:String} AND entity_id IN {ids:Array(String)}"
+    )
+    comments = (
+        "DELETE FROM comments WHERE workspace_id = {ws:String} AND "
+        "entity_type = {kind:String} AND entity_id IN {ids:Array(String)}"
+    )
     if kind is SPAN:
-        return [(scores, {**params, "kind": "span"}), (comments, {**params, "kind": "span"}),
-                ("DELETE FROM spans WHERE workspace_id = {ws:String} AND id IN {ids:Array(String)}",
-                 params)]
+        return [
+            (scores, {**params, "kind": "span"}),
+            (comments, {**params, "kind": "span"}),
+            (
+                "DELETE FROM spans WHERE workspace_id = {ws:String} AND id IN {ids:Array(String)}",
+                params,
+            ),
+        ]
     return [
-        ("DELETE FROM feedback_scores WHERE workspace_id = {ws:String} AND entity_type = 'span' "
-         "AND entity_id IN (SELECT id FROM spans WHERE workspace_id = {ws:String} "
-         "AND trace_id IN {ids:Array(String)})", params),
-        ("DELETE FROM comments WHERE workspace_id = {ws:String} AND entity_type = 'span' "
-         "AND entity_id IN (SELECT id FROM spans WHERE workspace_id = {ws:String} "
-         "AND trace_id IN {ids:Array(String)})", params),
-        ("DELETE FROM spans WHERE workspace_id = {ws:String} AND trace_id IN {ids:Array(String)}",
-         params),
+        (
+            "DELETE FROM feedback_scores WHERE workspace_id = {ws:String} AND entity_type = 'span' "
+            "AND entity_id IN (SELECT id FROM spans WHERE workspace_id = {ws:String} "
+            "AND trace_id IN {ids:Array(String)})",
+            params,
+        ),
+        (
+            "DELETE FROM comments WHERE workspace_id = {ws:String} AND entity_type = 'span' "
+            "AND entity_id IN (SELECT id FROM spans WHERE workspace_id = {ws:String} "
+            "AND trace_id IN {ids:Array(String)})",
+            params,
+        ),
+        (
+            "DELETE FROM spans WHERE workspace_id = {ws:String} "
+            "AND trace_id IN {ids:Array(String)}",
+            params,
+        ),
         (scores, {**params, "kind": "trace"}),
         (comments, {**params, "kind": "trace"}),
-        ("DELETE FROM traces WHERE workspace_id = {ws:String} AND id IN {ids:Array(String)}",
-         params),
+        (
+            "DELETE FROM traces WHERE workspace_id = {ws:String} AND id IN {ids:Array(String)}",
+            params,
+        ),
     ]
 
 
@@ -278,8 +338,10 @@ def _reject_duplicate_ids(bodies: Sequence[TraceWrite], where: str) -> None:
         if body.id is None:
             continue
         if body.id in seen:
-            raise ValidationFailed(f"{where}[{i}].id: duplicate id {body.id} in one batch "
-                                   f"(also at {where}[{seen[body.id]}])")
+            raise ValidationFailed(
+                f"{where}[{i}].id: duplicate id {body.id} in one batch "
+                f"(also at {where}[{seen[body.id]}])"
+            )
         seen[body.id] = i
 
 
@@ -299,10 +361,17 @@ def routes() -> list[Route]:
     made: list[Route] = []
     for kind in (TRACE, SPAN):
         base = f"/v1/private/{kind.entity}"
-        for suffix, handler in (("", CollectionHandler), ("/batch", BatchHandler),
-                                ("/search", SearchHandler), ("/delete", DeleteHandler),
-                                ("/{id}", ItemHandler)):
-            cls = type(f"{kind.singular.title()}{handler.__name__}", (handler,),
-                       {"kind": kind, "path": base + suffix, "tag": kind.entity})
+        for suffix, handler in (
+            ("", CollectionHandler),
+            ("/batch", BatchHandler),
+            ("/search", SearchHandler),
+            ("/delete", DeleteHandler),
+            ("/{id}", ItemHandler),
+        ):
+            cls = type(
+                f"{kind.singular.title()}{handler.__name__}",
+                (handler,),
+                {"kind": kind, "path": base + suffix, "tag": kind.entity},
+            )
             made.append((base + suffix, cls))
     return made

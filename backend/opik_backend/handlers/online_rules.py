@@ -15,9 +15,12 @@ class RuleHandler(ApiHandler):
 
     def dead_letters(self, rule_id: str | None, limit: int) -> list[dict[str, object]]:
         letters = self.services.online.queue.dead_letters(1000)
-        return [letter for letter in letters
-                if letter["event"].get("workspace") == self.workspace
-                and (rule_id is None or letter["event"].get("rule_id") == rule_id)][:limit]
+        return [
+            letter
+            for letter in letters
+            if letter["event"].get("workspace") == self.workspace
+            and (rule_id is None or letter["event"].get("rule_id") == rule_id)
+        ][:limit]
 
 
 class RulesHandler(RuleHandler):
@@ -28,10 +31,20 @@ class RulesHandler(RuleHandler):
         page, size = self.page_args()
         project_id = self.str_arg("project_id")
         rules, total = await self.blocking(
-            self.services.rules.page, self.workspace,
-            check_v7(project_id, "project_id") if project_id else None, page, size)
-        self.send_json({"page": page, "size": len(rules), "total": total,
-                        "content": [rule.public() for rule in rules]})
+            self.services.rules.page,
+            self.workspace,
+            check_v7(project_id, "project_id") if project_id else None,
+            page,
+            size,
+        )
+        self.send_json(
+            {
+                "page": page,
+                "size": len(rules),
+                "total": total,
+                "content": [rule.public() for rule in rules],
+            }
+        )
 
     @operation("Create a rule that scores new traces of a project", status=201, body=RuleWrite)
     async def post(self) -> None:
@@ -49,16 +62,17 @@ class RuleItemHandler(RuleHandler):
 
     @operation("Get a rule")
     async def get(self, rule_id: str) -> None:
-        rule = await self.blocking(self.services.rules.get, self.workspace,
-                                   check_v7(rule_id, "id"))
+        rule = await self.blocking(self.services.rules.get, self.workspace, check_v7(rule_id, "id"))
         self.send_json(rule.public())
 
-    @operation("Change a rule (enable, disable, sampling, filters, scorer)", status=204,
-               body=RuleUpdate)
+    @operation(
+        "Change a rule (enable, disable, sampling, filters, scorer)", status=204, body=RuleUpdate
+    )
     async def patch(self, rule_id: str) -> None:
         body = self.body_as(RuleUpdate)
-        await self.blocking(self.services.rules.update, self.workspace,
-                            check_v7(rule_id, "id"), body)
+        await self.blocking(
+            self.services.rules.update, self.workspace, check_v7(rule_id, "id"), body
+        )
         self.no_content()
 
     @operation("Delete a rule", status=204)
@@ -81,28 +95,45 @@ class RuleDeleteHandler(RuleHandler):
 class RuleLogsHandler(RuleHandler):
     path = BASE + "/{id}/logs"
 
-    @operation("Events this rule gave up on (dead letters), newest first, with the reason",
-               query=("size",))
+    @operation(
+        "Events this rule gave up on (dead letters), newest first, with the reason", query=("size",)
+    )
     async def get(self, rule_id: str) -> None:
-        rule = await self.blocking(self.services.rules.get, self.workspace,
-                                   check_v7(rule_id, "id"))
+        rule = await self.blocking(self.services.rules.get, self.workspace, check_v7(rule_id, "id"))
         letters = await self.blocking(self.dead_letters, rule.id, self.int_arg("size", 100))
-        self.send_json({"content": [
-            {"level": "ERROR", "timestamp": letter["at"], "message": letter["reason"],
-             "trace_id": letter["event"]["trace_id"], "deliveries": letter["deliveries"]}
-            for letter in letters]})
+        self.send_json(
+            {
+                "content": [
+                    {
+                        "level": "ERROR",
+                        "timestamp": letter["at"],
+                        "message": letter["reason"],
+                        "trace_id": letter["event"]["trace_id"],
+                        "deliveries": letter["deliveries"],
+                    }
+                    for letter in letters
+                ]
+            }
+        )
 
 
 class DeadLettersHandler(RuleHandler):
     path = BASE + "/dead-letters"
 
-    @operation("Every event the online evaluation gave up on in this workspace",
-               query=("size",))
+    @operation("Every event the online evaluation gave up on in this workspace", query=("size",))
     async def get(self) -> None:
         letters = await self.blocking(self.dead_letters, None, self.int_arg("size", 100))
         self.send_json({"content": letters})
 
 
 def routes() -> list[Route]:
-    return [(cls.path, cls) for cls in (RulesHandler, RuleDeleteHandler, DeadLettersHandler,
-                                        RuleItemHandler, RuleLogsHandler)]
+    return [
+        (cls.path, cls)
+        for cls in (
+            RulesHandler,
+            RuleDeleteHandler,
+            DeadLettersHandler,
+            RuleItemHandler,
+            RuleLogsHandler,
+        )
+    ]

@@ -19,38 +19,58 @@ class ProjectHandler(ApiHandler):
 
     async def detailed(self, projects: list[Project]) -> list[dict[str, Any]]:
         """Projects with their trace count, last activity, cost and token totals."""
-        stats = await self.blocking(self.services.stats.projects, self.workspace,
-                                    [p.id for p in projects])
+        stats = await self.blocking(
+            self.services.stats.projects, self.workspace, [p.id for p in projects]
+        )
         return [{**p.public(), **stats[p.id]} for p in projects]
 
     async def delete_projects(self, ids: list[str]) -> None:
         deleted = await self.blocking(self.services.projects.delete, self.workspace, ids)
         params = {"ws": self.workspace, "ids": [p.id for p in deleted]}
         if deleted:
-            await self.commit(RunStatements([
-                (f"DELETE FROM {table} WHERE workspace_id = {{ws:String}} AND "
-                 "project_id IN {ids:Array(String)}", params)
-                for table in ("comments", "feedback_scores", "spans", "traces")]))
+            await self.commit(
+                RunStatements(
+                    [
+                        (
+                            f"DELETE FROM {table} WHERE workspace_id = {{ws:String}} AND "
+                            "project_id IN {ids:Array(String)}",
+                            params,
+                        )
+                        for table in ("comments", "feedback_scores", "spans", "traces")
+                    ]
+                )
+            )
 
 
 class ProjectsHandler(ProjectHandler):
     path = BASE
 
-    @operation("List projects newest first, with trace counts, last activity and totals",
-               query=("page", "size", "name"))
+    @operation(
+        "List projects newest first, with trace counts, last activity and totals",
+        query=("page", "size", "name"),
+    )
     async def get(self) -> None:
         page, size = self.page_args()
-        projects, total = await self.blocking(self.services.projects.page, self.workspace,
-                                              page, size, self.str_arg("name"))
+        projects, total = await self.blocking(
+            self.services.projects.page, self.workspace, page, size, self.str_arg("name")
+        )
         content = await self.detailed(projects)
-        self.send_json({"page": page, "size": len(content), "total": total, "content": content,
-                        "sortableBy": []})
+        self.send_json(
+            {
+                "page": page,
+                "size": len(content),
+                "total": total,
+                "content": content,
+                "sortableBy": [],
+            }
+        )
 
     @operation("Create a project; 409 if the name is taken", status=201, body=ProjectCreate)
     async def post(self) -> None:
         body = self.body_as(ProjectCreate)
-        project = await self.blocking(self.services.projects.create, self.workspace, body.name,
-                                      body.description)
+        project = await self.blocking(
+            self.services.projects.create, self.workspace, body.name, body.description
+        )
         self.set_location(f"{BASE}/{project.id}")
         self.send_json(project.public(), status=201)
 
@@ -60,16 +80,22 @@ class ProjectItemHandler(ProjectHandler):
 
     @operation("Get a project with its totals")
     async def get(self, project_id: str) -> None:
-        project = await self.blocking(self.services.projects.get, self.workspace,
-                                      check_v7(project_id, "id"))
+        project = await self.blocking(
+            self.services.projects.get, self.workspace, check_v7(project_id, "id")
+        )
         (detailed,) = await self.detailed([project])
         self.send_json(detailed)
 
     @operation("Rename a project or change its description", status=204, body=ProjectUpdate)
     async def patch(self, project_id: str) -> None:
         body = self.body_as(ProjectUpdate)
-        await self.blocking(self.services.projects.update, self.workspace,
-                            check_v7(project_id, "id"), body.name, body.description)
+        await self.blocking(
+            self.services.projects.update,
+            self.workspace,
+            check_v7(project_id, "id"),
+            body.name,
+            body.description,
+        )
         self.no_content()
 
     @operation("Delete a project with its traces, spans and scores", status=204)
@@ -84,8 +110,9 @@ class ProjectRetrieveHandler(ProjectHandler):
     @operation("Find a project by name (404 if missing)", body=ProjectRetrieve)
     async def post(self) -> None:
         body = self.body_as(ProjectRetrieve)
-        project = await self.blocking(self.services.projects.by_name_or_id, self.workspace,
-                                      body.name, None)
+        project = await self.blocking(
+            self.services.projects.by_name_or_id, self.workspace, body.name, None
+        )
         (detailed,) = await self.detailed([project])
         self.send_json(detailed)
 
@@ -106,14 +133,22 @@ class ProjectStatsHandler(ProjectHandler):
     @operation("Totals of a page of projects", query=("page", "size", "name"))
     async def get(self) -> None:
         page, size = self.page_args()
-        projects, _ = await self.blocking(self.services.projects.page, self.workspace, page,
-                                          size, self.str_arg("name"))
+        projects, _ = await self.blocking(
+            self.services.projects.page, self.workspace, page, size, self.str_arg("name")
+        )
         content = await self.detailed(projects)
         self.send_json({"content": [{"project_id": p["id"], **p} for p in content]})
 
 
 def routes() -> list[Route]:
     # Fixed paths before the {id} pattern, which would match them too.
-    return [(cls.path, cls) for cls in (ProjectsHandler, ProjectRetrieveHandler,
-                                        ProjectDeleteHandler, ProjectStatsHandler,
-                                        ProjectItemHandler)]
+    return [
+        (cls.path, cls)
+        for cls in (
+            ProjectsHandler,
+            ProjectRetrieveHandler,
+            ProjectDeleteHandler,
+            ProjectStatsHandler,
+            ProjectItemHandler,
+        )
+    ]

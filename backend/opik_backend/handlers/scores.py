@@ -36,8 +36,11 @@ class ScoreHandler(ApiHandler):
 
 
 class BatchScoresHandler(ScoreHandler):
-    @operation("Put feedback scores on many entities (the entities may arrive later)",
-               status=204, body="batch_body")
+    @operation(
+        "Put feedback scores on many entities (the entities may arrive later)",
+        status=204,
+        body="batch_body",
+    )
     async def put(self) -> None:
         body = self.body_as(self.batch_body)
         self.count_events(len(body.scores))
@@ -51,8 +54,9 @@ class BatchScoresHandler(ScoreHandler):
             else:
                 entity_id = check_v7(item.id, f"scores[{i}].id")  # type: ignore[union-attr]
             project_id = await self.project_id(item.project_name, item.project_id)
-            rows.append(score_row(self.workspace, self.entity_type, entity_id, project_id,
-                                  item, received))
+            rows.append(
+                score_row(self.workspace, self.entity_type, entity_id, project_id, item, received)
+            )
         await self.commit(InsertScores(rows))
         self.no_content()
 
@@ -63,8 +67,11 @@ class EntityScoreHandler(ScoreHandler):
         entity_id = check_v7(entity_id, "id")
         score = self.body_as(FeedbackScore)
         project_id = await self.entity_project(entity_id)
-        await self.commit(InsertScores([score_row(self.workspace, self.entity_type, entity_id,
-                                                  project_id, score, now())]))
+        await self.commit(
+            InsertScores(
+                [score_row(self.workspace, self.entity_type, entity_id, project_id, score, now())]
+            )
+        )
         self.no_content()
 
 
@@ -73,8 +80,9 @@ class EntityScoreDeleteHandler(ScoreHandler):
     async def post(self, entity_id: str) -> None:
         entity_id = check_v7(entity_id, "id")
         body = self.body_as(DeleteScore)
-        await self.commit(_delete_scores(self.workspace, self.entity_type, entity_id,
-                                         [body.name], None))
+        await self.commit(
+            _delete_scores(self.workspace, self.entity_type, entity_id, [body.name], None)
+        )
         self.no_content()
 
 
@@ -83,8 +91,9 @@ class ThreadScoreDeleteHandler(ScoreHandler):
     async def post(self) -> None:
         body = self.body_as(DeleteThreadScores)
         project_id = await self.project_id(body.project_name, body.project_id)
-        await self.commit(_delete_scores(self.workspace, "thread", body.thread_id, body.names,
-                                         project_id))
+        await self.commit(
+            _delete_scores(self.workspace, "thread", body.thread_id, body.names, project_id)
+        )
         self.no_content()
 
 
@@ -98,15 +107,20 @@ class ScoreNamesHandler(ScoreHandler):
             where += " AND project_id = {project_id:String}"
         rows = await self.blocking(
             self.services.ch.query,
-            f"SELECT DISTINCT name FROM feedback_scores WHERE {where} ORDER BY name", params)
+            f"SELECT DISTINCT name FROM feedback_scores WHERE {where} ORDER BY name",
+            params,
+        )
         self.send_json({"scores": [{"name": name} for (name,) in rows]})
 
 
-def _delete_scores(workspace: str, entity_type: str, entity_id: str, names: Sequence[str],
-                   project_id: str | None) -> RunStatements:
-    sql = ("DELETE FROM feedback_scores WHERE workspace_id = {ws:String} AND "
-           "entity_type = {kind:String} AND entity_id = {id:String} AND "
-           "name IN {names:Array(String)}")
+def _delete_scores(
+    workspace: str, entity_type: str, entity_id: str, names: Sequence[str], project_id: str | None
+) -> RunStatements:
+    sql = (
+        "DELETE FROM feedback_scores WHERE workspace_id = {ws:String} AND "
+        "entity_type = {kind:String} AND entity_id = {id:String} AND "
+        "name IN {names:Array(String)}"
+    )
     params = {"ws": workspace, "kind": entity_type, "id": entity_id, "names": list(names)}
     if project_id:
         sql += " AND project_id = {project_id:String}"
@@ -125,12 +139,22 @@ def routes() -> list[Route]:
         if entity_type == "thread":
             handlers.append(("/feedback-scores/delete", ThreadScoreDeleteHandler))
         else:
-            handlers += [("/{id}/feedback-scores", EntityScoreHandler),
-                         ("/{id}/feedback-scores/delete", EntityScoreDeleteHandler)]
+            handlers += [
+                ("/{id}/feedback-scores", EntityScoreHandler),
+                ("/{id}/feedback-scores/delete", EntityScoreDeleteHandler),
+            ]
         for suffix, handler in handlers:
             name = f"{entity_type.title()}{handler.__name__}"
             batch = ThreadScoreBatch if entity_type == "thread" else FeedbackScoreBatch
-            cls = type(name, (handler,), {"entity_type": entity_type, "path": base + suffix,
-                                          "tag": "feedback-scores", "batch_body": batch})
+            cls = type(
+                name,
+                (handler,),
+                {
+                    "entity_type": entity_type,
+                    "path": base + suffix,
+                    "tag": "feedback-scores",
+                    "batch_body": batch,
+                },
+            )
             made.append((base + suffix, cls))
     return made

@@ -49,11 +49,14 @@ class TraceStatsHandler(KindHandler):
     path = "/v1/private/traces/stats"
     tag = "traces"
 
-    @operation("Count, duration percentiles, cost, usage and score averages of matching traces",
-               query=("project_name", "project_id", "filters", "search", "from_time", "to_time"))
+    @operation(
+        "Count, duration percentiles, cost, usage and score averages of matching traces",
+        query=("project_name", "project_id", "filters", "search", "from_time", "to_time"),
+    )
     async def get(self) -> None:
-        project = await self.existing_project(self.str_arg("project_name"),
-                                              self.str_arg("project_id"))
+        project = await self.existing_project(
+            self.str_arg("project_name"), self.str_arg("project_id")
+        )
         stats = await self.blocking(self.services.stats.traces, self.query_from_args(project))
         self.send_json({"stats": stats})
 
@@ -67,5 +70,14 @@ class OpenApiHandler(ApiHandler):
 
 
 def routes() -> list[Route]:
-    return [(cls.path, cls) for cls in (PingHandler, VersionHandler, WorkspaceHandler,
-                                        AuthHandler, TraceStatsHandler, OpenApiHandler)]
+    return [
+        (cls.path, cls)
+        for cls in (
+            PingHandler,
+            VersionHandler,
+            WorkspaceHandler,
+            AuthHandler,
+            TraceStatsHandler,
+            OpenApiHandler,
+        )
+    ]

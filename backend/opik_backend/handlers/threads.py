@@ -21,15 +21,23 @@ class ThreadHandler(KindHandler):
 class ThreadsHandler(ThreadHandler):
     path = BASE
 
-    @operation("List the threads of a project, most recently active first",
-               query=("project_name", "project_id", "page", "size", "filters"))
+    @operation(
+        "List the threads of a project, most recently active first",
+        query=("project_name", "project_id", "page", "size", "filters"),
+    )
     async def get(self) -> None:
-        project = await self.existing_project(self.str_arg("project_name"),
-                                              self.str_arg("project_id"))
+        project = await self.existing_project(
+            self.str_arg("project_name"), self.str_arg("project_id")
+        )
         page, size = self.page_args()
-        content, total = await self.blocking(self.services.threads.page, self.workspace,
-                                             project.id, parse(self.str_arg("filters")),
-                                             page, size)
+        content, total = await self.blocking(
+            self.services.threads.page,
+            self.workspace,
+            project.id,
+            parse(self.str_arg("filters")),
+            page,
+            size,
+        )
         self.send_json({"page": page, "size": len(content), "total": total, "content": content})
 
 
@@ -40,8 +48,9 @@ class ThreadRetrieveHandler(ThreadHandler):
     async def post(self) -> None:
         body = self.body_as(ThreadRetrieve)
         project = await self.existing_project(body.project_name, body.project_id)
-        found = await self.blocking(self.services.threads.get, self.workspace, project.id,
-                                    body.thread_id)
+        found = await self.blocking(
+            self.services.threads.get, self.workspace, project.id, body.thread_id
+        )
         if found is None:
             raise NotFound(f"thread {body.thread_id!r} not found in project {project.name!r}")
         self.send_json(found)
@@ -50,14 +59,22 @@ class ThreadRetrieveHandler(ThreadHandler):
 class ThreadSearchHandler(ThreadHandler):
     path = BASE + "/search"
 
-    @operation("Stream matching threads as NDJSON; page with last_retrieved_thread_model_id",
-               body=ThreadSearch, streams=True)
+    @operation(
+        "Stream matching threads as NDJSON; page with last_retrieved_thread_model_id",
+        body=ThreadSearch,
+        streams=True,
+    )
     async def post(self) -> None:
         body = self.body_as(ThreadSearch)
         project = await self.existing_project(body.project_name, body.project_id)
-        found = await self.blocking(self.services.threads.after, self.workspace, project.id,
-                                    parse(body.filters), body.last_retrieved_thread_model_id,
-                                    body.limit)
+        found = await self.blocking(
+            self.services.threads.after,
+            self.workspace,
+            project.id,
+            parse(body.filters),
+            body.last_retrieved_thread_model_id,
+            body.limit,
+        )
         self.set_header("Content-Type", "application/x-ndjson")
         self.finish(b"".join(encode(item) + b"\n" for item in found))
 
@@ -69,18 +86,24 @@ class ThreadDeleteHandler(ThreadHandler):
     async def post(self) -> None:
         body = self.body_as(DeleteThreads)
         project = await self.existing_project(body.project_name, body.project_id)
-        trace_ids = await self.blocking(self.services.threads.trace_ids, self.workspace,
-                                        project.id, body.thread_ids)
+        trace_ids = await self.blocking(
+            self.services.threads.trace_ids, self.workspace, project.id, body.thread_ids
+        )
         statements = deletion_statements(TRACE, self.workspace, trace_ids) if trace_ids else []
-        statements.append((
-            "DELETE FROM feedback_scores WHERE workspace_id = {ws:String} AND "
-            "entity_type = 'thread' AND project_id = {project_id:String} AND "
-            "entity_id IN {ids:Array(String)}",
-            {"ws": self.workspace, "project_id": project.id, "ids": body.thread_ids}))
+        statements.append(
+            (
+                "DELETE FROM feedback_scores WHERE workspace_id = {ws:String} AND "
+                "entity_type = 'thread' AND project_id = {project_id:String} AND "
+                "entity_id IN {ids:Array(String)}",
+                {"ws": self.workspace, "project_id": project.id, "ids": body.thread_ids},
+            )
+        )
         await self.commit(RunStatements(statements))
         self.no_content()
 
 
 def routes() -> list[Route]:
-    return [(cls.path, cls) for cls in (ThreadsHandler, ThreadRetrieveHandler,
-                                        ThreadSearchHandler, ThreadDeleteHandler)]
+    return [
+        (cls.path, cls)
+        for cls in (ThreadsHandler, ThreadRetrieveHandler, ThreadSearchHandler, ThreadDeleteHandler)
+    ]

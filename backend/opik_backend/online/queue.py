@@ -69,14 +69,23 @@ class RedisQueue:
         return len(fresh)
 
     def take(self, consumer: str, count: int, block_seconds: float) -> list[Delivery]:
-        found = self._redis.xreadgroup(self._group, consumer, {self._stream: ">"}, count=count,
-                                       block=max(1, int(block_seconds * 1000)))
-        return [Delivery(msg_id, json.loads(fields["event"]), 1)
-                for _, messages in found or [] for msg_id, fields in messages]
+        found = self._redis.xreadgroup(
+            self._group,
+            consumer,
+            {self._stream: ">"},
+            count=count,
+            block=max(1, int(block_seconds * 1000)),
+        )
+        return [
+            Delivery(msg_id, json.loads(fields["event"]), 1)
+            for _, messages in found or []
+            for msg_id, fields in messages
+        ]
 
     def reclaim(self, consumer: str, idle_seconds: float, count: int) -> list[Delivery]:
-        _, messages, *_ = self._redis.xautoclaim(self._stream, self._group, consumer,
-                                                 int(idle_seconds * 1000), "0-0", count=count)
+        _, messages, *_ = self._redis.xautoclaim(
+            self._stream, self._group, consumer, int(idle_seconds * 1000), "0-0", count=count
+        )
         claimed = []
         for msg_id, fields in messages:
             info = self._redis.xpending_range(self._stream, self._group, msg_id, msg_id, 1)
@@ -85,22 +94,34 @@ class RedisQueue:
         return claimed
 
     def ack(self, delivery: Delivery) -> None:
-        self._redis.pipeline().xack(self._stream, self._group, delivery.id) \
-            .xdel(self._stream, delivery.id).hdel(self._errors, delivery.id).execute()
+        self._redis.pipeline().xack(self._stream, self._group, delivery.id).xdel(
+            self._stream, delivery.id
+        ).hdel(self._errors, delivery.id).execute()
 
     def fail(self, delivery: Delivery, reason: str) -> None:
         self._redis.hset(self._errors, delivery.id, reason)
 
     def dead_letter(self, delivery: Delivery, reason: str) -> None:
-        record = {"event": json.dumps(delivery.event), "reason": reason,
-                  "deliveries": str(delivery.deliveries), "at": str(time.time())}
+        record = {
+            "event": json.dumps(delivery.event),
+            "reason": reason,
+            "deliveries": str(delivery.deliveries),
+            "at": str(time.time()),
+        }
         self._redis.xadd(self._dead, record, maxlen=10_000, approximate=True)
         self.ack(delivery)
 
     def dead_letters(self, limit: int) -> list[dict[str, Any]]:
-        return [{"id": msg_id, "event": json.loads(f["event"]), "reason": f["reason"],
-                 "deliveries": int(f["deliveries"]), "at": float(f["at"])}
-                for msg_id, f in self._redis.xrevrange(self._dead, count=limit)]
+        return [
+            {
+                "id": msg_id,
+                "event": json.loads(f["event"]),
+                "reason": f["reason"],
+                "deliveries": int(f["deliveries"]),
+                "at": float(f["at"]),
+            }
+            for msg_id, f in self._redis.xrevrange(self._dead, count=limit)
+        ]
 
 
 class DatabaseQueue:
@@ -113,11 +134,16 @@ class DatabaseQueue:
         self._published = threading.Condition()
 
     def publish(self, events: list[tuple[str, Event]]) -> int:
-        fresh = sum(self._db.execute(
-            f"{self._db.dialect.insert_ignore} INTO online_events (id, dedup_key, payload, state,"
-            " deliveries, claimed_at, consumer, last_error, created_at) "
-            "VALUES (?, ?, ?, 'ready', 0, 0, '', '', ?)",
-            (new_id(), key, json.dumps(event), utcnow())) for key, event in events)
+        fresh = sum(
+            self._db.execute(
+                f"{self._db.dialect.insert_ignore} INTO online_events "
+                "(id, dedup_key, payload, state, deliveries, claimed_at, consumer, last_error, "
+                "created_at) "
+                "VALUES (?, ?, ?, 'ready', 0, 0, '', '', ?)",
+                (new_id(), key, json.dumps(event), utcnow()),
+            )
+            for key, event in events
+        )
         if fresh:
             with self._published:
                 self._published.notify_all()
@@ -132,42 +158,59 @@ class DatabaseQueue:
         return taken
 
     def reclaim(self, consumer: str, idle_seconds: float, count: int) -> list[Delivery]:
-        return self._claim(consumer, "state = 'taken' AND claimed_at < ?",
-                           (time.time() - idle_seconds,), count)
+        return self._claim(
+            consumer, "state = 'taken' AND claimed_at < ?", (time.time() - idle_seconds,), count
+        )
 
-    def _claim(self, consumer: str, where: str, params: tuple[Any, ...],
-               count: int) -> list[Delivery]:
-        rows = self._db.fetch(f"{self._SELECT} WHERE {where} ORDER BY id LIMIT ?",
-                              (*params, count))
+    def _claim(
+        self, consumer: str, where: str, params: tuple[Any, ...], count: int
+    ) -> list[Delivery]:
+        rows = self._db.fetch(f"{self._SELECT} WHERE {where} ORDER BY id LIMIT ?", (*params, count))
         claimed = []
         for row in rows:  # optimistic: another worker may claim the same row first
             changed = self._db.execute(
                 "UPDATE online_events SET state = 'taken', consumer = ?, claimed_at = ?, "
                 "deliveries = deliveries + 1 WHERE id = ? AND claimed_at = ?",
-                (consumer, time.time(), row["id"], row["claimed_at"]))
+                (consumer, time.time(), row["id"], row["claimed_at"]),
+            )
             if changed:
-                claimed.append(Delivery(row["id"], json.loads(row["payload"]),
-                                        int(row["deliveries"]) + 1))
+                claimed.append(
+                    Delivery(row["id"], json.loads(row["payload"]), int(row["deliveries"]) + 1)
+                )
         return claimed
 
     def ack(self, delivery: Delivery) -> None:
-        self._db.execute("UPDATE online_events SET state = 'done', payload = '' WHERE id = ?",
-                         (delivery.id,))
+        self._db.execute(
+            "UPDATE online_events SET state = 'done', payload = '' WHERE id = ?", (delivery.id,)
+        )
 
     def fail(self, delivery: Delivery, reason: str) -> None:
-        self._db.execute("UPDATE online_events SET last_error = ? WHERE id = ?",
-                         (reason, delivery.id))
+        self._db.execute(
+            "UPDATE online_events SET last_error = ? WHERE id = ?", (reason, delivery.id)
+        )
 
     def dead_letter(self, delivery: Delivery, reason: str) -> None:
-        self._db.execute("UPDATE online_events SET state = 'dead', last_error = ? WHERE id = ?",
-                         (reason, delivery.id))
+        self._db.execute(
+            "UPDATE online_events SET state = 'dead', last_error = ? WHERE id = ?",
+            (reason, delivery.id),
+        )
 
     def dead_letters(self, limit: int) -> list[dict[str, Any]]:
         rows = self._db.fetch(
             "SELECT id, payload, deliveries, last_error, claimed_at FROM online_events "
-            "WHERE state = 'dead' ORDER BY id DESC LIMIT ?", (limit,))
-        return [{"id": r["id"], "event": json.loads(r["payload"]), "reason": r["last_error"],
-                 "deliveries": int(r["deliveries"]), "at": float(r["claimed_at"])} for r in rows]
+            "WHERE state = 'dead' ORDER BY id DESC LIMIT ?",
+            (limit,),
+        )
+        return [
+            {
+                "id": r["id"],
+                "event": json.loads(r["payload"]),
+                "reason": r["last_error"],
+                "deliveries": int(r["deliveries"]),
+                "at": float(r["claimed_at"]),
+            }
+            for r in rows
+        ]
 
 
 def open_queue(redis_url: str, redis_prefix: str, db: MetadataDB) -> EventQueue:

@@ -17,10 +17,11 @@ from ..ids import new_id
 from ..schemas import JudgeCode, PythonCode, RuleUpdate, RuleWrite
 from ..storage.metadata import MetadataDB, utcnow
 
-_COLUMNS = ("id, workspace, project_id, name, type, sampling_rate, enabled, filters, code, "
-            "created_at, last_updated_at")
-_CODE_TYPES: dict[str, type] = {"llm_as_judge": JudgeCode,
-                                "user_defined_metric_python": PythonCode}
+_COLUMNS = (
+    "id, workspace, project_id, name, type, sampling_rate, enabled, filters, code, "
+    "created_at, last_updated_at"
+)
+_CODE_TYPES: dict[str, type] = {"llm_as_judge": JudgeCode, "user_defined_metric_python": PythonCode}
 _ENABLED_TTL = 5.0  # other replicas' rule changes are seen within this
 
 
@@ -44,9 +45,15 @@ class Rule:
 
     def public(self) -> dict[str, Any]:
         return {
-            "id": self.id, "project_id": self.project_id, "name": self.name, "type": self.type,
-            "sampling_rate": self.sampling_rate, "enabled": self.enabled,
-            "filters": self.filters, "code": self.code, "action": "evaluator",
+            "id": self.id,
+            "project_id": self.project_id,
+            "name": self.name,
+            "type": self.type,
+            "sampling_rate": self.sampling_rate,
+            "enabled": self.enabled,
+            "filters": self.filters,
+            "code": self.code,
+            "action": "evaluator",
             "created_at": self.created_at.replace(tzinfo=dt.UTC),
             "last_updated_at": self.last_updated_at.replace(tzinfo=dt.UTC),
         }
@@ -62,8 +69,14 @@ def check(kind: str, code: dict[str, Any], filters: list[dict[str, Any]] | None)
 
 
 def _row_to_rule(row: dict[str, Any]) -> Rule:
-    return Rule(**{**row, "enabled": bool(row["enabled"]), "filters": json.loads(row["filters"]),
-                   "code": json.loads(row["code"])})
+    return Rule(
+        **{
+            **row,
+            "enabled": bool(row["enabled"]),
+            "filters": json.loads(row["filters"]),
+            "code": json.loads(row["code"]),
+        }
+    )
 
 
 class Rules:
@@ -79,14 +92,28 @@ class Rules:
         rule_id, now = body.id or new_id(), utcnow()
         self._db.execute(
             f"INSERT INTO online_rules ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (rule_id, workspace, project_id, body.name, body.type, body.sampling_rate,
-             int(body.enabled), json.dumps(body.filters or []), json.dumps(body.code), now, now))
+            (
+                rule_id,
+                workspace,
+                project_id,
+                body.name,
+                body.type,
+                body.sampling_rate,
+                int(body.enabled),
+                json.dumps(body.filters or []),
+                json.dumps(body.code),
+                now,
+                now,
+            ),
+        )
         self._forget()
         return self.get(workspace, rule_id)
 
     def get(self, workspace: str, rule_id: str) -> Rule:
-        row = self._db.fetch_one(f"SELECT {_COLUMNS} FROM online_rules WHERE workspace = ? "
-                                 "AND id = ?", (workspace, rule_id))
+        row = self._db.fetch_one(
+            f"SELECT {_COLUMNS} FROM online_rules WHERE workspace = ? AND id = ?",
+            (workspace, rule_id),
+        )
         if row is None:
             raise NotFound(f"rule {rule_id} not found")
         return _row_to_rule(row)
@@ -99,30 +126,40 @@ class Rules:
         self._db.execute(
             "UPDATE online_rules SET name = ?, type = ?, sampling_rate = ?, enabled = ?, "
             "filters = ?, code = ?, last_updated_at = ? WHERE workspace = ? AND id = ?",
-            (body.name or old.name, kind,
-             old.sampling_rate if body.sampling_rate is None else body.sampling_rate,
-             int(old.enabled if body.enabled is None else body.enabled), json.dumps(filters),
-             json.dumps(code), utcnow(), workspace, rule_id))
+            (
+                body.name or old.name,
+                kind,
+                old.sampling_rate if body.sampling_rate is None else body.sampling_rate,
+                int(old.enabled if body.enabled is None else body.enabled),
+                json.dumps(filters),
+                json.dumps(code),
+                utcnow(),
+                workspace,
+                rule_id,
+            ),
+        )
         self._forget()
         return self.get(workspace, rule_id)
 
     def delete(self, workspace: str, ids: list[str]) -> None:
         for rule_id in ids:
-            self._db.execute("DELETE FROM online_rules WHERE workspace = ? AND id = ?",
-                             (workspace, rule_id))
+            self._db.execute(
+                "DELETE FROM online_rules WHERE workspace = ? AND id = ?", (workspace, rule_id)
+            )
         self._forget()
 
-    def page(self, workspace: str, project_id: str | None, page: int,
-             size: int) -> tuple[list[Rule], int]:
+    def page(
+        self, workspace: str, project_id: str | None, page: int, size: int
+    ) -> tuple[list[Rule], int]:
         where, params = "workspace = ?", [workspace]
         if project_id:
             where += " AND project_id = ?"
             params.append(project_id)
-        total = self._db.fetch_one(f"SELECT COUNT(*) AS n FROM online_rules WHERE {where}",
-                                   params)
-        rows = self._db.fetch(f"SELECT {_COLUMNS} FROM online_rules WHERE {where} "
-                              "ORDER BY id DESC LIMIT ? OFFSET ?",
-                              [*params, size, (page - 1) * size])
+        total = self._db.fetch_one(f"SELECT COUNT(*) AS n FROM online_rules WHERE {where}", params)
+        rows = self._db.fetch(
+            f"SELECT {_COLUMNS} FROM online_rules WHERE {where} ORDER BY id DESC LIMIT ? OFFSET ?",
+            [*params, size, (page - 1) * size],
+        )
         return [_row_to_rule(r) for r in rows], int(total["n"] if total else 0)
 
     def enabled_for(self, workspace: str, project_id: str) -> list[Rule]:
@@ -132,8 +169,11 @@ class Rules:
             cached = self._enabled.get(key)
         if cached is not None and cached[0] > now:
             return cached[1]
-        rows = self._db.fetch(f"SELECT {_COLUMNS} FROM online_rules WHERE workspace = ? AND "
-                              "project_id = ? AND enabled = 1", key)
+        rows = self._db.fetch(
+            f"SELECT {_COLUMNS} FROM online_rules WHERE workspace = ? AND "
+            "project_id = ? AND enabled = 1",
+            key,
+        )
         rules = [_row_to_rule(r) for r in rows]
         with self._lock:
             self._enabled[key] = (now + _ENABLED_TTL, rules)

@@ -36,20 +36,28 @@ class MetricFailed(Exception):
     """The metric did not produce a result; the message says why."""
 
 
-def run_metric(source: str, arguments: dict[str, Any], timeout: float,
-               memory_mb: int) -> Any:
+def run_metric(source: str, arguments: dict[str, Any], timeout: float, memory_mb: int) -> Any:
     """Call ``score(**arguments)`` defined by ``source`` in a limited child process."""
     marker = f"@@opik-result-{secrets.token_hex(8)}@@"
-    job = {"source": source, "arguments": arguments, "marker": marker,
-           "memory_mb": memory_mb, "cpu_seconds": max(1, int(timeout) + 1)}
+    job = {
+        "source": source,
+        "arguments": arguments,
+        "marker": marker,
+        "memory_mb": memory_mb,
+        "cpu_seconds": max(1, int(timeout) + 1),
+    }
     try:
         done = subprocess.run(  # noqa: S603 - our interpreter, the metric is data on stdin
-            [sys.executable, "-I", "-c", _RUNNER], input=json.dumps(job), text=True,
-            capture_output=True, timeout=timeout, check=False)
+            [sys.executable, "-I", "-c", _RUNNER],
+            input=json.dumps(job),
+            text=True,
+            capture_output=True,
+            timeout=timeout,
+            check=False,
+        )
     except subprocess.TimeoutExpired:
         raise MetricFailed(f"the metric ran longer than {timeout:g}s and was killed") from None
-    results = [line[len(marker):] for line in done.stdout.splitlines()
-               if line.startswith(marker)]
+    results = [line[len(marker) :] for line in done.stdout.splitlines() if line.startswith(marker)]
     if done.returncode != 0 or not results:
         tail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
         raise MetricFailed(f"the metric failed (exit {done.returncode}): {tail[0][:500]}")

@@ -60,23 +60,38 @@ def score(rule: Rule, trace: dict[str, Any], settings: ScoringSettings) -> list[
 
 def _judge(code: JudgeCode, trace: dict[str, Any], settings: ScoringSettings) -> list[Score]:
     values = {name: _as_text(resolve(trace, path)) for name, path in code.variables.items()}
-    messages = [{"role": _ROLES[m.role.upper()],
-                 "content": _PLACEHOLDER.sub(lambda g: values.get(g[1], g[0]), m.content)}
-                for m in code.messages]
-    reply = _chat(code.model.base_url or settings.judge_base_url, settings.judge_api_key, {
-        "model": code.model.name, "messages": messages, "temperature": code.model.temperature,
-        "seed": code.model.seed, "response_format": {"type": "json_object"}})
+    messages = [
+        {
+            "role": _ROLES[m.role.upper()],
+            "content": _PLACEHOLDER.sub(lambda g: values.get(g[1], g[0]), m.content),
+        }
+        for m in code.messages
+    ]
+    reply = _chat(
+        code.model.base_url or settings.judge_base_url,
+        settings.judge_api_key,
+        {
+            "model": code.model.name,
+            "messages": messages,
+            "temperature": code.model.temperature,
+            "seed": code.model.seed,
+            "response_format": {"type": "json_object"},
+        },
+    )
     return _parse_judgement(reply, code)
 
 
 def _chat(base_url: str, api_key: str, body: dict[str, Any]) -> str:
     if not base_url:
-        raise ScoringFailed("no judge endpoint: set judge_base_url (or the rule's "
-                            "model.base_url) to an OpenAI-compatible API")
+        raise ScoringFailed(
+            "no judge endpoint: set judge_base_url (or the rule's "
+            "model.base_url) to an OpenAI-compatible API"
+        )
     request = urllib.request.Request(  # noqa: S310 - a configured http(s) endpoint
         base_url.rstrip("/") + "/chat/completions",
         data=json.dumps({k: v for k, v in body.items() if v is not None}).encode(),
-        headers={"Content-Type": "application/json", "Authorization": f"Bearer {api_key}"})
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {api_key}"},
+    )
     try:
         with urllib.request.urlopen(request, timeout=120) as response:  # noqa: S310
             answer = json.loads(response.read())
@@ -100,8 +115,11 @@ def _typed(verdict: dict[str, Any], name: str, kind: str) -> Score:
     entry = verdict.get(name)
     if entry is None:
         raise ScoringFailed(f"the judge gave no {name!r} (answer keys: {sorted(verdict)})")
-    value, reason = (entry.get("score", entry.get("value")), entry.get("reason", "")) \
-        if isinstance(entry, dict) else (entry, "")
+    value, reason = (
+        (entry.get("score", entry.get("value")), entry.get("reason", ""))
+        if isinstance(entry, dict)
+        else (entry, "")
+    )
     try:
         number = float(value) if kind != "BOOLEAN" else float(bool(value) and value != "false")
     except (TypeError, ValueError):
@@ -109,23 +127,31 @@ def _typed(verdict: dict[str, Any], name: str, kind: str) -> Score:
     return Score(name, round(number) if kind == "INTEGER" else number, str(reason))
 
 
-def _python(rule: Rule, code: PythonCode, trace: dict[str, Any],
-            settings: ScoringSettings) -> list[Score]:
+def _python(
+    rule: Rule, code: PythonCode, trace: dict[str, Any], settings: ScoringSettings
+) -> list[Score]:
     arguments = {name: resolve(trace, path) for name, path in code.arguments.items()}
     try:
-        result = run_metric(code.metric, arguments, settings.metric_timeout,
-                            settings.metric_memory_mb)
+        result = run_metric(
+            code.metric, arguments, settings.metric_timeout, settings.metric_memory_mb
+        )
     except MetricFailed as exc:
         raise ScoringFailed(str(exc)) from exc
-    return [_as_score(item, rule.name) for item in (result if isinstance(result, list)
-                                                    else [result])]
+    return [
+        _as_score(item, rule.name) for item in (result if isinstance(result, list) else [result])
+    ]
 
 
 def _as_score(item: Any, default_name: str) -> Score:
     if isinstance(item, bool | int | float):
         return Score(default_name, float(item))
     if isinstance(item, dict) and isinstance(item.get("value"), bool | int | float):
-        return Score(str(item.get("name") or default_name), float(item["value"]),
-                     str(item.get("reason") or ""))
-    raise ScoringFailed(f"the metric returned {item!r}; return a number, "
-                        "{'value': .., 'name': .., 'reason': ..} or a list of them")
+        return Score(
+            str(item.get("name") or default_name),
+            float(item["value"]),
+            str(item.get("reason") or ""),
+        )
+    raise ScoringFailed(
+        f"the metric returned {item!r}; return a number, "
+        "{'value': .., 'name': .., 'reason': ..} or a list of them"
+    )

@@ -46,9 +46,17 @@ class Publisher:
                 continue
             for rule in self._rules.enabled_for(row["workspace_id"], row["project_id"]):
                 if sampled(rule, row["id"]):
-                    events.append((f"{rule.id}:{row['id']}", {
-                        "workspace": row["workspace_id"], "project_id": row["project_id"],
-                        "trace_id": row["id"], "rule_id": rule.id}))
+                    events.append(
+                        (
+                            f"{rule.id}:{row['id']}",
+                            {
+                                "workspace": row["workspace_id"],
+                                "project_id": row["project_id"],
+                                "trace_id": row["id"],
+                                "rule_id": rule.id,
+                            },
+                        )
+                    )
         if events:
             self.published += self._queue.publish(events)
 
@@ -56,9 +64,17 @@ class Publisher:
 class Worker(threading.Thread):
     """Takes events, scores them, writes the scores, acknowledges; retries what failed."""
 
-    def __init__(self, number: int, rules: Rules, queue: EventQueue, reads: Reads,
-                 submit: Submit, scoring: ScoringSettings, retry_seconds: float,
-                 max_attempts: int) -> None:
+    def __init__(
+        self,
+        number: int,
+        rules: Rules,
+        queue: EventQueue,
+        reads: Reads,
+        submit: Submit,
+        scoring: ScoringSettings,
+        retry_seconds: float,
+        max_attempts: int,
+    ) -> None:
         super().__init__(name=f"opik-backend-scorer-{number}", daemon=True)
         self.consumer = f"{os.uname().nodename}-{os.getpid()}-{number}"
         self._rules, self._queue, self._reads = rules, queue, reads
@@ -70,8 +86,9 @@ class Worker(threading.Thread):
     def run(self) -> None:
         while not self._stopping.is_set():
             try:
-                deliveries = self._queue.reclaim(self.consumer, self._retry, 10) or \
-                    self._queue.take(self.consumer, 10, block_seconds=1.0)
+                deliveries = self._queue.reclaim(
+                    self.consumer, self._retry, 10
+                ) or self._queue.take(self.consumer, 10, block_seconds=1.0)
                 for delivery in deliveries:
                     self._handle(delivery)
             except Exception:
@@ -108,19 +125,30 @@ class Worker(threading.Thread):
             return  # the trace does not match the rule's filters
         scores = score(rule, trace, self._scoring)
         received = now()
-        rows = [score_row(rule.workspace, "trace", event["trace_id"], trace["project_id"],
-                          FeedbackScore(name=s.name, value=s.value, reason=s.reason or None,
-                                        source="online_scoring"),
-                          received, created_by=f"online_scoring:{rule.name}") for s in scores]
+        rows = [
+            score_row(
+                rule.workspace,
+                "trace",
+                event["trace_id"],
+                trace["project_id"],
+                FeedbackScore(
+                    name=s.name, value=s.value, reason=s.reason or None, source="online_scoring"
+                ),
+                received,
+                created_by=f"online_scoring:{rule.name}",
+            )
+            for s in scores
+        ]
         self._submit(InsertScores(rows)).result(timeout=120)
         self.scored += 1
 
     def _matching_trace(self, rule: Rule, event: dict[str, str]) -> dict[str, Any] | None:
-        filters = [*parse(rule.filters),
-                   Filter(field="id", operator="=", value=event["trace_id"])]
-        found = self._reads.traces_after(Query(workspace=event["workspace"],
-                                               project_id=event["project_id"],
-                                               filters=filters), None, 1)
+        filters = [*parse(rule.filters), Filter(field="id", operator="=", value=event["trace_id"])]
+        found = self._reads.traces_after(
+            Query(workspace=event["workspace"], project_id=event["project_id"], filters=filters),
+            None,
+            1,
+        )
         return _decoded(found[0]) if found else None
 
     def stop(self) -> None:
@@ -129,20 +157,32 @@ class Worker(threading.Thread):
 
 def _decoded(trace: dict[str, Any]) -> dict[str, Any]:
     """The trace with its JSON fields as Python values (they are read as raw JSON text)."""
-    return {key: msgspec.json.decode(value) if isinstance(value, msgspec.Raw) else value
-            for key, value in trace.items()}
+    return {
+        key: msgspec.json.decode(value) if isinstance(value, msgspec.Raw) else value
+        for key, value in trace.items()
+    }
 
 
 class OnlineEvaluation:
     """The publisher and the worker threads of one backend process."""
 
-    def __init__(self, rules: Rules, queue: EventQueue, reads: Reads,
-                 submit: Submit, scoring: ScoringSettings, workers: int,
-                 retry_seconds: float, max_attempts: int) -> None:
+    def __init__(
+        self,
+        rules: Rules,
+        queue: EventQueue,
+        reads: Reads,
+        submit: Submit,
+        scoring: ScoringSettings,
+        workers: int,
+        retry_seconds: float,
+        max_attempts: int,
+    ) -> None:
         self.rules, self.queue = rules, queue
         self.publisher = Publisher(rules, queue)
-        self.workers = [Worker(i, rules, queue, reads, submit, scoring, retry_seconds,
-                               max_attempts) for i in range(workers)]
+        self.workers = [
+            Worker(i, rules, queue, reads, submit, scoring, retry_seconds, max_attempts)
+            for i in range(workers)
+        ]
         for worker in self.workers:
             worker.start()
 
@@ -151,4 +191,3 @@ class OnlineEvaluation:
             worker.stop()
         for worker in self.workers:
             worker.join(timeout=10)
-

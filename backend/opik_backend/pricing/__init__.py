@@ -33,17 +33,43 @@ _PER_TOKEN = 1e-6  # prices.json is in USD per million tokens
 
 # Hosts that bill open-weight models at their own rates (or not at all): a model maker's list
 # price would be wrong for them.
-_SELF_PRICED_HOSTS = frozenset({
-    "groq", "together", "together_ai", "fireworks", "fireworks_ai", "deepinfra", "ollama",
-    "vllm", "lm_studio", "huggingface", "cerebras",
-})
+_SELF_PRICED_HOSTS = frozenset(
+    {
+        "groq",
+        "together",
+        "together_ai",
+        "fireworks",
+        "fireworks_ai",
+        "deepinfra",
+        "ollama",
+        "vllm",
+        "lm_studio",
+        "huggingface",
+        "cerebras",
+    }
+)
 # A known name followed by one of these words is a different (cheaper or dearer) model.
-_TIER_WORDS = frozenset({
-    "mini", "nano", "pro", "lite", "flash", "turbo", "large", "medium", "small", "haiku",
-    "sonnet", "opus", "ultra",
-})
-_HOST_PREFIX = re.compile(r"^(?:(?:us|eu|apac|jp|au|ca|global|us-gov)\.)?"
-                          r"(?:anthropic|mistral|meta|amazon|cohere|ai21|openai|google)\.")
+_TIER_WORDS = frozenset(
+    {
+        "mini",
+        "nano",
+        "pro",
+        "lite",
+        "flash",
+        "turbo",
+        "large",
+        "medium",
+        "small",
+        "haiku",
+        "sonnet",
+        "opus",
+        "ultra",
+    }
+)
+_HOST_PREFIX = re.compile(
+    r"^(?:(?:us|eu|apac|jp|au|ca|global|us-gov)\.)?"
+    r"(?:anthropic|mistral|meta|amazon|cohere|ai21|openai|google)\."
+)
 _VERSION_SUFFIX = re.compile(r"-v\d+(?::\d+)?$")
 _SNAPSHOT_SUFFIX = re.compile(r"(?:-latest|-\d{4}-\d{2}-\d{2}|-\d{8}|-\d{3,4})$")
 
@@ -70,8 +96,11 @@ class _Price:
 
     def rates(self, prompt_tokens: int) -> _Rates:
         """The rates that apply to a request with this many prompt tokens."""
-        if self.long is not None and self.long_above is not None \
-                and prompt_tokens > self.long_above:
+        if (
+            self.long is not None
+            and self.long_above is not None
+            and prompt_tokens > self.long_above
+        ):
             return self.long
         return self.base
 
@@ -80,26 +109,36 @@ def _rates(spec: Mapping[str, Any]) -> _Rates:
     """Per-token rates from a per-million entry, defaulting the cache rates to input's."""
     inp = float(spec["input"])
     write = float(spec.get("cache_write", inp))
-    return _Rates(input=inp * _PER_TOKEN, output=float(spec["output"]) * _PER_TOKEN,
-                  cache_read=float(spec.get("cache_read", inp)) * _PER_TOKEN,
-                  cache_write=write * _PER_TOKEN,
-                  cache_write_1h=float(spec.get("cache_write_1h", write)) * _PER_TOKEN)
+    return _Rates(
+        input=inp * _PER_TOKEN,
+        output=float(spec["output"]) * _PER_TOKEN,
+        cache_read=float(spec.get("cache_read", inp)) * _PER_TOKEN,
+        cache_write=write * _PER_TOKEN,
+        cache_write_1h=float(spec.get("cache_write_1h", write)) * _PER_TOKEN,
+    )
 
 
 def _price(spec: Mapping[str, Any]) -> _Price:
     long = spec.get("long_context")
     if long is None:
         return _Price(provider=spec["provider"], base=_rates(spec))
-    return _Price(provider=spec["provider"], base=_rates(spec),
-                  long_above=int(long["above_prompt_tokens"]), long=_rates(long))
+    return _Price(
+        provider=spec["provider"],
+        base=_rates(spec),
+        long_above=int(long["above_prompt_tokens"]),
+        long=_rates(long),
+    )
 
 
 def _load() -> tuple[dict[str, _Price], dict[str, str], str]:
     """Prices by model name, model name by name or alias, and the file's ``updated`` date."""
     raw = json.loads(resources.files(__package__).joinpath("prices.json").read_text("utf-8"))
     prices = {name: _price(spec) for name, spec in raw["models"].items()}
-    names = {key: name for name, spec in raw["models"].items()
-             for key in (name, *spec.get("aliases", ()))}
+    names = {
+        key: name
+        for name, spec in raw["models"].items()
+        for key in (name, *spec.get("aliases", ()))
+    }
     return prices, names, raw["updated"]
 
 
@@ -119,7 +158,7 @@ def _by_prefix(name: str) -> str | None:
     """The longest known name that ``name`` extends by a non-numeric, non-tier suffix."""
     for key in _LONGEST_FIRST:
         if name.startswith(key + "-"):
-            rest = name[len(key) + 1:].split("-")
+            rest = name[len(key) + 1 :].split("-")
             if rest[0][:1].isdigit() or not _TIER_WORDS.isdisjoint(rest):
                 return None
             return _NAMES[key]
@@ -152,35 +191,58 @@ def _count(usage: Mapping[str, Any], *keys: str) -> int | None:
 
 
 def _output_tokens(usage: Mapping[str, Any]) -> int:
-    out = _count(usage, "completion_tokens", "original_usage.output_tokens",
-                 "original_usage.outputTokens", "original_usage.completion_tokens")
+    out = _count(
+        usage,
+        "completion_tokens",
+        "original_usage.output_tokens",
+        "original_usage.outputTokens",
+        "original_usage.completion_tokens",
+    )
     if out is not None:
         return out
-    return (_count(usage, "original_usage.candidates_token_count") or 0) \
-        + (_count(usage, "original_usage.thoughts_token_count") or 0)
+    return (_count(usage, "original_usage.candidates_token_count") or 0) + (
+        _count(usage, "original_usage.thoughts_token_count") or 0
+    )
 
 
 def _input_tokens(usage: Mapping[str, Any]) -> tuple[int, int, int, int]:
     """(uncached input, cache reads, 5-minute cache writes, 1-hour cache writes)."""
-    read = _count(usage, "original_usage.cache_read_input_tokens",
-                  "original_usage.cacheReadInputTokens")
-    write = _count(usage, "original_usage.cache_creation_input_tokens",
-                   "original_usage.cacheWriteInputTokens")
+    read = _count(
+        usage, "original_usage.cache_read_input_tokens", "original_usage.cacheReadInputTokens"
+    )
+    write = _count(
+        usage, "original_usage.cache_creation_input_tokens", "original_usage.cacheWriteInputTokens"
+    )
     if read is None and write is None:
-        total = _count(usage, "prompt_tokens", "original_usage.input_tokens",
-                       "original_usage.prompt_tokens", "original_usage.inputTokens",
-                       "original_usage.prompt_token_count") or 0
-        cached = _count(usage, "original_usage.prompt_tokens_details.cached_tokens",
-                        "original_usage.input_tokens_details.cached_tokens",
-                        "original_usage.cached_content_token_count") or 0
+        total = (
+            _count(
+                usage,
+                "prompt_tokens",
+                "original_usage.input_tokens",
+                "original_usage.prompt_tokens",
+                "original_usage.inputTokens",
+                "original_usage.prompt_token_count",
+            )
+            or 0
+        )
+        cached = (
+            _count(
+                usage,
+                "original_usage.prompt_tokens_details.cached_tokens",
+                "original_usage.input_tokens_details.cached_tokens",
+                "original_usage.cached_content_token_count",
+            )
+            or 0
+        )
         cached = min(cached, total)
         return total - cached, cached, 0, 0
     read, write = read or 0, write or 0
     base = _count(usage, "original_usage.input_tokens", "original_usage.inputTokens")
     if base is None:  # the SDK's prompt_tokens then includes both cache counters
         base = max((_count(usage, "prompt_tokens") or 0) - read - write, 0)
-    write_1h = min(_count(usage, "original_usage.cache_creation.ephemeral_1h_input_tokens")
-                   or 0, write)
+    write_1h = min(
+        _count(usage, "original_usage.cache_creation.ephemeral_1h_input_tokens") or 0, write
+    )
     return base, read, write - write_1h, write_1h
 
 
@@ -196,5 +258,10 @@ def estimate_cost(model: str, provider: str, usage: Mapping[str, int] | None) ->
     if uncached + read + write_5m + write_1h + output <= 0:
         return None
     r = _PRICES[key].rates(uncached + read + write_5m + write_1h)
-    return (uncached * r.input + read * r.cache_read + write_5m * r.cache_write
-            + write_1h * r.cache_write_1h + output * r.output)
+    return (
+        uncached * r.input
+        + read * r.cache_read
+        + write_5m * r.cache_write
+        + write_1h * r.cache_write_1h
+        + output * r.output
+    )

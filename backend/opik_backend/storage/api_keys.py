@@ -49,14 +49,16 @@ class ApiKeys:
         self._db.execute(
             "INSERT INTO api_keys (id, workspace, name, prefix, key_hash, created_at, "
             "last_updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (record.id, workspace, name, record.prefix, _hash(key), now, now))
+            (record.id, workspace, name, record.prefix, _hash(key), now, now),
+        )
         return record, key
 
     def list(self, workspace: str | None = None) -> list[ApiKey]:
         where, params = ("WHERE workspace = ?", (workspace,)) if workspace else ("", ())
         rows = self._db.fetch(
-            f"SELECT id, workspace, name, prefix, created_at FROM api_keys {where} "
-            "ORDER BY id", params)
+            f"SELECT id, workspace, name, prefix, created_at FROM api_keys {where} ORDER BY id",
+            params,
+        )
         return [ApiKey(**row) for row in rows]
 
     def revoke(self, key_id: str) -> None:
@@ -76,8 +78,9 @@ class ApiKeys:
         remembered = self._checked.get(key)
         if remembered is not None and remembered[0] > now:
             return remembered[1]
-        row = self._db.fetch_one("SELECT workspace, name FROM api_keys WHERE key_hash = ?",
-                                 (_hash(key),))
+        row = self._db.fetch_one(
+            "SELECT workspace, name FROM api_keys WHERE key_hash = ?", (_hash(key),)
+        )
         owner = (str(row["workspace"]), str(row["name"])) if row else None
         if len(self._checked) > 10_000:
             self._checked.clear()

@@ -61,8 +61,9 @@ class RedisCache:
     """The same interface on Redis, under a key prefix."""
 
     def __init__(self, url: str, prefix: str = "opik-jupyter:") -> None:
-        self._redis = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5,
-                                           decode_responses=True)
+        self._redis = redis.Redis.from_url(
+            url, socket_timeout=5, socket_connect_timeout=5, decode_responses=True
+        )
         self._prefix = prefix
         self._call(self._redis.ping)
 

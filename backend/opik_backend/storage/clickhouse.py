@@ -51,11 +51,14 @@ class ClickHouse:
         parts = urlsplit(self.url)
         try:
             if self.embedded:
-                return clickhouse_connect.get_client(dsn=self.url, database=database,
-                                                     settings=_SESSION_SETTINGS)
+                return clickhouse_connect.get_client(
+                    dsn=self.url, database=database, settings=_SESSION_SETTINGS
+                )
             return clickhouse_connect.get_client(
-                dsn=self.url, database=database or parts.path.strip("/") or None,
-                settings=_SESSION_SETTINGS)
+                dsn=self.url,
+                database=database or parts.path.strip("/") or None,
+                settings=_SESSION_SETTINGS,
+            )
         except ClickHouseError as exc:
             raise StorageUnavailable(f"ClickHouse at {_safe(self.url)}: {exc}") from exc
 
@@ -71,31 +74,44 @@ class ClickHouse:
 
     def query(self, sql: str, params: Mapping[str, Any] | None = None) -> list[tuple[Any, ...]]:
         """Run a SELECT and return its rows as tuples."""
-        return self._run(lambda: self.client.query(sql, parameters=params,
-                                                   query_formats=_READ_FORMATS).result_rows)
+        return self._run(
+            lambda: (
+                self.client.query(sql, parameters=params, query_formats=_READ_FORMATS).result_rows
+            )
+        )
 
-    def query_dicts(self, sql: str,
-                    params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+    def query_dicts(
+        self, sql: str, params: Mapping[str, Any] | None = None
+    ) -> list[dict[str, Any]]:
         """Run a SELECT and return its rows as dicts keyed by column name."""
+
         def run() -> list[dict[str, Any]]:
             result = self.client.query(sql, parameters=params, query_formats=_READ_FORMATS)
             names = result.column_names
             return [dict(zip(names, row, strict=True)) for row in result.result_rows]
+
         return self._run(run)
 
     def command(self, sql: str, params: Mapping[str, Any] | None = None) -> Any:
         """Run a statement that returns no rows (DDL, DELETE, OPTIMIZE)."""
         return self._run(lambda: self.client.command(sql, parameters=params))
 
-    def insert_json(self, table: str, columns: Sequence[str],
-                    rows: Iterable[Mapping[str, Any]]) -> None:
+    def insert_json(
+        self, table: str, columns: Sequence[str], rows: Iterable[Mapping[str, Any]]
+    ) -> None:
         """Insert rows as one JSONEachRow block; ClickHouse parses it natively (fast)."""
         body = b"\n".join(encode(row) for row in rows)
         if not body:
             return
-        self._run(lambda: self.client.raw_insert(table, list(columns), insert_block=body,
-                                                 fmt="JSONEachRow",
-                                                 settings=_JSON_INSERT_SETTINGS))
+        self._run(
+            lambda: self.client.raw_insert(
+                table,
+                list(columns),
+                insert_block=body,
+                fmt="JSONEachRow",
+                settings=_JSON_INSERT_SETTINGS,
+            )
+        )
 
     def _run(self, call: Any) -> Any:
         try:

@@ -14,9 +14,21 @@ from typing import Any
 from .clickhouse import ClickHouse
 from .rows import ONE_MICROSECOND, Row, Table, now
 
-COMMENTS = Table("comments", ("workspace_id", "entity_type", "entity_id", "project_id", "id",
-                              "text", "created_at", "last_updated_at", "created_by",
-                              "last_updated_by"))
+COMMENTS = Table(
+    "comments",
+    (
+        "workspace_id",
+        "entity_type",
+        "entity_id",
+        "project_id",
+        "id",
+        "text",
+        "created_at",
+        "last_updated_at",
+        "created_by",
+        "last_updated_by",
+    ),
+)
 Public = dict[str, Any]
 _COLUMNS = ", ".join(COMMENTS.columns)
 
@@ -43,15 +55,35 @@ class Comments:
     def __init__(self, ch: ClickHouse) -> None:
         self._ch = ch
 
-    def add(self, workspace: str, entity_type: str, entity_id: str, project_id: str,
-            comment_id: str, text: str, user: str) -> None:
+    def add(
+        self,
+        workspace: str,
+        entity_type: str,
+        entity_id: str,
+        project_id: str,
+        comment_id: str,
+        text: str,
+        user: str,
+    ) -> None:
         received = now()
-        self._ch.insert_json(COMMENTS.name, COMMENTS.columns, [{
-            "workspace_id": workspace, "entity_type": entity_type, "entity_id": entity_id,
-            "project_id": project_id, "id": comment_id, "text": text,
-            "created_at": received, "last_updated_at": received,
-            "created_by": user, "last_updated_by": user,
-        }])
+        self._ch.insert_json(
+            COMMENTS.name,
+            COMMENTS.columns,
+            [
+                {
+                    "workspace_id": workspace,
+                    "entity_type": entity_type,
+                    "entity_id": entity_id,
+                    "project_id": project_id,
+                    "id": comment_id,
+                    "text": text,
+                    "created_at": received,
+                    "last_updated_at": received,
+                    "created_by": user,
+                    "last_updated_by": user,
+                }
+            ],
+        )
 
     def get(self, workspace: str, entity_type: str, comment_id: str) -> Row | None:
         """The newest version of a comment of this entity type, or None."""
@@ -59,20 +91,31 @@ class Comments:
             f"SELECT {_COLUMNS} FROM comments WHERE workspace_id = {{ws:String}} "
             "AND entity_type = {kind:String} AND id = {id:String} "
             "ORDER BY last_updated_at DESC LIMIT 1",
-            {"ws": workspace, "kind": entity_type, "id": comment_id})
+            {"ws": workspace, "kind": entity_type, "id": comment_id},
+        )
         return rows[0] if rows else None
 
-    def update(self, workspace: str, entity_type: str, comment_id: str, text: str,
-               user: str) -> bool:
+    def update(
+        self, workspace: str, entity_type: str, comment_id: str, text: str, user: str
+    ) -> bool:
         """Replace a comment's text; False if there is no such comment."""
         current = self.get(workspace, entity_type, comment_id)
         if current is None:
             return False
         # A strictly newer version, even within the microsecond of the last one.
         stamp = max(now(), current["last_updated_at"] + ONE_MICROSECOND)
-        self._ch.insert_json(COMMENTS.name, COMMENTS.columns, [{
-            **current, "text": text, "last_updated_at": stamp, "last_updated_by": user,
-        }])
+        self._ch.insert_json(
+            COMMENTS.name,
+            COMMENTS.columns,
+            [
+                {
+                    **current,
+                    "text": text,
+                    "last_updated_at": stamp,
+                    "last_updated_by": user,
+                }
+            ],
+        )
         return True
 
     def delete(self, workspace: str, entity_type: str, ids: Sequence[str]) -> None:
@@ -80,14 +123,17 @@ class Comments:
             self._ch.command(
                 "DELETE FROM comments WHERE workspace_id = {ws:String} "
                 "AND entity_type = {kind:String} AND id IN {ids:Array(String)}",
-                {"ws": workspace, "kind": entity_type, "ids": list(ids)})
+                {"ws": workspace, "kind": entity_type, "ids": list(ids)},
+            )
 
     def of(self, workspace: str, entity_type: str, ids: Sequence[str]) -> dict[str, list[Public]]:
         """The comments of each of ``ids`` (one query), oldest first, by entity id."""
         if not ids:
             return {}
-        return self.where("entity_id IN {ids:Array(String)}",
-                          {"ws": workspace, "kind": entity_type, "ids": list(ids)})
+        return self.where(
+            "entity_id IN {ids:Array(String)}",
+            {"ws": workspace, "kind": entity_type, "ids": list(ids)},
+        )
 
     def where(self, condition: str, params: dict[str, Any]) -> dict[str, list[Public]]:
         """The comments whose entity meets ``condition`` (SQL on bound ``params``, which name
@@ -95,7 +141,9 @@ class Comments:
         rows = self._ch.query_dicts(
             f"SELECT {_COLUMNS} FROM comments WHERE workspace_id = {{ws:String}} "
             f"AND entity_type = {{kind:String}} AND {condition} "
-            "ORDER BY id, last_updated_at DESC LIMIT 1 BY id", params)
+            "ORDER BY id, last_updated_at DESC LIMIT 1 BY id",
+            params,
+        )
         found: dict[str, list[Public]] = {}
         for row in rows:
             found.setdefault(row["entity_id"], []).append(comment_public(row))

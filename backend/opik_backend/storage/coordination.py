@@ -71,8 +71,9 @@ def open_rate_limiter(redis_url: str, per_second: int) -> RateLimiter:
 
 
 @contextlib.contextmanager
-def redis_lock(url: str, name: str, hold_seconds: float = 600,
-               wait_seconds: float = 600) -> Iterator[None]:
+def redis_lock(
+    url: str, name: str, hold_seconds: float = 600, wait_seconds: float = 600
+) -> Iterator[None]:
     """Hold ``name`` across every replica (migrations, merges); a dead holder's lock expires."""
     client = redis.Redis.from_url(url, socket_timeout=10)
     key, token = f"opik-jupyter:lock:{name}", secrets.token_hex(16)

@@ -27,21 +27,40 @@ from .metadata import MetadataDB, contains_pattern, utcnow
 from .reads import Public, aware, json_value, latest_rows
 from .rows import Row, Table
 
-DATASET_ITEMS = Table("dataset_items", (
-    "workspace_id", "dataset_id", "id", "data", "source", "trace_id", "span_id", "description",
-    "tags", "content_hash", "created_at", "last_updated_at"))
-_SELECT = ("SELECT d.id AS id, d.workspace AS workspace, d.name AS name, "
-           "d.description AS description, p.id AS project_id, d.type AS type, d.tags AS tags, "
-           "d.created_at AS created_at, d.last_updated_at AS last_updated_at FROM datasets d "
-           "LEFT JOIN projects p ON p.id = d.project_id AND p.workspace = d.workspace")
-DATASET_ITEM_VERSIONS = Table("dataset_item_versions", (
-    "workspace_id", "dataset_id", "version_id", *DATASET_ITEMS.columns[2:]))
+DATASET_ITEMS = Table(
+    "dataset_items",
+    (
+        "workspace_id",
+        "dataset_id",
+        "id",
+        "data",
+        "source",
+        "trace_id",
+        "span_id",
+        "description",
+        "tags",
+        "content_hash",
+        "created_at",
+        "last_updated_at",
+    ),
+)
+_SELECT = (
+    "SELECT d.id AS id, d.workspace AS workspace, d.name AS name, "
+    "d.description AS description, p.id AS project_id, d.type AS type, d.tags AS tags, "
+    "d.created_at AS created_at, d.last_updated_at AS last_updated_at FROM datasets d "
+    "LEFT JOIN projects p ON p.id = d.project_id AND p.workspace = d.workspace"
+)
+DATASET_ITEM_VERSIONS = Table(
+    "dataset_item_versions",
+    ("workspace_id", "dataset_id", "version_id", *DATASET_ITEMS.columns[2:]),
+)
 _SCOPE = "workspace_id = {ws:String} AND dataset_id = {dataset_id:String}"
 _VERSION_SCOPE = f"{_SCOPE} AND version_id = {{version_id:String}}"
 _VERSION_SELECT = (
     "SELECT id, workspace, dataset_id, version_number, version_hash, tags, change_description,"
     " metadata, items_total, items_added, items_modified, items_deleted, created_by,"
-    " created_at, last_updated_at FROM dataset_versions")
+    " created_at, last_updated_at FROM dataset_versions"
+)
 _VERSION_NAME = re.compile(r"^v([1-9][0-9]{0,8})$")
 HASH_LENGTH = 16
 
@@ -61,10 +80,16 @@ class Dataset:
     def public(self, items_count: int, experiments: dict[str, Any]) -> Public:
         """The ``DatasetPublic`` fields of the REST API."""
         out: Public = {
-            "id": self.id, "name": self.name, "description": self.description,
-            "project_id": self.project_id, "type": self.type, "visibility": "private",
-            "tags": json.loads(self.tags), "created_at": aware(self.created_at),
-            "last_updated_at": aware(self.last_updated_at), "dataset_items_count": items_count,
+            "id": self.id,
+            "name": self.name,
+            "description": self.description,
+            "project_id": self.project_id,
+            "type": self.type,
+            "visibility": "private",
+            "tags": json.loads(self.tags),
+            "created_at": aware(self.created_at),
+            "last_updated_at": aware(self.last_updated_at),
+            "dataset_items_count": items_count,
             "experiment_count": experiments.get("experiment_count", 0),
             "last_created_experiment_at": experiments.get("last_created_experiment_at"),
         }
@@ -77,15 +102,33 @@ class Datasets:
     def __init__(self, db: MetadataDB) -> None:
         self._db = db
 
-    def create(self, workspace: str, dataset_id: str, name: str, description: str | None,
-               project_id: str | None, kind: str, tags: list[str]) -> Dataset:
+    def create(
+        self,
+        workspace: str,
+        dataset_id: str,
+        name: str,
+        description: str | None,
+        project_id: str | None,
+        kind: str,
+        tags: list[str],
+    ) -> Dataset:
         now = utcnow()
         try:
             self._db.execute(
                 "INSERT INTO datasets (id, workspace, name, description, project_id, type, tags,"
                 " created_at, last_updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (dataset_id, workspace, name, description, project_id, kind, json.dumps(tags),
-                 now, now))
+                (
+                    dataset_id,
+                    workspace,
+                    name,
+                    description,
+                    project_id,
+                    kind,
+                    json.dumps(tags),
+                    now,
+                    now,
+                ),
+            )
         except Conflict:
             taken = self.find(workspace, name) is not None
             what = f"a dataset named {name!r}" if taken else f"a dataset with id {dataset_id}"
@@ -93,8 +136,9 @@ class Datasets:
         return self.get(workspace, dataset_id)
 
     def find(self, workspace: str, name: str) -> Dataset | None:
-        row = self._db.fetch_one(f"{_SELECT} WHERE d.workspace = ? AND d.name = ?",
-                                 (workspace, name))
+        row = self._db.fetch_one(
+            f"{_SELECT} WHERE d.workspace = ? AND d.name = ?", (workspace, name)
+        )
         return Dataset(**row) if row else None
 
     def by_name(self, workspace: str, name: str) -> Dataset:
@@ -106,8 +150,9 @@ class Datasets:
 
     def get(self, workspace: str, dataset_id: str) -> Dataset:
         """The dataset with this id, or 404."""
-        row = self._db.fetch_one(f"{_SELECT} WHERE d.workspace = ? AND d.id = ?",
-                                 (workspace, dataset_id))
+        row = self._db.fetch_one(
+            f"{_SELECT} WHERE d.workspace = ? AND d.id = ?", (workspace, dataset_id)
+        )
         if row is None:
             raise NotFound(f"dataset {dataset_id} not found")
         return Dataset(**row)
@@ -118,35 +163,61 @@ class Datasets:
             return {}
         rows = self._db.fetch(
             f"SELECT id, name FROM datasets WHERE workspace = ? AND id IN ({_marks(ids)})",
-            (workspace, *ids))
+            (workspace, *ids),
+        )
         return {row["id"]: row["name"] for row in rows}
 
-    def update(self, workspace: str, dataset_id: str, name: str, description: str | None,
-               tags: list[str] | None) -> None:
+    def update(
+        self,
+        workspace: str,
+        dataset_id: str,
+        name: str,
+        description: str | None,
+        tags: list[str] | None,
+    ) -> None:
         old = self.get(workspace, dataset_id)
         try:
             self._db.execute(
                 "UPDATE datasets SET name = ?, description = ?, tags = ?, last_updated_at = ?"
                 " WHERE workspace = ? AND id = ?",
-                (name, description if description is not None else old.description,
-                 json.dumps(tags) if tags is not None else old.tags, utcnow(), workspace,
-                 dataset_id))
+                (
+                    name,
+                    description if description is not None else old.description,
+                    json.dumps(tags) if tags is not None else old.tags,
+                    utcnow(),
+                    workspace,
+                    dataset_id,
+                ),
+            )
         except Conflict:
             raise Conflict(f"a dataset named {name!r} already exists") from None
 
     def delete(self, workspace: str, ids: Sequence[str]) -> None:
         """Delete datasets and their version rows (the item copies are in ClickHouse)."""
         if ids:
-            self._db.execute(f"DELETE FROM datasets WHERE workspace = ? AND id IN ({_marks(ids)})",
-                             (workspace, *ids))
-            self._db.execute(f"DELETE FROM dataset_versions WHERE workspace = ? AND dataset_id IN "
-                             f"({_marks(ids)})", (workspace, *ids))
+            self._db.execute(
+                f"DELETE FROM datasets WHERE workspace = ? AND id IN ({_marks(ids)})",
+                (workspace, *ids),
+            )
+            self._db.execute(
+                f"DELETE FROM dataset_versions WHERE workspace = ? AND dataset_id IN "
+                f"({_marks(ids)})",
+                (workspace, *ids),
+            )
 
     # -- versions (rows; their items are copied by DatasetItems.snapshot) ---------------------
 
-    def add_version(self, workspace: str, dataset_id: str, version_id: str, user: str,
-                    snapshot: Snapshot, tags: list[str], change_description: str | None,
-                    metadata: dict[str, str] | None) -> Version:
+    def add_version(
+        self,
+        workspace: str,
+        dataset_id: str,
+        version_id: str,
+        user: str,
+        snapshot: Snapshot,
+        tags: list[str],
+        change_description: str | None,
+        metadata: dict[str, str] | None,
+    ) -> Version:
         """Record a version whose items were copied; it gets the next ``vN`` name."""
         for tag in tags:
             holder = self._version_by_tag(workspace, dataset_id, tag)
@@ -156,7 +227,9 @@ class Datasets:
         for _ in range(5):  # a concurrent create may take the same number: take the next one
             row = self._db.fetch_one(
                 "SELECT MAX(version_number) AS n FROM dataset_versions WHERE workspace = ? AND "
-                "dataset_id = ?", (workspace, dataset_id))
+                "dataset_id = ?",
+                (workspace, dataset_id),
+            )
             number = int(row["n"] or 0) + 1 if row else 1
             try:
                 self._db.execute(
@@ -164,10 +237,24 @@ class Datasets:
                     " version_hash, tags, change_description, metadata, items_total, items_added,"
                     " items_modified, items_deleted, created_by, created_at, last_updated_at)"
                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (version_id, workspace, dataset_id, number, snapshot.version_hash,
-                     json.dumps(tags), change_description,
-                     json.dumps(metadata) if metadata is not None else None, snapshot.total,
-                     snapshot.added, snapshot.modified, snapshot.deleted, user, now, now))
+                    (
+                        version_id,
+                        workspace,
+                        dataset_id,
+                        number,
+                        snapshot.version_hash,
+                        json.dumps(tags),
+                        change_description,
+                        json.dumps(metadata) if metadata is not None else None,
+                        snapshot.total,
+                        snapshot.added,
+                        snapshot.modified,
+                        snapshot.deleted,
+                        user,
+                        now,
+                        now,
+                    ),
+                )
                 break
             except Conflict:
                 continue
@@ -177,16 +264,19 @@ class Datasets:
         assert found is not None
         return found
 
-    def versions(self, workspace: str, dataset_id: str, page: int,
-                 size: int) -> tuple[list[Version], int]:
+    def versions(
+        self, workspace: str, dataset_id: str, page: int, size: int
+    ) -> tuple[list[Version], int]:
         """A page of the dataset's versions, newest first, and how many there are."""
         rows = self._db.fetch(
             f"{_VERSION_SELECT} WHERE workspace = ? AND dataset_id = ? "
             "ORDER BY version_number DESC LIMIT ? OFFSET ?",
-            (workspace, dataset_id, size, (page - 1) * size))
+            (workspace, dataset_id, size, (page - 1) * size),
+        )
         total = self._db.fetch_one(
             "SELECT COUNT(*) AS n FROM dataset_versions WHERE workspace = ? AND dataset_id = ?",
-            (workspace, dataset_id))
+            (workspace, dataset_id),
+        )
         return [Version(**row) for row in rows], int(total["n"] if total else 0)
 
     def latest_version(self, workspace: str, dataset_id: str) -> Version | None:
@@ -202,7 +292,8 @@ class Datasets:
         rows = self._db.fetch(
             f"{_VERSION_SELECT} WHERE workspace = ? AND dataset_id = ? AND (id = ? OR "
             "version_hash = ? OR version_number = ?) ORDER BY version_number DESC",
-            (workspace, dataset_id, ref, ref, int(match[1]) if match else -1))
+            (workspace, dataset_id, ref, ref, int(match[1]) if match else -1),
+        )
         for kind in ("id", "version_hash"):
             for row in rows:
                 if row[kind] == ref:
@@ -215,7 +306,8 @@ class Datasets:
         rows = self._db.fetch(
             f"{_VERSION_SELECT} WHERE workspace = ? AND dataset_id = ? AND LOWER(tags) LIKE ? "
             "ESCAPE '!' ORDER BY version_number DESC",
-            (workspace, dataset_id, contains_pattern(json.dumps(tag))))
+            (workspace, dataset_id, contains_pattern(json.dumps(tag))),
+        )
         for row in rows:
             if tag in json.loads(row["tags"]):
                 return Version(**row)
@@ -230,10 +322,13 @@ class Datasets:
         merged = list(dict.fromkeys([*json.loads(version.tags), *tags]))
         self._db.execute(
             "UPDATE dataset_versions SET tags = ?, last_updated_at = ? WHERE workspace = ? AND "
-            "id = ?", (json.dumps(merged), utcnow(), workspace, version.id))
+            "id = ?",
+            (json.dumps(merged), utcnow(), workspace, version.id),
+        )
 
-    def page(self, workspace: str, page: int, size: int, name: str | None,
-             project_id: str | None) -> tuple[list[Dataset], int]:
+    def page(
+        self, workspace: str, page: int, size: int, name: str | None, project_id: str | None
+    ) -> tuple[list[Dataset], int]:
         """Datasets newest first, by a name substring and project if given."""
         where, params = "d.workspace = ?", [workspace]
         if name:
@@ -243,14 +338,17 @@ class Datasets:
             where += " AND d.project_id = ?"
             params.append(project_id)
         total = self._db.fetch_one(f"SELECT COUNT(*) AS n FROM datasets d WHERE {where}", params)
-        rows = self._db.fetch(f"{_SELECT} WHERE {where} ORDER BY d.id DESC LIMIT ? OFFSET ?",
-                              [*params, size, (page - 1) * size])
+        rows = self._db.fetch(
+            f"{_SELECT} WHERE {where} ORDER BY d.id DESC LIMIT ? OFFSET ?",
+            [*params, size, (page - 1) * size],
+        )
         return [Dataset(**row) for row in rows], int(total["n"] if total else 0)
 
 
 @dataclasses.dataclass(frozen=True)
 class Snapshot:
     """What copying a dataset's items into a version found."""
+
     version_hash: str
     total: int
     added: int
@@ -283,15 +381,22 @@ class Version:
     def public(self, latest_number: int | None = None) -> Public:
         """The ``DatasetVersionPublic`` fields of the REST API."""
         out: Public = {
-            "id": self.id, "dataset_id": self.dataset_id, "version_hash": self.version_hash,
-            "tags": json.loads(self.tags), "version_name": self.name,
+            "id": self.id,
+            "dataset_id": self.dataset_id,
+            "version_hash": self.version_hash,
+            "tags": json.loads(self.tags),
+            "version_name": self.name,
             "is_latest": None if latest_number is None else self.version_number == latest_number,
-            "items_total": int(self.items_total), "items_added": int(self.items_added),
-            "items_modified": int(self.items_modified), "items_deleted": int(self.items_deleted),
+            "items_total": int(self.items_total),
+            "items_added": int(self.items_added),
+            "items_modified": int(self.items_modified),
+            "items_deleted": int(self.items_deleted),
             "change_description": self.change_description,
             "metadata": json.loads(self.metadata) if self.metadata else None,
-            "created_at": aware(self.created_at), "created_by": self.created_by,
-            "last_updated_at": aware(self.last_updated_at), "last_updated_by": self.created_by,
+            "created_at": aware(self.created_at),
+            "created_by": self.created_by,
+            "last_updated_at": aware(self.last_updated_at),
+            "last_updated_by": self.created_by,
         }
         return {key: value for key, value in out.items() if value is not None}
 
@@ -302,24 +407,39 @@ def _marks(values: Sequence[object]) -> str:
 
 # -- items ------------------------------------------------------------------------------------
 
+
 def content_hash(data: Any, description: str | None) -> str:
     """SHA-256 of the item's content: its data with sorted keys, and its description."""
     content = {"data": data, "description": description}
     return hashlib.sha256(msgspec.json.encode(content, order="sorted")).hexdigest()
 
 
-def item_row(body: DatasetItemWrite, workspace: str, dataset_id: str, item_id: str,
-             ids: tuple[str, str], received: dt.datetime, where: str) -> Row:
+def item_row(
+    body: DatasetItemWrite,
+    workspace: str,
+    dataset_id: str,
+    item_id: str,
+    ids: tuple[str, str],
+    received: dt.datetime,
+    where: str,
+) -> Row:
     """The stored form of one item; ``ids`` are its checked trace and span ids ("" if none)."""
     raw = bytes(body.data)
     if raw[:1] != b"{":
         raise ValidationFailed(f"{where}.data: must be a JSON object")
     data = msgspec.json.decode(raw)
     return {
-        "workspace_id": workspace, "dataset_id": dataset_id, "id": item_id,
-        "data": raw.decode(), "source": body.source, "trace_id": ids[0], "span_id": ids[1],
-        "description": body.description or "", "tags": list(dict.fromkeys(body.tags or [])),
-        "content_hash": content_hash(data, body.description), "created_at": received,
+        "workspace_id": workspace,
+        "dataset_id": dataset_id,
+        "id": item_id,
+        "data": raw.decode(),
+        "source": body.source,
+        "trace_id": ids[0],
+        "span_id": ids[1],
+        "description": body.description or "",
+        "tags": list(dict.fromkeys(body.tags or [])),
+        "content_hash": content_hash(data, body.description),
+        "created_at": received,
         "last_updated_at": received,
     }
 
@@ -327,10 +447,15 @@ def item_row(body: DatasetItemWrite, workspace: str, dataset_id: str, item_id: s
 def item_public(row: Row) -> Public:
     """A dataset item as the REST API returns it."""
     out: Public = {
-        "id": row["id"], "dataset_id": row["dataset_id"], "data": json_value(row["data"]),
-        "source": row["source"], "trace_id": row["trace_id"] or None,
-        "span_id": row["span_id"] or None, "description": row["description"] or None,
-        "tags": row["tags"], "created_at": aware(row["created_at"]),
+        "id": row["id"],
+        "dataset_id": row["dataset_id"],
+        "data": json_value(row["data"]),
+        "source": row["source"],
+        "trace_id": row["trace_id"] or None,
+        "span_id": row["span_id"] or None,
+        "description": row["description"] or None,
+        "tags": row["tags"],
+        "created_at": aware(row["created_at"]),
         "last_updated_at": aware(row["last_updated_at"]),
     }
     return {key: value for key, value in out.items() if value is not None}
@@ -357,23 +482,27 @@ class DatasetItems:
             self._ch.insert_json(DATASET_ITEMS.name, DATASET_ITEMS.columns, kept)
         return len(kept)
 
-    def _holders(self, workspace: str, dataset_id: str,
-                 hashes: list[str]) -> dict[str, set[str]]:
+    def _holders(self, workspace: str, dataset_id: str, hashes: list[str]) -> dict[str, set[str]]:
         """Ids of the current items holding each content hash."""
         params = {"ws": workspace, "dataset_id": dataset_id, "hashes": hashes}
         with_hash = "content_hash IN {hashes:Array(String)}"
-        candidates = f"{_SCOPE} AND id IN (SELECT id FROM dataset_items WHERE {_SCOPE} " \
-                     f"AND {with_hash})"
+        candidates = (
+            f"{_SCOPE} AND id IN (SELECT id FROM dataset_items WHERE {_SCOPE} AND {with_hash})"
+        )
         latest = latest_rows(DATASET_ITEMS, candidates, ("id", "content_hash"))
-        rows = self._ch.query(f"SELECT content_hash, id FROM ({latest}) WHERE {with_hash}",
-                              params)
+        rows = self._ch.query(f"SELECT content_hash, id FROM ({latest}) WHERE {with_hash}", params)
         found: dict[str, set[str]] = {}
         for digest, item_id in rows:
             found.setdefault(str(digest), set()).add(str(item_id))
         return found
 
-    def _current(self, workspace: str, dataset_id: str, filters: Sequence[Filter],
-                 version_id: str | None = None) -> tuple[str, dict[str, Any]]:
+    def _current(
+        self,
+        workspace: str,
+        dataset_id: str,
+        filters: Sequence[Filter],
+        version_id: str | None = None,
+    ) -> tuple[str, dict[str, Any]]:
         """SQL for the items of a dataset that match ``filters``: its current items, or
         those of the version ``version_id``."""
         params: dict[str, Any] = {"ws": workspace, "dataset_id": dataset_id}
@@ -385,26 +514,42 @@ class DatasetItems:
             latest = latest_rows(DATASET_ITEM_VERSIONS, _VERSION_SCOPE, DATASET_ITEMS.columns)
         return f"SELECT * FROM ({latest}) WHERE {where}", params
 
-    def page(self, workspace: str, dataset_id: str, page: int, size: int,
-             filters: Sequence[Filter] = (),
-             version_id: str | None = None) -> tuple[list[Public], int]:
+    def page(
+        self,
+        workspace: str,
+        dataset_id: str,
+        page: int,
+        size: int,
+        filters: Sequence[Filter] = (),
+        version_id: str | None = None,
+    ) -> tuple[list[Public], int]:
         """Items newest first, and how many there are (of a version, if given)."""
         source, params = self._current(workspace, dataset_id, filters, version_id)
         rows = self._ch.query_dicts(
             f"{source} ORDER BY id DESC LIMIT {{limit:UInt32}} OFFSET {{offset:UInt64}}",
-            {**params, "limit": size, "offset": (page - 1) * size})
+            {**params, "limit": size, "offset": (page - 1) * size},
+        )
         if page == 1 and len(rows) < size:
             return [item_public(row) for row in rows], len(rows)
         total = self._ch.query(f"SELECT count() FROM ({source})", params)[0][0]
         return [item_public(row) for row in rows], int(total)
 
-    def after(self, workspace: str, dataset_id: str, last_id: str | None, limit: int,
-              filters: Sequence[Filter] = (), version_id: str | None = None) -> list[Public]:
+    def after(
+        self,
+        workspace: str,
+        dataset_id: str,
+        last_id: str | None,
+        limit: int,
+        filters: Sequence[Filter] = (),
+        version_id: str | None = None,
+    ) -> list[Public]:
         """Items newest first, strictly older than ``last_id`` (the stream's cursor)."""
         source, params = self._current(workspace, dataset_id, filters, version_id)
         rows = self._ch.query_dicts(
             f"SELECT * FROM ({source}) WHERE id < {{before:String}} ORDER BY id DESC "
-            "LIMIT {limit:UInt32}", {**params, "before": last_id or "~", "limit": limit})
+            "LIMIT {limit:UInt32}",
+            {**params, "before": last_id or "~", "limit": limit},
+        )
         return [item_public(row) for row in rows]
 
     def data_of(self, workspace: str, ids: Sequence[str]) -> dict[str, str]:
@@ -420,7 +565,8 @@ class DatasetItems:
             rows = self._ch.query(
                 f"SELECT id, argMax(data, last_updated_at) FROM {table.name} WHERE "
                 "workspace_id = {ws:String} AND id IN {ids:Array(String)} GROUP BY id",
-                {"ws": workspace, "ids": missing})
+                {"ws": workspace, "ids": missing},
+            )
             found.update((str(item_id), str(data)) for item_id, data in rows)
         return found
 
@@ -431,13 +577,17 @@ class DatasetItems:
         rows = self._ch.query(
             "SELECT dataset_id, uniqExact(id) FROM dataset_items WHERE workspace_id = {ws:String}"
             " AND dataset_id IN {ids:Array(String)} GROUP BY dataset_id",
-            {"ws": workspace, "ids": list(dataset_ids)})
+            {"ws": workspace, "ids": list(dataset_ids)},
+        )
         return {str(dataset_id): int(n) for dataset_id, n in rows}
 
     def delete(self, workspace: str, ids: Sequence[str]) -> None:
         if ids:
-            self._ch.command("DELETE FROM dataset_items WHERE workspace_id = {ws:String} "
-                             "AND id IN {ids:Array(String)}", {"ws": workspace, "ids": list(ids)})
+            self._ch.command(
+                "DELETE FROM dataset_items WHERE workspace_id = {ws:String} "
+                "AND id IN {ids:Array(String)}",
+                {"ws": workspace, "ids": list(ids)},
+            )
 
     def delete_matching(self, workspace: str, dataset_id: str, filters: Sequence[Filter]) -> None:
         """Delete the current items of a dataset that match ``filters`` (all, if none)."""
@@ -450,31 +600,42 @@ class DatasetItems:
         """Delete the items of datasets and the item copies of their versions."""
         if dataset_ids:
             for table in (DATASET_ITEMS, DATASET_ITEM_VERSIONS):
-                self._ch.command(f"DELETE FROM {table.name} WHERE workspace_id = {{ws:String}} "
-                                 "AND dataset_id IN {ids:Array(String)}",
-                                 {"ws": workspace, "ids": list(dataset_ids)})
+                self._ch.command(
+                    f"DELETE FROM {table.name} WHERE workspace_id = {{ws:String}} "
+                    "AND dataset_id IN {ids:Array(String)}",
+                    {"ws": workspace, "ids": list(dataset_ids)},
+                )
 
     # -- versions ---------------------------------------------------------------------------
 
-    def snapshot(self, workspace: str, dataset_id: str, version_id: str,
-                 previous_id: str | None) -> Snapshot:
+    def snapshot(
+        self, workspace: str, dataset_id: str, version_id: str, previous_id: str | None
+    ) -> Snapshot:
         """Copy the dataset's current items into version ``version_id`` inside ClickHouse
         (INSERT ... SELECT), then hash and count the copy and compare it with the version
         ``previous_id`` (added, modified, deleted items)."""
-        params = {"ws": workspace, "dataset_id": dataset_id, "version_id": version_id,
-                  "previous_id": previous_id or ""}
+        params = {
+            "ws": workspace,
+            "dataset_id": dataset_id,
+            "version_id": version_id,
+            "previous_id": previous_id or "",
+        }
         latest = latest_rows(DATASET_ITEMS, _SCOPE, DATASET_ITEMS.columns)
-        copied = ", ".join("{version_id:String}" if c == "version_id" else c
-                           for c in DATASET_ITEM_VERSIONS.columns)
+        copied = ", ".join(
+            "{version_id:String}" if c == "version_id" else c for c in DATASET_ITEM_VERSIONS.columns
+        )
         with self._lock:
             self._ch.command(
                 f"INSERT INTO {DATASET_ITEM_VERSIONS.name} "
                 f"({', '.join(DATASET_ITEM_VERSIONS.columns)}) SELECT {copied} FROM ({latest})",
-                params)
+                params,
+            )
         copy = latest_rows(DATASET_ITEM_VERSIONS, _VERSION_SCOPE, ("id", "content_hash"))
         ((total, digest),) = self._ch.query(
             "SELECT count(), lower(hex(SHA256(arrayStringConcat(arraySort(groupArray("
-            f"toString(content_hash))), ',')))) FROM ({copy})", params)
+            f"toString(content_hash))), ',')))) FROM ({copy})",
+            params,
+        )
         ((added, modified, deleted),) = self._ch.query(
             "SELECT countIf(in_new AND NOT in_old), countIf(in_new AND in_old AND new != old), "
             "countIf(in_old AND NOT in_new) FROM (SELECT id, max(version_id = {version_id:String})"
@@ -482,11 +643,16 @@ class DatasetItems:
             "anyIf(content_hash, version_id = {version_id:String}) AS new, "
             "anyIf(content_hash, version_id = {previous_id:String}) AS old "
             f"FROM {DATASET_ITEM_VERSIONS.name} WHERE {_SCOPE} AND version_id IN "
-            "({version_id:String}, {previous_id:String}) GROUP BY id)", params)
-        return Snapshot(str(digest)[:HASH_LENGTH], int(total), int(added), int(modified),
-                        int(deleted))
+            "({version_id:String}, {previous_id:String}) GROUP BY id)",
+            params,
+        )
+        return Snapshot(
+            str(digest)[:HASH_LENGTH], int(total), int(added), int(modified), int(deleted)
+        )
 
     def drop_version(self, workspace: str, dataset_id: str, version_id: str) -> None:
         """Delete the item copies of a version (when recording the version failed)."""
-        self._ch.command(f"DELETE FROM {DATASET_ITEM_VERSIONS.name} WHERE {_VERSION_SCOPE}",
-                         {"ws": workspace, "dataset_id": dataset_id, "version_id": version_id})
+        self._ch.command(
+            f"DELETE FROM {DATASET_ITEM_VERSIONS.name} WHERE {_VERSION_SCOPE}",
+            {"ws": workspace, "dataset_id": dataset_id, "version_id": version_id},
+        )

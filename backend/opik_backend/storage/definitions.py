@@ -55,8 +55,17 @@ class FeedbackDefinitions:
         try:
             self._db.execute(
                 f"INSERT INTO feedback_definitions ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (definition_id, workspace, body.name, body.type, _check_details(body),
-                 body.description, now, now))
+                (
+                    definition_id,
+                    workspace,
+                    body.name,
+                    body.type,
+                    _check_details(body),
+                    body.description,
+                    now,
+                    now,
+                ),
+            )
         except Conflict:
             raise Conflict(f"a feedback definition named {body.name!r} already exists") from None
         return self.get(workspace, definition_id)
@@ -64,31 +73,44 @@ class FeedbackDefinitions:
     def get(self, workspace: str, definition_id: str) -> dict[str, Any]:
         row = self._db.fetch_one(
             f"SELECT {_COLUMNS} FROM feedback_definitions WHERE workspace = ? AND id = ?",
-            (workspace, definition_id))
+            (workspace, definition_id),
+        )
         if row is None:
             raise NotFound(f"feedback definition {definition_id} not found")
         return _public(row)
 
-    def update(self, workspace: str, definition_id: str,
-               body: FeedbackDefinitionWrite) -> dict[str, Any]:
+    def update(
+        self, workspace: str, definition_id: str, body: FeedbackDefinitionWrite
+    ) -> dict[str, Any]:
         self.get(workspace, definition_id)
         try:
             self._db.execute(
                 "UPDATE feedback_definitions SET name = ?, type = ?, details = ?, description = ?,"
                 " last_updated_at = ? WHERE workspace = ? AND id = ?",
-                (body.name, body.type, _check_details(body), body.description, utcnow(),
-                 workspace, definition_id))
+                (
+                    body.name,
+                    body.type,
+                    _check_details(body),
+                    body.description,
+                    utcnow(),
+                    workspace,
+                    definition_id,
+                ),
+            )
         except Conflict:
             raise Conflict(f"a feedback definition named {body.name!r} already exists") from None
         return self.get(workspace, definition_id)
 
     def delete(self, workspace: str, ids: list[str]) -> None:
         for definition_id in ids:
-            self._db.execute("DELETE FROM feedback_definitions WHERE workspace = ? AND id = ?",
-                             (workspace, definition_id))
+            self._db.execute(
+                "DELETE FROM feedback_definitions WHERE workspace = ? AND id = ?",
+                (workspace, definition_id),
+            )
 
-    def page(self, workspace: str, page: int, size: int, name: str | None,
-             kind: str | None) -> tuple[list[dict[str, Any]], int]:
+    def page(
+        self, workspace: str, page: int, size: int, name: str | None, kind: str | None
+    ) -> tuple[list[dict[str, Any]], int]:
         where, params = "workspace = ?", [workspace]
         if name:
             where += " AND LOWER(name) LIKE ? ESCAPE '!'"
@@ -96,9 +118,12 @@ class FeedbackDefinitions:
         if kind:
             where += " AND type = ?"
             params.append(kind)
-        total = self._db.fetch_one(f"SELECT COUNT(*) AS n FROM feedback_definitions WHERE {where}",
-                                   params)
+        total = self._db.fetch_one(
+            f"SELECT COUNT(*) AS n FROM feedback_definitions WHERE {where}", params
+        )
         rows = self._db.fetch(
             f"SELECT {_COLUMNS} FROM feedback_definitions WHERE {where} ORDER BY id DESC "
-            "LIMIT ? OFFSET ?", [*params, size, (page - 1) * size])
+            "LIMIT ? OFFSET ?",
+            [*params, size, (page - 1) * size],
+        )
         return [_public(row) for row in rows], int(total["n"] if total else 0)

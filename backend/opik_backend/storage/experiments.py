@@ -19,17 +19,44 @@ from .metadata import MetadataDB, contains_pattern, utcnow
 from .reads import Public, aware, json_value, latest_rows
 from .rows import Row, Table
 
-EXPERIMENT_ITEMS = Table("experiment_items", (
-    "workspace_id", "experiment_id", "id", "dataset_item_id", "trace_id", "project_id",
-    "created_at", "last_updated_at"))
-_COLUMNS = ("id", "workspace", "dataset_id", "project_id", "name", "metadata", "tags", "type",
-            "evaluation_method", "status", "optimization_id", "dataset_version_id",
-            "prompt_versions", "experiment_scores", "created_at", "last_updated_at",
-            "finished_at")
-_SELECT = (f"SELECT {', '.join(f'e.{c} AS {c}' for c in _COLUMNS)}, d.name AS dataset_name, "
-           "p.name AS project_name FROM experiments e "
-           "LEFT JOIN datasets d ON d.id = e.dataset_id AND d.workspace = e.workspace "
-           "LEFT JOIN projects p ON p.id = e.project_id AND p.workspace = e.workspace")
+EXPERIMENT_ITEMS = Table(
+    "experiment_items",
+    (
+        "workspace_id",
+        "experiment_id",
+        "id",
+        "dataset_item_id",
+        "trace_id",
+        "project_id",
+        "created_at",
+        "last_updated_at",
+    ),
+)
+_COLUMNS = (
+    "id",
+    "workspace",
+    "dataset_id",
+    "project_id",
+    "name",
+    "metadata",
+    "tags",
+    "type",
+    "evaluation_method",
+    "status",
+    "optimization_id",
+    "dataset_version_id",
+    "prompt_versions",
+    "experiment_scores",
+    "created_at",
+    "last_updated_at",
+    "finished_at",
+)
+_SELECT = (
+    f"SELECT {', '.join(f'e.{c} AS {c}' for c in _COLUMNS)}, d.name AS dataset_name, "
+    "p.name AS project_name FROM experiments e "
+    "LEFT JOIN datasets d ON d.id = e.dataset_id AND d.workspace = e.workspace "
+    "LEFT JOIN projects p ON p.id = e.project_id AND p.workspace = e.workspace"
+)
 UPDATABLE = ("name", "metadata", "tags", "type", "status", "experiment_scores", "finished_at")
 
 
@@ -59,17 +86,25 @@ class Experiment:
         """The ``ExperimentPublic`` fields, with the computed ones (trace count, scores)."""
         versions = json.loads(self.prompt_versions) if self.prompt_versions else None
         out: Public = {
-            "id": self.id, "name": self.name, "dataset_id": self.dataset_id,
-            "dataset_name": self.dataset_name, "project_id": self.project_id,
-            "project_name": self.project_name, "metadata": json_value(self.metadata or ""),
-            "tags": json.loads(self.tags), "type": self.type,
-            "evaluation_method": self.evaluation_method, "status": self.status,
+            "id": self.id,
+            "name": self.name,
+            "dataset_id": self.dataset_id,
+            "dataset_name": self.dataset_name,
+            "project_id": self.project_id,
+            "project_name": self.project_name,
+            "metadata": json_value(self.metadata or ""),
+            "tags": json.loads(self.tags),
+            "type": self.type,
+            "evaluation_method": self.evaluation_method,
+            "status": self.status,
             "optimization_id": self.optimization_id,
             "dataset_version_id": self.dataset_version_id,
             "prompt_versions": [_prompt_link(v) for v in versions] if versions else None,
             "experiment_scores": json.loads(self.experiment_scores or "[]"),
-            "created_at": aware(self.created_at), "last_updated_at": aware(self.last_updated_at),
-            "finished_at": aware(self.finished_at), **computed,
+            "created_at": aware(self.created_at),
+            "last_updated_at": aware(self.last_updated_at),
+            "finished_at": aware(self.finished_at),
+            **computed,
         }
         return {key: value for key, value in out.items() if value is not None}
 
@@ -95,8 +130,11 @@ class ExperimentQuery:
 
     def where(self) -> tuple[str, list[Any]]:
         conditions, params = ["e.workspace = ?"], [self.workspace]
-        for column, value in (("dataset_id", self.dataset_id), ("name", self.exact_name),
-                              ("optimization_id", self.optimization_id)):
+        for column, value in (
+            ("dataset_id", self.dataset_id),
+            ("name", self.exact_name),
+            ("optimization_id", self.optimization_id),
+        ):
             if value:
                 conditions.append(f"e.{column} = ?")
                 params.append(value)
@@ -122,19 +160,27 @@ class Experiments:
     def create(self, workspace: str, fields: dict[str, Any]) -> Experiment:
         """A new experiment from its column values (``id``, ``name``, ``dataset_id``...)."""
         now = utcnow()
-        row = {"workspace": workspace, "created_at": now, "last_updated_at": now,
-               "finished_at": None, **fields}
+        row = {
+            "workspace": workspace,
+            "created_at": now,
+            "last_updated_at": now,
+            "finished_at": None,
+            **fields,
+        }
         try:
             self._db.execute(
                 f"INSERT INTO experiments ({', '.join(_COLUMNS)}) "
-                f"VALUES ({', '.join('?' for _ in _COLUMNS)})", [row[c] for c in _COLUMNS])
+                f"VALUES ({', '.join('?' for _ in _COLUMNS)})",
+                [row[c] for c in _COLUMNS],
+            )
         except Conflict:
             raise Conflict(f"an experiment with id {fields['id']} already exists") from None
         return self.get(workspace, fields["id"])
 
     def find(self, workspace: str, experiment_id: str) -> Experiment | None:
-        row = self._db.fetch_one(f"{_SELECT} WHERE e.workspace = ? AND e.id = ?",
-                                 (workspace, experiment_id))
+        row = self._db.fetch_one(
+            f"{_SELECT} WHERE e.workspace = ? AND e.id = ?", (workspace, experiment_id)
+        )
         return Experiment(**row) if row else None
 
     def get(self, workspace: str, experiment_id: str) -> Experiment:
@@ -156,7 +202,8 @@ class Experiments:
         sets = "".join(f"{c} = ?, " for c in columns)
         self._db.execute(
             f"UPDATE experiments SET {sets}last_updated_at = ? WHERE workspace = ? AND id = ?",
-            [*(changes[c] for c in columns), utcnow(), workspace, experiment_id])
+            [*(changes[c] for c in columns), utcnow(), workspace, experiment_id],
+        )
 
     def finish(self, workspace: str, ids: Sequence[str]) -> None:
         """Mark experiments completed; those already finished keep their time."""
@@ -164,32 +211,34 @@ class Experiments:
             self._db.execute(
                 "UPDATE experiments SET status = ?, finished_at = COALESCE(finished_at, ?), "
                 "last_updated_at = ? WHERE workspace = ? AND id = ?",
-                ("completed", utcnow(), utcnow(), workspace, experiment_id))
+                ("completed", utcnow(), utcnow(), workspace, experiment_id),
+            )
 
     def delete(self, workspace: str, ids: Sequence[str]) -> None:
         for experiment_id in ids:
-            self._db.execute("DELETE FROM experiments WHERE workspace = ? AND id = ?",
-                             (workspace, experiment_id))
+            self._db.execute(
+                "DELETE FROM experiments WHERE workspace = ? AND id = ?", (workspace, experiment_id)
+            )
 
-    def page(self, query: ExperimentQuery, page: int,
-             size: int) -> tuple[list[Experiment], int]:
+    def page(self, query: ExperimentQuery, page: int, size: int) -> tuple[list[Experiment], int]:
         """Experiments newest first, and how many match."""
         where, params = query.where()
-        total = self._db.fetch_one(f"SELECT COUNT(*) AS n FROM experiments e WHERE {where}",
-                                   params)
-        rows = self._db.fetch(f"{_SELECT} WHERE {where} ORDER BY e.id DESC LIMIT ? OFFSET ?",
-                              [*params, size, (page - 1) * size])
+        total = self._db.fetch_one(f"SELECT COUNT(*) AS n FROM experiments e WHERE {where}", params)
+        rows = self._db.fetch(
+            f"{_SELECT} WHERE {where} ORDER BY e.id DESC LIMIT ? OFFSET ?",
+            [*params, size, (page - 1) * size],
+        )
         return [Experiment(**row) for row in rows], int(total["n"] if total else 0)
 
-    def after(self, query: ExperimentQuery, last_id: str | None,
-              limit: int) -> list[Experiment]:
+    def after(self, query: ExperimentQuery, last_id: str | None, limit: int) -> list[Experiment]:
         """Experiments newest first, strictly older than ``last_id`` (a stream's cursor)."""
         where, params = query.where()
         if last_id:
             where += " AND e.id < ?"
             params.append(last_id)
-        rows = self._db.fetch(f"{_SELECT} WHERE {where} ORDER BY e.id DESC LIMIT ?",
-                              [*params, limit])
+        rows = self._db.fetch(
+            f"{_SELECT} WHERE {where} ORDER BY e.id DESC LIMIT ?", [*params, limit]
+        )
         return [Experiment(**row) for row in rows]
 
     def per_dataset(self, workspace: str, dataset_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
@@ -200,20 +249,29 @@ class Experiments:
             "SELECT dataset_id, COUNT(*) AS n, MAX(created_at) AS last_created_at "
             f"FROM experiments WHERE workspace = ? AND dataset_id IN "
             f"({', '.join('?' for _ in dataset_ids)}) GROUP BY dataset_id",
-            (workspace, *dataset_ids))
-        return {row["dataset_id"]: {"experiment_count": int(row["n"]),
-                                    "last_created_experiment_at": aware(row["last_created_at"])}
-                for row in rows}
+            (workspace, *dataset_ids),
+        )
+        return {
+            row["dataset_id"]: {
+                "experiment_count": int(row["n"]),
+                "last_created_experiment_at": aware(row["last_created_at"]),
+            }
+            for row in rows
+        }
 
 
 # -- items ------------------------------------------------------------------------------------
 
+
 def item_public(row: Row) -> Public:
     """An experiment item as the REST API returns it (``ExperimentItemPublic``)."""
     return {
-        "id": row["id"], "experiment_id": row["experiment_id"],
-        "dataset_item_id": row["dataset_item_id"], "trace_id": row["trace_id"],
-        "project_id": row["project_id"], "created_at": aware(row["created_at"]),
+        "id": row["id"],
+        "experiment_id": row["experiment_id"],
+        "dataset_item_id": row["dataset_item_id"],
+        "trace_id": row["trace_id"],
+        "project_id": row["project_id"],
+        "created_at": aware(row["created_at"]),
         "last_updated_at": aware(row["last_updated_at"]),
     }
 
@@ -227,23 +285,35 @@ class ExperimentItems:
     def insert(self, rows: Sequence[Row]) -> None:
         self._ch.insert_json(EXPERIMENT_ITEMS.name, EXPERIMENT_ITEMS.columns, rows)
 
-    def after(self, workspace: str, experiment_ids: Sequence[str], last_id: str | None,
-              limit: int) -> list[Public]:
+    def after(
+        self, workspace: str, experiment_ids: Sequence[str], last_id: str | None, limit: int
+    ) -> list[Public]:
         """Items of the experiments, newest first, strictly older than ``last_id``."""
         if not experiment_ids:
             return []
-        latest = latest_rows(EXPERIMENT_ITEMS, "workspace_id = {ws:String} AND "
-                             "experiment_id IN {ids:Array(String)}", EXPERIMENT_ITEMS.columns)
+        latest = latest_rows(
+            EXPERIMENT_ITEMS,
+            "workspace_id = {ws:String} AND experiment_id IN {ids:Array(String)}",
+            EXPERIMENT_ITEMS.columns,
+        )
         rows = self._ch.query_dicts(
             f"SELECT * FROM ({latest}) WHERE id < {{before:String}} ORDER BY id DESC "
-            "LIMIT {limit:UInt32}", {"ws": workspace, "ids": list(experiment_ids),
-                                     "before": last_id or "~", "limit": limit})
+            "LIMIT {limit:UInt32}",
+            {
+                "ws": workspace,
+                "ids": list(experiment_ids),
+                "before": last_id or "~",
+                "limit": limit,
+            },
+        )
         return [item_public(row) for row in rows]
 
     def delete(self, workspace: str, column: str, ids: Sequence[str]) -> None:
         """Delete the items whose ``column`` (``id`` or ``experiment_id``) is in ``ids``."""
         assert column in ("id", "experiment_id"), column
         if ids:
-            self._ch.command(f"DELETE FROM experiment_items WHERE workspace_id = {{ws:String}} "
-                             f"AND {column} IN {{ids:Array(String)}}",
-                             {"ws": workspace, "ids": list(ids)})
+            self._ch.command(
+                f"DELETE FROM experiment_items WHERE workspace_id = {{ws:String}} "
+                f"AND {column} IN {{ids:Array(String)}}",
+                {"ws": workspace, "ids": list(ids)},
+            )

@@ -42,8 +42,9 @@ class LocalPatchRegistry:
     def __init__(self, ch: ClickHouse) -> None:
         self._keys: dict[str, set[Key]] = {}
         for table in (TRACES, SPANS):
-            rows = ch.query(f"SELECT DISTINCT workspace_id, id FROM {table.name} "
-                            "WHERE patches != ''")
+            rows = ch.query(
+                f"SELECT DISTINCT workspace_id, id FROM {table.name} WHERE patches != ''"
+            )
             self._keys[table.name] = {(str(ws), str(entity_id)) for ws, entity_id in rows}
 
     def known(self, table: Table, keys: Iterable[Key]) -> set[Key]:
@@ -140,8 +141,9 @@ IngestJob = CreateRows | PatchRow | InsertScores | RunStatements
 class _Group:
     """Rows gathered from one group of jobs, newest version per key."""
 
-    def __init__(self, ch: ClickHouse, changes: ChangeLog,
-                 listeners: Sequence[TraceListener]) -> None:
+    def __init__(
+        self, ch: ClickHouse, changes: ChangeLog, listeners: Sequence[TraceListener]
+    ) -> None:
         self._ch = ch
         self._changes = changes
         self._listeners = listeners
@@ -228,8 +230,14 @@ class Ingestor:
         key = (job.workspace, job.entity_id)
         current = group.get(job.table, key) or self.latest(job.table, [key]).get(key)
         if current is None:
-            base = partial_row(job.table, job.workspace, job.project_id, job.entity_id,
-                               timestamp_of(job.entity_id).replace(tzinfo=None), now())
+            base = partial_row(
+                job.table,
+                job.workspace,
+                job.project_id,
+                job.entity_id,
+                timestamp_of(job.entity_id).replace(tzinfo=None),
+                now(),
+            )
             row = record_patch({**base, **job.must_match}, job.changes, base_created=False)
         else:
             _check_match(job, current)
@@ -258,5 +266,4 @@ def _check_match(job: PatchRow, current: Row) -> None:
     for column, expected in job.must_match.items():
         if current[column] and current[column] != expected:
             kind = job.table.name[:-1]
-            raise Conflict(f"{kind} {job.entity_id} has {column} {current[column]}, "
-                           f"not {expected}")
+            raise Conflict(f"{kind} {job.entity_id} has {column} {current[column]}, not {expected}")

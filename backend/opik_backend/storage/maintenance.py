@@ -31,9 +31,14 @@ class _Activity(Protocol):
 class Optimizer:
     """Merges tables that have more than one active part, when writes are idle."""
 
-    def __init__(self, ch: ClickHouse, activity: _Activity, idle_seconds: float,
-                 check_every: float = 5.0,
-                 lock: Callable[[], AbstractContextManager[None]] = nullcontext) -> None:
+    def __init__(
+        self,
+        ch: ClickHouse,
+        activity: _Activity,
+        idle_seconds: float,
+        check_every: float = 5.0,
+        lock: Callable[[], AbstractContextManager[None]] = nullcontext,
+    ) -> None:
         self._ch = ch
         self._lock = lock
         self._activity = activity
@@ -44,8 +49,9 @@ class Optimizer:
         self._last_activity = time.monotonic()
         self._merged_since_activity = False
         self.runs = 0
-        self._thread = threading.Thread(target=self._run, name="opik-backend-optimizer",
-                                        daemon=True)
+        self._thread = threading.Thread(
+            target=self._run, name="opik-backend-optimizer", daemon=True
+        )
         if idle_seconds > 0:
             self._thread.start()
 
@@ -89,8 +95,21 @@ class Optimizer:
         rows = self._ch.query(
             "SELECT table, count() FROM system.parts WHERE database = currentDatabase() "
             "AND active AND table IN {tables:Array(String)} GROUP BY table",
-            {"tables": [t.name for t in (TRACES, SPANS, SCORES, COMMENTS, DATASET_ITEMS,
-                                           DATASET_ITEM_VERSIONS, EXPERIMENT_ITEMS)]})
+            {
+                "tables": [
+                    t.name
+                    for t in (
+                        TRACES,
+                        SPANS,
+                        SCORES,
+                        COMMENTS,
+                        DATASET_ITEMS,
+                        DATASET_ITEM_VERSIONS,
+                        EXPERIMENT_ITEMS,
+                    )
+                ]
+            },
+        )
         return {str(table): int(count) for table, count in rows}
 
     def close(self) -> None:

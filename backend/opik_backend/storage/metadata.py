@@ -78,15 +78,17 @@ class MetadataDB:
 
     def _connect(self) -> _Connection:
         if self.dialect is SQLITE:
-            conn = sqlite3.connect(self._path, timeout=30, isolation_level=None,
-                                   check_same_thread=False)
+            conn = sqlite3.connect(
+                self._path, timeout=30, isolation_level=None, check_same_thread=False
+            )
             conn.row_factory = sqlite3.Row
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA busy_timeout=30000")
             return conn
         try:
-            return pymysql.connect(**self._mysql, autocommit=True,
-                                   cursorclass=pymysql.cursors.DictCursor)
+            return pymysql.connect(
+                **self._mysql, autocommit=True, cursorclass=pymysql.cursors.DictCursor
+            )
         except pymysql.err.OperationalError as exc:
             raise StorageUnavailable(f"MySQL is unavailable: {exc}") from exc
 
@@ -98,8 +100,10 @@ class MetadataDB:
         except pymysql.err.OperationalError as exc:
             raise StorageUnavailable(f"MySQL is unavailable: {exc}") from exc
         with conn.cursor() as cur:
-            cur.execute(f"CREATE DATABASE IF NOT EXISTS `{database}` "
-                        "CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")
+            cur.execute(
+                f"CREATE DATABASE IF NOT EXISTS `{database}` "
+                "CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
+            )
         conn.close()
 
     @property

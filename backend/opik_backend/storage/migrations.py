@@ -93,9 +93,11 @@ def migrate_clickhouse(ch: ClickHouse, cluster: str = "") -> list[int]:
         clickhouse_migrations(cluster),
         applied,
         ch.command,
-        lambda m: ch.insert_json("schema_migrations", ["version", "name", "applied_at"],
-                                 [{"version": m.version, "name": m.name,
-                                   "applied_at": utcnow()}]),
+        lambda m: ch.insert_json(
+            "schema_migrations",
+            ["version", "name", "applied_at"],
+            [{"version": m.version, "name": m.name, "applied_at": utcnow()}],
+        ),
     )
 
 

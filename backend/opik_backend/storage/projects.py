@@ -101,15 +101,21 @@ class Projects:
             raise Conflict(f"a project named {name!r} already exists") from None
         return self.get(workspace, project_id)
 
-    def update(self, workspace: str, project_id: str, name: str | None,
-               description: str | None) -> Project:
+    def update(
+        self, workspace: str, project_id: str, name: str | None, description: str | None
+    ) -> Project:
         old = self.get(workspace, project_id)
         try:
             self._db.execute(
                 "UPDATE projects SET name = ?, description = ?, last_updated_at = ? "
                 "WHERE workspace = ? AND id = ?",
-                (name or old.name, description if description is not None else old.description,
-                 utcnow(), workspace, project_id),
+                (
+                    name or old.name,
+                    description if description is not None else old.description,
+                    utcnow(),
+                    workspace,
+                    project_id,
+                ),
             )
         except Conflict:
             raise Conflict(f"a project named {name!r} already exists") from None
@@ -124,14 +130,16 @@ class Projects:
                 project = self.get(workspace, project_id)
             except NotFound:
                 continue
-            self._db.execute("DELETE FROM projects WHERE workspace = ? AND id = ?",
-                             (workspace, project_id))
+            self._db.execute(
+                "DELETE FROM projects WHERE workspace = ? AND id = ?", (workspace, project_id)
+            )
             self._cache.delete(_name_key(workspace, project.name))
             deleted.append(project)
         return deleted
 
-    def page(self, workspace: str, page: int, size: int,
-             name: str | None) -> tuple[list[Project], int]:
+    def page(
+        self, workspace: str, page: int, size: int, name: str | None
+    ) -> tuple[list[Project], int]:
         """Projects newest first, optionally filtered by a name substring."""
         where, params = "workspace = ?", [workspace]
         if name:

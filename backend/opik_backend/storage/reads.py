@@ -58,8 +58,10 @@ class Selection:
 
     def latest_sql(self) -> str:
         """SQL for the newest version of every id in scope that matches the conditions."""
-        return (f"SELECT * FROM ({latest_rows(self.table, self.scope, self.columns)}) "
-                f"WHERE {self.where}")
+        return (
+            f"SELECT * FROM ({latest_rows(self.table, self.scope, self.columns)}) "
+            f"WHERE {self.where}"
+        )
 
 
 def in_scope(sel: Selection) -> str:
@@ -79,8 +81,10 @@ def _newest_versions(rows: Iterable[Row]) -> dict[str, Row]:
 
 def latest_rows(table: Table, where: str, columns: Iterable[str]) -> str:
     """SQL for the newest version of each id among the rows matching ``where``."""
-    return (f"SELECT {', '.join(columns)} FROM {table.name} WHERE {where} "
-            "ORDER BY id DESC, last_updated_at DESC LIMIT 1 BY id")
+    return (
+        f"SELECT {', '.join(columns)} FROM {table.name} WHERE {where} "
+        "ORDER BY id DESC, last_updated_at DESC LIMIT 1 BY id"
+    )
 
 
 class Reads:
@@ -97,15 +101,16 @@ class Reads:
 
     def trace(self, workspace: str, trace_id: str) -> Public | None:
         rows = self._ch.query_dicts(
-            latest_rows(TRACES, "workspace_id = {ws:String} AND id = {id:String}",
-                        TRACES.columns),
-            {"ws": workspace, "id": trace_id})
+            latest_rows(TRACES, "workspace_id = {ws:String} AND id = {id:String}", TRACES.columns),
+            {"ws": workspace, "id": trace_id},
+        )
         return self._traces_public(workspace, rows)[0] if rows else None
 
     def span(self, workspace: str, span_id: str) -> Public | None:
         rows = self._ch.query_dicts(
             latest_rows(SPANS, "workspace_id = {ws:String} AND id = {id:String}", SPANS.columns),
-            {"ws": workspace, "id": span_id})
+            {"ws": workspace, "id": span_id},
+        )
         return self._spans_public(workspace, rows)[0] if rows else None
 
     # -- pages and streams -----------------------------------------------------------------
@@ -122,11 +127,13 @@ class Reads:
         rows = self._page_rows(sel, (page - 1) * size, size)
         total = len(rows) if page == 1 and len(rows) < size else self._count(sel)
         found, notes = annotations.result()
-        return [span_public(row, found.get(row["id"], []), notes.get(row["id"], []))
-                for row in rows], total
+        return [
+            span_public(row, found.get(row["id"], []), notes.get(row["id"], [])) for row in rows
+        ], total
 
-    def _page(self, sel: Selection, page: int, size: int,
-              public: Callable[[str, list[Row]], list[Public]]) -> tuple[list[Public], int]:
+    def _page(
+        self, sel: Selection, page: int, size: int, public: Callable[[str, list[Row]], list[Public]]
+    ) -> tuple[list[Public], int]:
         rows = self._page_rows(sel, (page - 1) * size, size)
         if page == 1 and len(rows) < size:  # the whole selection is on this page
             return public(sel.params["ws"], rows), len(rows)
@@ -155,16 +162,29 @@ class Reads:
             params["span_type"] = query.span_type
         if query.search:
             params["search"] = query.search
-            conditions.append(" OR ".join(
-                f"positionCaseInsensitiveUTF8(toString({c}), {{search:String}}) > 0"
-                for c in ("id", "name", "input", "output")))
-        columns = tuple(f"'' AS {c}" if c in query.exclude and c in JSON_COLUMNS else c
-                        for c in table.columns if c != "patches")
-        return Selection(table, scope, " AND ".join(f"({c})" for c in conditions), params,
-                         columns, small=bool(query.trace_id))
+            conditions.append(
+                " OR ".join(
+                    f"positionCaseInsensitiveUTF8(toString({c}), {{search:String}}) > 0"
+                    for c in ("id", "name", "input", "output")
+                )
+            )
+        columns = tuple(
+            f"'' AS {c}" if c in query.exclude and c in JSON_COLUMNS else c
+            for c in table.columns
+            if c != "patches"
+        )
+        return Selection(
+            table,
+            scope,
+            " AND ".join(f"({c})" for c in conditions),
+            params,
+            columns,
+            small=bool(query.trace_id),
+        )
 
-    def _page_rows(self, sel: Selection, offset: int, limit: int,
-                   before: str | None = None) -> list[Row]:
+    def _page_rows(
+        self, sel: Selection, offset: int, limit: int, before: str | None = None
+    ) -> list[Row]:
         """Rows ``offset`` to ``offset + limit`` of the selection, newest first.
 
         Rows come in primary-key order (ClickHouse reads only the newest granules), a few
@@ -178,7 +198,9 @@ class Reads:
             params.update(limit=limit, offset=offset, before=before or "~")
             return self._ch.query_dicts(
                 f"{sel.latest_sql()} AND id < {{before:String}} ORDER BY id DESC "
-                "LIMIT {limit:UInt32} OFFSET {offset:UInt64}", params)
+                "LIMIT {limit:UInt32} OFFSET {offset:UInt64}",
+                params,
+            )
         wanted = offset + limit
         batch, op, bound = wanted + 16, "<", before or "~"
         found: dict[str, Row] = {}
@@ -187,7 +209,9 @@ class Reads:
             rows = self._ch.query_dicts(
                 f"SELECT {', '.join(sel.columns)} FROM {sel.table.name} WHERE {sel.scope} "
                 f"AND {sel.where} AND id {op} {{bound:String}} ORDER BY id DESC "
-                "LIMIT {batch:UInt32}", params)
+                "LIMIT {batch:UInt32}",
+                params,
+            )
             full = len(rows) == batch
             cut = rows[-1]["id"] if full else None
             newest = _newest_versions(row for row in rows if row["id"] != cut)
@@ -202,9 +226,13 @@ class Reads:
     def _only_current(self, sel: Selection, rows: dict[str, Row]) -> dict[str, Row]:
         """Keep the rows that are their id's newest version overall."""
         params = {**sel.params, "ids": list(rows)}
-        current = dict(self._ch.query(
-            f"SELECT id, max(last_updated_at) FROM {sel.table.name} WHERE {sel.scope} "
-            "AND id IN {ids:Array(String)} GROUP BY id", params))
+        current = dict(
+            self._ch.query(
+                f"SELECT id, max(last_updated_at) FROM {sel.table.name} WHERE {sel.scope} "
+                "AND id IN {ids:Array(String)} GROUP BY id",
+                params,
+            )
+        )
         return {k: row for k, row in rows.items() if row["last_updated_at"] == current.get(k)}
 
     def _count(self, sel: Selection) -> int:
@@ -214,9 +242,12 @@ class Reads:
         cached = self._counts.get(key)
         if cached is not None and cached[0] == version and cached[1] > time.monotonic():
             return cached[2]
-        total = int(self._ch.query(
-            f"SELECT count() FROM {sel.table.name} FINAL WHERE {sel.scope} AND {sel.where}",
-            sel.params)[0][0])
+        total = int(
+            self._ch.query(
+                f"SELECT count() FROM {sel.table.name} FINAL WHERE {sel.scope} AND {sel.where}",
+                sel.params,
+            )[0][0]
+        )
         if len(self._counts) > 10_000:
             self._counts.clear()
         self._counts[key] = (version, time.monotonic() + COUNT_TTL_SECONDS, total)
@@ -232,9 +263,15 @@ class Reads:
         comments = self._pool.submit(self.comments.of, workspace, "trace", ids)
         scores = self.scores(workspace, "trace", ids)
         notes = comments.result()
-        return [trace_public(row, aggregates.result().get(row["id"]), scores.get(row["id"], []),
-                             notes.get(row["id"], []))
-                for row in rows]
+        return [
+            trace_public(
+                row,
+                aggregates.result().get(row["id"]),
+                scores.get(row["id"], []),
+                notes.get(row["id"], []),
+            )
+            for row in rows
+        ]
 
     def _spans_public(self, workspace: str, rows: list[Row]) -> list[Public]:
         if not rows:
@@ -243,8 +280,9 @@ class Reads:
         comments = self._pool.submit(self.comments.of, workspace, "span", ids)
         scores = self.scores(workspace, "span", ids)
         notes = comments.result()
-        return [span_public(row, scores.get(row["id"], []), notes.get(row["id"], []))
-                for row in rows]
+        return [
+            span_public(row, scores.get(row["id"], []), notes.get(row["id"], [])) for row in rows
+        ]
 
     def _span_aggregates(self, workspace: str, traces: list[Row]) -> dict[str, Row]:
         by_project: dict[str, list[str]] = {}
@@ -253,9 +291,11 @@ class Reads:
         found: dict[str, Row] = {}
         for project_id, ids in by_project.items():
             spans = latest_rows(
-                SPANS, "workspace_id = {ws:String} AND project_id = {project_id:String} "
+                SPANS,
+                "workspace_id = {ws:String} AND project_id = {project_id:String} "
                 "AND trace_id IN {ids:Array(String)}",
-                ("trace_id", "id", "type", "usage", "total_estimated_cost", "provider"))
+                ("trace_id", "id", "type", "usage", "total_estimated_cost", "provider"),
+            )
             rows = self._ch.query_dicts(
                 "SELECT trace_id, count() AS span_count, countIf(type = 'llm') AS llm_span_count,"
                 " sumMap(usage) AS usage, sum(total_estimated_cost) AS total_estimated_cost,"
@@ -263,12 +303,14 @@ class Reads:
                 " arraySort(groupUniqArrayIf(provider, provider != '')) AS providers,"
                 " countIf(type = 'tool') > 0 AS has_tool_spans"
                 f" FROM ({spans}) GROUP BY trace_id",
-                {"ws": workspace, "project_id": project_id, "ids": ids})
+                {"ws": workspace, "project_id": project_id, "ids": ids},
+            )
             found.update({row["trace_id"]: row for row in rows})
         return found
 
-    def scores(self, workspace: str, entity_type: str, ids: Sequence[str],
-               project_id: str | None = None) -> dict[str, list[Public]]:
+    def scores(
+        self, workspace: str, entity_type: str, ids: Sequence[str], project_id: str | None = None
+    ) -> dict[str, list[Public]]:
         """The current feedback scores of each entity (of one project, if given), by id."""
         if not ids:
             return {}
@@ -279,19 +321,24 @@ class Reads:
             params["project_id"] = project_id
         return self._scores_where(where, params)
 
-    def _annotations_in(self, entity_type: str, sel: Selection
-                        ) -> tuple[dict[str, list[Public]], dict[str, list[Public]]]:
+    def _annotations_in(
+        self, entity_type: str, sel: Selection
+    ) -> tuple[dict[str, list[Public]], dict[str, list[Public]]]:
         """The scores and the comments of every entity in the selection's scope."""
         params = {**sel.params, "kind": entity_type}
-        return (self._scores_where(in_scope(sel), params),
-                self.comments.where(in_scope(sel), params))
+        return (
+            self._scores_where(in_scope(sel), params),
+            self.comments.where(in_scope(sel), params),
+        )
 
     def _scores_where(self, where: str, params: dict[str, Any]) -> dict[str, list[Public]]:
         rows = self._ch.query_dicts(
             "SELECT entity_id, name, category_name, value, reason, source, created_at,"
             " last_updated_at, created_by FROM feedback_scores WHERE workspace_id = {ws:String}"
             f" AND entity_type = {{kind:String}} AND {where}"
-            " ORDER BY last_updated_at DESC LIMIT 1 BY entity_id, name", params)
+            " ORDER BY last_updated_at DESC LIMIT 1 BY entity_id, name",
+            params,
+        )
         found: dict[str, list[Public]] = {}
         for row in sorted(rows, key=lambda r: r["name"]):
             found.setdefault(row["entity_id"], []).append(score_public(row))
@@ -299,6 +346,7 @@ class Reads:
 
 
 # -- public shapes ---------------------------------------------------------------------------
+
 
 def aware(value: dt.datetime | None) -> dt.datetime | None:
     """Stored naive UTC as an aware datetime (encoded with a ``Z``)."""
@@ -338,8 +386,9 @@ def _observation_public(row: Row, scores: list[Public]) -> Public:
     return {key: value for key, value in out.items() if value is not None}
 
 
-def trace_public(row: Row, aggregates: Row | None, scores: list[Public],
-                 comments: list[Public] | None = None) -> Public:
+def trace_public(
+    row: Row, aggregates: Row | None, scores: list[Public], comments: list[Public] | None = None
+) -> Public:
     """A trace as ``GET /traces/{id}`` returns it."""
     out = _observation_public(row, scores)
     out["comments"] = comments or []

@@ -31,15 +31,57 @@ class Table:
     columns: tuple[str, ...]
 
 
-_COMMON = ("workspace_id", "project_id", "id", "name", "start_time", "end_time", "input",
-           "output", "metadata", "tags", "error_info", "ttft", "source", "environment",
-           "created_at", "last_updated_at", "patches")
+_COMMON = (
+    "workspace_id",
+    "project_id",
+    "id",
+    "name",
+    "start_time",
+    "end_time",
+    "input",
+    "output",
+    "metadata",
+    "tags",
+    "error_info",
+    "ttft",
+    "source",
+    "environment",
+    "created_at",
+    "last_updated_at",
+    "patches",
+)
 TRACES = Table("traces", (*_COMMON, "thread_id"))
-SPANS = Table("spans", (*_COMMON, "trace_id", "parent_span_id", "type", "model", "provider",
-                        "usage", "total_estimated_cost", "cost_is_manual"))
-SCORES = Table("feedback_scores", ("workspace_id", "entity_type", "entity_id", "project_id",
-                                   "name", "category_name", "value", "reason", "source",
-                                   "created_at", "last_updated_at", "created_by"))
+SPANS = Table(
+    "spans",
+    (
+        *_COMMON,
+        "trace_id",
+        "parent_span_id",
+        "type",
+        "model",
+        "provider",
+        "usage",
+        "total_estimated_cost",
+        "cost_is_manual",
+    ),
+)
+SCORES = Table(
+    "feedback_scores",
+    (
+        "workspace_id",
+        "entity_type",
+        "entity_id",
+        "project_id",
+        "name",
+        "category_name",
+        "value",
+        "reason",
+        "source",
+        "created_at",
+        "last_updated_at",
+        "created_by",
+    ),
+)
 
 
 def utc(value: dt.datetime | None) -> dt.datetime | None:
@@ -72,8 +114,9 @@ def usage_of(usage: Mapping[str, float] | None) -> dict[str, int]:
     return {key: int(value) for key, value in (usage or {}).items()}
 
 
-def trace_row(body: TraceWrite, workspace: str, project_id: str, trace_id: str,
-              received: dt.datetime) -> Row:
+def trace_row(
+    body: TraceWrite, workspace: str, project_id: str, trace_id: str, received: dt.datetime
+) -> Row:
     """The row a trace create stores."""
     return {
         **_common(body, workspace, project_id, trace_id, received),
@@ -81,8 +124,15 @@ def trace_row(body: TraceWrite, workspace: str, project_id: str, trace_id: str,
     }
 
 
-def span_row(body: SpanWrite, workspace: str, project_id: str, span_id: str, trace_id: str,
-             parent_span_id: str, received: dt.datetime) -> Row:
+def span_row(
+    body: SpanWrite,
+    workspace: str,
+    project_id: str,
+    span_id: str,
+    trace_id: str,
+    parent_span_id: str,
+    received: dt.datetime,
+) -> Row:
     """The row a span create stores, priced from model and usage unless a cost was given."""
     row = {
         **_common(body, workspace, project_id, span_id, received),
@@ -98,8 +148,9 @@ def span_row(body: SpanWrite, workspace: str, project_id: str, span_id: str, tra
     return reprice(row)
 
 
-def _common(body: TraceWrite, workspace: str, project_id: str, entity_id: str,
-            received: dt.datetime) -> Row:
+def _common(
+    body: TraceWrite, workspace: str, project_id: str, entity_id: str, received: dt.datetime
+) -> Row:
     return {
         "workspace_id": workspace,
         "project_id": project_id,
@@ -124,8 +175,9 @@ def _common(body: TraceWrite, workspace: str, project_id: str, entity_id: str,
 def reprice(row: Row) -> Row:
     """Recompute the estimated cost of a span row unless the client gave one."""
     if not row["cost_is_manual"]:
-        row["total_estimated_cost"] = pricing.estimate_cost(row["model"], row["provider"],
-                                                            row["usage"])
+        row["total_estimated_cost"] = pricing.estimate_cost(
+            row["model"], row["provider"], row["usage"]
+        )
     return row
 
 
@@ -135,8 +187,18 @@ def _unique(tags: list[str]) -> list[str]:
 
 # -- updates (PATCH) -------------------------------------------------------------------------
 
-_PLAIN_UPDATE_FIELDS = ("name", "thread_id", "source", "environment", "ttft", "type", "model",
-                        "provider", "trace_id", "parent_span_id")
+_PLAIN_UPDATE_FIELDS = (
+    "name",
+    "thread_id",
+    "source",
+    "environment",
+    "ttft",
+    "type",
+    "model",
+    "provider",
+    "trace_id",
+    "parent_span_id",
+)
 
 
 def changes_of(update: TraceUpdate | SpanUpdate) -> dict[str, Any]:
@@ -184,31 +246,58 @@ def apply_changes(row: Row, changes: Mapping[str, Any]) -> Row:
     return reprice(out) if "cost_is_manual" in out else out
 
 
-def partial_row(table: Table, workspace: str, project_id: str, entity_id: str,
-                start_time: dt.datetime, received: dt.datetime) -> Row:
+def partial_row(
+    table: Table,
+    workspace: str,
+    project_id: str,
+    entity_id: str,
+    start_time: dt.datetime,
+    received: dt.datetime,
+) -> Row:
     """An empty row for a PATCH whose create has not arrived yet."""
     row: Row = {
-        "workspace_id": workspace, "project_id": project_id, "id": entity_id, "name": "",
-        "start_time": start_time, "end_time": None, "input": "", "output": "", "metadata": "",
-        "tags": [], "error_info": "", "ttft": None, "source": "sdk", "environment": "",
-        "created_at": received, "last_updated_at": received, "patches": "",
+        "workspace_id": workspace,
+        "project_id": project_id,
+        "id": entity_id,
+        "name": "",
+        "start_time": start_time,
+        "end_time": None,
+        "input": "",
+        "output": "",
+        "metadata": "",
+        "tags": [],
+        "error_info": "",
+        "ttft": None,
+        "source": "sdk",
+        "environment": "",
+        "created_at": received,
+        "last_updated_at": received,
+        "patches": "",
     }
     if table is TRACES:
         row["thread_id"] = ""
     else:
-        row.update(trace_id="", parent_span_id="", type="general", model="", provider="",
-                   usage={}, total_estimated_cost=None, cost_is_manual=0)
+        row.update(
+            trace_id="",
+            parent_span_id="",
+            type="general",
+            model="",
+            provider="",
+            usage={},
+            total_estimated_cost=None,
+            cost_is_manual=0,
+        )
     return row
 
 
 # -- merging a create with the PATCHes that reached the row before or after it -------------
 
+
 def record_patch(row: Row, changes: Mapping[str, Any], base_created: bool) -> Row:
     """Apply ``changes`` to ``row`` and remember them in its ``patches`` column."""
     history = _history(row)
     if history is None:
-        history = {"create_lut": _iso(row["last_updated_at"]) if base_created else None,
-                   "ops": []}
+        history = {"create_lut": _iso(row["last_updated_at"]) if base_created else None, "ops": []}
     history["ops"].append(dict(changes))
     out = apply_changes(row, changes)
     out["patches"] = encode(history).decode()
@@ -229,8 +318,9 @@ def merge_create(stored: Row, new: Row) -> Row:
         out = apply_changes(out, changes)
     history["create_lut"] = _iso(new["last_updated_at"])
     out["patches"] = encode(history).decode()
-    out["last_updated_at"] = max(new["last_updated_at"],
-                                 stored["last_updated_at"] + ONE_MICROSECOND)
+    out["last_updated_at"] = max(
+        new["last_updated_at"], stored["last_updated_at"] + ONE_MICROSECOND
+    )
     return out
 
 
@@ -242,12 +332,27 @@ def _iso(value: dt.datetime) -> str:
     return value.isoformat(timespec="microseconds")
 
 
-def score_row(workspace: str, entity_type: str, entity_id: str, project_id: str,
-              score: FeedbackScore, received: dt.datetime, created_by: str = "") -> Row:
+def score_row(
+    workspace: str,
+    entity_type: str,
+    entity_id: str,
+    project_id: str,
+    score: FeedbackScore,
+    received: dt.datetime,
+    created_by: str = "",
+) -> Row:
     """The stored form of one score; the newest per (entity, name) is the current one."""
     return {
-        "workspace_id": workspace, "entity_type": entity_type, "entity_id": entity_id,
-        "project_id": project_id, "name": score.name, "category_name": score.category_name or "",
-        "value": score.value, "reason": score.reason or "", "source": score.source,
-        "created_at": received, "last_updated_at": received, "created_by": created_by,
+        "workspace_id": workspace,
+        "entity_type": entity_type,
+        "entity_id": entity_id,
+        "project_id": project_id,
+        "name": score.name,
+        "category_name": score.category_name or "",
+        "value": score.value,
+        "reason": score.reason or "",
+        "source": score.source,
+        "created_at": received,
+        "last_updated_at": received,
+        "created_by": created_by,
     }

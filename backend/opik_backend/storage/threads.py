@@ -11,8 +11,19 @@ from .rows import SPANS, TRACES, Row
 
 INACTIVE_AFTER_MINUTES = 15
 _SCOPE = "workspace_id = {ws:String} AND project_id = {project_id:String}"
-_TRACE_COLUMNS = ("id", "thread_id", "project_id", "start_time", "end_time", "input", "output",
-                  "tags", "environment", "created_at", "last_updated_at")
+_TRACE_COLUMNS = (
+    "id",
+    "thread_id",
+    "project_id",
+    "start_time",
+    "end_time",
+    "input",
+    "output",
+    "tags",
+    "environment",
+    "created_at",
+    "last_updated_at",
+)
 _THREADS = (
     "SELECT thread_id AS id, any(project_id) AS project_id, count() AS number_of_messages,"
     " min(start_time) AS start_time, max(ifNull(end_time, start_time)) AS end_time,"
@@ -34,44 +45,58 @@ class Threads:
         self._ch = ch
         self._reads = reads
 
-    def _source(self, workspace: str, project_id: str,
-                filters: list[Filter]) -> tuple[str, dict[str, Any]]:
+    def _source(
+        self, workspace: str, project_id: str, filters: list[Filter]
+    ) -> tuple[str, dict[str, Any]]:
         params: dict[str, Any] = {"ws": workspace, "project_id": project_id}
         threads = _THREADS.format(traces=latest_rows(TRACES, _SCOPE, _TRACE_COLUMNS))
         where = Compiler("threads", params).where(filters)
         return f"SELECT * FROM ({threads}) WHERE {where}", params
 
-    def page(self, workspace: str, project_id: str, filters: list[Filter], page: int,
-             size: int) -> tuple[list[Public], int]:
+    def page(
+        self, workspace: str, project_id: str, filters: list[Filter], page: int, size: int
+    ) -> tuple[list[Public], int]:
         """Threads newest activity first."""
         source, params = self._source(workspace, project_id, filters)
         params.update(limit=size, offset=(page - 1) * size)
         rows = self._ch.query_dicts(
             f"{source} ORDER BY last_updated_at DESC, id LIMIT {{limit:UInt32}} "
-            "OFFSET {offset:UInt64}", params)
+            "OFFSET {offset:UInt64}",
+            params,
+        )
         total = self._ch.query(f"SELECT count() FROM ({source})", params)[0][0]
         return self._public(workspace, project_id, rows), int(total)
 
-    def after(self, workspace: str, project_id: str, filters: list[Filter],
-              last_id: str | None, limit: int) -> list[Public]:
+    def after(
+        self,
+        workspace: str,
+        project_id: str,
+        filters: list[Filter],
+        last_id: str | None,
+        limit: int,
+    ) -> list[Public]:
         """Threads in id order after ``last_id`` (the search stream's cursor)."""
         source, params = self._source(workspace, project_id, filters)
         params.update(limit=limit, last_id=last_id or "")
         rows = self._ch.query_dicts(
             f"SELECT * FROM ({source}) WHERE id > {{last_id:String}} ORDER BY id "
-            "LIMIT {limit:UInt32}", params)
+            "LIMIT {limit:UInt32}",
+            params,
+        )
         return self._public(workspace, project_id, rows)
 
     def get(self, workspace: str, project_id: str, thread_id: str) -> Public | None:
-        found = self.after(workspace, project_id,
-                           [Filter(field="id", operator="=", value=thread_id)], None, 1)
+        found = self.after(
+            workspace, project_id, [Filter(field="id", operator="=", value=thread_id)], None, 1
+        )
         return found[0] if found else None
 
     def trace_ids(self, workspace: str, project_id: str, thread_ids: list[str]) -> list[str]:
         rows = self._ch.query(
             f"SELECT DISTINCT id FROM traces WHERE {_SCOPE} AND thread_id IN "
             "{threads:Array(String)}",
-            {"ws": workspace, "project_id": project_id, "threads": thread_ids})
+            {"ws": workspace, "project_id": project_id, "threads": thread_ids},
+        )
         return [str(row[0]) for row in rows]
 
     def _public(self, workspace: str, project_id: str, rows: list[Row]) -> list[Public]:
@@ -80,20 +105,25 @@ class Threads:
         ids = [row["id"] for row in rows]
         costs = self._costs(workspace, project_id, ids)
         scores = self._reads.scores(workspace, "thread", ids, project_id)
-        return [thread_public(row, costs.get(row["id"]), scores.get(row["id"], []))
-                for row in rows]
+        return [thread_public(row, costs.get(row["id"]), scores.get(row["id"], [])) for row in rows]
 
     def _costs(self, workspace: str, project_id: str, thread_ids: list[str]) -> dict[str, Row]:
-        traces = (f"SELECT DISTINCT id, thread_id FROM traces WHERE {_SCOPE} "
-                  "AND thread_id IN {threads:Array(String)}")
-        spans = latest_rows(SPANS, f"{_SCOPE} AND trace_id IN (SELECT id FROM ({traces}))",
-                            ("trace_id", "id", "usage", "total_estimated_cost"))
+        traces = (
+            f"SELECT DISTINCT id, thread_id FROM traces WHERE {_SCOPE} "
+            "AND thread_id IN {threads:Array(String)}"
+        )
+        spans = latest_rows(
+            SPANS,
+            f"{_SCOPE} AND trace_id IN (SELECT id FROM ({traces}))",
+            ("trace_id", "id", "usage", "total_estimated_cost"),
+        )
         rows = self._ch.query_dicts(
             "SELECT t.thread_id AS thread_id, sumMap(s.usage) AS usage,"
             " sum(s.total_estimated_cost) AS cost, countIf(s.total_estimated_cost IS NOT NULL)"
             f" AS priced FROM ({spans}) AS s INNER JOIN ({traces}) AS t ON s.trace_id = t.id"
             " GROUP BY t.thread_id",
-            {"ws": workspace, "project_id": project_id, "threads": thread_ids})
+            {"ws": workspace, "project_id": project_id, "threads": thread_ids},
+        )
         return {row["thread_id"]: row for row in rows}
 
 

@@ -36,8 +36,9 @@ CommitFn = Callable[[Sequence[J]], Sequence[Outcome]]
 class GroupCommitWriter(Generic[J]):
     """Serialises writes through one thread, committing queued jobs as one group."""
 
-    def __init__(self, commit: CommitFn[J], max_group_rows: int = 50_000,
-                 max_queued_rows: int = 500_000) -> None:
+    def __init__(
+        self, commit: CommitFn[J], max_group_rows: int = 50_000, max_queued_rows: int = 500_000
+    ) -> None:
         self._commit = commit
         self._max_group_rows = max_group_rows
         self._max_queued_rows = max_queued_rows
@@ -56,8 +57,9 @@ class GroupCommitWriter(Generic[J]):
             if self._closing:
                 raise StorageUnavailable("the backend is shutting down")
             if self._queued_rows + job.size > self._max_queued_rows and self._queue:
-                raise StorageUnavailable("the ingestion queue is full; retry shortly",
-                                         retry_after=1)
+                raise StorageUnavailable(
+                    "the ingestion queue is full; retry shortly", retry_after=1
+                )
             self._queue.append((job, future))
             self._queued_rows += job.size
             self._cond.notify()
@@ -75,8 +77,9 @@ class GroupCommitWriter(Generic[J]):
             if not self._queue:
                 return None
             group, rows = [], 0
-            while self._queue and (not group or
-                                   rows + self._queue[0][0].size <= self._max_group_rows):
+            while self._queue and (
+                not group or rows + self._queue[0][0].size <= self._max_group_rows
+            ):
                 job, future = self._queue.popleft()
                 group.append((job, future))
                 rows += job.size
@@ -90,8 +93,11 @@ class GroupCommitWriter(Generic[J]):
                 outcomes = self._commit(jobs)
             except Exception as exc:
                 log.exception("group commit of %d jobs failed", len(jobs))
-                error = exc if isinstance(exc, StorageUnavailable) else StorageUnavailable(
-                    f"storing failed: {exc}")
+                error = (
+                    exc
+                    if isinstance(exc, StorageUnavailable)
+                    else StorageUnavailable(f"storing failed: {exc}")
+                )
                 outcomes = [error] * len(jobs)
             self.groups_committed += 1
             for (_, future), outcome in zip(group, outcomes, strict=True):

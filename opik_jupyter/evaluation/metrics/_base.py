@@ -38,14 +38,17 @@ class ScoreResult:
 class MetricArgumentsError(TypeError):
     """A metric needs arguments that neither the item nor the task output has."""
 
-    def __init__(self, metric: str, missing: list[str], available: Iterable[str],
-                 mapping: Mapping[str, str]) -> None:
+    def __init__(
+        self, metric: str, missing: list[str], available: Iterable[str], mapping: Mapping[str, str]
+    ) -> None:
         self.metric = metric
         self.missing = missing
         self.available = sorted(available)
         wanted = ", ".join(repr(mapping.get(name, name)) for name in missing)
-        super().__init__(f"{metric} needs {wanted}, which neither the item nor the task "
-                         f"output has (they have: {', '.join(self.available) or 'nothing'})")
+        super().__init__(
+            f"{metric} needs {wanted}, which neither the item nor the task "
+            f"output has (they have: {', '.join(self.available) or 'nothing'})"
+        )
 
 
 class BaseMetric:
@@ -102,13 +105,15 @@ class Metric:
         elif callable(metric):
             name, call = getattr(metric, "__name__", "metric"), metric
         else:
-            raise TypeError(f"not a metric: {metric!r} (give a function, or an object with "
-                            "a score() method)")
+            raise TypeError(
+                f"not a metric: {metric!r} (give a function, or an object with a score() method)"
+            )
         required, optional, takes_any = _parameters(call)
         return cls(name, call, required, optional, takes_any)
 
     def arguments(self, inputs: Mapping[str, Any], mapping: Mapping[str, str]) -> dict[str, Any]:
         """The keyword arguments of one call, from an item's fields and the task output."""
+
         def lookup(name: str) -> Any:
             return inputs.get(mapping.get(name, name), _MISSING)
 
@@ -159,8 +164,11 @@ def results_of(returned: Any, name: str) -> list[ScoreResult]:
 
 
 def _is_pair(value: list[Any] | tuple[Any, ...]) -> bool:
-    return len(value) == 2 and _number(value[0]) is not None and \
-        (value[1] is None or isinstance(value[1], str))
+    return (
+        len(value) == 2
+        and _number(value[0]) is not None
+        and (value[1] is None or isinstance(value[1], str))
+    )
 
 
 def _result_of(value: Any, name: str) -> ScoreResult:
@@ -169,22 +177,26 @@ def _result_of(value: Any, name: str) -> ScoreResult:
     if isinstance(value, list | tuple) and _is_pair(value):
         return _checked(name, value[0], value[1])
     if isinstance(value, Mapping):
-        return _checked(str(value.get("name") or name), value.get("value"),
-                        value.get("reason"))
+        return _checked(str(value.get("name") or name), value.get("value"), value.get("reason"))
     if hasattr(value, "value") and not isinstance(value, int | float):  # opik's ScoreResult
         if getattr(value, "scoring_failed", False):
-            return ScoreResult.failed(str(getattr(value, "name", name)),
-                                      str(getattr(value, "reason", "") or "scoring failed"))
-        return _checked(str(getattr(value, "name", None) or name), value.value,
-                        getattr(value, "reason", None))
+            return ScoreResult.failed(
+                str(getattr(value, "name", name)),
+                str(getattr(value, "reason", "") or "scoring failed"),
+            )
+        return _checked(
+            str(getattr(value, "name", None) or name), value.value, getattr(value, "reason", None)
+        )
     return _checked(name, value, None)
 
 
 def _checked(name: str, value: Any, reason: Any) -> ScoreResult:
     number = _number(value)
     if number is None:
-        raise TypeError(f"{name} returned {value!r}: a metric must return a number, a bool, "
-                        "(value, reason), {'value': ..., 'reason': ...} or a ScoreResult")
+        raise TypeError(
+            f"{name} returned {value!r}: a metric must return a number, a bool, "
+            "(value, reason), {'value': ..., 'reason': ...} or a ScoreResult"
+        )
     return ScoreResult(name=name, value=number, reason=None if reason is None else str(reason))
 
 

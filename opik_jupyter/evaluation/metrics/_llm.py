@@ -48,13 +48,17 @@ class JudgeModel:
     temperature: float = 0.0
     timeout: float = 60.0
     json_mode: bool = True
-    _lock: threading.Lock = dataclasses.field(default_factory=threading.Lock, init=False,
-                                              repr=False, compare=False)
+    _lock: threading.Lock = dataclasses.field(
+        default_factory=threading.Lock, init=False, repr=False, compare=False
+    )
 
     def complete(self, messages: Sequence[Message]) -> str:
         """The text of the model's reply to ``messages``."""
-        request: dict[str, Any] = {"model": self.model, "messages": list(messages),
-                                   "temperature": self.temperature}
+        request: dict[str, Any] = {
+            "model": self.model,
+            "messages": list(messages),
+            "temperature": self.temperature,
+        }
         if self.json_mode:
             request["response_format"] = {"type": "json_object"}
         client = self._openai()
@@ -74,21 +78,26 @@ class JudgeModel:
                 self.client = openai.OpenAI(
                     base_url=self.base_url or os.environ.get("OPENAI_BASE_URL"),
                     api_key=self.api_key or os.environ.get("OPENAI_API_KEY") or "not-set",
-                    timeout=self.timeout)
+                    timeout=self.timeout,
+                )
             return self.client
 
     def _post(self, request: dict[str, Any]) -> str:
         base = self.base_url or os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL
         key = self.api_key or os.environ.get("OPENAI_API_KEY") or ""
         post = urllib.request.Request(  # noqa: S310 - a configured http(s) endpoint
-            base.rstrip("/") + "/chat/completions", data=json.dumps(request).encode(),
-            headers={"Content-Type": "application/json", "Authorization": f"Bearer {key}"})
+            base.rstrip("/") + "/chat/completions",
+            data=json.dumps(request).encode(),
+            headers={"Content-Type": "application/json", "Authorization": f"Bearer {key}"},
+        )
         try:
             with urllib.request.urlopen(post, timeout=self.timeout) as answer:  # noqa: S310
                 body = json.loads(answer.read())
         except urllib.error.HTTPError as exc:
-            raise RuntimeError(f"the judge endpoint answered {exc.code}: "
-                               f"{exc.read()[:300].decode(errors='replace')}") from None
+            raise RuntimeError(
+                f"the judge endpoint answered {exc.code}: "
+                f"{exc.read()[:300].decode(errors='replace')}"
+            ) from None
         return str(body["choices"][0]["message"].get("content") or "")
 
 
@@ -97,13 +106,17 @@ def verdict(reply: str, low: float = 0.0, high: float = 1.0) -> tuple[float, str
     JSON object ``{"score": <number in [low, high]>, "reason": "..."}``."""
     found = _json_object(reply)
     if found is None:
-        raise JudgeOutputError(f"the judge's reply is not the JSON object {{\"score\", "
-                               f"\"reason\"}} it was asked for: {_snippet(reply)}")
+        raise JudgeOutputError(
+            f'the judge\'s reply is not the JSON object {{"score", '
+            f'"reason"}} it was asked for: {_snippet(reply)}'
+        )
     score = found.get("score", found.get("value"))
     value = _number(score)
     if value is None or not low <= value <= high:
-        raise JudgeOutputError(f"the judge's reply has no numeric 'score' between {low:g} and "
-                               f"{high:g}: {_snippet(reply)}")
+        raise JudgeOutputError(
+            f"the judge's reply has no numeric 'score' between {low:g} and "
+            f"{high:g}: {_snippet(reply)}"
+        )
     return value, str(found.get("reason") or "")
 
 

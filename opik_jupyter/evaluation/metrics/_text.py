@@ -40,8 +40,9 @@ def levenshtein(a: Sequence[object], b: Sequence[object]) -> int:
     for i, left in enumerate(a, 1):
         current = [i]
         for j, right in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1,
-                               previous[j - 1] + (left != right)))
+            current.append(
+                min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (left != right))
+            )
         previous = current
     return previous[-1]
 
@@ -53,11 +54,15 @@ def levenshtein_ratio(a: str, b: str) -> float:
 
 
 def ngrams(items: Sequence[str], n: int) -> Counter[tuple[str, ...]]:
-    return Counter(tuple(items[i:i + n]) for i in range(len(items) - n + 1))
+    return Counter(tuple(items[i : i + n]) for i in range(len(items) - n + 1))
 
 
-def bleu(candidate: Sequence[str], references: Sequence[Sequence[str]],
-         max_n: int = 4, epsilon: float = 0.1) -> float:
+def bleu(
+    candidate: Sequence[str],
+    references: Sequence[Sequence[str]],
+    max_n: int = 4,
+    epsilon: float = 0.1,
+) -> float:
     """Sentence BLEU with uniform weights, the brevity penalty, and smoothing method 1 of
     Chen & Cherry (2014): an n-gram order with no match counts ``epsilon`` matches."""
     if not candidate or not any(references):
@@ -88,8 +93,9 @@ def lcs_length(a: Sequence[str], b: Sequence[str]) -> int:
     for left in a:
         current = [0]
         for j, right in enumerate(b, 1):
-            current.append(previous[j - 1] + 1 if left == right
-                           else max(previous[j], current[j - 1]))
+            current.append(
+                previous[j - 1] + 1 if left == right else max(previous[j], current[j - 1])
+            )
         previous = current
     return previous[-1]
 

@@ -46,8 +46,9 @@ class Equals(_TextMetric):
 
     def score(self, output: Any, reference: Any) -> ScoreResult:
         text, wanted = self.texts(output, reference)
-        return ScoreResult(self.name, float(text == wanted),
-                           "equal" if text == wanted else "different")
+        return ScoreResult(
+            self.name, float(text == wanted), "equal" if text == wanted else "different"
+        )
 
 
 class Contains(_TextMetric):
@@ -55,16 +56,18 @@ class Contains(_TextMetric):
 
     name = "contains_metric"
 
-    def __init__(self, reference: str | None = None, case_sensitive: bool = False,
-                 name: str | None = None) -> None:
+    def __init__(
+        self, reference: str | None = None, case_sensitive: bool = False, name: str | None = None
+    ) -> None:
         super().__init__(case_sensitive, name)
         self.reference = reference
 
     def score(self, output: Any, reference: Any = None) -> ScoreResult:
         given = reference if reference is not None else self.reference
         if given is None:
-            raise ValueError("no reference: give Contains(reference=...) or a 'reference' "
-                             "in the item")
+            raise ValueError(
+                "no reference: give Contains(reference=...) or a 'reference' in the item"
+            )
         text, wanted = self.texts(output, given)
         verb = "contains" if wanted in text else "does not contain"
         return ScoreResult(self.name, float(wanted in text), f"{verb} {as_text(given)!r}")
@@ -81,8 +84,9 @@ class RegexMatch(BaseMetric):
 
     def score(self, output: Any) -> ScoreResult:
         found = self.pattern.search(as_text(output))
-        reason = f"matched {found.group(0)!r}" if found else \
-            f"no match for {self.pattern.pattern!r}"
+        reason = (
+            f"matched {found.group(0)!r}" if found else f"no match for {self.pattern.pattern!r}"
+        )
         return ScoreResult(self.name, float(found is not None), reason)
 
 
@@ -111,8 +115,9 @@ class LevenshteinRatio(_TextMetric):
         a, b = self.texts(output, reference)
         distance = _text.levenshtein(a, b)
         value = _text.levenshtein_ratio(a, b)
-        return ScoreResult(self.name, value, f"{distance} edits over {max(len(a), len(b))} "
-                           "characters")
+        return ScoreResult(
+            self.name, value, f"{distance} edits over {max(len(a), len(b))} characters"
+        )
 
 
 class SentenceBLEU(BaseMetric):
@@ -127,10 +132,14 @@ class SentenceBLEU(BaseMetric):
 
     def score(self, output: Any, reference: Any) -> ScoreResult:
         references = reference if isinstance(reference, list | tuple) else [reference]
-        value = _text.bleu(_text.tokens(as_text(output)),
-                           [_text.tokens(as_text(r)) for r in references], self.max_n)
-        return ScoreResult(self.name, value, f"BLEU-{self.max_n} against "
-                           f"{len(references)} reference(s)")
+        value = _text.bleu(
+            _text.tokens(as_text(output)),
+            [_text.tokens(as_text(r)) for r in references],
+            self.max_n,
+        )
+        return ScoreResult(
+            self.name, value, f"BLEU-{self.max_n} against {len(references)} reference(s)"
+        )
 
 
 class RougeL(BaseMetric):
@@ -141,5 +150,9 @@ class RougeL(BaseMetric):
     def score(self, output: Any, reference: Any) -> ScoreResult:
         candidate, target = _text.words(as_text(output)), _text.words(as_text(reference))
         value, common = _text.rouge_l(candidate, target)
-        return ScoreResult(self.name, value, f"{common} words in common order "
-                           f"({len(candidate)} in the output, {len(target)} in the reference)")
+        return ScoreResult(
+            self.name,
+            value,
+            f"{common} words in common order "
+            f"({len(candidate)} in the output, {len(target)} in the reference)",
+        )

@@ -15,8 +15,9 @@ from ._base import BaseMetric, ScoreResult
 from ._llm import JudgeModel, verdict
 from .heuristic import as_text
 
-_ANSWER_FORMAT = ('Answer with a JSON object only: {"score": <number>, "reason": '
-                  '"<one or two sentences>"}.')
+_ANSWER_FORMAT = (
+    'Answer with a JSON object only: {"score": <number>, "reason": "<one or two sentences>"}.'
+)
 
 
 class LLMJudge(BaseMetric):
@@ -26,11 +27,20 @@ class LLMJudge(BaseMetric):
     :class:`JudgeModel`.
     """
 
-    def __init__(self, model: str | JudgeModel = "gpt-4o-mini", *, base_url: str | None = None,
-                 api_key: str | None = None, name: str | None = None) -> None:
+    def __init__(
+        self,
+        model: str | JudgeModel = "gpt-4o-mini",
+        *,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        name: str | None = None,
+    ) -> None:
         super().__init__(name)
-        self.model = model if isinstance(model, JudgeModel) else \
-            JudgeModel(model, base_url=base_url, api_key=api_key)
+        self.model = (
+            model
+            if isinstance(model, JudgeModel)
+            else JudgeModel(model, base_url=base_url, api_key=api_key)
+        )
 
     def judge(self, prompt: str, high: float = 1.0) -> ScoreResult:
         """Ask the judge; the score is scaled from [0, ``high``] to [0, 1]."""
@@ -60,7 +70,8 @@ class Hallucination(LLMJudge):
             f"QUESTION:\n{as_text(input)}\n\nCONTEXT:\n{_context_text(context)}\n\n"
             f"ANSWER:\n{as_text(output)}\n\n"
             "Score 1 if the answer hallucinates, 0 if everything in it is supported (or is "
-            f"common knowledge consistent with the context). {_ANSWER_FORMAT}")
+            f"common knowledge consistent with the context). {_ANSWER_FORMAT}"
+        )
 
 
 class AnswerRelevance(LLMJudge):
@@ -75,7 +86,8 @@ class AnswerRelevance(LLMJudge):
             "is not the point here.\n\n"
             f"QUESTION:\n{as_text(input)}\n\nCONTEXT:\n{_context_text(context)}\n\n"
             f"ANSWER:\n{as_text(output)}\n\n"
-            f"Score from 0 (irrelevant) to 1 (fully relevant). {_ANSWER_FORMAT}")
+            f"Score from 0 (irrelevant) to 1 (fully relevant). {_ANSWER_FORMAT}"
+        )
 
 
 class GEval(LLMJudge):
@@ -88,10 +100,17 @@ class GEval(LLMJudge):
 
     name = "g_eval_metric"
 
-    def __init__(self, task_introduction: str, evaluation_criteria: str,
-                 model: str | JudgeModel = "gpt-4o-mini", *,
-                 evaluation_steps: str | None = None, base_url: str | None = None,
-                 api_key: str | None = None, name: str | None = None) -> None:
+    def __init__(
+        self,
+        task_introduction: str,
+        evaluation_criteria: str,
+        model: str | JudgeModel = "gpt-4o-mini",
+        *,
+        evaluation_steps: str | None = None,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        name: str | None = None,
+    ) -> None:
         super().__init__(model, base_url=base_url, api_key=api_key, name=name)
         self.task_introduction = task_introduction
         self.evaluation_criteria = evaluation_criteria
@@ -107,10 +126,20 @@ class GEval(LLMJudge):
             return self._steps
 
     def _ask_steps(self) -> str:
-        reply = self.model.complete([{"role": "user", "content": (
-            f"{self.task_introduction}\n\nEVALUATION CRITERIA:\n{self.evaluation_criteria}\n\n"
-            "Write 3 to 6 short, concrete steps an evaluator should follow to apply these "
-            'criteria. Answer with a JSON object: {"steps": ["...", "..."]}.')}])
+        reply = self.model.complete(
+            [
+                {
+                    "role": "user",
+                    "content": (
+                        f"{self.task_introduction}\n\n"
+                        f"EVALUATION CRITERIA:\n{self.evaluation_criteria}\n\n"
+                        "Write 3 to 6 short, concrete steps an evaluator should follow "
+                        "to apply these "
+                        'criteria. Answer with a JSON object: {"steps": ["...", "..."]}.'
+                    ),
+                }
+            ]
+        )
         try:
             steps = json.loads(reply).get("steps")
         except (ValueError, AttributeError):
@@ -125,4 +154,6 @@ class GEval(LLMJudge):
             f"{self.task_introduction}\n\nEVALUATION CRITERIA:\n{self.evaluation_criteria}\n\n"
             f"EVALUATION STEPS:\n{self.evaluation_steps}\n\n{given}OUTPUT TO EVALUATE:\n"
             f"{as_text(output)}\n\nFollow the steps and score the output from 0 (fails the "
-            f"criteria) to 10 (meets them fully). {_ANSWER_FORMAT}", high=10.0)
+            f"criteria) to 10 (meets them fully). {_ANSWER_FORMAT}",
+            high=10.0,
+        )

@@ -30,62 +30,102 @@ def cut(text: str, limit: int) -> str:
 
 # -- the experiment table -------------------------------------------------------------------
 
-def table_model(comparison: Comparison,
-                lower_is_better: Iterable[str] = LOWER_IS_BETTER) -> dict[str, Any]:
+
+def table_model(
+    comparison: Comparison, lower_is_better: Iterable[str] = LOWER_IS_BETTER
+) -> dict[str, Any]:
     """Rows = dataset items; per experiment its output, scores and errors."""
     labels = comparison.labels()
-    rows = [_table_row(n, row.item_id, row.data, row.runs)
-            for n, row in enumerate(comparison.rows[:MAX_ROWS], 1)]
-    return {"dataset": comparison.dataset_name,
-            "experiments": [{"id": i, "name": name} for i, name in labels.items()],
-            "metrics": comparison.metric_names(),
-            "lower_is_better": sorted(set(lower_is_better)),
-            "rows": rows, "omitted": max(0, len(comparison.rows) - MAX_ROWS)}
+    rows = [
+        _table_row(n, row.item_id, row.data, row.runs)
+        for n, row in enumerate(comparison.rows[:MAX_ROWS], 1)
+    ]
+    return {
+        "dataset": comparison.dataset_name,
+        "experiments": [{"id": i, "name": name} for i, name in labels.items()],
+        "metrics": comparison.metric_names(),
+        "lower_is_better": sorted(set(lower_is_better)),
+        "rows": rows,
+        "omitted": max(0, len(comparison.rows) - MAX_ROWS),
+    }
 
 
-def _table_row(index: int, item_id: str, data: Mapping[str, Any],
-               runs: Mapping[str, ItemResult]) -> dict[str, Any]:
-    fields = [{"name": str(k), "text": cut(as_text(v), MAX_FIELD)}
-              for k, v in list(data.items())[:MAX_FIELDS]]
-    return {"id": item_id, "index": index, "fields": fields,
-            "runs": {experiment_id: _run(run) for experiment_id, run in runs.items()}}
+def _table_row(
+    index: int, item_id: str, data: Mapping[str, Any], runs: Mapping[str, ItemResult]
+) -> dict[str, Any]:
+    fields = [
+        {"name": str(k), "text": cut(as_text(v), MAX_FIELD)}
+        for k, v in list(data.items())[:MAX_FIELDS]
+    ]
+    return {
+        "id": item_id,
+        "index": index,
+        "fields": fields,
+        "runs": {experiment_id: _run(run) for experiment_id, run in runs.items()},
+    }
 
 
 def _run(run: ItemResult) -> dict[str, Any]:
-    return {"trace_id": run.trace_id,
-            "output": cut(as_text(output_value(run.output)), MAX_OUTPUT),
-            "scores": {s.name: s.value for s in run.scores if s.ok},
-            "reasons": {s.name: cut(s.reason, MAX_FIELD) for s in run.scores
-                        if s.ok and s.reason},
-            "errors": {s.name: cut(str(s.error), MAX_FIELD) for s in run.scores if not s.ok},
-            "error": cut(run.error, MAX_FIELD) if run.error else None,
-            "duration_ms": run.duration_ms}
+    return {
+        "trace_id": run.trace_id,
+        "output": cut(as_text(output_value(run.output)), MAX_OUTPUT),
+        "scores": {s.name: s.value for s in run.scores if s.ok},
+        "reasons": {s.name: cut(s.reason, MAX_FIELD) for s in run.scores if s.ok and s.reason},
+        "errors": {s.name: cut(str(s.error), MAX_FIELD) for s in run.scores if not s.ok},
+        "error": cut(run.error, MAX_FIELD) if run.error else None,
+        "duration_ms": run.duration_ms,
+    }
 
 
 # -- the score chart ------------------------------------------------------------------------
 
-def chart_model(comparison: Comparison,
-                history: Sequence[Mapping[str, Any]] = ()) -> dict[str, Any]:
+
+def chart_model(
+    comparison: Comparison, history: Sequence[Mapping[str, Any]] = ()
+) -> dict[str, Any]:
     """Per metric, each experiment's score histogram and mean; and the mean of each
     metric over the runs (``history``: experiment records of the dataset)."""
     labels = comparison.labels()
     metrics = [_metric(name, comparison, labels) for name in comparison.metric_names()]
-    return {"dataset": comparison.dataset_name, "metrics": metrics,
-            "history": _history(history)}
+    return {"dataset": comparison.dataset_name, "metrics": metrics, "history": _history(history)}
 
 
 def _metric(name: str, comparison: Comparison, labels: Mapping[str, str]) -> dict[str, Any]:
-    values = {i: [row.runs[i].values[name] for row in comparison.rows
-                  if i in row.runs and name in row.runs[i].values] for i in labels}
-    failed = {i: sum(1 for row in comparison.rows if i in row.runs
-                     and name in row.runs[i].score_errors) for i in labels}
+    values = {
+        i: [
+            row.runs[i].values[name]
+            for row in comparison.rows
+            if i in row.runs and name in row.runs[i].values
+        ]
+        for i in labels
+    }
+    failed = {
+        i: sum(1 for row in comparison.rows if i in row.runs and name in row.runs[i].score_errors)
+        for i in labels
+    }
     found = [v for vs in values.values() for v in vs]
-    low, high = (0.0, 1.0) if all(0 <= v <= 1 for v in found) else \
-        (min(found), max(found)) if found else (0.0, 1.0)
-    return {"name": name, "range": [low, high], "experiments": [
-        {"id": i, "name": labels[i], "count": len(vs), "failed": failed[i],
-         "mean": sum(vs) / len(vs) if vs else None, "bins": histogram(vs, low, high)}
-        for i, vs in values.items()]}
+    low, high = (
+        (0.0, 1.0)
+        if all(0 <= v <= 1 for v in found)
+        else (min(found), max(found))
+        if found
+        else (0.0, 1.0)
+    )
+    return {
+        "name": name,
+        "range": [low, high],
+        "experiments": [
+            {
+                "id": i,
+                "name": labels[i],
+                "count": len(vs),
+                "failed": failed[i],
+                "mean": sum(vs) / len(vs) if vs else None,
+                "bins": histogram(vs, low, high),
+            }
+            for i, vs in values.items()
+        ],
+    }
 
 
 def histogram(values: Sequence[float], low: float, high: float, bins: int = BINS) -> list[int]:
@@ -100,7 +140,16 @@ def histogram(values: Sequence[float], low: float, high: float, bins: int = BINS
 def _history(experiments: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """The runs of the dataset, oldest first, with their score means."""
     ordered = sorted(experiments, key=lambda e: str(e.get("created_at") or e.get("id")))
-    return [{"id": e["id"], "name": str(e.get("name") or ""),
-             "created_at": e.get("created_at"),
-             "scores": {str(s["name"]): float(s["value"]) for s in e.get("feedback_scores") or ()
-                        if isinstance(s.get("value"), int | float)}} for e in ordered]
+    return [
+        {
+            "id": e["id"],
+            "name": str(e.get("name") or ""),
+            "created_at": e.get("created_at"),
+            "scores": {
+                str(s["name"]): float(s["value"])
+                for s in e.get("feedback_scores") or ()
+                if isinstance(s.get("value"), int | float)
+            },
+        }
+        for e in ordered
+    ]

@@ -38,15 +38,25 @@ class ExperimentTable(StaticFallback, anywidget.AnyWidget):
     """The tree (view model) of the opened trace, or empty."""
     error = traitlets.Unicode("").tag(sync=True)
 
-    def __init__(self, experiments: Sequence[ExperimentRef] | ExperimentRef = (),
-                 baseline: ExperimentRef | None = None, *, threshold: float = 0.0,
-                 lower_is_better: Iterable[str] = LOWER_IS_BETTER,
-                 comparison: Comparison | None = None, client: Client | None = None,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self,
+        experiments: Sequence[ExperimentRef] | ExperimentRef = (),
+        baseline: ExperimentRef | None = None,
+        *,
+        threshold: float = 0.0,
+        lower_is_better: Iterable[str] = LOWER_IS_BETTER,
+        comparison: Comparison | None = None,
+        client: Client | None = None,
+        **kwargs: Any,
+    ) -> None:
         if comparison is None:
             comparison = load(experiments, baseline, client)  # type: ignore[arg-type]
-        super().__init__(data=table_model(comparison, lower_is_better),
-                         baseline=comparison.baseline_id or "", threshold=threshold, **kwargs)
+        super().__init__(
+            data=table_model(comparison, lower_is_better),
+            baseline=comparison.baseline_id or "",
+            threshold=threshold,
+            **kwargs,
+        )
         self._client = client
         self.on_msg(self._on_message)
 

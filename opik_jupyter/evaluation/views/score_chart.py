@@ -29,14 +29,19 @@ class ScoreChart(StaticFallback, anywidget.AnyWidget):
     data = traitlets.Dict().tag(sync=True)
     """The view model (see ``opik_jupyter/widgets/_experiments.py``)."""
 
-    def __init__(self, experiments: Sequence[ExperimentRef] | ExperimentRef = (), *,
-                 history: bool = True, comparison: Comparison | None = None,
-                 client: Client | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        experiments: Sequence[ExperimentRef] | ExperimentRef = (),
+        *,
+        history: bool = True,
+        comparison: Comparison | None = None,
+        client: Client | None = None,
+        **kwargs: Any,
+    ) -> None:
         client = client or Client()
         if comparison is None:
             comparison = load(experiments, None, client)  # type: ignore[arg-type]
-        runs = _rest.list_experiments(client, dataset_id=comparison.dataset_id) \
-            if history else []
+        runs = _rest.list_experiments(client, dataset_id=comparison.dataset_id) if history else []
         super().__init__(data=chart_model(comparison, runs), **kwargs)
 
     @classmethod

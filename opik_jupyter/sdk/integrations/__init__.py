@@ -17,8 +17,14 @@ from ._instrument import instrument, instrumented, uninstrument
 if TYPE_CHECKING:
     from .langchain import OpikTracer
 
-__all__ = ["OpikTracer", "instrument", "instrumented", "track_anthropic", "track_openai",
-           "uninstrument"]
+__all__ = [
+    "OpikTracer",
+    "instrument",
+    "instrumented",
+    "track_anthropic",
+    "track_openai",
+    "uninstrument",
+]
 
 
 def track_openai(client: Any) -> Any:

@@ -62,6 +62,7 @@ def _patcher(library: str) -> Callable[..., None]:
             return
         done.append(_Patch(owner, attr, had, current))
         setattr(owner, attr, wrap(current, endpoint))
+
     return patch
 
 
@@ -76,8 +77,9 @@ def _install(library: str) -> None:
             patch.undo()
 
 
-def instrument(libraries: Iterable[str] | None = None, *,
-               only_inside_traces: bool = False) -> list[str]:
+def instrument(
+    libraries: Iterable[str] | None = None, *, only_inside_traces: bool = False
+) -> list[str]:
     """Trace every call of the installed LLM client libraries (all known ones by default:
     ``openai``, ``anthropic``, ``litellm``, ``langchain``).
 
@@ -128,8 +130,7 @@ def instrumented() -> list[str]:
 
 def wrap_instance(resource: Any, attr: str, wrap: Callable[..., Any], endpoint: Any) -> None:
     """Trace ``resource.attr`` for this object only (``track_openai(client)``)."""
-    if not hasattr(resource, attr) or getattr(vars(resource).get(attr), "__opik_traced__",
-                                              False):
+    if not hasattr(resource, attr) or getattr(vars(resource).get(attr), "__opik_traced__", False):
         return
     setattr(resource, attr, wrap(getattr(resource, attr), endpoint, explicit=True))
 
@@ -154,6 +155,7 @@ class _ImportHook(importlib.abc.MetaPathFinder):
             def exec_module(module: Any) -> None:
                 run(module)
                 _imported(fullname)
+
             loader.exec_module = exec_module
         return spec
 

@@ -42,10 +42,26 @@ class Settings:
 settings = Settings()
 
 # request parameters that are transport options or secrets, not part of the input
-_NOT_INPUT = frozenset({"model", "stream", "extra_headers", "extra_query", "extra_body",
-                        "timeout", "headers", "api_base", "base_url", "client",
-                        "num_retries", "max_retries", "custom_llm_provider", "mock_response",
-                        "litellm_logging_obj", "stream_options"})
+_NOT_INPUT = frozenset(
+    {
+        "model",
+        "stream",
+        "extra_headers",
+        "extra_query",
+        "extra_body",
+        "timeout",
+        "headers",
+        "api_base",
+        "base_url",
+        "client",
+        "num_retries",
+        "max_retries",
+        "custom_llm_provider",
+        "mock_response",
+        "litellm_logging_obj",
+        "stream_options",
+    }
+)
 _SECRET = re.compile(r"(key|secret|token|password)$")
 
 
@@ -75,8 +91,9 @@ class Endpoint:
     read: Callable[[Any], Reading]
     accumulator: Callable[[], Accumulator]
     provider: str | None = None
-    params: Callable[[tuple[Any, ...], dict[str, Any]], dict[str, Any]] = \
-        lambda _args, kwargs: kwargs
+    params: Callable[[tuple[Any, ...], dict[str, Any]], dict[str, Any]] = lambda _args, kwargs: (
+        kwargs
+    )
     find_provider: Callable[[dict[str, Any]], str | None] | None = None
     streams: bool = False  # a ``.stream()`` helper: always streams
 
@@ -84,8 +101,12 @@ class Endpoint:
 def internal_error(kind: str) -> None:
     """Count and (once per kind) log a failure of the tracing code itself."""
     errors[kind] += 1
-    warn_once(f"integration-{kind}", "opik-jupyter: LLM integration failed (%s); the call "
-              "is not traced", kind, exc_info=True)
+    warn_once(
+        f"integration-{kind}",
+        "opik-jupyter: LLM integration failed (%s); the call is not traced",
+        kind,
+        exc_info=True,
+    )
 
 
 def should_trace(library: str, explicit: bool) -> bool:
@@ -100,8 +121,11 @@ def should_trace(library: str, explicit: bool) -> bool:
     if parent is None:
         if settings.only_inside_traces and not explicit:
             return False
-    elif parent.__class__ is Span and parent.type == "llm" \
-            and "created_from" in (parent.metadata or ()):  # type: ignore[union-attr]
+    elif (
+        parent.__class__ is Span
+        and parent.type == "llm"
+        and "created_from" in (parent.metadata or ())
+    ):  # type: ignore[union-attr]
         return False  # inside another integration's LLM call (LiteLLM -> OpenAI)
     if suppressors and any(check() for check in suppressors):
         return False
@@ -110,9 +134,15 @@ def should_trace(library: str, explicit: bool) -> bool:
 
 def request_input(params: Mapping[str, Any]) -> dict[str, Any]:
     """The request's parameters as the span input, without transport options and secrets."""
-    return {key: value for key, value in params.items()
-            if key not in _NOT_INPUT and not key.startswith("_") and not _SECRET.search(key)
-            and value is not None and type(value).__name__ not in ("NotGiven", "Omit")}
+    return {
+        key: value
+        for key, value in params.items()
+        if key not in _NOT_INPUT
+        and not key.startswith("_")
+        and not _SECRET.search(key)
+        and value is not None
+        and type(value).__name__ not in ("NotGiven", "Omit")
+    }
 
 
 class LLMCall:
@@ -128,21 +158,29 @@ class LLMCall:
         self.token: Any = None
 
     @classmethod
-    def open(cls, endpoint: Endpoint, args: tuple[Any, ...], kwargs: dict[str, Any],
-             explicit: bool) -> LLMCall | None:
+    def open(
+        cls, endpoint: Endpoint, args: tuple[Any, ...], kwargs: dict[str, Any], explicit: bool
+    ) -> LLMCall | None:
         """Start the span, or None when this call is not traced."""
         if not should_trace(endpoint.library, explicit):
             return None
         try:
             params = endpoint.params(args, kwargs)
-            provider = endpoint.find_provider(params) if endpoint.find_provider \
-                else endpoint.provider
+            provider = (
+                endpoint.find_provider(params) if endpoint.find_provider else endpoint.provider
+            )
             metadata: dict[str, Any] = {"created_from": endpoint.library}
             if params.get("stream") or endpoint.streams:
                 metadata["stream"] = True
             model = params.get("model")
-            span = begin_span(endpoint.name, "llm", request_input(params), metadata,
-                              model=str(model) if model else None, provider=provider)
+            span = begin_span(
+                endpoint.name,
+                "llm",
+                request_input(params),
+                metadata,
+                model=str(model) if model else None,
+                provider=provider,
+            )
         except Exception:  # tracing must not break user code
             internal_error("start")
             return None
@@ -196,8 +234,12 @@ class LLMCall:
         except Exception:  # tracing must not break user code
             internal_error("stream-chunk")
 
-    def finish(self, reading: Reading | None, error: BaseException | None = None,
-               closed_early: bool = False) -> None:
+    def finish(
+        self,
+        reading: Reading | None,
+        error: BaseException | None = None,
+        closed_early: bool = False,
+    ) -> None:
         """Fill in the span from ``reading`` (None: from the stream so far) and end it."""
         span = self.span
         if span.end_ns is not None:
@@ -206,9 +248,12 @@ class LLMCall:
             if reading is None and self.stream is not None:
                 reading = self.stream.reading()
             if reading is not None:
-                span.update(usage=reading.usage or None, model=reading.model,
-                            provider=reading.provider,
-                            metadata={"closed_early": True} if closed_early else None)
+                span.update(
+                    usage=reading.usage or None,
+                    model=reading.model,
+                    provider=reading.provider,
+                    metadata={"closed_early": True} if closed_early else None,
+                )
         except Exception:  # tracing must not break user code
             internal_error("reading")
         finish_span(span, reading.output if reading is not None else UNSET, error)
@@ -218,20 +263,23 @@ class LLMCall:
         self.finish(None, closed_early=True)
 
 
-def traced(original: Callable[..., Any], endpoint: Endpoint,
-           explicit: bool = False) -> Callable[..., Any]:
+def traced(
+    original: Callable[..., Any], endpoint: Endpoint, explicit: bool = False
+) -> Callable[..., Any]:
     """``original`` (a method or function) with every call recorded as an LLM span.
 
     ``explicit`` wrappers (``track_openai(client)``) trace outside of traces too, whatever
     ``instrument(only_inside_traces=...)`` said.
     """
     if inspect.iscoroutinefunction(original):
+
         async def wrapper(*args: Any, **kwargs: Any) -> Any:
             call = LLMCall.open(endpoint, args, kwargs, explicit)
             if call is None:
                 return await original(*args, **kwargs)
             return await call.awaited(original(*args, **kwargs))
     else:
+
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             call = LLMCall.open(endpoint, args, kwargs, explicit)
             if call is None:
@@ -241,15 +289,19 @@ def traced(original: Callable[..., Any], endpoint: Endpoint,
             if inspect.isawaitable(response):  # an async method behind a plain decorator
                 return call.awaited(response)
             return call.returned(response, asynchronous=False)
+
     return mark(functools.wraps(original)(wrapper))
 
 
-def traced_manager(original: Callable[..., Any], endpoint: Endpoint,
-                   explicit: bool = False) -> Callable[..., Any]:
+def traced_manager(
+    original: Callable[..., Any], endpoint: Endpoint, explicit: bool = False
+) -> Callable[..., Any]:
     """A ``.stream(...)`` helper that returns a context manager (Anthropic's), traced from
     entering it to the end of the stream."""
+
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         return _TracedManager(original(*args, **kwargs), endpoint, args, kwargs, explicit)
+
     return mark(functools.wraps(original)(wrapper))
 
 
@@ -258,8 +310,14 @@ class _TracedManager:
 
     __slots__ = ("_args", "_endpoint", "_explicit", "_kwargs", "_manager")
 
-    def __init__(self, manager: Any, endpoint: Endpoint, args: tuple[Any, ...],
-                 kwargs: dict[str, Any], explicit: bool) -> None:
+    def __init__(
+        self,
+        manager: Any,
+        endpoint: Endpoint,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        explicit: bool,
+    ) -> None:
         self._manager = manager
         self._endpoint = endpoint
         self._args = args
@@ -302,6 +360,7 @@ def mark(wrapper: Callable[..., Any]) -> Callable[..., Any]:
 
 # -- usage ---------------------------------------------------------------------------------
 
+
 def as_dict(value: Any) -> dict[str, Any]:
     """A pydantic model, a mapping or an object with attributes as a plain dict."""
     if value is None:
@@ -331,8 +390,11 @@ def usage(original: Any, prompt_keys: tuple[str, ...], completion_key: str) -> d
         return {}
     prompt = sum(flat.get(key, 0) for key in prompt_keys)
     completion = flat.get(completion_key, 0)
-    out = {"prompt_tokens": prompt, "completion_tokens": completion,
-           "total_tokens": prompt + completion}
+    out = {
+        "prompt_tokens": prompt,
+        "completion_tokens": completion,
+        "total_tokens": prompt + completion,
+    }
     out.update({f"original_usage.{key}": value for key, value in flat.items()})
     return out
 
@@ -342,5 +404,4 @@ def dump(value: Any) -> Any:
     to_dict = getattr(value, "model_dump", None)
     if not callable(to_dict):
         return value
-    return {key: item for key, item in to_dict(exclude_none=True).items()
-            if item not in ({}, [])}
+    return {key: item for key, item in to_dict(exclude_none=True).items() if item not in ({}, [])}

@@ -39,8 +39,7 @@ def follow(stream: Any, call: Recorder, asynchronous: bool) -> Any:
         _hook_close(stream, call, asynchronous)
         weakref.finalize(stream, call.abandoned).atexit = False
         return stream
-    items = _follow_async(stream.__aiter__(), call) if asynchronous \
-        else _follow(iter(stream), call)
+    items = _follow_async(stream.__aiter__(), call) if asynchronous else _follow(iter(stream), call)
     proxy = _Followed(stream, items)
     weakref.finalize(proxy, call.abandoned).atexit = False
     return proxy
@@ -82,17 +81,20 @@ def _hook_close(stream: Any, call: Recorder, asynchronous: bool) -> None:
     """``stream.close()`` (and so leaving ``with stream:``) also ends the span."""
     close = stream.close
     if asynchronous:
+
         async def closed() -> None:
             try:
                 await close()
             finally:
                 call.abandoned()
     else:
+
         def closed() -> None:
             try:
                 close()
             finally:
                 call.abandoned()
+
     stream.close = closed
 
 

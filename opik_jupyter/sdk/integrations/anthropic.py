@@ -48,8 +48,9 @@ class MessageEvents:
         elif kind == "content_block_start":
             self.blocks[event.index] = dump(event.content_block)
         elif kind == "content_block_delta":
-            self._delta(self.blocks.setdefault(event.index, {"type": "text", "text": ""}),
-                        event.delta)
+            self._delta(
+                self.blocks.setdefault(event.index, {"type": "text", "text": ""}), event.delta
+            )
         elif kind == "message_delta":
             self.usage.update(dump(event.usage))
             self.stop_reason = event.delta.stop_reason or self.stop_reason
@@ -79,10 +80,10 @@ class MessageEvents:
         return block
 
 
-CREATE = Endpoint("messages.create", "anthropic", read_message, MessageEvents,
-                  provider="anthropic")
-STREAM = Endpoint("messages.stream", "anthropic", read_message, MessageEvents,
-                  provider="anthropic", streams=True)
+CREATE = Endpoint("messages.create", "anthropic", read_message, MessageEvents, provider="anthropic")
+STREAM = Endpoint(
+    "messages.stream", "anthropic", read_message, MessageEvents, provider="anthropic", streams=True
+)
 _METHODS = (("create", traced, CREATE), ("stream", traced_manager, STREAM))
 
 

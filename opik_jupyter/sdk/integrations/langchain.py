@@ -34,12 +34,14 @@ _model_runs: set[UUID] = set()  # model runs being recorded now (by any handler)
 
 def _safe(method: Callable[..., None]) -> Callable[..., None]:
     """A callback never raises into LangChain: failures are logged once and counted."""
+
     @functools.wraps(method)
     def wrapper(self: OpikTracer, *args: Any, **kwargs: Any) -> None:
         try:
             method(self, *args, **kwargs)
         except Exception:  # tracing must not break user code
             _llm.internal_error(f"langchain-{method.__name__}")
+
     return wrapper
 
 
@@ -73,8 +75,14 @@ class OpikTracer(BaseCallbackHandler):
 
     run_inline = True  # called in the run's own thread and context, in order
 
-    def __init__(self, *, project_name: str | None = None, tags: Iterable[str] | None = None,
-                 metadata: Mapping[str, Any] | None = None, _auto: bool = False) -> None:
+    def __init__(
+        self,
+        *,
+        project_name: str | None = None,
+        tags: Iterable[str] | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        _auto: bool = False,
+    ) -> None:
         self.project_name = project_name
         self.tags = list(tags) if tags else None
         self.metadata = dict(metadata or {})
@@ -83,17 +91,32 @@ class OpikTracer(BaseCallbackHandler):
 
     # -- runs -> spans ---------------------------------------------------------------------
 
-    def _start(self, run_id: UUID, parent_run_id: UUID | None, name: str, type: SpanType,
-               input: Any, metadata: Mapping[str, Any] | None,
-               model: str | None = None, provider: str | None = None) -> None:
+    def _start(
+        self,
+        run_id: UUID,
+        parent_run_id: UUID | None,
+        name: str,
+        type: SpanType,
+        input: Any,
+        metadata: Mapping[str, Any] | None,
+        model: str | None = None,
+        provider: str | None = None,
+    ) -> None:
         parent = self._spans.get(parent_run_id) if parent_run_id is not None else None
         if not self._traces(parent):
             return
         token = current.set(parent) if parent is not None else None
         try:
-            span = begin_span(name, type, input,
-                              {"created_from": "langchain", **self.metadata, **(metadata or {})},
-                              self.tags, self.project_name, model, provider)
+            span = begin_span(
+                name,
+                type,
+                input,
+                {"created_from": "langchain", **self.metadata, **(metadata or {})},
+                self.tags,
+                self.project_name,
+                model,
+                provider,
+            )
         finally:
             if token is not None:
                 current.reset(token)
@@ -107,11 +130,17 @@ class OpikTracer(BaseCallbackHandler):
             return False
         if not self._auto or parent is not None:
             return True
-        return "langchain" in _llm.settings.active \
-            and (current.get() is not None or not _llm.settings.only_inside_traces)
+        return "langchain" in _llm.settings.active and (
+            current.get() is not None or not _llm.settings.only_inside_traces
+        )
 
-    def _end(self, run_id: UUID, output: Any = UNSET, error: BaseException | None = None,
-             reading: Reading | None = None) -> None:
+    def _end(
+        self,
+        run_id: UUID,
+        output: Any = UNSET,
+        error: BaseException | None = None,
+        reading: Reading | None = None,
+    ) -> None:
         span = self._spans.pop(run_id, None)
         _model_runs.discard(run_id)
         if span is None:
@@ -124,11 +153,24 @@ class OpikTracer(BaseCallbackHandler):
     # -- callbacks -------------------------------------------------------------------------
 
     @_safe
-    def on_chain_start(self, serialized: dict[str, Any] | None, inputs: Any, *, run_id: UUID,
-                       parent_run_id: UUID | None = None,
-                       metadata: dict[str, Any] | None = None, **kwargs: Any) -> None:
-        self._start(run_id, parent_run_id, _name(serialized, kwargs, "chain"), "general",
-                    _wrapped(inputs, "input"), metadata)
+    def on_chain_start(
+        self,
+        serialized: dict[str, Any] | None,
+        inputs: Any,
+        *,
+        run_id: UUID,
+        parent_run_id: UUID | None = None,
+        metadata: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        self._start(
+            run_id,
+            parent_run_id,
+            _name(serialized, kwargs, "chain"),
+            "general",
+            _wrapped(inputs, "input"),
+            metadata,
+        )
 
     @_safe
     def on_chain_end(self, outputs: Any, *, run_id: UUID, **_kwargs: Any) -> None:
@@ -143,55 +185,122 @@ class OpikTracer(BaseCallbackHandler):
     on_llm_error = on_chain_error
 
     @_safe
-    def on_tool_start(self, serialized: dict[str, Any] | None, input_str: str, *,
-                      run_id: UUID, parent_run_id: UUID | None = None,
-                      metadata: dict[str, Any] | None = None,
-                      inputs: dict[str, Any] | None = None, **kwargs: Any) -> None:
-        self._start(run_id, parent_run_id, _name(serialized, kwargs, "tool"), "tool",
-                    inputs if inputs is not None else {"input": input_str}, metadata)
+    def on_tool_start(
+        self,
+        serialized: dict[str, Any] | None,
+        input_str: str,
+        *,
+        run_id: UUID,
+        parent_run_id: UUID | None = None,
+        metadata: dict[str, Any] | None = None,
+        inputs: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        self._start(
+            run_id,
+            parent_run_id,
+            _name(serialized, kwargs, "tool"),
+            "tool",
+            inputs if inputs is not None else {"input": input_str},
+            metadata,
+        )
 
     @_safe
     def on_tool_end(self, output: Any, *, run_id: UUID, **_kwargs: Any) -> None:
         self._end(run_id, {"output": output})
 
     @_safe
-    def on_retriever_start(self, serialized: dict[str, Any] | None, query: str, *,
-                           run_id: UUID, parent_run_id: UUID | None = None,
-                           metadata: dict[str, Any] | None = None, **kwargs: Any) -> None:
-        self._start(run_id, parent_run_id, _name(serialized, kwargs, "retriever"), "general",
-                    {"query": query}, metadata)
+    def on_retriever_start(
+        self,
+        serialized: dict[str, Any] | None,
+        query: str,
+        *,
+        run_id: UUID,
+        parent_run_id: UUID | None = None,
+        metadata: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        self._start(
+            run_id,
+            parent_run_id,
+            _name(serialized, kwargs, "retriever"),
+            "general",
+            {"query": query},
+            metadata,
+        )
 
     @_safe
     def on_retriever_end(self, documents: Any, *, run_id: UUID, **_kwargs: Any) -> None:
-        self._end(run_id, {"documents": [
-            {"page_content": doc.page_content, "metadata": doc.metadata} for doc in documents]})
+        self._end(
+            run_id,
+            {
+                "documents": [
+                    {"page_content": doc.page_content, "metadata": doc.metadata}
+                    for doc in documents
+                ]
+            },
+        )
 
     @_safe
-    def on_chat_model_start(self, serialized: dict[str, Any] | None,
-                            messages: list[list[Any]], *, run_id: UUID,
-                            parent_run_id: UUID | None = None,
-                            metadata: dict[str, Any] | None = None, **kwargs: Any) -> None:
+    def on_chat_model_start(
+        self,
+        serialized: dict[str, Any] | None,
+        messages: list[list[Any]],
+        *,
+        run_id: UUID,
+        parent_run_id: UUID | None = None,
+        metadata: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
         batches = [[_message(m) for m in batch] for batch in messages]
-        self._start_model(run_id, parent_run_id, serialized, kwargs, metadata,
-                          {"messages": batches[0] if len(batches) == 1 else batches})
+        self._start_model(
+            run_id,
+            parent_run_id,
+            serialized,
+            kwargs,
+            metadata,
+            {"messages": batches[0] if len(batches) == 1 else batches},
+        )
 
     @_safe
-    def on_llm_start(self, serialized: dict[str, Any] | None, prompts: list[str], *,
-                     run_id: UUID, parent_run_id: UUID | None = None,
-                     metadata: dict[str, Any] | None = None, **kwargs: Any) -> None:
-        self._start_model(run_id, parent_run_id, serialized, kwargs, metadata,
-                          {"prompts": prompts})
+    def on_llm_start(
+        self,
+        serialized: dict[str, Any] | None,
+        prompts: list[str],
+        *,
+        run_id: UUID,
+        parent_run_id: UUID | None = None,
+        metadata: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        self._start_model(run_id, parent_run_id, serialized, kwargs, metadata, {"prompts": prompts})
 
-    def _start_model(self, run_id: UUID, parent_run_id: UUID | None,
-                     serialized: dict[str, Any] | None, kwargs: dict[str, Any],
-                     metadata: dict[str, Any] | None, input: dict[str, Any]) -> None:
+    def _start_model(
+        self,
+        run_id: UUID,
+        parent_run_id: UUID | None,
+        serialized: dict[str, Any] | None,
+        kwargs: dict[str, Any],
+        metadata: dict[str, Any] | None,
+        input: dict[str, Any],
+    ) -> None:
         params = dict(kwargs.get("invocation_params") or {})
         metadata = metadata or {}
-        model = params.pop("model", None) or params.pop("model_name", None) \
+        model = (
+            params.pop("model", None)
+            or params.pop("model_name", None)
             or metadata.get("ls_model_name")
-        self._start(run_id, parent_run_id, _name(serialized, kwargs, "llm"), "llm",
-                    {**input, **request_input(params)}, metadata,
-                    model=model, provider=metadata.get("ls_provider"))
+        )
+        self._start(
+            run_id,
+            parent_run_id,
+            _name(serialized, kwargs, "llm"),
+            "llm",
+            {**input, **request_input(params)},
+            metadata,
+            model=model,
+            provider=metadata.get("ls_provider"),
+        )
 
     @_safe
     def on_llm_end(self, response: Any, *, run_id: UUID, **_kwargs: Any) -> None:
@@ -203,14 +312,17 @@ def read_llm_result(result: Any) -> Reading:
     generations = result.generations[0] if result.generations else []
     generation = generations[0] if generations else None
     message = getattr(generation, "message", None)
-    output = _message(message) if message is not None \
-        else {"text": getattr(generation, "text", None)}
+    output = (
+        _message(message) if message is not None else {"text": getattr(generation, "text", None)}
+    )
     llm_output = result.llm_output or {}
     metadata = getattr(message, "response_metadata", None) or {}
-    model = llm_output.get("model_name") or metadata.get("model_name") \
-        or metadata.get("model")
-    return Reading(output, _usage(llm_output.get("token_usage"),
-                                  getattr(message, "usage_metadata", None)), model)
+    model = llm_output.get("model_name") or metadata.get("model_name") or metadata.get("model")
+    return Reading(
+        output,
+        _usage(llm_output.get("token_usage"), getattr(message, "usage_metadata", None)),
+        model,
+    )
 
 
 def _usage(token_usage: Any, usage_metadata: Any) -> dict[str, int] | None:
@@ -221,14 +333,17 @@ def _usage(token_usage: Any, usage_metadata: Any) -> dict[str, int] | None:
     if not usage_metadata:
         return None
     details = usage_metadata.get("input_token_details") or {}
-    shaped = {"prompt_tokens": usage_metadata.get("input_tokens", 0),
-              "completion_tokens": usage_metadata.get("output_tokens", 0),
-              "total_tokens": usage_metadata.get("total_tokens"),
-              "prompt_tokens_details": {"cached_tokens": details.get("cache_read")}}
+    shaped = {
+        "prompt_tokens": usage_metadata.get("input_tokens", 0),
+        "completion_tokens": usage_metadata.get("output_tokens", 0),
+        "total_tokens": usage_metadata.get("total_tokens"),
+        "prompt_tokens_details": {"cached_tokens": details.get("cache_read")},
+    }
     return usage(shaped, ("prompt_tokens",), "completion_tokens")
 
 
 # -- instrument(): one handler for every run, and no double LLM spans -------------------------
+
 
 class _Hook:
     """What LangChain's configure hook reads (``.get()``): our handler while instrumented."""

@@ -28,8 +28,9 @@ def _provider(params: dict[str, Any]) -> str | None:
     if given:
         return str(given)
     try:
-        return litellm.get_llm_provider(model=str(params.get("model")),
-                                        api_base=params.get("api_base"))[1]
+        return litellm.get_llm_provider(
+            model=str(params.get("model")), api_base=params.get("api_base")
+        )[1]
     except Exception:  # an unknown model: LiteLLM itself will say so
         return None
 
@@ -40,10 +41,22 @@ def read_model_response(response: Any) -> Reading:
     return reading._replace(provider=hidden.get("custom_llm_provider"))
 
 
-COMPLETION = Endpoint("litellm.completion", "litellm", read_model_response, ChatChunks,
-                      params=_params, find_provider=_provider)
-ACOMPLETION = Endpoint("litellm.acompletion", "litellm", read_model_response, ChatChunks,
-                       params=_params, find_provider=_provider)
+COMPLETION = Endpoint(
+    "litellm.completion",
+    "litellm",
+    read_model_response,
+    ChatChunks,
+    params=_params,
+    find_provider=_provider,
+)
+ACOMPLETION = Endpoint(
+    "litellm.acompletion",
+    "litellm",
+    read_model_response,
+    ChatChunks,
+    params=_params,
+    find_provider=_provider,
+)
 
 
 def install(patch: Any) -> None:

@@ -26,8 +26,9 @@ def read_chat(completion: Any) -> Reading:
     """A ``ChatCompletion`` (or LiteLLM ``ModelResponse``): the assistant message(s)."""
     messages = [dump(choice.message) for choice in completion.choices]
     output = messages[0] if len(messages) == 1 else {"choices": messages}
-    return Reading(output, chat_usage(getattr(completion, "usage", None)),
-                   getattr(completion, "model", None))
+    return Reading(
+        output, chat_usage(getattr(completion, "usage", None)), getattr(completion, "model", None)
+    )
 
 
 class ChatChunks:
@@ -54,9 +55,10 @@ class ChatChunks:
         if delta.content:
             self.text.append(delta.content)
         for call in getattr(delta, "tool_calls", None) or ():
-            kept = self.tool_calls.setdefault(call.index, {"id": call.id, "type": "function",
-                                                           "function": {"name": "",
-                                                                        "arguments": ""}})
+            kept = self.tool_calls.setdefault(
+                call.index,
+                {"id": call.id, "type": "function", "function": {"name": "", "arguments": ""}},
+            )
             function = kept["function"]
             if call.function is not None:
                 function["name"] += call.function.name or ""
@@ -77,8 +79,9 @@ def read_response(response: Any) -> Reading:
     others = [dump(item) for item in response.output or () if item.type != "message"]
     if others:
         output["output"] = others
-    return Reading(output, usage(response.usage, ("input_tokens",), "output_tokens"),
-                   response.model)
+    return Reading(
+        output, usage(response.usage, ("input_tokens",), "output_tokens"), response.model
+    )
 
 
 class ResponseEvents:
@@ -111,14 +114,20 @@ CHAT = _endpoint("chat.completions.create", read_chat, ChatChunks)
 CHAT_PARSE = _endpoint("chat.completions.parse", read_chat, ChatChunks)
 RESPONSES = _endpoint("responses.create", read_response, ResponseEvents)
 RESPONSES_PARSE = _endpoint("responses.parse", read_response, ResponseEvents)
-_METHODS = {"chat": {"create": CHAT, "parse": CHAT_PARSE},
-            "responses": {"create": RESPONSES, "parse": RESPONSES_PARSE}}
+_METHODS = {
+    "chat": {"create": CHAT, "parse": CHAT_PARSE},
+    "responses": {"create": RESPONSES, "parse": RESPONSES_PARSE},
+}
 
 
 def install(patch: Any) -> None:
     """Patch the client classes (``instrument``)."""
-    for owner, group in ((Completions, "chat"), (AsyncCompletions, "chat"),
-                         (Responses, "responses"), (AsyncResponses, "responses")):
+    for owner, group in (
+        (Completions, "chat"),
+        (AsyncCompletions, "chat"),
+        (Responses, "responses"),
+        (AsyncResponses, "responses"),
+    ):
         for attr, endpoint in _METHODS[group].items():
             patch(owner, attr, traced, endpoint)
 

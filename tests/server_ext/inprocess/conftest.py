@@ -16,8 +16,10 @@ from pytest_jupyter.jupyter_server import *  # noqa: F403 - jp_* fixtures and th
 
 from tests.testlib.backends import BackendProcess, start_backend_process
 
-STRICT_SERVER = {"jpserver_extensions": {"opik_jupyter": True, "jupyter_server_terminals": False},
-                 "allow_unauthenticated_access": False}
+STRICT_SERVER = {
+    "jpserver_extensions": {"opik_jupyter": True, "jupyter_server_terminals": False},
+    "allow_unauthenticated_access": False,
+}
 
 
 @pytest.fixture(scope="module")
@@ -37,5 +39,4 @@ def opik_config() -> dict[str, Any]:
 @pytest.fixture
 def jp_server_config(opik_config: dict[str, Any]) -> dict[str, Any]:
     """Auth on for every route, the extension enabled, with the test's settings."""
-    return {"ServerApp": dict(STRICT_SERVER), "OpikJupyter": {"check_interval": 0.2,
-                                                              **opik_config}}
+    return {"ServerApp": dict(STRICT_SERVER), "OpikJupyter": {"check_interval": 0.2, **opik_config}}

@@ -32,13 +32,23 @@ def opik_config(shared_backend: BackendProcess) -> dict[str, Any]:
 @pytest.fixture
 def send(http_server_client: Any, jp_http_port: int, jp_base_url: str) -> Send:
     """A raw request to the server: no token unless the test adds one."""
-    async def send(path: str, method: str = "GET", headers: dict[str, str] | None = None,
-                   body: str | None = None) -> HTTPResponse:
+
+    async def send(
+        path: str,
+        method: str = "GET",
+        headers: dict[str, str] | None = None,
+        body: str | None = None,
+    ) -> HTTPResponse:
         if body is None and method in ("POST", "PUT", "PATCH"):
             body = "{}"
         return await AsyncHTTPClient().fetch(
-            f"http://127.0.0.1:{jp_http_port}{jp_base_url}{path}", method=method, body=body,
-            headers=headers or {}, raise_error=False, follow_redirects=False)
+            f"http://127.0.0.1:{jp_http_port}{jp_base_url}{path}",
+            method=method,
+            body=body,
+            headers=headers or {},
+            raise_error=False,
+            follow_redirects=False,
+        )
 
     return send
 
@@ -52,8 +62,14 @@ async def login(send: Send, token: str) -> dict[str, str]:
             cookies.update({k: v.value for k, v in SimpleCookie(header).items()})
 
     keep(await send("login"))
-    keep(await send("login", "POST", headers={"Cookie": _cookie_header(cookies)},
-                    body=f"password={token}&_xsrf={cookies['_xsrf']}"))
+    keep(
+        await send(
+            "login",
+            "POST",
+            headers={"Cookie": _cookie_header(cookies)},
+            body=f"password={token}&_xsrf={cookies['_xsrf']}",
+        )
+    )
     assert any(name.startswith("username-") for name in cookies), cookies
     return cookies
 
@@ -72,8 +88,9 @@ async def test_status__403_without_authentication(send: Send) -> None:
     assert (await send("opik/status")).code == 403
 
 
-async def test_proxy__token_in_a_header_is_enough(send: Send,
-                                                  jp_auth_header: dict[str, str]) -> None:
+async def test_proxy__token_in_a_header_is_enough(
+    send: Send, jp_auth_header: dict[str, str]
+) -> None:
     response = await send("opik/api/is-alive/ping", headers=jp_auth_header)
     assert response.code == 200
 
@@ -81,22 +98,36 @@ async def test_proxy__token_in_a_header_is_enough(send: Send,
 async def test_proxy__cookie_write_without_xsrf_token_is_403(send: Send, jp_serverapp: Any) -> None:
     cookies = await login(send, jp_serverapp.identity_provider.token)
     body = json.dumps(trace_batch(new_id(), "xsrf"))
-    forged = await send("opik/api/v1/private/traces/batch", "POST", body=body,
-                        headers={"Cookie": _cookie_header(cookies)})
+    forged = await send(
+        "opik/api/v1/private/traces/batch",
+        "POST",
+        body=body,
+        headers={"Cookie": _cookie_header(cookies)},
+    )
     assert forged.code == 403
-    honest = await send("opik/api/v1/private/traces/batch", "POST", body=body,
-                        headers={"Cookie": _cookie_header(cookies),
-                                 "X-XSRFToken": cookies["_xsrf"]})
+    honest = await send(
+        "opik/api/v1/private/traces/batch",
+        "POST",
+        body=body,
+        headers={"Cookie": _cookie_header(cookies), "X-XSRFToken": cookies["_xsrf"]},
+    )
     assert honest.code == 204
 
 
 async def test_proxy__another_sites_origin_is_refused(send: Send, jp_serverapp: Any) -> None:
     cookies = await login(send, jp_serverapp.identity_provider.token)
-    headers = {"Cookie": _cookie_header(cookies), "Origin": "http://evil.example",
-               "X-XSRFToken": cookies["_xsrf"]}
+    headers = {
+        "Cookie": _cookie_header(cookies),
+        "Origin": "http://evil.example",
+        "X-XSRFToken": cookies["_xsrf"],
+    }
     read = await send("opik/api/v1/private/projects", headers=headers)
-    write = await send("opik/api/v1/private/traces/batch", "POST", headers=headers,
-                       body=json.dumps(trace_batch(new_id(), "cross-site")))
+    write = await send(
+        "opik/api/v1/private/traces/batch",
+        "POST",
+        headers=headers,
+        body=json.dumps(trace_batch(new_id(), "cross-site")),
+    )
     assert read.code == 404  # Jupyter's APIHandler answers a foreign origin as "not found"
     assert write.code in (403, 404)
     assert b"content" not in read.body
@@ -111,6 +142,9 @@ def test_server__logs_no_auth_warning_for_the_extension(jp_configurable_serverap
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         jp_configurable_serverapp()
-    ours = [w for w in caught if issubclass(w.category, JupyterServerAuthWarning)
-            and "opik" in str(w.message).lower()]
+    ours = [
+        w
+        for w in caught
+        if issubclass(w.category, JupyterServerAuthWarning) and "opik" in str(w.message).lower()
+    ]
     assert ours == []

@@ -43,8 +43,9 @@ async def wait_for_status(jp_fetch: Any, check: Any, timeout: float = 60.0) -> d
         await asyncio.sleep(0.1)
 
 
-async def test_starts_a_managed_backend_that_kernels_find(jp_fetch: Any, jp_serverapp: Any,
-                                                          own_data_dir: Path) -> None:
+async def test_starts_a_managed_backend_that_kernels_find(
+    jp_fetch: Any, jp_serverapp: Any, own_data_dir: Path
+) -> None:
     started = await wait_for_status(jp_fetch, lambda s: s["healthy"])
     assert started["managed"] is True
     assert started["data_dir"] == str(own_data_dir)
@@ -75,7 +76,8 @@ def cli_backend(own_data_dir: Path) -> Any:
 
 
 async def test_attaches_to_a_running_backend_and_leaves_it_running(
-        cli_backend: Any, jp_fetch: Any, jp_serverapp: Any) -> None:
+    cli_backend: Any, jp_fetch: Any, jp_serverapp: Any
+) -> None:
     attached = await wait_for_status(jp_fetch, lambda s: s["healthy"])
     assert (attached["pid"], attached["managed"]) == (cli_backend.process.pid, False)
     await jp_serverapp._cleanup()
@@ -84,7 +86,8 @@ async def test_attaches_to_a_running_backend_and_leaves_it_running(
 
 @pytest.mark.parametrize("opik_config", [{"manage_backend": False}], indirect=True)
 async def test_unmanaged_without_a_backend__503_and_says_why(
-        jp_fetch: Any, monkeypatch: pytest.MonkeyPatch, own_data_dir: Path) -> None:
+    jp_fetch: Any, monkeypatch: pytest.MonkeyPatch, own_data_dir: Path
+) -> None:
     monkeypatch.setattr(handlers, "WAIT_FOR_BACKEND", 0.5)
     with pytest.raises(HTTPClientError) as unavailable:
         await jp_fetch("opik", "api", "is-alive", "ping")

@@ -27,8 +27,9 @@ def workspace() -> str:
     return f"ext-{uuid.uuid4().hex[:10]}"
 
 
-async def test_status__reports_the_configured_backend(jp_fetch: Any,
-                                                      shared_backend: BackendProcess) -> None:
+async def test_status__reports_the_configured_backend(
+    jp_fetch: Any, shared_backend: BackendProcess
+) -> None:
     response = await jp_fetch("opik", "status")
     status = json.loads(response.body)
     assert status["mode"] == "remote"
@@ -45,16 +46,35 @@ async def test_proxy__get_answers_like_the_backend(jp_fetch: Any) -> None:
 async def test_proxy__post_patch_get_delete_a_trace(jp_fetch: Any, workspace: str) -> None:
     headers = {"Comet-Workspace": workspace}
     trace_id = new_id()
-    await jp_fetch("opik", "api", "v1", "private", "traces", "batch", method="POST",
-                   body=json.dumps(trace_batch(trace_id, "proxied")), headers=headers)
-    await jp_fetch("opik", "api", "v1", "private", "traces", trace_id, method="PATCH",
-                   body=json.dumps({"project_name": "proxy", "tags": ["patched"]}),
-                   headers=headers)
-    stored = json.loads((await jp_fetch("opik", "api", "v1", "private", "traces", trace_id,
-                                        headers=headers)).body)
+    await jp_fetch(
+        "opik",
+        "api",
+        "v1",
+        "private",
+        "traces",
+        "batch",
+        method="POST",
+        body=json.dumps(trace_batch(trace_id, "proxied")),
+        headers=headers,
+    )
+    await jp_fetch(
+        "opik",
+        "api",
+        "v1",
+        "private",
+        "traces",
+        trace_id,
+        method="PATCH",
+        body=json.dumps({"project_name": "proxy", "tags": ["patched"]}),
+        headers=headers,
+    )
+    stored = json.loads(
+        (await jp_fetch("opik", "api", "v1", "private", "traces", trace_id, headers=headers)).body
+    )
     assert (stored["name"], stored["tags"]) == ("proxied", ["patched"])
-    await jp_fetch("opik", "api", "v1", "private", "traces", trace_id, method="DELETE",
-                   headers=headers)
+    await jp_fetch(
+        "opik", "api", "v1", "private", "traces", trace_id, method="DELETE", headers=headers
+    )
     with pytest.raises(HTTPClientError) as gone:
         await jp_fetch("opik", "api", "v1", "private", "traces", trace_id, headers=headers)
     assert gone.value.code == 404
@@ -63,30 +83,59 @@ async def test_proxy__post_patch_get_delete_a_trace(jp_fetch: Any, workspace: st
 async def test_proxy__put_a_feedback_score(jp_fetch: Any, workspace: str) -> None:
     headers = {"Comet-Workspace": workspace}
     trace_id = new_id()
-    await jp_fetch("opik", "api", "v1", "private", "traces", "batch", method="POST",
-                   body=json.dumps(trace_batch(trace_id, "scored")), headers=headers)
-    await jp_fetch("opik", "api", "v1", "private", "traces", trace_id, "feedback-scores",
-                   method="PUT", headers=headers,
-                   body=json.dumps({"name": "quality", "value": 0.5, "source": "ui",
-                                    "reason": "half right"}))
-    stored = json.loads((await jp_fetch("opik", "api", "v1", "private", "traces", trace_id,
-                                        headers=headers)).body)
+    await jp_fetch(
+        "opik",
+        "api",
+        "v1",
+        "private",
+        "traces",
+        "batch",
+        method="POST",
+        body=json.dumps(trace_batch(trace_id, "scored")),
+        headers=headers,
+    )
+    await jp_fetch(
+        "opik",
+        "api",
+        "v1",
+        "private",
+        "traces",
+        trace_id,
+        "feedback-scores",
+        method="PUT",
+        headers=headers,
+        body=json.dumps({"name": "quality", "value": 0.5, "source": "ui", "reason": "half right"}),
+    )
+    stored = json.loads(
+        (await jp_fetch("opik", "api", "v1", "private", "traces", trace_id, headers=headers)).body
+    )
     assert [(s["name"], s["value"], s["reason"]) for s in stored["feedback_scores"]] == [
-        ("quality", 0.5, "half right")]
+        ("quality", 0.5, "half right")
+    ]
 
 
-async def test_proxy__gzip_request_bodies_reach_the_backend(jp_fetch: Any,
-                                                            workspace: str) -> None:
+async def test_proxy__gzip_request_bodies_reach_the_backend(jp_fetch: Any, workspace: str) -> None:
     trace_id = new_id()
     body = gzip.compress(json.dumps(trace_batch(trace_id, "zipped")).encode())
-    response = await jp_fetch("opik", "api", "v1", "private", "traces", "batch",
-                              method="POST", body=body,
-                              headers={"Comet-Workspace": workspace,
-                                       "Content-Type": "application/json",
-                                       "Content-Encoding": "gzip"})
+    response = await jp_fetch(
+        "opik",
+        "api",
+        "v1",
+        "private",
+        "traces",
+        "batch",
+        method="POST",
+        body=body,
+        headers={
+            "Comet-Workspace": workspace,
+            "Content-Type": "application/json",
+            "Content-Encoding": "gzip",
+        },
+    )
     assert response.code == 204
-    stored = await jp_fetch("opik", "api", "v1", "private", "traces", trace_id,
-                            headers={"Comet-Workspace": workspace})
+    stored = await jp_fetch(
+        "opik", "api", "v1", "private", "traces", trace_id, headers={"Comet-Workspace": workspace}
+    )
     assert json.loads(stored.body)["name"] == "zipped"
 
 
@@ -94,11 +143,28 @@ async def test_proxy__streams_ndjson_without_buffering_it(jp_fetch: Any, workspa
     headers = {"Comet-Workspace": workspace}
     ids = [new_id() for _ in range(30)]
     batch = {"traces": [trace_batch(i, f"t{n}")["traces"][0] for n, i in enumerate(ids)]}
-    await jp_fetch("opik", "api", "v1", "private", "traces", "batch", method="POST",
-                   body=json.dumps(batch), headers=headers)
-    response = await jp_fetch("opik", "api", "v1", "private", "traces", "search",
-                              method="POST", headers=headers,
-                              body=json.dumps({"project_name": "proxy", "limit": 100}))
+    await jp_fetch(
+        "opik",
+        "api",
+        "v1",
+        "private",
+        "traces",
+        "batch",
+        method="POST",
+        body=json.dumps(batch),
+        headers=headers,
+    )
+    response = await jp_fetch(
+        "opik",
+        "api",
+        "v1",
+        "private",
+        "traces",
+        "search",
+        method="POST",
+        headers=headers,
+        body=json.dumps({"project_name": "proxy", "limit": 100}),
+    )
     lines = [json.loads(line) for line in response.body.decode().splitlines() if line]
     assert sorted(line["id"] for line in lines) == sorted(ids)
     assert "Content-Length" not in response.headers  # chunked: sent as it came

@@ -24,9 +24,15 @@ class _Echo(tornado.web.RequestHandler):
     def _echo(self, path: str) -> None:
         self.set_header("Location", f"{self.settings['base']}/v1/private/traces/abc")
         self.set_header("Set-Cookie", "backend=secret")
-        self.finish({"method": self.request.method, "path": path,
-                     "query": self.request.query, "headers": dict(self.request.headers),
-                     "body": self.request.body.decode()})
+        self.finish(
+            {
+                "method": self.request.method,
+                "path": path,
+                "query": self.request.query,
+                "headers": dict(self.request.headers),
+                "body": self.request.body.decode(),
+            }
+        )
 
     get = post = put = patch = delete = _echo
 
@@ -45,8 +51,9 @@ def echo_backend(jp_asyncio_loop: asyncio.AbstractEventLoop) -> Iterator[str]:
     """A fake backend on this test's event loop; its base URL ends in ``/api``."""
     sockets = tornado.netutil.bind_sockets(0, "127.0.0.1")
     base = f"http://127.0.0.1:{sockets[0].getsockname()[1]}/api"
-    app = tornado.web.Application([(r"/api/v1/private/stream", _Stream),
-                                   (r"/api/(.*)", _Echo)], base=base)
+    app = tornado.web.Application(
+        [(r"/api/v1/private/stream", _Stream), (r"/api/(.*)", _Echo)], base=base
+    )
     server = tornado.httpserver.HTTPServer(app)
     server.add_sockets(sockets)
     yield base
@@ -55,8 +62,7 @@ def echo_backend(jp_asyncio_loop: asyncio.AbstractEventLoop) -> Iterator[str]:
 
 @pytest.fixture
 def opik_config(echo_backend: str) -> dict[str, Any]:
-    return {"backend_url": echo_backend, "api_key": "key-from-config",
-            "workspace": "team"}
+    return {"backend_url": echo_backend, "api_key": "key-from-config", "workspace": "team"}
 
 
 async def _echo(jp_fetch: Any, method: str = "GET", **kwargs: Any) -> tuple[dict[str, Any], Any]:
@@ -76,8 +82,9 @@ async def test_headers__the_browsers_workspace_wins(jp_fetch: Any) -> None:
     assert seen["headers"]["Comet-Workspace"] == "mine"
 
 
-async def test_headers__only_allowed_answer_headers_come_back(jp_fetch: Any,
-                                                              jp_base_url: str) -> None:
+async def test_headers__only_allowed_answer_headers_come_back(
+    jp_fetch: Any, jp_base_url: str
+) -> None:
     _, response = await _echo(jp_fetch)
     assert "Set-Cookie" not in response.headers or "backend" not in response.headers["Set-Cookie"]
     assert response.headers["Location"] == f"{jp_base_url}opik/api/v1/private/traces/abc"
@@ -93,16 +100,18 @@ async def test_proxy__forwards_query_and_body_of_every_verb(jp_fetch: Any) -> No
 
 
 async def test_proxy__streams_chunks_as_the_backend_sends_them(
-        http_server_client: Any, jp_http_port: int, jp_base_url: str,
-        jp_auth_header: dict[str, str]) -> None:
+    http_server_client: Any, jp_http_port: int, jp_base_url: str, jp_auth_header: dict[str, str]
+) -> None:
     # (http_server_client: the server listens; the test makes its own streaming client)
     arrivals: list[float] = []
     start = time.monotonic()
     client = AsyncHTTPClient(force_instance=True)
     try:
-        await client.fetch(f"http://127.0.0.1:{jp_http_port}{jp_base_url}opik/api/v1/private/stream",
-                           headers=jp_auth_header,
-                           streaming_callback=lambda _: arrivals.append(time.monotonic() - start))
+        await client.fetch(
+            f"http://127.0.0.1:{jp_http_port}{jp_base_url}opik/api/v1/private/stream",
+            headers=jp_auth_header,
+            streaming_callback=lambda _: arrivals.append(time.monotonic() - start),
+        )
     finally:
         client.close()
     assert len(arrivals) >= 3
