@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..sdk import Client
-from . import _rest
+from . import _api
 from ._result import EvaluationResult, ItemResult, output_value
 from .metrics import ScoreResult
 
@@ -63,10 +63,10 @@ def resolve(client: Client, ref: ExperimentRef) -> dict[str, Any]:
     elif isinstance(ref, Mapping):
         ref = str(ref["id"])
     if _UUID.match(ref):
-        found = _rest.get_experiment(client, ref)
+        found = _api.get_experiment(client, ref)
         if found is not None:
             return found
-    named = [e for e in _rest.list_experiments(client, name=ref) if e.get("name") == ref]
+    named = [e for e in _api.list_experiments(client, name=ref) if e.get("name") == ref]
     if not named:
         raise LookupError(
             f"no experiment named {ref!r} (or with that id) in workspace {client.workspace!r}"
@@ -98,7 +98,7 @@ def load(
     _same_dataset(records)
     ids = list(dict.fromkeys(r["id"] for r in records))
     records = [next(r for r in records if r["id"] == i) for i in ids]
-    rows = [_row(raw) for raw in _rest.compare_rows(client, records[0]["dataset_id"], ids)]
+    rows = [_row(raw) for raw in _api.compare_rows(client, records[0]["dataset_id"], ids)]
     return Comparison(
         records[0]["dataset_id"],
         str(records[0].get("dataset_name") or ""),

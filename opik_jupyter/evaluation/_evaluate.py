@@ -20,7 +20,7 @@ from typing import Any
 from ..sdk import flush, start_trace
 from ..sdk._config import current as current_config
 from ..sdk._ids import new_id
-from . import _notebook, _rest
+from . import _api, _notebook
 from ._compare import item_result_of
 from ._item import compute, describe_error, record
 from ._links import LinkWriter
@@ -136,7 +136,7 @@ class _Run:
         }
         if version is not None:
             body["dataset_version_id"] = version.id
-        experiment = found or _rest.create_experiment(dataset.client, body)
+        experiment = found or _api.create_experiment(dataset.client, body)
         settings = Settings(
             task,
             task_name,
@@ -221,7 +221,7 @@ class _Run:
         self.pool.close()
         unlinked = self.links.close()
         if not interrupted and not unlinked:
-            _rest.finish_experiment(self.client, self.experiment["id"])
+            _api.finish_experiment(self.client, self.experiment["id"])
         items = sorted([*self._previous(), *self.results], key=lambda r: r.index)
         result = EvaluationResult(
             self.experiment["id"],
@@ -241,7 +241,7 @@ class _Run:
         if not self.done:
             return []
         found = []
-        for row in _rest.compare_rows(self.client, self.dataset.id, [self.experiment["id"]]):
+        for row in _api.compare_rows(self.client, self.dataset.id, [self.experiment["id"]]):
             for run in row.get("experiment_items") or ():
                 if row["id"] in self.done and run.get("experiment_id") == self.experiment["id"]:
                     result = item_result_of(row["id"], dict(row.get("data") or {}), run)
@@ -280,10 +280,10 @@ class _Run:
         self.pool.close(wait=5.0)
         flush(30.0)
         if self.created:
-            _rest.delete_experiment(self.client, self.experiment["id"])
+            _api.delete_experiment(self.client, self.experiment["id"])
         else:
-            _rest.delete_experiment_items(self.client, self.links.written)
-        _rest.delete_traces(self.client, self.trace_ids)
+            _api.delete_experiment_items(self.client, self.links.written)
+        _api.delete_traces(self.client, self.trace_ids)
 
 
 def evaluate(

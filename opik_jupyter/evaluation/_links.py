@@ -13,7 +13,7 @@ from typing import Any
 
 from ..sdk import Client, flush
 from ..sdk._ids import new_id
-from . import _rest
+from . import _api
 
 log = logging.getLogger("opik_jupyter")
 FLUSH_TIMEOUT = 30.0
@@ -84,7 +84,7 @@ class LinkWriter:
             raise ConnectionError(
                 f"the traces are not delivered yet ({delivered.pending} events pending)"
             )
-        _rest.link_items(self.client, batch)
+        _api.link_items(self.client, batch)
 
     def close(self, write: bool = True) -> int:
         """Stop the thread and write what is left (or drop it); returns how many links are

@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from ..sdk import Client
-from . import _rest
+from . import _api
 from .dataset import Dataset, DatasetVersion
 from .metrics._base import Metric
 
@@ -164,7 +164,7 @@ def existing_experiment(
 ) -> dict[str, Any] | None:
     """The experiment to resume, or None for a new one; refuses a name already used on
     this dataset unless ``resume``, and resuming on another dataset version."""
-    found = _rest.experiments_named(client, dataset.id, name)
+    found = _api.experiments_named(client, dataset.id, name)
     ran_on = found[0].get("dataset_version_id") if len(found) == 1 else None
     if resume and len(found) == 1 and ran_on != (version.id if version else None):
         was = f"on dataset version {ran_on}" if ran_on else "on the current items"
@@ -191,4 +191,4 @@ def existing_experiment(
 
 def done_items(client: Client, experiment: Mapping[str, Any]) -> set[str]:
     """The dataset items an experiment has already linked to a trace."""
-    return {row["dataset_item_id"] for row in _rest.experiment_items(client, experiment)}
+    return {row["dataset_item_id"] for row in _api.experiment_items(client, experiment)}

@@ -13,7 +13,7 @@ from ..sdk import Client
 from ..sdk._client import FilterArg
 from ..sdk._ids import new_id
 from ..sdk._transport import HttpStatusError
-from . import _rest, _sources
+from . import _api, _sources
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -81,7 +81,7 @@ class Dataset:
         client: Client | None = None,
     ) -> None:
         client = client or Client()
-        record = _rest.find_dataset(client, name) or _create(
+        record = _api.find_dataset(client, name) or _create(
             client, name, description, project_name
         )
         self._load(record, client)
@@ -90,7 +90,7 @@ class Dataset:
     def get(cls, name: str, *, client: Client | None = None) -> Dataset:
         """The dataset named ``name``; ``LookupError`` if there is none."""
         client = client or Client()
-        record = _rest.find_dataset(client, name)
+        record = _api.find_dataset(client, name)
         if record is None:
             raise LookupError(
                 f"no dataset named {name!r} in workspace {client.workspace!r}: "
@@ -145,7 +145,7 @@ class Dataset:
     def _put(self, writes: list[dict[str, Any]], made: list[str]) -> int:
         """Store the items; if a later batch fails, remove the new items of earlier ones."""
         try:
-            _rest.put_items(self.client, self.id, writes)
+            _api.put_items(self.client, self.id, writes)
         except BaseException:
             _undo(self.client, made)
             raise
@@ -159,7 +159,7 @@ class Dataset:
         version_id = self.version(version).id if version is not None else None
         return [
             {"id": row["id"], **_fields(row)}
-            for row in _rest.stream_items(self.client, self.name, version_id)
+            for row in _api.stream_items(self.client, self.name, version_id)
         ]
 
     def to_pandas(self, version: VersionArg = None) -> pd.DataFrame:
@@ -191,14 +191,14 @@ class Dataset:
             "change_description": description,
             "metadata": dict(metadata) if metadata is not None else None,
         }
-        created = _rest.create_version(
+        created = _api.create_version(
             self.client, self.id, {k: v for k, v in body.items() if v is not None}
         )
         return DatasetVersion._of(created)
 
     def versions(self) -> list[DatasetVersion]:
         """Every version of the dataset, newest first."""
-        return [DatasetVersion._of(r) for r in _rest.list_versions(self.client, self.id)]
+        return [DatasetVersion._of(r) for r in _api.list_versions(self.client, self.id)]
 
     def version(self, ref: DatasetVersion | str) -> DatasetVersion:
         """The version ``ref`` names (a :class:`DatasetVersion`, or a hash, id, name such
@@ -215,7 +215,7 @@ class Dataset:
                 f"version must be a DatasetVersion or a non-empty str (hash, id, "
                 f"name such as 'v1', or tag), not {ref!r}"
             )
-        found = _rest.get_version(self.client, self.id, ref)
+        found = _api.get_version(self.client, self.id, ref)
         if found is None:
             raise LookupError(
                 f"dataset {self.name!r} has no version {ref!r}: "
@@ -226,14 +226,14 @@ class Dataset:
 
     def delete_items(self, item_ids: Iterable[str]) -> None:
         """Remove items by id."""
-        _rest.delete_items(self.client, list(item_ids))
+        _api.delete_items(self.client, list(item_ids))
 
     def delete(self) -> None:
         """Delete the dataset, its items and versions (experiments run on it stay)."""
-        _rest.delete_dataset(self.client, self.id)
+        _api.delete_dataset(self.client, self.id)
 
     def __len__(self) -> int:
-        record = _rest.get_dataset(self.client, self.id) or {}
+        record = _api.get_dataset(self.client, self.id) or {}
         return int(record.get("dataset_items_count") or 0)
 
     def __repr__(self) -> str:
@@ -245,9 +245,9 @@ def _create(
 ) -> dict[str, Any]:
     body = {"id": new_id(), "name": name, "description": description, "project_name": project_name}
     try:
-        return _rest.create_dataset(client, {k: v for k, v in body.items() if v is not None})
+        return _api.create_dataset(client, {k: v for k, v in body.items() if v is not None})
     except HttpStatusError as exc:
-        found = _rest.find_dataset(client, name) if exc.status == 409 else None
+        found = _api.find_dataset(client, name) if exc.status == 409 else None
         if found is None:  # not a race with another creator of the same name
             raise
         return found
@@ -260,7 +260,7 @@ def _fields(row: Mapping[str, Any]) -> dict[str, Any]:
 
 def _undo(client: Client, item_ids: list[str]) -> None:
     try:
-        _rest.delete_items(client, item_ids)
+        _api.delete_items(client, item_ids)
     except Exception:  # the original error is the one to raise; say that this failed too
         log.warning(
             "opik-jupyter: could not remove the %d items of a failed insert",

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import opik_jupyter
-from opik_jupyter.evaluation import Dataset, DatasetVersion, _rest
+from opik_jupyter.evaluation import Dataset, DatasetVersion, _api
 from tests.testlib.evaluation import CAPITALS
 
 
@@ -112,7 +112,7 @@ def test_insert__bad_jsonl_line_is_named(capitals: Dataset, tmp_path: Path) -> N
 def test_insert__a_failing_later_batch_removes_the_earlier_ones(
     capitals: Dataset, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(_rest, "PUT_BATCH", 2)
+    monkeypatch.setattr(_api, "PUT_BATCH", 2)
     taken = capitals.items()[0]["id"]
     records = [
         {"input": "a"},
@@ -136,7 +136,7 @@ def test_insert_traces__makes_an_item_per_matching_trace(sdk: opik_jupyter.Clien
     opik_jupyter.flush()
     dataset = Dataset("from-traces", client=sdk)
     assert dataset.insert_traces('tags contains "golden"', project_name="evals") == 2
-    rows = _rest.stream_items(sdk, "from-traces")
+    rows = _api.stream_items(sdk, "from-traces")
     assert sorted((r["data"]["input"]["question"], r["data"]["expected_output"]) for r in rows) == [
         ("one", "ONE"),
         ("two", "TWO"),

@@ -11,7 +11,7 @@ import traitlets
 from ...sdk import Client
 from ...widgets._assets import asset
 from ...widgets._static import StaticFallback
-from .. import _rest
+from .. import _api
 from .._compare import Comparison, ExperimentRef, load
 from ._html import chart_html, chart_text
 from ._models import chart_model
@@ -41,7 +41,7 @@ class ScoreChart(StaticFallback, anywidget.AnyWidget):
         client = client or Client()
         if comparison is None:
             comparison = load(experiments, None, client)  # type: ignore[arg-type]
-        runs = _rest.list_experiments(client, dataset_id=comparison.dataset_id) if history else []
+        runs = _api.list_experiments(client, dataset_id=comparison.dataset_id) if history else []
         super().__init__(data=chart_model(comparison, runs), **kwargs)
 
     @classmethod
