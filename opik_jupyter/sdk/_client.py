@@ -9,27 +9,24 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
-import msgspec
-
-from . import _config
 from ._filters import as_filters
 from ._ids import new_id
-from ._sender import default_url
-from ._transport import HttpStatusError, HttpTransport, Request, Transport
+from ._rest import PAGE, RestClient
+from ._transport import HttpStatusError, Transport
 
 if TYPE_CHECKING:
     import pandas as pd
 
-SEARCH_PAGE = 2000
-LIST_PAGE = 2000
+SEARCH_PAGE = PAGE
+TRACES = "v1/private/traces"
+SPANS = "v1/private/spans"
 FilterArg = str | Sequence[Mapping[str, Any]] | None
 Entity = Literal["traces", "spans"]
-_decoder = msgspec.json.Decoder()
 
 
-class Client:
+class Client(RestClient):
     """A read client on one backend and workspace (defaults: the SDK's settings)."""
 
     def __init__(
@@ -41,85 +38,49 @@ class Client:
         transport: Transport | None = None,
         timeout: float = 120.0,
     ) -> None:
-        self._config = _config.current()
-        self._url = url.rstrip("/") if url else None
-        self.workspace = workspace or self._config.workspace
-        self.api_key = api_key if api_key is not None else self._config.api_key
+        super().__init__(url, workspace, api_key, transport, timeout)
         self.project = project or self._config.project
-        self._transport = transport or HttpTransport(timeout)
-
-    @property
-    def url(self) -> str:
-        """The backend's base URL (the local backend is found or started on first use)."""
-        if self._url is None:
-            self._url = default_url(self._config)
-        return self._url
-
-    # -- HTTP ----------------------------------------------------------------------------
-
-    def _headers(self) -> dict[str, str]:
-        headers = {
-            "Comet-Workspace": self.workspace,
-            "Accept": "application/json",
-            "Content-Type": "application/json",
-        }
-        if self.api_key:
-            headers["Authorization"] = self.api_key
-        return headers
-
-    def request(
-        self, method: str, path: str, body: Any = None, params: Mapping[str, Any] | None = None
-    ) -> bytes | None:
-        """Send one request; the body of a 2xx, None for a 404, else HttpStatusError."""
-        if params:
-            path += "?" + urlencode({k: v for k, v in params.items() if v is not None})
-        data = msgspec.json.encode(body) if body is not None else b""
-        response = self._transport.send(self.url, Request(method, path, data, self._headers()))
-        if response.status == 404:
-            return None
-        if not response.ok:
-            raise HttpStatusError(response.status, response.body)
-        return response.body
-
-    def json(
-        self, method: str, path: str, body: Any = None, params: Mapping[str, Any] | None = None
-    ) -> Any:
-        """Send one request and decode its JSON answer (None for a 404 or an empty body)."""
-        raw = self.request(method, path, body, params)
-        return None if raw is None else _decoder.decode(raw) if raw else None
 
     # -- one trace -----------------------------------------------------------------------
 
     def get_trace(self, trace_id: str, with_spans: bool = True) -> dict[str, Any] | None:
         """The trace (and, by default, its ``spans``, newest first), or None if not found."""
-        trace = self.json("GET", f"v1/private/traces/{quote(trace_id)}")
+        trace = self.json("GET", f"{TRACES}/{quote(trace_id)}")
         if trace is not None and with_spans:
             trace["spans"] = self.get_spans(trace_id, trace.get("project_id"))
         return trace
 
     def get_span(self, span_id: str) -> dict[str, Any] | None:
-        return self.json("GET", f"v1/private/spans/{quote(span_id)}")
+        found: dict[str, Any] | None = self.json("GET", f"{SPANS}/{quote(span_id)}")
+        return found
 
     def get_spans(self, trace_id: str, project_id: str | None = None) -> list[dict[str, Any]]:
         """Every span of a trace, newest first (paged)."""
-        spans: list[dict[str, Any]] = []
-        page = 1
-        while True:
-            found = self.json(
-                "GET",
-                "v1/private/spans",
-                params={
-                    "trace_id": trace_id,
-                    "project_id": project_id,
-                    "page": page,
-                    "size": LIST_PAGE,
-                },
-            )
-            content = (found or {}).get("content") or []
-            spans.extend(content)
-            if len(content) < LIST_PAGE or len(spans) >= (found or {}).get("total", 0):
-                return spans
-            page += 1
+        params = {"trace_id": trace_id, "project_id": project_id}
+        return [span for page in self.pages(SPANS, params) for span in page]
+
+    def list_traces(
+        self,
+        project_name: str | None = None,
+        page: int = 1,
+        size: int = 25,
+        search: str | None = None,
+        exclude: Sequence[str] = (),
+    ) -> dict[str, Any]:
+        """One page of a project's traces, newest first: ``{"content", "total", ...}``.
+
+        ``search`` is free text matched in id, name, input and output; ``exclude`` names
+        fields left out of each row (``"input"``, ``"output"``, ``"metadata"``...).
+        """
+        params = {
+            "project_name": project_name or self.project,
+            "page": max(page, 1),
+            "size": size,
+            "search": search or None,
+            "exclude": ",".join(exclude) or None,
+        }
+        found: dict[str, Any] = self.json("GET", TRACES, params=params) or {}
+        return found
 
     # -- comments ------------------------------------------------------------------------
 
@@ -154,23 +115,9 @@ class Client:
         **extra: Any,
     ) -> Iterator[list[Any]]:
         """Pages of raw search results (lists of dicts), newest first."""
-        body: dict[str, Any] = {
-            "project_name": project_name or self.project,
-            "filters": as_filters(filter),
-            **extra,
-        }
-        remaining = limit
-        while remaining is None or remaining > 0:
-            body["limit"] = min(SEARCH_PAGE, remaining) if remaining is not None else SEARCH_PAGE
-            raw = self.request("POST", f"v1/private/{entity}/search", body) or b""
-            rows = _decoder.decode_lines(raw)
-            if rows:
-                yield rows
-            if len(rows) < body["limit"]:
-                return
-            body["last_retrieved_id"] = rows[-1]["id"]
-            if remaining is not None:
-                remaining -= len(rows)
+        body = {"project_name": project_name or self.project, "filters": as_filters(filter)}
+        path = f"v1/private/{entity}/search"
+        return self.stream(path, {**body, **extra}, limit=limit, size=SEARCH_PAGE)
 
     def search_traces(
         self, filter: FilterArg = None, project_name: str | None = None, limit: int | None = 1000
@@ -223,15 +170,6 @@ class Client:
         from ._frames import to_frame  # noqa: PLC0415 - pandas loads only when asked for
 
         return to_frame("spans", self.iter_pages("spans", filter, project_name, limit), parse_json)
-
-    def close(self) -> None:
-        self._transport.close()
-
-    def __enter__(self) -> Client:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
 
 
 def _default() -> Client:

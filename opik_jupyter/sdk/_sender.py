@@ -28,12 +28,11 @@ import time
 from collections.abc import Callable
 from typing import Any, Literal
 
-from opik_backend import runtime
-
 from ._batch import Batch, Batcher, Built, split_batch
 from ._config import Config
 from ._messages import START, Message, events_of
 from ._queue import MessageQueue
+from ._rest import base_url, request_headers
 from ._spill import SpillFile, orphans
 from ._transport import HttpTransport, Request, Response, Transport
 
@@ -134,7 +133,7 @@ class Sender:
         self._open = open_items if open_items is not None else {}
         self.queue = MessageQueue(config.max_queue, config.batch_max_items, events_of)
         self.transport = transport or HttpTransport(config.request_timeout)
-        self._resolve_url = resolve_url or default_url
+        self._resolve_url = resolve_url or base_url
         self._batcher = Batcher(config)
         self._thread = threading.Thread(
             target=self._build_loop, name="opik-jupyter-sender", daemon=True
@@ -365,15 +364,7 @@ class Sender:
             url = self._base_url()
         except Exception as exc:  # starting the local backend can fail in any way
             return self._failed(_Result("retry", error=f"no backend: {exc}"))
-        headers = {
-            "Content-Type": "application/json",
-            "Comet-Workspace": batch.workspace,
-            "User-Agent": "opik-jupyter",
-        }
-        if batch.gzipped:
-            headers["Content-Encoding"] = "gzip"
-        if self.config.api_key:
-            headers["Authorization"] = self.config.api_key
+        headers = request_headers(batch.workspace, self.config.api_key, gzipped=batch.gzipped)
         try:
             response = self.transport.send(
                 url, Request(batch.method, batch.path, batch.body, headers)
@@ -562,13 +553,6 @@ class Sender:
         if key not in self._warned:
             self._warned.add(key)
             log.warning(message, *args, exc_info=exc_info)
-
-
-def default_url(config: Config) -> str:
-    """The configured URL, or the local backend of the data directory (started if needed)."""
-    if config.url:
-        return config.url
-    return runtime.ensure_running(config.data_dir.expanduser()).url
 
 
 def _retry_after(value: str | None) -> float | None:
