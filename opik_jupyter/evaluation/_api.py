@@ -6,21 +6,16 @@ raises: ``HttpStatusError`` with the backend's message, ``TransportError``.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
-
-import msgspec
 
 from ..sdk import Client
 
 DATASETS = "v1/private/datasets"
 EXPERIMENTS = "v1/private/experiments"
-PAGE = 2000
-"""Items per stream page and per list page (the API's largest)."""
 PUT_BATCH = 1000
 """Dataset items per ``PUT`` (the API takes up to 10,000; smaller keeps requests small)."""
-_decoder = msgspec.json.Decoder()
 
 # -- datasets ------------------------------------------------------------------------------
 
@@ -60,12 +55,11 @@ def stream_items(
     client: Client, dataset_name: str, version_id: str | None = None
 ) -> list[dict[str, Any]]:
     """Every item of the dataset (of its version ``version_id`` if given), oldest first."""
-    body: dict[str, Any] = {"dataset_name": dataset_name, "steam_limit": PAGE}
+    body = {"dataset_name": dataset_name}
     if version_id:
         body["dataset_version"] = version_id
-    return list(
-        reversed(list(_ndjson_pages(client, f"{DATASETS}/items/stream", body, "steam_limit")))
-    )
+    pages = client.stream(f"{DATASETS}/items/stream", body, limit_key="steam_limit")
+    return [row for page in pages for row in page][::-1]
 
 
 def create_version(client: Client, dataset_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
@@ -118,9 +112,8 @@ def experiments_named(client: Client, dataset_id: str, name: str) -> list[dict[s
 
 def experiment_items(client: Client, experiment: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The items (links of dataset items to traces) of one experiment."""
-    body = {"experiment_name": experiment["name"], "limit": PAGE}
-    rows = _ndjson_pages(client, f"{EXPERIMENTS}/items/stream", body, "limit")
-    return [row for row in rows if row.get("experiment_id") == experiment["id"]]
+    pages = client.stream(f"{EXPERIMENTS}/items/stream", {"experiment_name": experiment["name"]})
+    return [row for page in pages for row in page if row.get("experiment_id") == experiment["id"]]
 
 
 def link_items(client: Client, links: Sequence[Mapping[str, Any]]) -> None:
@@ -159,35 +152,10 @@ def delete_traces(client: Client, trace_ids: Sequence[str]) -> None:
 
 
 def _paged(client: Client, path: str, params: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """Every row of a paged list (``{"content": [...]}`` pages of :data:`PAGE`)."""
-    found: list[dict[str, Any]] = []
-    page = 1
-    while True:
-        answer = client.json("GET", path, params={**params, "page": page, "size": PAGE})
-        content = (answer or {}).get("content") or []
-        found.extend(content)
-        if len(content) < PAGE:
-            return found
-        page += 1
+    return [row for page in client.pages(path, params) for row in page]
 
 
 def _batched(
     client: Client, method: str, path: str, key: str, values: Sequence[Any], **fields: Any
 ) -> None:
-    """Send ``values`` as ``{key: [...], **fields}`` bodies of at most :data:`PUT_BATCH`."""
-    for start in range(0, len(values), PUT_BATCH):
-        client.request(method, path, {**fields, key: list(values[start : start + PUT_BATCH])})
-
-
-def _ndjson_pages(
-    client: Client, path: str, body: dict[str, Any], limit_key: str
-) -> Iterator[dict[str, Any]]:
-    """Rows of an NDJSON stream, page after page (newest first), by ``last_retrieved_id``."""
-    body = dict(body)
-    while True:
-        raw = client.request("POST", path, body) or b""
-        rows = _decoder.decode_lines(raw)
-        yield from rows
-        if len(rows) < body[limit_key]:
-            return
-        body["last_retrieved_id"] = rows[-1]["id"]
+    client.batched(method, path, key, values, PUT_BATCH, **fields)

@@ -75,8 +75,7 @@ def list_online_rules(
     found = client.json("POST", "v1/private/projects/retrieve", {"name": project or client.project})
     if found is None:
         return []
-    page = client.json("GET", RULES, params={"project_id": found["id"], "size": 2000})
-    return list(page["content"])
+    return [rule for page in client.pages(RULES, {"project_id": found["id"]}) for rule in page]
 
 
 def set_online_rule_enabled(rule_id: str, enabled: bool, client: Client | None = None) -> None:
