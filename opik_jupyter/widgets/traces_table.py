@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -68,18 +67,13 @@ class TracesTable(anywidget.AnyWidget):
         """Read the current page again."""
         self.loading = True
         try:
-            found = self._client.request(
-                "GET",
-                "v1/private/traces",
-                params={
-                    "project_name": self.project,
-                    "page": max(self.page, 1),
-                    "size": self.page_size,
-                    "search": self.search or None,
-                    "exclude": "input,output,metadata",
-                },
+            page = self._client.list_traces(
+                self.project,
+                self.page,
+                self.page_size,
+                self.search,
+                exclude=("input", "output", "metadata"),
             )
-            page = json.loads(found) if found else {}
             self.rows = [row_of(trace) for trace in page.get("content") or ()]
             self.total = int(page.get("total") or 0)
             self.error = ""
