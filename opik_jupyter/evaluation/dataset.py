@@ -81,9 +81,7 @@ class Dataset:
         client: Client | None = None,
     ) -> None:
         client = client or Client()
-        record = _api.find_dataset(client, name) or _create(
-            client, name, description, project_name
-        )
+        record = _api.find_dataset(client, name) or _create(client, name, description, project_name)
         self._load(record, client)
 
     @classmethod
