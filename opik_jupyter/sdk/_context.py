@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Mapping
 from contextvars import ContextVar
 from typing import Any, Final, Literal
 
+from ._call_args import bound
 from ._ids import new_id
 
 SpanType = Literal["general", "llm", "tool", "guardrail"]
@@ -280,8 +281,7 @@ def _datetime(ns: int | None) -> dt.datetime | None:
 def _plain(value: Any) -> Any:
     if value is UNSET:
         return None
-    bind = getattr(value, "bind", None)
-    return bind() if callable(bind) and type(value).__name__ == "CallArgs" else value
+    return bound(value)
 
 
 current: ContextVar[Trace | Span | None] = ContextVar("opik_jupyter_current", default=None)

@@ -15,8 +15,8 @@ from collections.abc import AsyncGenerator, Callable, Generator, Iterable, Mappi
 from typing import Any, TypeVar, overload
 
 from . import _config
+from ._call_args import Binder, CallArgs
 from ._context import SPAN_TYPES, UNSET, Span, SpanType, current
-from ._messages import Binder, CallArgs
 from ._tracing import _reset, begin_span, finish_span, warn_once
 
 F = TypeVar("F", bound=Callable[..., Any])

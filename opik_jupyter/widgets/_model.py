@@ -13,6 +13,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from ..sdk._call_args import bound
 from ..sdk._context import UNSET, Span, Trace
 from ..sdk._messages import error_info
 from ..sdk._serialize import Limits, to_json
@@ -141,10 +142,7 @@ def live_node(item: Trace | Span, trace_start_ns: int) -> dict[str, Any]:
 def _payload(value: Any) -> Any:
     if value is UNSET or value is None:
         return None
-    bind = getattr(value, "bind", None)
-    if callable(bind) and type(value).__name__ == "CallArgs":
-        value = bind()
-    return to_json(value, _LIMITS)
+    return to_json(bound(value), _LIMITS)
 
 
 # -- helpers ------------------------------------------------------------------------------

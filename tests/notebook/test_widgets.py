@@ -114,6 +114,24 @@ def test_live_trace__model_shows_running_spans_until_they_end() -> None:
     assert done["trace"]["duration_ms"] == 400.0
 
 
+def test_live_trace__a_tracked_call_shows_its_arguments_by_name(
+    sdk: opik_jupyter.Client,
+) -> None:
+    seen: list[tuple[dict[str, Any], dict[str, Any]]] = []
+
+    @opik_jupyter.track
+    def ask(question: str, temperature: float = 0.5) -> str:
+        span = opik_jupyter.get_current_span()
+        assert span is not None
+        seen.append((from_live(span.trace, [span], time.time_ns()), span.to_dict()))
+        return "because"
+
+    ask("why?")
+    ((model, snapshot),) = seen
+    assert model["spans"][0]["input"] == {"question": "why?", "temperature": 0.5}
+    assert snapshot["input"] == {"question": "why?", "temperature": 0.5}
+
+
 def test_static_html__escapes_every_trace_string() -> None:
     evil = stored_trace(
         name=XSS, input={XSS: XSS}, tags=[XSS], feedback_scores=[{"name": XSS, "value": 1}]
