@@ -4,11 +4,11 @@ Importing the package starts nothing: no thread, no network, no logging set-up. 
 notebook parts (the IPython extension and the widgets) are imported on first use.
 """
 
-import importlib
 from typing import TYPE_CHECKING, Any
 
 from opik_backend import __version__
 
+from ._lazy import lazy_exports
 from .sdk import (
     Client,
     Config,
@@ -161,14 +161,5 @@ def _jupyter_labextension_paths() -> list[dict[str, str]]:
     return [{"src": "labextension", "dest": "opik-jupyter"}]
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    # anywidget, pandas and the evaluation code load only when first used
-    return getattr(importlib.import_module(module, __name__), name)
-
-
-def __dir__() -> list[str]:
-    """The public API, lazily exported names included (for ``dir()`` and completion)."""
-    return sorted({*globals(), *__all__})
+# anywidget, pandas and the evaluation code load only when first used
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY, __all__)

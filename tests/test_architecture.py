@@ -5,6 +5,7 @@ tests' own rule: helpers come from ``tests/testlib``, never from a conftest or a
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -67,6 +68,18 @@ def imported_names(path: Path) -> list[str]:
     return names
 
 
+def named_modules(path: Path) -> list[str]:
+    """Modules of the package that ``path`` names in a string (``sys.modules.get(...)``,
+    ``importlib.import_module(...)``): a way around the import rules."""
+    return [
+        node.value
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and re.fullmatch(r"opik_jupyter(\.\w+)+", node.value)
+    ]
+
+
 def room_of(module: str) -> str | None:
     parts = module.split(".")
     if parts[0] != "opik_jupyter" or len(parts) < 2:
@@ -83,7 +96,7 @@ def test_rooms_import_only_the_rooms_below_them(path: Path) -> None:
     room = path.relative_to(PACKAGE).parts[0]
     if room not in MAY_IMPORT:
         return  # the package root and its CLI may use every room
-    for module in imported_modules(path):
+    for module in imported_modules(path) + named_modules(path):
         target = room_of(module)
         assert target in (None, room, *MAY_IMPORT[room]), (
             f"{path.relative_to(ROOT)} ({room}) imports {module} ({target}): "
@@ -106,6 +119,12 @@ def test_the_checker_resolves_relative_imports() -> None:
     assert "opik_jupyter.widgets._assets" in modules
     assert "opik_jupyter.evaluation._compare" in modules
     assert "opik_jupyter.evaluation.views._models" in modules
+
+
+def test_the_checker_sees_modules_named_in_strings(tmp_path: Path) -> None:
+    source = tmp_path / "lookup.py"
+    source.write_text('import sys\nmagics = sys.modules.get("opik_jupyter.magics")\n')
+    assert named_modules(source) == ["opik_jupyter.magics"]
 
 
 def test_tests_take_helpers_from_testlib_not_from_conftests_or_test_modules() -> None:

@@ -3,14 +3,12 @@ text elsewhere) and the experiment table and score chart shown when a run ends."
 
 from __future__ import annotations
 
-import os
-import sys
 from typing import TYPE_CHECKING, Any
+
+from ..widgets import _cell_view
 
 if TYPE_CHECKING:
     from ._result import EvaluationResult
-
-DISPLAY_ENV = "OPIK_JUPYTER_DISPLAY"
 
 
 class Progress:
@@ -37,29 +35,12 @@ class Progress:
             self._bar.close()
 
 
-def shell() -> Any:
-    """The IPython shell of a notebook kernel (Jupyter, VS Code...), or None."""
-    if "IPython" not in sys.modules:
-        return None
-    from IPython import get_ipython  # noqa: PLC0415
-
-    found = get_ipython()
-    return found if type(found).__name__ == "ZMQInteractiveShell" else None
-
-
 def display_wanted(display: bool | None) -> bool:
-    """``display`` if given; else on in a notebook unless ``%opik_display off`` or
-    ``OPIK_JUPYTER_DISPLAY=0`` says otherwise."""
+    """``display`` if given; else whether this is a notebook and its views are on
+    (``%opik_display``, ``OPIK_JUPYTER_DISPLAY``)."""
     if display is not None:
         return display
-    found = shell()
-    if found is None:
-        return False
-    magics = sys.modules.get("opik_jupyter.magics")
-    tracer = magics.tracer_of(found) if magics is not None else None
-    if tracer is not None:
-        return bool(tracer.display)
-    return os.environ.get(DISPLAY_ENV, "").strip().lower() not in ("0", "false", "off", "no")
+    return _cell_view.notebook_shell() is not None and _cell_view.display_enabled()
 
 
 def show(result: EvaluationResult) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from ..widgets._cell_view import display_enabled
 from ._cells import CellOptions, CellTracer
 from ._magics import OpikMagics, parse_track_line
 
@@ -36,8 +37,8 @@ def load_ipython_extension(shell: Any) -> None:
     shell.register_magics(OpikMagics(shell, tracer))
     _tracers[id(shell)] = tracer
     _instrument_llm_clients()
-    if tracer.display:  # import the widgets now, not in the first traced cell's time
-        from .. import widgets  # noqa: F401, PLC0415
+    if display_enabled():  # import the widgets now, not in the first traced cell's time
+        from ..widgets import trace_tree  # noqa: F401, PLC0415
 
 
 def unload_ipython_extension(shell: Any) -> None:

@@ -27,8 +27,7 @@ from typing import Any
 import IPython
 
 from ..sdk import Trace, start_trace
-from ._display import show, update
-from ._refresh import refresher
+from ..widgets import _cell_view
 from ._tee import Tee
 
 log = logging.getLogger("opik_jupyter")
@@ -36,7 +35,6 @@ log = logging.getLogger("opik_jupyter")
 MAGIC = "opik_track"
 MAX_OUTPUT_CHARS = 10_000
 """Characters of the last expression's text and of the captured stdout kept per cell."""
-DISPLAY_ENV = "OPIK_JUPYTER_DISPLAY"
 _MAGIC_LINE = re.compile(rf"^%%{MAGIC}(?:[ \t]+(?P<args>.*))?[ \t]*\r?\n?$")
 _IPYTHON_DIR = str(Path(IPython.__file__).parent)
 _MAX_NAME_CODE = 60
@@ -64,8 +62,7 @@ class _OpenCell:
     tee: Tee
     options: CellOptions
     count: int
-    live: Any = None  # widgets._live.LiveTrace
-    handle: Any = None  # the DisplayHandle of the tree shown at cell start
+    view: _cell_view.CellView | None = None
 
 
 def magic_line(raw_cell: str) -> tuple[str, str] | None:
@@ -84,12 +81,6 @@ def magics_only(source: str) -> bool:
     return all(not line or line.startswith(("%", "!", "#")) for line in lines)
 
 
-def display_default() -> bool:
-    """Inline display is on unless ``OPIK_JUPYTER_DISPLAY`` says 0/false/off/no."""
-    value = os.environ.get(DISPLAY_ENV, "").strip().lower()
-    return value not in ("0", "false", "off", "no")
-
-
 class CellTracer:
     """The IPython hooks and the input transformer that turn cells into traces."""
 
@@ -97,7 +88,6 @@ class CellTracer:
         self.shell = shell
         self.parse = parse
         self.track_all = False
-        self.display = display_default()
         self.kernel_id = kernel_id()
         self._open: dict[int, tuple[Any, _OpenCell]] = {}
 
@@ -184,9 +174,9 @@ class CellTracer:
         )
         trace = context.__enter__()
         cell = _OpenCell(context, trace, Tee(sys.stdout, MAX_OUTPUT_CHARS), options, count)
-        if self.display and options.display:
+        if _cell_view.display_enabled() and options.display:
             try:
-                self._watch(cell)
+                cell.view = _cell_view.CellView(trace, now=options.explicit)
             except Exception:  # no tree, but the cell is still traced
                 log.warning("opik-jupyter: could not show the trace tree", exc_info=True)
         sys.stdout = cell.tee
@@ -203,8 +193,8 @@ class CellTracer:
             error_info=error_info_of(error) if error is not None else None,
         )
         cell.context.__exit__(None, None, None)
-        if cell.live is not None:
-            self._show_final(cell)
+        if cell.view is not None:
+            cell.view.finish()
 
     def _recount(self, cell: _OpenCell, count: int) -> None:
         """Correct the execution count guessed at the start (and the name made from it)."""
@@ -234,34 +224,6 @@ class CellTracer:
         except Exception:  # a broken repr must not break tracing
             text = f"<{type(value).__name__} object (repr failed)>"
         return cut(str(text), MAX_OUTPUT_CHARS)
-
-    # -- inline display -------------------------------------------------------------------
-
-    def _watch(self, cell: _OpenCell) -> None:
-        from ..widgets._live import LiveTrace  # noqa: PLC0415 - widgets load on first use
-        from ..widgets.trace_tree import TraceTree  # noqa: PLC0415
-
-        if cell.options.explicit:
-            live = LiveTrace(cell.trace)
-            widget = live.widget = TraceTree(data=live.data())  # one comm message, not two
-            cell.live = live.start()
-            cell.handle = show(widget)
-        else:  # %opik_track_all: shown at the end, and only if the cell made spans
-            cell.live = LiveTrace(cell.trace).start()
-
-    def _show_final(self, cell: _OpenCell) -> None:
-        from ..widgets.trace_tree import TraceTree  # noqa: PLC0415
-
-        cell.live.finish()
-        widget = cell.live.widget
-        if widget is None:
-            if not cell.live.spans:
-                return
-            widget = TraceTree(data=cell.live.data(live=False))
-            show(widget)
-        elif cell.handle is not None:
-            update(cell.handle, widget)  # the static HTML of exported notebooks, final
-        refresher.request(cell.trace.id, widget)
 
 
 def _interrupted(info: Any) -> Any:

@@ -10,6 +10,7 @@ from IPython.core.magic_arguments import argument, magic_arguments, parse_argstr
 
 from ..sdk import configure
 from ..sdk._config import current as current_config
+from ..widgets import _cell_view
 from ._cells import MAGIC, CellOptions, CellTracer
 from ._status import StatusReport, status_report
 
@@ -86,14 +87,15 @@ class OpikMagics(Magics):
     @argument("state", nargs="?", help="on or off (without it: show the state)")
     @line_magic
     def opik_display(self, line: str) -> str:
-        """Show trace trees under traced cells (``on``) or not (``off``).
+        """Show trace trees under traced cells and ``evaluate()``'s views (``on``) or not
+        (``off``).
 
         The default comes from ``OPIK_JUPYTER_DISPLAY`` (``0`` turns it off).
         """
         args = parse_argstring(self.opik_display, line)
         if args.state:
-            self.tracer.display = _on_off(args.state)
-        return f"inline trace display: {'on' if self.tracer.display else 'off'}"
+            _cell_view.set_display(_on_off(args.state))
+        return f"inline trace display: {'on' if _cell_view.display_enabled() else 'off'}"
 
 
 def parse_track_line(line: str) -> CellOptions:

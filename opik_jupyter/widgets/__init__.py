@@ -1,11 +1,19 @@
 """Inline views of traces: anywidget components whose front end is bundled in ``static/``.
 
-Importing this module imports ``anywidget`` and ``ipywidgets`` (the SDK alone does not).
-The experiment views build on these parts and live with evaluation
-(:mod:`opik_jupyter.evaluation.views`).
+The widget classes import ``anywidget`` and ``ipywidgets`` (the SDK alone does not), on
+first use: importing this package, or a helper module of it, loads neither. The experiment
+views build on these parts and live with evaluation (:mod:`opik_jupyter.evaluation.views`).
 """
 
-from .trace_tree import TraceTree, show_trace
-from .traces_table import TracesTable
+from typing import TYPE_CHECKING
+
+from .._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from .trace_tree import TraceTree, show_trace
+    from .traces_table import TracesTable
 
 __all__ = ["TraceTree", "TracesTable", "show_trace"]
+
+_LAZY = {"TraceTree": ".trace_tree", "show_trace": ".trace_tree", "TracesTable": ".traces_table"}
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY, __all__)

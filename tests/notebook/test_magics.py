@@ -15,12 +15,14 @@ from IPython.testing import globalipapp
 
 import opik_jupyter
 from opik_jupyter.magics import CellOptions, tracer_of
-from opik_jupyter.magics._cells import default_name, display_default, magic_line, magics_only
+from opik_jupyter.magics._cells import default_name, magic_line, magics_only
 from opik_jupyter.magics._magics import parse_track_line
 from opik_jupyter.magics._status import StatusReport
 from opik_jupyter.magics._tee import Tee
 from opik_jupyter.sdk import DeliveryStatus
 from opik_jupyter.sdk.integrations import instrumented
+from opik_jupyter.widgets._cell_view import display_enabled, set_display
+from tests.testlib.sdk_env import run_python
 from tests.testlib.waiting import wait_for
 
 
@@ -31,6 +33,7 @@ def ip() -> Iterator[Any]:
     shell = globalipapp.get_ipython()
     shell.run_line_magic("load_ext", "opik_jupyter")
     yield shell
+    set_display(None)
     shell.run_line_magic("unload_ext", "opik_jupyter")
     assert tracer_of(shell) is None
     assert instrumented() == []  # unloading undid the LLM client patches it made
@@ -79,7 +82,7 @@ def test_transform__blanks_a_valid_magic_line_and_keeps_line_numbers(ip: Any) ->
 def test_line_magics__switch_display_track_all_and_project(ip: Any) -> None:
     tracer = tracer_of(ip)
     assert ip.run_line_magic("opik_display", "off") == "inline trace display: off"
-    assert tracer.display is False
+    assert display_enabled() is False
     assert ip.run_line_magic("opik_display", "on") == "inline trace display: on"
     assert ip.run_line_magic("opik_track_all", "") == "tracing every cell: off"
     assert ip.run_line_magic("opik_track_all", "on") == "tracing every cell: on"
@@ -94,11 +97,29 @@ def test_line_magics__switch_display_track_all_and_project(ip: Any) -> None:
         opik_jupyter.sdk._runtime.reset()
 
 
-def test_display_default__follows_the_env_var(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_display_enabled__follows_the_env_var_until_switched(
+    ip: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("OPIK_JUPYTER_DISPLAY", "0")
-    assert display_default() is False
+    assert display_enabled() is False
     monkeypatch.setenv("OPIK_JUPYTER_DISPLAY", "1")
-    assert display_default() is True
+    assert display_enabled() is True
+    ip.run_line_magic("opik_display", "off")
+    assert display_enabled() is False  # the magic wins over the env var
+    set_display(None)
+    assert display_enabled() is True
+
+
+@pytest.mark.parametrize(("setting", "loaded"), [("0", False), ("1", True)])
+def test_load_ext__imports_the_widgets_only_when_views_are_on(setting: str, loaded: bool) -> None:
+    code = (
+        f"import os, sys; os.environ['OPIK_JUPYTER_DISPLAY'] = '{setting}'\n"
+        "from IPython.testing import globalipapp; globalipapp.start_ipython()\n"
+        "globalipapp.get_ipython().run_line_magic('load_ext', 'opik_jupyter')\n"
+        "import opik_jupyter.evaluation\n"
+        "print('anywidget' in sys.modules)"
+    )
+    assert run_python(code) == str(loaded)
 
 
 def test_status_report__renders_a_table_and_escapes_it() -> None:

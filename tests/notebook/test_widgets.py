@@ -10,8 +10,8 @@ import pytest
 import opik_jupyter
 from opik_jupyter.sdk._context import Span, Trace
 from opik_jupyter.widgets import TracesTable, TraceTree, show_trace
+from opik_jupyter.widgets._cell_view import LiveTrace
 from opik_jupyter.widgets._html import table_html, tree_html
-from opik_jupyter.widgets._live import LiveTrace
 from opik_jupyter.widgets._model import MAX_TEXT, from_live, from_stored
 from opik_jupyter.widgets._text import tree_text
 from opik_jupyter.widgets.traces_table import row_of
