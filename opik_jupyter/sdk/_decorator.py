@@ -17,7 +17,8 @@ from typing import Any, TypeVar, overload
 from . import _config
 from ._call_args import Binder, CallArgs
 from ._context import SPAN_TYPES, UNSET, Span, SpanType, current
-from ._tracing import _reset, begin_span, finish_span, warn_once
+from ._tracing import _reset, begin_span, finish_span
+from ._warn_once import warn_once
 
 F = TypeVar("F", bound=Callable[..., Any])
 MAX_GENERATOR_ITEMS = 10_000

@@ -8,7 +8,6 @@ internal failures are logged once and the user's code runs untraced.
 from __future__ import annotations
 
 import contextlib
-import logging
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
@@ -16,19 +15,11 @@ from typing import Any
 from . import _config, _runtime
 from ._context import UNSET, Span, SpanType, Trace, current, current_span, current_trace
 from ._messages import SCORE, Score
+from ._warn_once import warn_once
 
-log = logging.getLogger("opik_jupyter")
-_warned: set[str] = set()
 _put = _runtime.put
 _opened = _runtime.opened
 _emit_end = _runtime.emit_end
-
-
-def warn_once(key: str, message: str, *args: Any, exc_info: bool = False) -> None:
-    """Log a tracing problem the first time it happens."""
-    if key not in _warned:
-        _warned.add(key)
-        log.warning(message, *args, exc_info=exc_info)
 
 
 def begin_span(

@@ -15,7 +15,8 @@ import pytest
 import opik_jupyter
 from opik_jupyter.evaluation import Dataset
 from opik_jupyter.evaluation._threads import stop_background_loop
-from opik_jupyter.sdk import _config, _runtime, _tracing
+from opik_jupyter.sdk import _config, _runtime
+from opik_jupyter.sdk._warn_once import warn_once
 from opik_jupyter.testing import FakeLLMServer
 from tests.testlib.backends import RunningBackend
 from tests.testlib.evaluation import CAPITALS
@@ -39,7 +40,7 @@ def sdk(
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("OPIK_JUPYTER_DATA_DIR", str(tmp_path / "sdk-data"))
     _runtime.reset()
-    _tracing._warned.clear()
+    warn_once.reset()
     opik_jupyter.configure(
         url=backend.url, workspace=workspace, project="evals", flush_interval=0.05
     )

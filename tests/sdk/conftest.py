@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 
 import opik_jupyter
-from opik_jupyter.sdk import _config, _runtime, _tracing, integrations
+from opik_jupyter.sdk import _config, _runtime, integrations
+from opik_jupyter.sdk._warn_once import warn_once
 from opik_jupyter.testing import FakeLLMServer
 from tests.testlib.backends import BackendProcess, start_backend_process
 from tests.testlib.sdk_env import SDK_ENV
@@ -47,7 +48,7 @@ def clean_sdk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]
     data_dir = tmp_path / "sdk-data"
     monkeypatch.setenv("OPIK_JUPYTER_DATA_DIR", str(data_dir))
     _runtime.reset()
-    _tracing._warned.clear()
+    warn_once.reset()
     yield data_dir
     _runtime.reset()
     _config.reset()

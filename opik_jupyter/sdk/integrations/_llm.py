@@ -21,7 +21,8 @@ from typing import Any, NamedTuple, Protocol
 
 from .. import _config
 from .._context import UNSET, Span, current
-from .._tracing import _reset, begin_span, finish_span, warn_once
+from .._tracing import _reset, begin_span, finish_span
+from .._warn_once import warn_once
 from ._streams import follow, parsed
 
 errors: Counter[str] = Counter()
