@@ -23,8 +23,8 @@ from ._rules import (
     online_rule_errors,
     set_online_rule_enabled,
 )
-from ._runtime import configure, delivery_status, flush, shutdown
 from ._sender import DeliveryStatus, FlushResult
+from ._state import configure, delivery_status, flush, shutdown
 from ._tracing import (
     get_current_span,
     get_current_trace,

@@ -12,14 +12,14 @@ import time
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from . import _config, _runtime
+from . import _config, _state
 from ._context import UNSET, Span, SpanType, Trace, current, current_span, current_trace
 from ._messages import SCORE, Score
 from ._warn_once import warn_once
 
-_put = _runtime.put
-_opened = _runtime.opened
-_emit_end = _runtime.emit_end
+_put = _state.put
+_opened = _state.opened
+_emit_end = _state.emit_end
 
 
 def begin_span(
@@ -168,8 +168,8 @@ def start_trace(
             tags,
             thread_id,
         )
-        trace._emit = _runtime.emit_end
-        _runtime.opened(trace)
+        trace._emit = _state.emit_end
+        _state.opened(trace)
     except Exception:  # tracing must not break user code
         warn_once("trace", "opik-jupyter: could not open a trace", exc_info=True)
         yield Trace(name, project_name or "", time.time_ns())
@@ -280,5 +280,5 @@ def log_feedback_score(
     except (TypeError, ValueError):
         warn_once("score-value", "opik-jupyter: a feedback score needs a number; got %r", value)
         return False
-    _runtime.put((SCORE, score))
+    _state.put((SCORE, score))
     return True

@@ -25,7 +25,7 @@ from collections import OrderedDict
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from ..sdk import _runtime, flush, get_trace
+from ..sdk import _state, flush, get_trace
 from ..sdk._context import Span, Trace
 from . import _model
 
@@ -135,7 +135,7 @@ class LiveTrace:
     def start(self) -> LiveTrace:
         """Watch the SDK's span events (and show the trace as it is now, unless the widget
         was made with that already)."""
-        _runtime.add_observer(self.observe)
+        _state.add_observer(self.observe)
         if self.widget is not None and not self.widget.data:
             self.push()
         return self
@@ -175,7 +175,7 @@ class LiveTrace:
 
     def finish(self) -> None:
         """Stop watching, stop the thread and push the final state."""
-        _runtime.remove_observer(self.observe)
+        _state.remove_observer(self.observe)
         self._stopped.set()
         self._changed.set()
         thread = self._thread

@@ -15,7 +15,7 @@ import pytest
 import opik_jupyter
 from opik_jupyter.evaluation import Dataset
 from opik_jupyter.evaluation._threads import stop_background_loop
-from opik_jupyter.sdk import _config, _runtime
+from opik_jupyter.sdk import _config, _state
 from opik_jupyter.sdk._warn_once import warn_once
 from opik_jupyter.testing import FakeLLMServer
 from tests.testlib.backends import RunningBackend
@@ -39,7 +39,7 @@ def sdk(
     for name in SDK_ENV:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("OPIK_JUPYTER_DATA_DIR", str(tmp_path / "sdk-data"))
-    _runtime.reset()
+    _state.reset()
     warn_once.reset()
     opik_jupyter.configure(
         url=backend.url, workspace=workspace, project="evals", flush_interval=0.05
@@ -47,7 +47,7 @@ def sdk(
     client = opik_jupyter.Client()
     yield client
     client.close()
-    _runtime.reset()
+    _state.reset()
     _config.reset()
 
 

@@ -15,7 +15,7 @@ import pytest
 
 import opik_jupyter
 from opik_backend import runtime
-from opik_jupyter.sdk import _runtime
+from opik_jupyter.sdk import _state
 from tests.testlib.backends import stop_backend
 from tests.testlib.kernel import Kernel, kernel_env
 
@@ -75,10 +75,10 @@ def sdk(
 ) -> Iterator[opik_jupyter.Client]:
     """The SDK of this process tracing to the test backend, in a project of its own."""
     monkeypatch.setenv("OPIK_JUPYTER_DATA_DIR", str(tmp_path / "sdk-data"))
-    _runtime.reset()
+    _state.reset()
     name = f"nb-local-{uuid.uuid4().hex[:10]}"
     opik_jupyter.configure(url=backend_url, project=name, flush_interval=0.05)
     client = opik_jupyter.Client(url=backend_url, project=name)
     yield client
     client.close()
-    _runtime.reset()
+    _state.reset()

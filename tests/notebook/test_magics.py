@@ -94,7 +94,7 @@ def test_line_magics__switch_display_track_all_and_project(ip: Any) -> None:
         assert ip.run_line_magic("opik_project", "my-project") == "my-project"
         assert opik_jupyter.sdk._config.current().project == "my-project"
     finally:
-        opik_jupyter.sdk._runtime.reset()
+        opik_jupyter.sdk._state.reset()
 
 
 def test_display_enabled__follows_the_env_var_until_switched(

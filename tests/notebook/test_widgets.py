@@ -192,7 +192,7 @@ def test_live_feed__pushes_spans_of_its_trace_throttled(sdk: opik_jupyter.Client
     final = recorder.pushes[-1]
     assert final["live"] is False
     assert {s["name"] for s in final["spans"]} == {f"step-{i}" for i in range(50)}
-    assert live.observe not in opik_jupyter.sdk._runtime.observers
+    assert live.observe not in opik_jupyter.sdk._state.observers
 
 
 def test_show_trace__fetches_a_stored_trace_after_sending_what_is_queued(

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 import opik_jupyter
-from opik_jupyter.sdk import _config, _runtime, integrations
+from opik_jupyter.sdk import _config, _state, integrations
 from opik_jupyter.sdk._warn_once import warn_once
 from opik_jupyter.testing import FakeLLMServer
 from tests.testlib.backends import BackendProcess, start_backend_process
@@ -47,10 +47,10 @@ def clean_sdk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]
         monkeypatch.delenv(name, raising=False)
     data_dir = tmp_path / "sdk-data"
     monkeypatch.setenv("OPIK_JUPYTER_DATA_DIR", str(data_dir))
-    _runtime.reset()
+    _state.reset()
     warn_once.reset()
     yield data_dir
-    _runtime.reset()
+    _state.reset()
     _config.reset()
     deadline = time.monotonic() + 10
     while sdk_threads() and time.monotonic() < deadline:

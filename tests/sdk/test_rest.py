@@ -16,7 +16,7 @@ import pytest
 
 import opik_jupyter as oj
 from opik_backend import runtime
-from opik_jupyter.sdk import _runtime
+from opik_jupyter.sdk import _state
 from opik_jupyter.sdk._ids import new_id
 from opik_jupyter.sdk._transport import HttpTransport, Request, Response
 from tests.testlib.backends import BackendProcess
@@ -55,7 +55,7 @@ def test_headers__the_sender_and_the_client_say_the_same_about_who_asks(
     traced: oj.Client, clean_sdk: Path
 ) -> None:
     transport = Recording()
-    _runtime.set_transport_factory(lambda _config: transport)
+    _state.set_transport_factory(lambda _config: transport)
     oj.configure(workspace="default", api_key="key-1")
     _traces(1)
     client = oj.Client(url=traced.url, transport=transport)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import opik_jupyter as oj
-from opik_jupyter.sdk import Request, Response, _runtime
+from opik_jupyter.sdk import Request, Response, _state
 from opik_jupyter.sdk._batch import MAX_ITEMS_PER_REQUEST, Batcher
 from opik_jupyter.sdk._config import Config
 from opik_jupyter.sdk._ids import new_id
@@ -21,7 +21,7 @@ from tests.testlib.fake_backend import FakeBackend, refuse
 @pytest.fixture
 def fake(clean_sdk: Path) -> FakeBackend:
     backend = FakeBackend()
-    _runtime.set_transport_factory(lambda _config: backend.transport)
+    _state.set_transport_factory(lambda _config: backend.transport)
     oj.configure(
         url="http://fake.invalid/api",
         project="unit",

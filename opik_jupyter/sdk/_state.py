@@ -1,4 +1,5 @@
-"""The process-wide sender: started on the first traced event, never at import.
+"""The SDK's process-wide state: the current sender (started on the first traced event,
+never at import), the traces and spans open now, and who watches them.
 
 ``configure`` changes the settings (and retires a running sender, so the next event
 starts one with the new settings); ``flush``, ``shutdown`` and ``delivery_status`` act on
