@@ -15,7 +15,7 @@ from ._client import (
 from ._config import Config, ConfigError
 from ._context import Span, Trace
 from ._decorator import track
-from ._filters import FilterSyntaxError, parse_filter
+from ._filter_strings import FilterSyntaxError, parse_filter
 from ._rules import (
     add_online_rule,
     delete_online_rule,

@@ -11,7 +11,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import quote
 
-from ._filters import as_filters
+from ._filter_strings import as_filters
 from ._ids import new_id
 from ._rest import PAGE, RestClient
 from ._transport import HttpStatusError, Transport

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from ._client import Client, FilterArg
-from ._filters import as_filters
+from ._filter_strings import as_filters
 
 RULES = "v1/private/automations/evaluators"
 
