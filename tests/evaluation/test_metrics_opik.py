@@ -20,6 +20,7 @@ import pytest
 from opik_jupyter.evaluation import metrics as m
 from opik_jupyter.evaluation.metrics._nltk_data import cmudict, data_directory, wordnet
 
+MAT = "the cat sat on the mat"
 LONG = "the quick brown fox jumps over the lazy dog near the river bank at dawn"
 DETECTOR = "lambda text: ('en', 0.9) if ' the ' in f' {text} ' else ('fr', 0.7)"
 SCORER = "lambda c, r: ([0.5 + len(c[0]) % 7 / 20], [0.6], [0.55 + len(str(r)) % 5 / 20])"
@@ -51,7 +52,7 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
     ("LevenshteinRatio", {}, {"output": "kitten", "reference": "sitting"}),
     ("LevenshteinRatio", {}, {"output": "Hello, World!", "reference": "hello, world"}),
     ("LevenshteinRatio", {"case_sensitive": True}, {"output": "ABC", "reference": "abc"}),
-    ("SentenceBLEU", {}, {"output": "the cat is on the mat", "reference": "the cat sat on the mat"}),
+    ("SentenceBLEU", {}, {"output": "the cat is on the mat", "reference": MAT}),
     ("SentenceBLEU", {}, {"output": "The cat", "reference": ["a cat sat", "the cat sat"]}),
     ("SentenceBLEU", {"n_grams": 2, "smoothing_method": "method3"},
      {"output": LONG, "reference": LONG.replace("quick", "fast")}),
@@ -63,7 +64,7 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
     ("ChrF", {}, {"output": "The quick brown fox", "reference": "The quick brown fox jumps"}),
     ("ChrF", {"lowercase": True, "beta": 1.0, "char_order": 4},
      {"output": "THE Quick fox", "reference": ["the quick fox", "a slow dog"]}),
-    ("METEOR", {}, {"output": "a cat was sitting on the rug", "reference": "the cat sat on the mat"}),
+    ("METEOR", {}, {"output": "a cat was sitting on the rug", "reference": MAT}),
     ("METEOR", {"alpha": 0.8, "gamma": 0.3}, {"output": LONG, "reference": [LONG, "dogs run"]}),
     ("ROUGE", {}, {"output": "The quick brown fox", "reference": "the quick brown dog jumps"}),
     ("ROUGE", {"rouge_type": "rouge2"}, {"output": LONG, "reference": LONG[10:]}),
@@ -74,7 +75,7 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
     ("JSDivergence", {"base": 10.0}, {"output": LONG, "reference": "the dog the fox"}),
     ("JSDistance", {}, {"output": "a a b", "reference": "a b b"}),
     ("KLDivergence", {}, {"output": "hello hello world", "reference": "hello world"}),
-    ("KLDivergence", {"direction": "avg"}, {"output": "hello hello world", "reference": "hi world"}),
+    ("KLDivergence", {"direction": "avg"}, {"output": "hello hello", "reference": "hi hello"}),
     ("KLDivergence", {"direction": "qp", "normalize": False}, {"output": "a b", "reference": "a"}),
     ("SpearmanRanking", {}, {"output": ["b", "a", "c"], "reference": ["a", "b", "c"]}),
     ("SpearmanRanking", {}, {"output": [3, 2, 1, 4], "reference": [1, 2, 3, 4]}),
@@ -153,7 +154,7 @@ def official(tmp_path_factory: pytest.TempPathFactory) -> list[Any]:
 
 
 def _ours(name: str, init: dict[str, Any], arguments: dict[str, Any]) -> float:
-    functions = {"$DETECTOR": eval(DETECTOR), "$SCORER": eval(SCORER)}  # noqa: S307 - ours
+    functions = {"$DETECTOR": eval(DETECTOR), "$SCORER": eval(SCORER)}
     made = {k: functions.get(v, v) if isinstance(v, str) else v for k, v in init.items()}
     return getattr(m, name)(**made).score(**arguments).value
 
