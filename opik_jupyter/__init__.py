@@ -57,6 +57,7 @@ if TYPE_CHECKING:
         compare_experiments,
         evaluate,
         evaluate_async,
+        metrics,
     )
     from .evaluation.views import ExperimentTable, ScoreChart
     from .widgets import TracesTable, TraceTree
@@ -95,6 +96,7 @@ __all__ = [
     "list_online_rules",
     "load_ipython_extension",
     "log_feedback_score",
+    "metrics",
     "online_rule_errors",
     "parse_filter",
     "search_spans",
@@ -125,6 +127,7 @@ _LAZY = {
         ("Dataset", "EvaluationResult", "compare_experiments", "evaluate", "evaluate_async"),
         ".evaluation",
     ),
+    "metrics": ".evaluation",  # the metrics package: oj.metrics.catalogue()
 }
 
 

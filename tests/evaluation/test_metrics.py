@@ -21,7 +21,6 @@ from opik_jupyter.evaluation.metrics import (
     MetricArgumentsError,
     ScoreResult,
 )
-from opik_jupyter.evaluation.metrics import _text as text
 from opik_jupyter.evaluation.metrics._base import Metric
 from opik_jupyter.evaluation.metrics._llm import verdict
 from opik_jupyter.testing import FakeLLMServer
@@ -42,7 +41,7 @@ from tests.testlib.sdk_env import run_python
         (m.IsJson(), {"output": '{"a": [1, 2]}'}, 1.0),
         (m.IsJson(), {"output": "{a: 1}"}, 0.0),
         (m.IsJson(), {"output": {"already": "parsed"}}, 1.0),
-        (m.LevenshteinRatio(), {"output": "kitten", "reference": "sitting"}, 1 - 3 / 7),
+        (m.LevenshteinRatio(), {"output": "kitten", "reference": "sitting"}, 1 - 5 / 13),
         (m.LevenshteinRatio(), {"output": "", "reference": ""}, 1.0),
         (
             m.SentenceBLEU(),
@@ -54,7 +53,6 @@ from tests.testlib.sdk_env import run_python
             {"output": "the cat is on the mat", "reference": "the cat sat on the mat"},
             5 / 6,
         ),
-        (m.RougeL(), {"output": "", "reference": "anything"}, 0.0),
     ],
 )
 def test_heuristic__values(metric: BaseMetric, arguments: dict[str, Any], value: float) -> None:
@@ -73,18 +71,28 @@ def test_bleu__matches_the_smoothed_sentence_bleu_by_hand() -> None:
         output="the cat is on the mat", reference=["a dog", "the cat sat on the mat"]
     )
     assert result.value == pytest.approx(expected)
+    # two words: only unigrams and bigrams count (both all matched), times the brevity
+    # penalty exp(1 - 6/2), as the official metric computes it
     short = m.SentenceBLEU().score(output="the cat", reference="the cat sat on the mat")
-    assert short.value < 0.1  # the brevity penalty
+    assert short.value == pytest.approx(math.exp(1 - 6 / 2))
 
 
-def test_text_algorithms__edges() -> None:
-    assert text.levenshtein("", "abc") == 3
-    assert text.levenshtein("flaw", "lawn") == 2
-    assert text.levenshtein("abcdef", "abXdef") == 1  # common prefix and suffix stripped
-    assert text.lcs_length("abcbdab", "bdcaba") == 4
-    assert text.tokens("Hello, World!") == ["hello", ",", "world", "!"]
-    assert text.words("Hello, World!") == ["hello", "world"]
-    assert text.bleu([], [["a"]]) == 0.0
+@pytest.mark.parametrize(
+    ("metric", "arguments", "message"),
+    [
+        (m.RougeL(), {"output": "", "reference": "anything"}, "the output is empty"),
+        (m.SentenceBLEU(), {"output": "a b", "reference": ["  "]}, "the reference is empty"),
+        (m.Equals(), {"output": None, "reference": "a"}, "got None for output"),
+        (m.Contains(), {"output": "abc", "reference": ""}, "the reference is empty"),
+        (m.SpearmanRanking(), {"output": ["a", "a"], "reference": ["a", "b"]}, "twice"),
+    ],
+)
+def test_heuristic__unscorable_input_fails_with_what_is_wrong(
+    metric: BaseMetric, arguments: dict[str, Any], message: str
+) -> None:
+    [result] = Metric.of(metric).score(arguments, {})
+    assert not result.ok
+    assert message in str(result.error)
 
 
 def test_contains__without_a_reference_fails_the_score() -> None:
@@ -213,7 +221,16 @@ def judge_model(server: FakeLLMServer) -> JudgeModel:
     return JudgeModel("judge-model", base_url=server.openai_base_url, api_key="test")
 
 
+def everything_sent(request: Any) -> str:
+    """All the messages of a request: the judge's instructions and the data."""
+    return "\n".join(str(m["content"]) for m in request.body["messages"])
+
+
 def test_judges__send_the_item_and_read_score_and_reason(judge: FakeLLMServer) -> None:
+    judge.replies = [
+        json.dumps({"score": 0.8, "reason": ["Quito is not in the context"]}),
+        json.dumps({"answer_relevance_score": 0.9, "reason": "on topic"}),
+    ]
     model = judge_model(judge)
     hallucination = Hallucination(model).score(
         input="capital of Peru?", output="Quito", context=["Lima is the capital of Peru."]
@@ -222,20 +239,29 @@ def test_judges__send_the_item_and_read_score_and_reason(judge: FakeLLMServer) -
     assert (hallucination.name, hallucination.value, hallucination.reason) == (
         "hallucination_metric",
         0.8,
-        "fine",
+        "Quito is not in the context",
     )
-    assert relevance.name == "answer_relevance_metric"
+    assert (relevance.name, relevance.value, relevance.reason) == (
+        "answer_relevance_metric",
+        0.9,
+        "on topic",
+    )
     first, second = judge.requests
     assert first.model == "judge-model"
-    assert first.body["response_format"] == {"type": "json_object"}
-    assert "Lima is the capital of Peru." in prompt_of(first)
-    assert "Quito" in prompt_of(first)
+    assert first.body["response_format"]["type"] == "json_schema"
+    assert first.body["response_format"]["json_schema"]["schema"]["required"] == [
+        "score",
+        "reason",
+    ]
+    assert "<context>\n- Lima is the capital of Peru.\n</context>" in prompt_of(first)
+    assert "<output>\nQuito\n</output>" in prompt_of(first)
     assert "capital of Peru?" in prompt_of(second)
+    assert "<context>" not in prompt_of(second)
 
 
 def test_g_eval__asks_for_steps_once_then_scores_out_of_ten(judge: FakeLLMServer) -> None:
     def reply(request: Any) -> str:
-        if "EVALUATION STEPS" in prompt_of(request):
+        if "EVALUATION STEPS" in everything_sent(request):
             return json.dumps({"score": 7, "reason": "mostly polite"})
         return json.dumps({"steps": ["Read the reply", "Check the greeting"]})
 
@@ -250,8 +276,9 @@ def test_g_eval__asks_for_steps_once_then_scores_out_of_ten(judge: FakeLLMServer
     assert (first.name, first.value, first.reason) == ("g_eval_metric", 0.7, "mostly polite")
     assert second.value == 0.7
     assert len(judge.requests) == 3  # one for the steps, one per output
-    assert "1. Read the reply\n2. Check the greeting" in prompt_of(judge.requests[1])
-    assert "INPUT:\na question" in prompt_of(judge.requests[2])
+    assert "1. Read the reply\n2. Check the greeting" in everything_sent(judge.requests[1])
+    assert "<input>\na question\n</input>" in prompt_of(judge.requests[2])
+    assert "<solution>\nwhatever\n</solution>" in prompt_of(judge.requests[2])
 
 
 def test_judge__malformed_reply_fails_the_score_with_the_reply(judge: FakeLLMServer) -> None:
@@ -275,6 +302,7 @@ def test_judge__without_the_openai_package_posts_itself(
         return real_import(name, *args, **kwargs)
 
     monkeypatch.setattr(builtins, "__import__", no_openai)
+    judge.replies = json.dumps({"answer_relevance_score": 0.8, "reason": "fine"})
     result = AnswerRelevance(judge_model(judge)).score(input="q", output="a")
     assert result.value == 0.8
     assert judge.requests[0].headers.get("Authorization") == "Bearer test"

@@ -29,6 +29,7 @@ def test_all__is_sorted_and_complete() -> None:
         "compare_experiments",
         "evaluate",
         "evaluate_async",
+        "metrics",
     }  # see tests/evaluation
     assert set(opik_jupyter.__all__) - {"__version__"} - notebook - evaluation <= sdk_names
 

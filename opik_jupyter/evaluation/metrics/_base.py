@@ -8,7 +8,9 @@ object with a ``name`` and a ``score`` method (the official ``opik`` metrics inc
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import functools
 import inspect
 import math
 from collections.abc import Callable, Iterable, Mapping
@@ -60,6 +62,16 @@ class BaseMetric:
     """
 
     name: str = "metric"
+    kind: str = "custom"
+    """What the metric is, as :func:`catalogue` lists it."""
+    needs_llm: bool = False
+    """Whether it calls a judge model."""
+
+    def __init_subclass__(cls, **options: Any) -> None:
+        super().__init_subclass__(**options)
+        init = cls.__dict__.get("__init__")
+        if init is not None:
+            cls.__init__ = _recording(init)  # type: ignore[method-assign]
 
     def __init__(self, name: str | None = None) -> None:
         if name is not None:
@@ -68,8 +80,59 @@ class BaseMetric:
     def score(self, **arguments: Any) -> Any:
         raise NotImplementedError
 
+    async def ascore(self, **arguments: Any) -> Any:
+        """``score`` without blocking the event loop (in a thread, unless the metric has
+        an asynchronous implementation of its own)."""
+        return await asyncio.to_thread(self.score, **arguments)
+
+    def score_batch(
+        self,
+        items: Iterable[Mapping[str, Any]],
+        *,
+        mapping: Mapping[str, str] | None = None,
+        workers: int = 8,
+    ) -> list[ScoreResult]:
+        """Score every item (a dict of arguments, extra keys ignored), ``workers`` at a
+        time; one result per item, in order. A failing item gets a failed result (its
+        ``error`` says why); an item lacking an argument raises before any is scored."""
+        from ._batch import score_batch  # noqa: PLC0415 - the pool only when batching
+
+        return score_batch(self, list(items), dict(mapping or {}), workers)
+
+    async def ascore_batch(
+        self,
+        items: Iterable[Mapping[str, Any]],
+        *,
+        mapping: Mapping[str, str] | None = None,
+        concurrency: int = 8,
+    ) -> list[ScoreResult]:
+        """:meth:`score_batch` on the running event loop, ``concurrency`` at a time."""
+        from ._batch import ascore_batch  # noqa: PLC0415
+
+        return await ascore_batch(self, list(items), dict(mapping or {}), concurrency)
+
+    def online_source(self) -> str:
+        """Python source defining ``score(**arguments)`` with this metric, for
+        ``add_online_rule(metric=...)``: the backend runs it in its sandbox."""
+        from ._batch import online_source  # noqa: PLC0415
+
+        return online_source(self)
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r})"
+
+
+def _recording(init: Callable[..., None]) -> Callable[..., None]:
+    """``__init__`` that keeps the arguments the metric was made with (the outermost
+    call's), so :meth:`BaseMetric.online_source` can make it again elsewhere."""
+
+    @functools.wraps(init)
+    def recorded(self: BaseMetric, *args: Any, **kwargs: Any) -> None:
+        if "_made_with" not in self.__dict__:
+            self.__dict__["_made_with"] = (type(self), args, kwargs)
+        init(self, *args, **kwargs)
+
+    return recorded
 
 
 class FunctionMetric(BaseMetric):
