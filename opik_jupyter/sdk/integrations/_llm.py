@@ -33,14 +33,14 @@ suppressors: list[Callable[[], bool]] = []
 
 
 @dataclass
-class Settings:
+class Instrumentation:
     """What ``instrument()`` set: the libraries traced globally, and where."""
 
     active: set[str] = field(default_factory=set)
     only_inside_traces: bool = False
 
 
-settings = Settings()
+instrumentation = Instrumentation()
 
 # request parameters that are transport options or secrets, not part of the input
 _NOT_INPUT = frozenset(
@@ -116,11 +116,11 @@ def should_trace(library: str, explicit: bool) -> bool:
     A global patch captured somewhere before ``uninstrument()`` (a client's cached
     ``with_raw_response``) stays inert: its library is no longer active.
     """
-    if not explicit and library not in settings.active:
+    if not explicit and library not in instrumentation.active:
         return False
     parent = current.get()
     if parent is None:
-        if settings.only_inside_traces and not explicit:
+        if instrumentation.only_inside_traces and not explicit:
             return False
     elif (
         parent.__class__ is Span

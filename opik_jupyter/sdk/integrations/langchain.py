@@ -130,8 +130,8 @@ class OpikTracer(BaseCallbackHandler):
             return False
         if not self._auto or parent is not None:
             return True
-        return "langchain" in _llm.settings.active and (
-            current.get() is not None or not _llm.settings.only_inside_traces
+        return "langchain" in _llm.instrumentation.active and (
+            current.get() is not None or not _llm.instrumentation.only_inside_traces
         )
 
     def _end(
