@@ -13,7 +13,7 @@ import contextvars
 import dataclasses
 import functools
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Awaitable, Iterator, Mapping
 from typing import Any
 
 from ..sdk import Span, Trace, log_feedback_score, start_span
@@ -80,6 +80,7 @@ async def compute_async(settings: RunSettings, pool: DaemonPool, item: Planned) 
 
 async def compute(settings: RunSettings, pool: DaemonPool, item: Planned) -> Outcome:
     """Compute an item within the timeout (a thread left running is replaced)."""
+    work: Awaitable[Outcome]
     if settings.is_async:
         work = compute_async(settings, pool, item)
     else:

@@ -123,10 +123,10 @@ def should_trace(library: str, explicit: bool) -> bool:
         if instrumentation.only_inside_traces and not explicit:
             return False
     elif (
-        parent.__class__ is Span
+        isinstance(parent, Span)
         and parent.type == "llm"
         and "created_from" in (parent.metadata or ())
-    ):  # type: ignore[union-attr]
+    ):
         return False  # inside another integration's LLM call (LiteLLM -> OpenAI)
     if suppressors and any(check() for check in suppressors):
         return False
@@ -274,22 +274,23 @@ def traced(
     """
     if inspect.iscoroutinefunction(original):
 
-        async def wrapper(*args: Any, **kwargs: Any) -> Any:
+        async def awaited(*args: Any, **kwargs: Any) -> Any:
             call = LLMCall.open(endpoint, args, kwargs, explicit)
             if call is None:
                 return await original(*args, **kwargs)
             return await call.awaited(original(*args, **kwargs))
-    else:
 
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            call = LLMCall.open(endpoint, args, kwargs, explicit)
-            if call is None:
-                return original(*args, **kwargs)
-            with call:
-                response = original(*args, **kwargs)
-            if inspect.isawaitable(response):  # an async method behind a plain decorator
-                return call.awaited(response)
-            return call.returned(response, asynchronous=False)
+        return mark(functools.wraps(original)(awaited))
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        call = LLMCall.open(endpoint, args, kwargs, explicit)
+        if call is None:
+            return original(*args, **kwargs)
+        with call:
+            response = original(*args, **kwargs)
+        if inspect.isawaitable(response):  # an async method behind a plain decorator
+            return call.awaited(response)
+        return call.returned(response, asynchronous=False)
 
     return mark(functools.wraps(original)(wrapper))
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import sys
 from collections.abc import Callable, Iterable, Mapping
+from types import FrameType
 from typing import Any
 from uuid import UUID
 
@@ -368,7 +369,7 @@ def _inside_model_run() -> bool:
     """A client call made by a LangChain model whose run is recorded already."""
     if not _model_runs:
         return False
-    frame = sys._getframe(1)
+    frame: FrameType | None = sys._getframe(1)
     for _ in range(64):
         if frame is None:
             return False
