@@ -65,8 +65,9 @@ class BaseMetric:
         if name is not None:
             self.name = name
 
-    def score(self, **arguments: Any) -> Any:
-        raise NotImplementedError
+    score: Callable[..., Any]
+    """``score(self, <the arguments it needs>)``, defined by each subclass; a subclass
+    without one is refused by ``evaluate()`` as not a metric."""
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r})"
