@@ -118,7 +118,7 @@ def test_the_checker_resolves_relative_imports() -> None:
     modules = imported_modules(PACKAGE / "evaluation" / "views" / "score_chart.py")
     assert "opik_jupyter.widgets._assets" in modules
     assert "opik_jupyter.evaluation._compare" in modules
-    assert "opik_jupyter.evaluation.views._models" in modules
+    assert "opik_jupyter.evaluation.views._experiment_view_model" in modules
 
 
 def test_the_checker_sees_modules_named_in_strings(tmp_path: Path) -> None:

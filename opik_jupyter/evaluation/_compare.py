@@ -118,7 +118,8 @@ def _same_dataset(records: Sequence[Mapping[str, Any]]) -> None:
 
 
 def _row(raw: Mapping[str, Any]) -> ComparisonRow:
-    data = raw.get("data") if isinstance(raw.get("data"), Mapping) else {"data": raw.get("data")}
+    given = raw.get("data")
+    data = dict(given) if isinstance(given, Mapping) else {"data": given}
     runs = {
         run["experiment_id"]: item_result_of(raw["id"], dict(data), run)
         for run in raw.get("experiment_items") or ()

@@ -28,7 +28,7 @@ from ._plan import (
     TRACE_NAME,
     EvaluationInputError,
     Planned,
-    Settings,
+    RunSettings,
     check_arguments,
     check_metrics,
     check_task,
@@ -76,7 +76,7 @@ class _Run:
 
     def __init__(
         self,
-        settings: Settings,
+        settings: RunSettings,
         dataset: Dataset,
         experiment: dict[str, Any],
         created: bool,
@@ -137,7 +137,7 @@ class _Run:
         if version is not None:
             body["dataset_version_id"] = version.id
         experiment = found or _api.create_experiment(dataset.client, body)
-        settings = Settings(
+        settings = RunSettings(
             task,
             task_name,
             is_async,

@@ -13,12 +13,12 @@ import contextvars
 import dataclasses
 import functools
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Awaitable, Iterator, Mapping
 from typing import Any
 
 from ..sdk import Span, Trace, log_feedback_score, start_span
 from ..sdk._messages import error_info
-from ._plan import Planned, Settings
+from ._plan import Planned, RunSettings
 from ._threads import DaemonPool
 from .metrics import MetricArgumentsError, ScoreResult
 from .metrics._base import Metric
@@ -41,7 +41,7 @@ def as_output(returned: Any) -> dict[str, Any]:
 
 
 @contextlib.contextmanager
-def _task_span(settings: Settings, item: Planned) -> Iterator[Span | None]:
+def _task_span(settings: RunSettings, item: Planned) -> Iterator[Span | None]:
     """A span around the task call, unless the task is ``@track``-ed (it makes its own)."""
     if settings.tracked:
         yield None
@@ -57,7 +57,7 @@ def _returned(span: Span | None, returned: Any) -> dict[str, Any]:
     return output
 
 
-def compute_sync(settings: Settings, item: Planned) -> Outcome:
+def compute_sync(settings: RunSettings, item: Planned) -> Outcome:
     """Run a sync task and the metrics (in a pool thread)."""
     try:
         with _task_span(settings, item) as span:
@@ -67,7 +67,7 @@ def compute_sync(settings: Settings, item: Planned) -> Outcome:
     return Outcome(output, None, score_all(settings, item, output))
 
 
-async def compute_async(settings: Settings, pool: DaemonPool, item: Planned) -> Outcome:
+async def compute_async(settings: RunSettings, pool: DaemonPool, item: Planned) -> Outcome:
     """Await an async task, then run the metrics in a pool thread."""
     try:
         with _task_span(settings, item) as span:
@@ -78,8 +78,9 @@ async def compute_async(settings: Settings, pool: DaemonPool, item: Planned) -> 
     return Outcome(output, None, await asyncio.wrap_future(pool.submit(job)))
 
 
-async def compute(settings: Settings, pool: DaemonPool, item: Planned) -> Outcome:
+async def compute(settings: RunSettings, pool: DaemonPool, item: Planned) -> Outcome:
     """Compute an item within the timeout (a thread left running is replaced)."""
+    work: Awaitable[Outcome]
     if settings.is_async:
         work = compute_async(settings, pool, item)
     else:
@@ -99,7 +100,7 @@ async def compute(settings: Settings, pool: DaemonPool, item: Planned) -> Outcom
         )
 
 
-def score_all(settings: Settings, item: Planned, output: Mapping[str, Any]) -> list[ScoreResult]:
+def score_all(settings: RunSettings, item: Planned, output: Mapping[str, Any]) -> list[ScoreResult]:
     """Every metric on one item, in a ``metrics`` span with a span per metric."""
     inputs = {**item.task_input, **output}
     results: list[ScoreResult] = []
@@ -135,7 +136,7 @@ def _score(
     return results
 
 
-def record(trace: Trace, item: Planned, outcome: Outcome, settings: Settings) -> None:
+def record(trace: Trace, item: Planned, outcome: Outcome, settings: RunSettings) -> None:
     """Put the output (or error), the notes and the scores on the item's trace."""
     notes: dict[str, Any] = {
         "experiment": settings.experiment_name,

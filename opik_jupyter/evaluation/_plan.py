@@ -41,7 +41,7 @@ class Planned:
 
 
 @dataclasses.dataclass(frozen=True)
-class Settings:
+class RunSettings:
     """How every item of one run is done."""
 
     task: Callable[..., Any]

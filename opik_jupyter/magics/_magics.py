@@ -49,6 +49,8 @@ class OpikMagics(Magics):
         ``%opik_display off`` to hide it).
         """
         parse_track_line(line)  # a bad line raises UsageError here
+        if self.shell is None:
+            raise UsageError("%%opik_track runs in an IPython shell")
         # Normally the cell never gets here: an input transformer runs it as an ordinary
         # cell traced by the hooks. Called directly (run_cell_magic), run it that way.
         self.shell.run_cell(f"%%{MAGIC} {line}\n{cell}", store_history=False)

@@ -16,6 +16,7 @@ import datetime as dt
 import time
 from collections.abc import Callable, Iterable, Mapping
 from contextvars import ContextVar
+from types import TracebackType
 from typing import Any, Final, Literal
 
 from ._call_args import bound
@@ -39,6 +40,8 @@ UNSET: Final = _Unset()
 """A field that was never given (distinct from ``None``, which is a value)."""
 
 Emit = Callable[["Observation"], None]
+ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
+"""A caught exception, kept as it is and formatted only when it is sent."""
 
 
 class Observation:
@@ -60,6 +63,20 @@ class Observation:
         "tags",
     )
 
+    id: str
+    name: str
+    project_name: str
+    start_ns: int
+    end_ns: int | None
+    lut_ns: int
+    """Last-updated time: the newest version of an id wins in the backend."""
+    input: Any
+    output: Any
+    metadata: Mapping[str, Any] | None
+    tags: Iterable[str] | None
+    error: Mapping[str, Any] | ExcInfo | None
+    start_sent: bool
+    _emit: Emit | None
     trace: Trace
 
     @property
@@ -143,13 +160,13 @@ class Trace(Observation):
         self.name = name
         self.project_name = project_name
         self.start_ns = self.lut_ns = start_ns
-        self.end_ns: int | None = None
+        self.end_ns = None
         self.input = input
-        self.output: Any = UNSET
+        self.output = UNSET
         self.metadata = metadata
         self.tags = tags
-        self.error: Any = None
-        self._emit: Emit | None = None
+        self.error = None
+        self._emit = None
         self.start_sent = False
         self.thread_id = thread_id
         self.root_span: Span | None = None
@@ -204,13 +221,13 @@ class Span(Observation):
         self.name = name
         self.project_name = trace.project_name
         self.start_ns = self.lut_ns = start_ns
-        self.end_ns: int | None = None
+        self.end_ns = None
         self.input = input
-        self.output: Any = UNSET
+        self.output = UNSET
         self.metadata = metadata
         self.tags = tags
-        self.error: Any = None
-        self._emit: Emit | None = None
+        self.error = None
+        self._emit = None
         self.start_sent = False
         self.trace = trace
         self.parent = parent

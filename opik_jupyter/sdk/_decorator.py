@@ -88,18 +88,11 @@ def track(
     """
     if isinstance(func, str):
         name, func = func, None
-    options = {
-        "name": name,
-        "type": type,
-        "tags": tags,
-        "metadata": metadata,
-        "project_name": project_name,
-        "capture_input": capture_input,
-        "capture_output": capture_output,
-    }
-    if func is None:
-        return lambda f: _decorate(f, **options)
-    return _decorate(func, **options)
+
+    def decorate(f: Callable[..., Any]) -> Any:
+        return _decorate(f, name, type, tags, metadata, project_name, capture_input, capture_output)
+
+    return decorate if func is None else decorate(func)
 
 
 def _decorate(
@@ -116,7 +109,7 @@ def _decorate(
         warn_once(f"type-{type}", "opik-jupyter: unknown span type %r; using 'general'", type)
         type = "general"
     spec = _Spec(
-        name or getattr(func, "__name__", "call"),
+        name or str(getattr(func, "__name__", "call")),
         type,
         tuple(tags) if tags else None,
         dict(metadata) if metadata else None,
@@ -133,9 +126,9 @@ def _decorate(
         wrapper = _wrap_coroutine(func, spec)
     else:
         wrapper = _wrap_function(func, spec)
-    wrapper = functools.wraps(func)(wrapper)
-    wrapper.__opik_tracked__ = True
-    return wrapper
+    tracked: Any = functools.wraps(func)(wrapper)
+    tracked.__opik_tracked__ = True
+    return tracked
 
 
 def _signature(func: Callable[..., Any]) -> inspect.Signature | None:

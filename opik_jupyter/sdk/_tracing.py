@@ -42,7 +42,7 @@ def begin_span(
             )
             span = Span(trace, None, name, now, type, input, metadata, tags, model, provider)
             trace.root_span = span
-        elif parent.__class__ is Span:
+        elif isinstance(parent, Span):
             span = Span(
                 parent.trace,
                 parent,
@@ -51,7 +51,7 @@ def begin_span(
                 type,
                 input,
                 metadata,
-                tags,  # type: ignore[arg-type]
+                tags,
                 model,
                 provider,
             )
@@ -64,7 +64,7 @@ def begin_span(
                 type,
                 input,
                 metadata,
-                tags,  # type: ignore[arg-type]
+                tags,
                 model,
                 provider,
             )

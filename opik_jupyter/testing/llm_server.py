@@ -183,6 +183,7 @@ class FakeLLMServer:
         route = ROUTES.get((method, path.removeprefix("/v1")))
         failure = self._failure(request) if route is not None and method == "POST" else None
         status, headers = (failure.status if failure else 200), {}
+        answer: Answer
         if route is None:
             status, answer = 404, error_body(request, 404, f"no route {method} {path}")
         elif failure is not None:
@@ -242,7 +243,8 @@ def _send(
     handler: _Handler, status: int, answer: Answer, headers: Mapping[str, str], delay: float
 ) -> None:
     """A JSON body, or (for a list of events) a stream of server-sent events."""
-    streamed = isinstance(answer, list)
+    events = answer if isinstance(answer, list) else None
+    streamed = events is not None
     data = b"" if streamed else json.dumps(answer).encode()
     handler.send_response(status)
     handler.send_header("Content-Type", "text/event-stream" if streamed else "application/json")
@@ -253,8 +255,8 @@ def _send(
         handler.send_header(name, value)
     handler.end_headers()
     handler.wfile.write(data)
-    for name, payload in answer if streamed else ():
-        head = f"event: {name}\n" if name else ""
+    for event, payload in events or ():
+        head = f"event: {event}\n" if event else ""
         text = payload if isinstance(payload, str) else json.dumps(payload)
         handler.wfile.write(f"{head}data: {text}\n\n".encode())
         handler.wfile.flush()

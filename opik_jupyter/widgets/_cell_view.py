@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..sdk import _state, flush, get_trace
 from ..sdk._context import Span, Trace
-from . import _model
+from . import _trace_view_model
 
 if TYPE_CHECKING:
     from .trace_tree import TraceTree
@@ -166,7 +166,7 @@ class LiveTrace:
 
     def data(self, live: bool = True) -> dict[str, Any]:
         """The view model of the trace and the spans seen so far."""
-        return _model.from_live(self.trace, self.spans, time.time_ns(), live)
+        return _trace_view_model.from_live(self.trace, self.spans, time.time_ns(), live)
 
     def push(self, live: bool = True) -> None:
         """Set the widget's data now."""
@@ -233,7 +233,7 @@ class Refresher:
             for trace_id, widget in batch:
                 stored = get_trace(trace_id)
                 if stored is not None:
-                    widget.data = _model.from_stored(stored)
+                    widget.data = _trace_view_model.from_stored(stored)
         except Exception:  # the live view stays; reading back is a nicety
             log.debug("opik-jupyter: could not read traces back", exc_info=True)
 

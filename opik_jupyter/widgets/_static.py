@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..sdk import Client
-from . import _model
+from . import _trace_view_model
 from .trace_tree import fetch_trace
 
 Bundle = tuple[dict[str, Any], dict[str, Any]]
@@ -32,6 +32,6 @@ class StaticFallback:
 def tree_or_error(trace_id: str, client: Client | None) -> tuple[dict[str, Any], str]:
     """The tree view model of a stored trace and ``""``, or ``{}`` and what went wrong."""
     try:
-        return _model.from_stored(fetch_trace(trace_id, client)), ""
+        return _trace_view_model.from_stored(fetch_trace(trace_id, client)), ""
     except Exception as exc:  # the widget shows it instead of raising in a comm callback
         return {}, f"could not open trace {trace_id}: {exc}"

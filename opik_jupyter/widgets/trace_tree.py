@@ -10,7 +10,7 @@ import ipywidgets
 import traitlets
 
 from ..sdk import Client, delivery_status, flush
-from . import _model
+from . import _trace_view_model
 from ._assets import asset, text_of
 from ._html import tree_html
 from ._text import tree_text
@@ -29,7 +29,7 @@ class TraceTree(anywidget.AnyWidget):
     _anywidget_id = traitlets.Unicode(f"{__name__}.TraceTree").tag(sync=True)
 
     data = traitlets.Dict().tag(sync=True)
-    """The view model (see ``opik_jupyter/widgets/_model.py``)."""
+    """The view model (see ``opik_jupyter/widgets/_trace_view_model.py``)."""
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("layout", shared_layout())  # one Layout model, not one per tree
@@ -45,7 +45,7 @@ class TraceTree(anywidget.AnyWidget):
     @classmethod
     def from_trace(cls, trace: Mapping[str, Any]) -> TraceTree:
         """A tree of a trace as the read client returns it (``get_trace(id)``)."""
-        return cls(data=_model.from_stored(trace))
+        return cls(data=_trace_view_model.from_stored(trace))
 
     @classmethod
     def from_id(cls, trace_id: str, client: Client | None = None) -> TraceTree:

@@ -10,7 +10,7 @@ import traitlets
 
 from ..sdk import Client
 from ..sdk._config import current as current_config
-from . import _model
+from . import _trace_view_model
 from ._assets import asset
 from ._html import table_html
 from ._text import table_text
@@ -86,7 +86,7 @@ class TracesTable(anywidget.AnyWidget):
     def open_trace(self, trace_id: str) -> None:
         """Show the span tree of ``trace_id`` inside the table."""
         try:
-            self.selected = _model.from_stored(fetch_trace(trace_id, self._client))
+            self.selected = _trace_view_model.from_stored(fetch_trace(trace_id, self._client))
             self.error = ""
         except Exception as exc:  # shown in the widget
             self.error = f"could not open trace {trace_id}: {exc}"
@@ -126,12 +126,12 @@ def row_of(trace: Mapping[str, Any]) -> dict[str, Any]:
     """One table row from a trace of the backend's list."""
     return {
         "id": str(trace.get("id")),
-        "name": _model.text(trace.get("name") or ""),
+        "name": _trace_view_model.text(trace.get("name") or ""),
         "start_time": trace.get("start_time"),
-        "duration_ms": _model.number(trace.get("duration")),
-        "total_tokens": _model.total_tokens(trace.get("usage")),
-        "cost": _model.number(trace.get("total_estimated_cost")),
-        "scores": _model.scores(trace.get("feedback_scores")),
+        "duration_ms": _trace_view_model.number(trace.get("duration")),
+        "total_tokens": _trace_view_model.total_tokens(trace.get("usage")),
+        "cost": _trace_view_model.number(trace.get("total_estimated_cost")),
+        "scores": _trace_view_model.scores(trace.get("feedback_scores")),
         "error": bool(trace.get("error_info")),
         "span_count": trace.get("span_count"),
     }

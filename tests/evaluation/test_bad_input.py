@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 import opik_jupyter
-from opik_jupyter.evaluation import Dataset, Equals, EvaluationInputError, evaluate
+from opik_jupyter.evaluation import BaseMetric, Dataset, Equals, EvaluationInputError, evaluate
 from tests.testlib.evaluation import MAPPING, answer, experiments_of
 
 
@@ -28,6 +28,17 @@ def test_empty_dataset(sdk: opik_jupyter.Client, api: httpx.Client) -> None:
     ):
         evaluate(empty, answer, [Equals()], progress=False)
     nothing_written(api, empty, sdk)
+
+
+def test_a_metric_class_without_score(
+    capitals: Dataset, sdk: opik_jupyter.Client, api: httpx.Client
+) -> None:
+    class Unfinished(BaseMetric):
+        pass
+
+    with pytest.raises(EvaluationInputError, match=r"not a metric: Unfinished\(name='metric'\)"):
+        evaluate(capitals, answer, [Unfinished()], progress=False)
+    nothing_written(api, capitals, sdk)
 
 
 def test_unknown_dataset_name(sdk: opik_jupyter.Client) -> None:

@@ -10,8 +10,8 @@ import pytest
 from opik_jupyter import ExperimentTable, ScoreChart
 from opik_jupyter.evaluation import Dataset, Equals, IsJson, evaluate
 from opik_jupyter.evaluation._compare import Comparison, load
+from opik_jupyter.evaluation.views._experiment_view_model import chart_model, histogram, table_model
 from opik_jupyter.evaluation.views._html import chart_html, classify, table_html
-from opik_jupyter.evaluation.views._models import chart_model, histogram, table_model
 from tests.testlib.evaluation import MAPPING, answer
 
 XSS = "<img src=x onerror=alert(1)>"

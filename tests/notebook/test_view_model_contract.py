@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from opik_jupyter.widgets._model import from_stored
+from opik_jupyter.widgets._trace_view_model import from_stored
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "trace_view_model.json"
 

@@ -12,8 +12,8 @@ from opik_jupyter.sdk._context import Span, Trace
 from opik_jupyter.widgets import TracesTable, TraceTree, show_trace
 from opik_jupyter.widgets._cell_view import LiveTrace
 from opik_jupyter.widgets._html import table_html, tree_html
-from opik_jupyter.widgets._model import MAX_TEXT, from_live, from_stored
 from opik_jupyter.widgets._text import tree_text
+from opik_jupyter.widgets._trace_view_model import MAX_TEXT, from_live, from_stored
 from opik_jupyter.widgets.traces_table import row_of
 from tests.testlib.kernel import WIDGET_MIME
 from tests.testlib.waiting import wait_for

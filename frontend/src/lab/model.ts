@@ -115,7 +115,7 @@ function node(item: BackendTrace | BackendSpan, traceStart: number | null, span:
   };
 }
 
-/** What the tree view renders, from a stored trace and its spans (as ``_model.from_stored``). */
+/** What the tree view renders, from a stored trace and its spans (as ``_trace_view_model.from_stored``). */
 export function toTraceData(
   trace: BackendTrace,
   spans: BackendSpan[],

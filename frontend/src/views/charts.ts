@@ -9,7 +9,7 @@
  * only as text and title channels, which Plot sets with textContent; Plot's HTML features
  * (html templates, tips with HTML) are not used.
  *
- * The binning and means come from Python (opik_jupyter/evaluation/views/_models.py); this
+ * The binning and means come from Python (opik_jupyter/evaluation/views/_experiment_view_model.py); this
  * module only places them.
  */
 import { dot, lineY, plot, rect, ruleX, ruleY, text } from "@observablehq/plot";

@@ -1,4 +1,4 @@
-/** The data the experiment views render. Built in Python (opik_jupyter/evaluation/views/_models.py). */
+/** The data the experiment views render. Built in Python (opik_jupyter/evaluation/views/_experiment_view_model.py). */
 
 /** One experiment's run of one dataset item. */
 export interface Run {

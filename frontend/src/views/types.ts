@@ -1,4 +1,4 @@
-/** The data the views render. Built in Python (opik_jupyter/widgets/_model.py). */
+/** The data the views render. Built in Python (opik_jupyter/widgets/_trace_view_model.py). */
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 

@@ -77,8 +77,9 @@ class BaseMetric:
         if name is not None:
             self.name = name
 
-    def score(self, **arguments: Any) -> Any:
-        raise NotImplementedError
+    score: Callable[..., Any]
+    """``score(self, <the arguments it needs>)``, defined by each subclass; a subclass
+    without one is refused by ``evaluate()`` as not a metric."""
 
     async def ascore(self, **arguments: Any) -> Any:
         """``score`` without blocking the event loop (in a thread, unless the metric has

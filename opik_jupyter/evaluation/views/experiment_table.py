@@ -12,8 +12,8 @@ from ...sdk import Client
 from ...widgets._assets import asset
 from ...widgets._static import StaticFallback, tree_or_error
 from .._compare import Comparison, ExperimentRef, load
+from ._experiment_view_model import LOWER_IS_BETTER, table_model
 from ._html import table_html, table_text
-from ._models import LOWER_IS_BETTER, table_model
 
 
 class ExperimentTable(StaticFallback, anywidget.AnyWidget):

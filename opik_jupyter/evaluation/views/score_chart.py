@@ -13,8 +13,8 @@ from ...widgets._assets import asset
 from ...widgets._static import StaticFallback
 from .. import _api
 from .._compare import Comparison, ExperimentRef, load
+from ._experiment_view_model import chart_model
 from ._html import chart_html, chart_text
-from ._models import chart_model
 
 
 class ScoreChart(StaticFallback, anywidget.AnyWidget):

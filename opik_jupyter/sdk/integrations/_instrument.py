@@ -70,7 +70,7 @@ def _install(library: str) -> None:
     try:
         module = importlib.import_module(f"{__package__}.{LIBRARIES[library][1]}")
         module.install(_patcher(library))
-        _llm.settings.active.add(library)
+        _llm.instrumentation.active.add(library)
     except Exception:  # a library version we do not know: leave it untraced
         _llm.internal_error(f"instrument-{library}")
         for patch in reversed(_patches.pop(library, [])):
@@ -93,7 +93,7 @@ def instrument(
     unknown = sorted(set(names) - set(LIBRARIES))
     if unknown:
         raise ValueError(f"unknown libraries {unknown}; known: {sorted(LIBRARIES)}")
-    _llm.settings.only_inside_traces = only_inside_traces
+    _llm.instrumentation.only_inside_traces = only_inside_traces
     covered = []
     with _lock:
         for name in names:
@@ -119,8 +119,8 @@ def uninstrument() -> None:
         for library in list(_patches):
             for patch in reversed(_patches.pop(library)):
                 patch.undo()
-        _llm.settings.active.clear()
-        _llm.settings.only_inside_traces = False
+        _llm.instrumentation.active.clear()
+        _llm.instrumentation.only_inside_traces = False
 
 
 def instrumented() -> list[str]:

@@ -33,14 +33,14 @@ suppressors: list[Callable[[], bool]] = []
 
 
 @dataclass
-class Settings:
+class Instrumentation:
     """What ``instrument()`` set: the libraries traced globally, and where."""
 
     active: set[str] = field(default_factory=set)
     only_inside_traces: bool = False
 
 
-settings = Settings()
+instrumentation = Instrumentation()
 
 # request parameters that are transport options or secrets, not part of the input
 _NOT_INPUT = frozenset(
@@ -116,17 +116,17 @@ def should_trace(library: str, explicit: bool) -> bool:
     A global patch captured somewhere before ``uninstrument()`` (a client's cached
     ``with_raw_response``) stays inert: its library is no longer active.
     """
-    if not explicit and library not in settings.active:
+    if not explicit and library not in instrumentation.active:
         return False
     parent = current.get()
     if parent is None:
-        if settings.only_inside_traces and not explicit:
+        if instrumentation.only_inside_traces and not explicit:
             return False
     elif (
-        parent.__class__ is Span
+        isinstance(parent, Span)
         and parent.type == "llm"
         and "created_from" in (parent.metadata or ())
-    ):  # type: ignore[union-attr]
+    ):
         return False  # inside another integration's LLM call (LiteLLM -> OpenAI)
     if suppressors and any(check() for check in suppressors):
         return False
@@ -274,22 +274,23 @@ def traced(
     """
     if inspect.iscoroutinefunction(original):
 
-        async def wrapper(*args: Any, **kwargs: Any) -> Any:
+        async def awaited(*args: Any, **kwargs: Any) -> Any:
             call = LLMCall.open(endpoint, args, kwargs, explicit)
             if call is None:
                 return await original(*args, **kwargs)
             return await call.awaited(original(*args, **kwargs))
-    else:
 
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            call = LLMCall.open(endpoint, args, kwargs, explicit)
-            if call is None:
-                return original(*args, **kwargs)
-            with call:
-                response = original(*args, **kwargs)
-            if inspect.isawaitable(response):  # an async method behind a plain decorator
-                return call.awaited(response)
-            return call.returned(response, asynchronous=False)
+        return mark(functools.wraps(original)(awaited))
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        call = LLMCall.open(endpoint, args, kwargs, explicit)
+        if call is None:
+            return original(*args, **kwargs)
+        with call:
+            response = original(*args, **kwargs)
+        if inspect.isawaitable(response):  # an async method behind a plain decorator
+            return call.awaited(response)
+        return call.returned(response, asynchronous=False)
 
     return mark(functools.wraps(original)(wrapper))
 

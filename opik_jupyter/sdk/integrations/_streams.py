@@ -82,18 +82,20 @@ def _hook_close(stream: Any, call: Recorder, asynchronous: bool) -> None:
     close = stream.close
     if asynchronous:
 
-        async def closed() -> None:
+        async def aclosed() -> None:
             try:
                 await close()
             finally:
                 call.abandoned()
-    else:
 
-        def closed() -> None:
-            try:
-                close()
-            finally:
-                call.abandoned()
+        stream.close = aclosed
+        return
+
+    def closed() -> None:
+        try:
+            close()
+        finally:
+            call.abandoned()
 
     stream.close = closed
 

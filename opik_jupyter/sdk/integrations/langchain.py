@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import sys
 from collections.abc import Callable, Iterable, Mapping
+from types import FrameType
 from typing import Any
 from uuid import UUID
 
@@ -130,8 +131,8 @@ class OpikTracer(BaseCallbackHandler):
             return False
         if not self._auto or parent is not None:
             return True
-        return "langchain" in _llm.settings.active and (
-            current.get() is not None or not _llm.settings.only_inside_traces
+        return "langchain" in _llm.instrumentation.active and (
+            current.get() is not None or not _llm.instrumentation.only_inside_traces
         )
 
     def _end(
@@ -368,7 +369,7 @@ def _inside_model_run() -> bool:
     """A client call made by a LangChain model whose run is recorded already."""
     if not _model_runs:
         return False
-    frame = sys._getframe(1)
+    frame: FrameType | None = sys._getframe(1)
     for _ in range(64):
         if frame is None:
             return False
