@@ -81,10 +81,10 @@ class BaseMetric:
     """``score(self, <the arguments it needs>)``, defined by each subclass; a subclass
     without one is refused by ``evaluate()`` as not a metric."""
 
-    async def ascore(self, **arguments: Any) -> Any:
+    async def ascore(self, *args: Any, **arguments: Any) -> Any:
         """``score`` without blocking the event loop (in a thread, unless the metric has
         an asynchronous implementation of its own)."""
-        return await asyncio.to_thread(self.score, **arguments)
+        return await asyncio.to_thread(self.score, *args, **arguments)
 
     def score_batch(
         self,

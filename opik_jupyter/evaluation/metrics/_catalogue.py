@@ -28,7 +28,7 @@ _LIBRARY = {
 }
 
 
-def _arguments(cls: type) -> str:
+def _arguments(cls: type[BaseMetric]) -> str:
     """What ``score`` reads: required names, then optional ones with ``=``."""
     parameters = list(inspect.signature(cls.score).parameters.values())[1:]
     return ", ".join(

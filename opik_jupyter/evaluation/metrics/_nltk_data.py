@@ -133,7 +133,7 @@ def _reader(directory: str) -> Any:
             )
         )
 
-    class WordNet30(WordNetCorpusReader):  # type: ignore[misc]
+    class WordNet30(WordNetCorpusReader):
         def map_wn(self, version: str = "wordnet") -> None:
             """No mapping: this is WordNet 3.0 itself (``index.sense`` is not needed)."""
 
