@@ -17,6 +17,7 @@ from .handlers import (
     observations,
     online_rules,
     projects,
+    prompts,
     scores,
     system,
     threads,
@@ -40,6 +41,7 @@ def all_routes() -> list[Route]:
         *experiments.routes(),
         *experiment_items.routes(),
         *online_rules.routes(),
+        *prompts.routes(),
     ]
     return sorted(routes, key=lambda route: route[0].count("{"))
 

@@ -111,6 +111,11 @@ class ExperimentsHandler(ExperimentHandler):
             fields["dataset_version_id"] = version.id
         project_id = await self.project_of(body.project_name, body.project_id)
         fields.update(dataset_id=dataset.id, project_id=project_id or dataset.project_id)
+        if body.prompt_versions:  # linked versions must exist; stored with their commits
+            links = await self.blocking(
+                self.services.prompts.links, self.workspace, _prompt_version_ids(body)
+            )
+            fields["prompt_versions"] = json.dumps(links)
         experiment = await self.blocking(self.services.experiments.create, self.workspace, fields)
         self.set_location(f"{BASE}/{experiment.id}")
         (created,) = await self.with_computed([experiment])
@@ -133,11 +138,22 @@ def _create_fields(body: ExperimentWrite, experiment_id: str) -> dict[str, Any]:
         "dataset_version_id": check_uuid(body.dataset_version_id, "dataset_version_id")
         if body.dataset_version_id
         else None,
-        "prompt_versions": json.dumps(body.prompt_versions) if body.prompt_versions else None,
+        "prompt_versions": None,
         "experiment_scores": encode(body.experiment_scores).decode()
         if body.experiment_scores
         else None,
     }
+
+
+def _prompt_version_ids(body: ExperimentWrite) -> list[str]:
+    """The ids of ``prompt_versions`` (``[{"id": ...}]``), checked."""
+    ids = []
+    for n, link in enumerate(body.prompt_versions or []):
+        raw = link.get("id") or link.get("prompt_version_id")
+        if not isinstance(raw, str):
+            raise BadRequest(f"prompt_versions[{n}].id: give the id of a prompt version")
+        ids.append(check_uuid(raw, f"prompt_versions[{n}].id"))
+    return list(dict.fromkeys(ids))
 
 
 def _list_arg(raw: str | None, name: str) -> list[str]:
