@@ -165,6 +165,7 @@ def test_search_filters_and_sorting(api: httpx.Client) -> None:
 def test_version_tags_replace_merge_and_keep(api: httpx.Client) -> None:
     name = _name()
     one, two = _version(api, name, "1"), _version(api, name, "2")
+    assert one["tags"] is None  # none set yet: null, as Opik answers
     ids = [one["id"], two["id"]]
 
     def patch(tags, merge=None) -> None:

@@ -204,7 +204,7 @@ class Prompts:
         if missing:
             raise NotFound(f"prompt versions not found: {', '.join(sorted(missing))}")
         for row in rows:
-            new = [*json.loads(row["tags"]), *tags] if merge else list(tags)
+            new = [*json.loads(row["tags"] or "[]"), *tags] if merge else list(tags)
             self._db.execute(
                 "UPDATE prompt_versions SET tags = ? WHERE workspace = ? AND id = ?",
                 (_tags_text(new), workspace, row["id"]),
@@ -263,7 +263,7 @@ class Prompts:
                     json.dumps(version.metadata) if version.metadata is not None else None,
                     version.type,
                     version.change_description,
-                    _tags_text(version.tags or []),
+                    _tags_text(version.tags) if version.tags is not None else None,
                     user,
                     utcnow(),
                 ),
@@ -489,7 +489,7 @@ def _compare(kind: str, column: str, flt: Filter, params: list[Any]) -> str:
             raise BadRequest(f"filters: operator {op!r} does not apply to {flt.field!r}")
         params.append(contains_pattern(str(value)))
         negate = "NOT " if op in ("not_contains", "!=") else ""
-        return f"{negate}LOWER({column}) LIKE ? ESCAPE '!'"
+        return f"{negate}LOWER(COALESCE({column}, '')) LIKE ? ESCAPE '!'"
     if op in ("contains", "not_contains", "starts_with", "ends_with"):
         pattern = contains_pattern(str(value))
         pattern = {"starts_with": pattern[1:], "ends_with": pattern[:-1]}.get(op, pattern)
@@ -567,7 +567,7 @@ def _version(row: Row) -> dict[str, Any]:
         "metadata": json.loads(row["metadata"]) if row["metadata"] is not None else None,
         "type": row["type"],
         "change_description": row["change_description"],
-        "tags": json.loads(row["tags"]),
+        "tags": json.loads(row["tags"]) if row["tags"] is not None else None,
         "variables": variables(row["template"], row["type"], "text"),
         "template_structure": row["template_structure"],
         "created_at": row["created_at"].replace(tzinfo=dt.UTC),

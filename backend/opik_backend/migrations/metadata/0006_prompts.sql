@@ -1,6 +1,7 @@
 -- The prompt library: prompts (names unique in a workspace, as in Opik) and their immutable
 -- versions. A version's commit is the last 8 characters of its id. template_structure
--- ('text' or 'chat') is fixed when the prompt is created. tags and metadata hold JSON text.
+-- ('text' or 'chat') is fixed when the prompt is created. tags and metadata hold JSON text;
+-- a version's tags are NULL until some are set (Opik then answers null, not []).
 -- The UNIQUE constraints double as the lookup indexes (versions of a prompt, by commit).
 
 CREATE TABLE IF NOT EXISTS prompts
@@ -29,7 +30,7 @@ CREATE TABLE IF NOT EXISTS prompt_versions
     metadata TEXT,
     type VARCHAR(10) NOT NULL,
     change_description TEXT,
-    tags TEXT NOT NULL,
+    tags TEXT,
     created_by VARCHAR(255) NOT NULL,
     created_at DATETIME(6) NOT NULL,
     UNIQUE (workspace, prompt_id, commit_id),
