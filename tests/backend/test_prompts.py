@@ -242,6 +242,6 @@ def test_experiments_link_prompt_versions(api: httpx.Client) -> None:
         "v1/private/experiments",
         json={"dataset_name": dataset, "prompt_versions": [{"id": str(uuid.uuid4())}]},
     )
-    assert unknown.status_code == 404
+    assert unknown.status_code == 409
     assert "prompt versions not found" in unknown.text
     assert api.get("v1/private/experiments", params={"name": "experiment-"}).json()["total"] == 0

@@ -9,7 +9,7 @@ from typing import Any
 import msgspec
 
 from ..codec import encode
-from ..errors import BadRequest
+from ..errors import BadRequest, Conflict, NotFound
 from ..ids import check_uuid, check_v7, new_id
 from ..schemas import DeleteIds, ExperimentStream, ExperimentUpdate, ExperimentWrite
 from ..storage.experiments import Experiment, ExperimentQuery
@@ -111,10 +111,13 @@ class ExperimentsHandler(ExperimentHandler):
             fields["dataset_version_id"] = version.id
         project_id = await self.project_of(body.project_name, body.project_id)
         fields.update(dataset_id=dataset.id, project_id=project_id or dataset.project_id)
-        if body.prompt_versions:  # linked versions must exist; stored with their commits
-            links = await self.blocking(
-                self.services.prompts.links, self.workspace, _prompt_version_ids(body)
-            )
+        if body.prompt_versions:  # linked versions must exist (409, as in Opik)
+            try:
+                links = await self.blocking(
+                    self.services.prompts.links, self.workspace, _prompt_version_ids(body)
+                )
+            except NotFound as missing:
+                raise Conflict(f"prompt_versions: {missing.message}") from None
             fields["prompt_versions"] = json.dumps(links)
         experiment = await self.blocking(self.services.experiments.create, self.workspace, fields)
         self.set_location(f"{BASE}/{experiment.id}")

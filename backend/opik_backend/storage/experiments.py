@@ -93,7 +93,7 @@ class Experiment:
             "project_id": self.project_id,
             "project_name": self.project_name,
             "metadata": json_value(self.metadata or ""),
-            "tags": json.loads(self.tags),
+            "tags": json.loads(self.tags) or None,  # Opik answers null for no tags
             "type": self.type,
             "evaluation_method": self.evaluation_method,
             "status": self.status,
