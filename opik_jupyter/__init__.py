@@ -10,6 +10,7 @@ from opik_backend import __version__
 
 from ._lazy import lazy_exports
 from .sdk import (
+    ChatPrompt,
     Client,
     Config,
     ConfigError,
@@ -18,7 +19,10 @@ from .sdk import (
     FlushResult,
     HttpStatusError,
     OpikJupyterError,
+    Prompt,
+    PromptNotFound,
     Span,
+    TemplateError,
     Trace,
     TransportError,
     add_online_rule,
@@ -28,6 +32,7 @@ from .sdk import (
     flush,
     get_current_span,
     get_current_trace,
+    get_prompt,
     get_trace,
     instrument,
     list_online_rules,
@@ -63,6 +68,7 @@ if TYPE_CHECKING:
     from .widgets import TracesTable, TraceTree
 
 __all__ = [
+    "ChatPrompt",
     "Client",
     "Config",
     "ConfigError",
@@ -74,8 +80,11 @@ __all__ = [
     "FlushResult",
     "HttpStatusError",
     "OpikJupyterError",
+    "Prompt",
+    "PromptNotFound",
     "ScoreChart",
     "Span",
+    "TemplateError",
     "Trace",
     "TraceTree",
     "TracesTable",
@@ -91,6 +100,7 @@ __all__ = [
     "flush",
     "get_current_span",
     "get_current_trace",
+    "get_prompt",
     "get_trace",
     "instrument",
     "list_online_rules",
