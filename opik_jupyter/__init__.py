@@ -65,7 +65,7 @@ if TYPE_CHECKING:
         metrics,
     )
     from .evaluation.views import ExperimentTable, ScoreChart
-    from .widgets import TracesTable, TraceTree
+    from .widgets import PromptHistory, TracesTable, TraceTree
 
 __all__ = [
     "ChatPrompt",
@@ -81,6 +81,7 @@ __all__ = [
     "HttpStatusError",
     "OpikJupyterError",
     "Prompt",
+    "PromptHistory",
     "PromptNotFound",
     "ScoreChart",
     "Span",
@@ -129,6 +130,7 @@ __all__ = [
 
 # names exported lazily: the module that defines each, imported on first use
 _LAZY = {
+    "PromptHistory": ".widgets",
     "TraceTree": ".widgets",
     "TracesTable": ".widgets",
     "ExperimentTable": ".evaluation.views",

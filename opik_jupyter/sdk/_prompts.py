@@ -3,8 +3,9 @@
 ``Prompt("greeting", "Hello {{name}}")`` creates the prompt, or a new version of it when the
 template (or its type or metadata) differs from the latest; ``Prompt("greeting")`` fetches
 the latest. Each version has a short ``commit``. ``format()`` fills the template in and,
-inside a traced function or cell, records the prompt on the current span's metadata under
-``opik_prompts``, as Opik's SDK does. The prompts routes are all in this module.
+inside a traced function or cell, records the prompt on the current span's (or the cell's
+trace's) metadata under ``opik_prompts``, as Opik's SDK does. The prompts routes are all in
+this module.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from ._context import current_span
+from ._context import current_span, current_trace
 from ._rest import RestClient
 from ._templates import TemplateError, check_type, render, variables
 from ._transport import OpikJupyterError
@@ -180,6 +181,7 @@ class Prompt:
         self.change_description: str | None = version.get("change_description")
         self.tags: list[str] = list(version.get("tags") or [])
         self.created_at: str | None = version.get("created_at")
+        self.created_by: str | None = version.get("created_by")
 
     def _sibling(self, version: Mapping[str, Any]) -> Prompt:
         other = object.__new__(type(self))
@@ -189,13 +191,14 @@ class Prompt:
         return other
 
     def _record_use(self) -> None:
-        span = current_span()
-        if span is None:
+        """Add this version to ``metadata.opik_prompts`` of the current span (or of the
+        current trace, a ``%%opik_track`` cell's root), once."""
+        item = current_span() or current_trace()
+        if item is None:
             return
-        used = list((span.metadata or {}).get("opik_prompts") or [])
-        info = self.info()
+        used = list((item.metadata or {}).get("opik_prompts") or [])
         if all(p.get("version", {}).get("id") != self.version_id for p in used):
-            span.update(metadata={"opik_prompts": [*used, info]})
+            item.update(metadata={"opik_prompts": [*used, self.info()]})
 
 
 class ChatPrompt(Prompt):
