@@ -20,6 +20,7 @@ from .handlers import (
     scores,
     system,
     threads,
+    unbuilt,
 )
 from .handlers.base import NotFoundHandler
 from .handlers.observations import Route
@@ -40,6 +41,7 @@ def all_routes() -> list[Route]:
         *experiments.routes(),
         *experiment_items.routes(),
         *online_rules.routes(),
+        *unbuilt.routes(),
     ]
     return sorted(routes, key=lambda route: route[0].count("{"))
 
