@@ -21,8 +21,7 @@ from .handlers import (
     system,
     threads,
 )
-from .handlers.base import NotFoundHandler
-from .handlers.observations import Route
+from .handlers.base import NotFoundHandler, Route
 from .services import Services
 
 
