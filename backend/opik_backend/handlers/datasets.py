@@ -6,7 +6,6 @@ from collections.abc import Sequence
 
 from ..codec import encode
 from ..errors import BadRequest, Conflict, NotFound, ValidationFailed
-from ..filters import parse
 from ..ids import check_v7, new_id
 from ..schemas import (
     DatasetIdentifier,
@@ -22,6 +21,7 @@ from ..schemas import (
     DeleteIds,
 )
 from ..storage.datasets import Dataset, Version, item_row
+from ..storage.filter_sql import parse
 from ..storage.reads import Public
 from ..storage.rows import Row, now
 from .base import ApiHandler, Route, operation

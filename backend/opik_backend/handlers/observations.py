@@ -14,7 +14,6 @@ from typing import Any
 
 from ..codec import encode
 from ..errors import NotFound, ValidationFailed
-from ..filters import Entity, Filter, parse
 from ..ids import check_v7, new_id
 from ..schemas import (
     DeleteIds,
@@ -27,6 +26,7 @@ from ..schemas import (
     TraceWrite,
 )
 from ..storage import deletions
+from ..storage.filter_sql import Entity, Filter, parse
 from ..storage.ingest import CreateRows, PatchRow, RunStatements
 from ..storage.projects import Project
 from ..storage.reads import Query

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from ..codec import encode
 from ..errors import NotFound
-from ..filters import parse
 from ..schemas import DeleteThreads, ThreadRetrieve, ThreadSearch
 from ..storage import deletions
+from ..storage.filter_sql import parse
 from .base import Route, operation
 from .observations import TRACE, KindHandler
 

@@ -17,10 +17,10 @@ from typing import Any
 
 from msgspec import Raw
 
-from ..filters import Compiler, Entity, Filter
 from .changes import ChangeLog
 from .clickhouse import ClickHouse
 from .comments import Comments
+from .filter_sql import Compiler, Entity, Filter
 from .rows import SPANS, TRACES, Row, Table
 
 JSON_COLUMNS = ("input", "output", "metadata")
