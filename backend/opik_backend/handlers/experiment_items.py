@@ -71,11 +71,12 @@ class ExperimentItemsCreateHandler(ExperimentItemsHandler):
         received = now()
         known: dict[str, str] = {}
         rows: list[Row] = []
-        for item, (item_id, experiment_id, *refs) in zip(
+        for item, (item_id, experiment_id, dataset_item_id, trace_id) in zip(
             body.experiment_items, checked, strict=True
         ):
             project_id = await self.item_project(item.project_name, item.project_id, known)
-            rows.append(self.item_row(experiment_id, item_id, (*refs, project_id), received))
+            refs = (dataset_item_id, trace_id, project_id)
+            rows.append(self.item_row(experiment_id, item_id, refs, received))
         await self.blocking(self.services.experiment_items.insert, rows)
         self.no_content()
 

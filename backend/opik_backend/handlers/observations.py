@@ -81,7 +81,7 @@ class Kind:
         return self.entity[:-1]
 
     def items(self, batch: Any) -> Sequence[TraceWrite]:
-        return getattr(batch, self.entity)  # type: ignore[no-any-return]
+        return getattr(batch, self.entity)
 
 
 TRACE = Kind(

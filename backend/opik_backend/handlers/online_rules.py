@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..ids import check_v7
 from ..schemas import DeleteIds, RuleUpdate, RuleWrite
 from .base import ApiHandler, Route, operation
@@ -12,7 +14,7 @@ BASE = "/v1/private/automations/evaluators"
 class RuleHandler(ApiHandler):
     tag = "online-evaluation"
 
-    def dead_letters(self, rule_id: str | None, limit: int) -> list[dict[str, object]]:
+    def dead_letters(self, rule_id: str | None, limit: int) -> list[dict[str, Any]]:
         letters = self.services.online.queue.dead_letters(1000)
         return [
             letter

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from ..errors import NotFound, ValidationFailed
 from ..ids import check_v7
 from ..schemas import (
@@ -9,7 +11,9 @@ from ..schemas import (
     DeleteThreadScores,
     FeedbackScore,
     FeedbackScoreBatch,
+    FeedbackScoreItem,
     ThreadScoreBatch,
+    ThreadScoreItem,
 )
 from ..storage import deletions
 from ..storage.ingest import InsertScores
@@ -44,13 +48,9 @@ class BatchScoresHandler(ScoreHandler):
         self.count_events(len(body.scores))
         received = now()
         rows = []
-        for i, item in enumerate(body.scores):
-            if self.entity_type == "thread":
-                entity_id = item.thread_id  # type: ignore[union-attr]
-                if not entity_id:
-                    raise ValidationFailed(f"scores[{i}].thread_id: a thread score needs it")
-            else:
-                entity_id = check_v7(item.id, f"scores[{i}].id")  # type: ignore[union-attr]
+        items: Sequence[FeedbackScoreItem | ThreadScoreItem] = body.scores
+        for i, item in enumerate(items):
+            entity_id = _scored_id(item, f"scores[{i}]")
             project = await self.project(name=item.project_name, id=item.project_id, create=True)
             rows.append(
                 score_row(self.workspace, self.entity_type, entity_id, project.id, item, received)
@@ -106,6 +106,15 @@ class ScoreNamesHandler(ScoreHandler):
             check_v7(project_id, "project_id") if project_id else None,
         )
         self.send_json({"scores": [{"name": name} for name in names]})
+
+
+def _scored_id(item: FeedbackScoreItem | ThreadScoreItem, where: str) -> str:
+    """The id of the trace, span or thread a batch item scores."""
+    if isinstance(item, ThreadScoreItem):
+        if not item.thread_id:
+            raise ValidationFailed(f"{where}.thread_id: a thread score needs it")
+        return item.thread_id
+    return check_v7(item.id, f"{where}.id")
 
 
 def routes() -> list[Route]:

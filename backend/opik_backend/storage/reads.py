@@ -213,12 +213,12 @@ class Reads:
                 params,
             )
             full = len(rows) == batch
-            cut = rows[-1]["id"] if full else None
+            cut: str | None = rows[-1]["id"] if full else None
             newest = _newest_versions(row for row in rows if row["id"] != cut)
             if sel.filtered and newest:
                 newest = self._only_current(sel, newest)
             found.update(newest)
-            if not full:
+            if cut is None:
                 break
             batch, op, bound = batch * 2, "<=", cut
         return list(found.values())[offset:wanted]
