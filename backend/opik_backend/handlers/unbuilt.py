@@ -12,8 +12,7 @@ import re
 from typing import Any, ClassVar
 
 from ..errors import ApiError
-from .base import ApiHandler
-from .observations import Route
+from .base import ApiHandler, Route
 
 
 class NotImplementedFeature(ApiError):
