@@ -2,7 +2,8 @@
 imports only the rooms below it, and the backend never imports the notebook package. In the
 backend the same holds for its rooms (pricing, storage, online, services, handlers), only
 storage talks to the stores (drivers and SQL), and no import cycle exists. In the front end,
-widgets and lab import only views. And the tests' own rule: helpers come from ``tests/testlib``, never from a conftest or a test module."""
+widgets and lab import only views. And the tests' own rule: helpers come from
+``tests/testlib``, never from a conftest or a test module."""
 
 from __future__ import annotations
 
