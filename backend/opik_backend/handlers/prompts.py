@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import re
 from functools import partial
-from typing import Any
 
 from ..errors import BadRequest, NotFound
-from ..filters import parse
 from ..ids import check_uuid, check_v7
 from ..schemas import (
     DeleteDefinitions,
@@ -19,6 +17,7 @@ from ..schemas import (
     PromptVersionWrite,
     PromptWrite,
 )
+from ..storage.filter_sql import parse
 from ..storage.prompts import (
     PROMPT_SORTABLE,
     VERSION_SORTABLE,
@@ -26,8 +25,7 @@ from ..storage.prompts import (
     NewVersion,
     parse_sorting,
 )
-from .base import ApiHandler, operation
-from .observations import Route
+from .base import ApiHandler, Route, operation
 
 BASE = "/v1/private/prompts"
 _COMMIT = re.compile(r"^[a-zA-Z0-9]{8}$")
@@ -38,18 +36,9 @@ class PromptHandler(ApiHandler):
 
     async def project_or_none(self, name: str | None, project_id: str | None) -> str | None:
         """The project named by id (404 if missing) or name (created), None if neither."""
-        return await self.project_id(name, project_id) if project_id or name else None
-
-    def page_of(self, page: int, content: list[Any], total: int, sortable: tuple[str, ...]) -> None:
-        self.send_json(
-            {
-                "page": page,
-                "size": len(content),
-                "total": total,
-                "content": content,
-                "sortableBy": list(sortable),
-            }
-        )
+        if not (project_id or name):
+            return None
+        return (await self.project(name=name, id=project_id, create=True)).id
 
 
 def _new_version(body: PromptVersionWrite) -> NewVersion:
@@ -87,7 +76,7 @@ class PromptsHandler(PromptHandler):
             sorting=parse_sorting(self.str_arg("sorting")),
         )
         content, total = await self.blocking(query)
-        self.page_of(page, content, total, PROMPT_SORTABLE)
+        self.send_page(page, content, total, sortableBy=list(PROMPT_SORTABLE))
 
     @operation(
         "Create a prompt, with its first version when a template is given",
@@ -256,7 +245,7 @@ class PromptVersionListHandler(PromptHandler):
             sorting=parse_sorting(self.str_arg("sorting")),
         )
         content, total = await self.blocking(query)
-        self.page_of(page, content, total, VERSION_SORTABLE)
+        self.send_page(page, content, total, sortableBy=list(VERSION_SORTABLE))
 
 
 class PromptExperimentsHandler(PromptHandler):

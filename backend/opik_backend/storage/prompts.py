@@ -2,7 +2,7 @@
 
 Prompt names are unique in a workspace (a project is an attribute, as in Opik). A version
 is never changed after it is written, apart from its tags; its commit is the last eight
-characters of its id. Every template is checked (:mod:`..prompt_templates`) before anything
+characters of its id. Every template is checked (:mod:`.prompt_templates`) before anything
 is written, so a bad template leaves no prompt behind.
 """
 
@@ -17,10 +17,10 @@ from typing import Any
 import msgspec
 
 from ..errors import BadRequest, Conflict, NotFound
-from ..filters import Filter
 from ..ids import new_id
-from ..prompt_templates import variables
+from .filter_sql import Filter
 from .metadata import MetadataDB, Row, contains_pattern, utcnow
+from .prompt_templates import variables
 
 _PROMPT_COLUMNS = (
     "id, workspace, name, description, project_id, template_structure, tags, created_by, "

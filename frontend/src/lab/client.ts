@@ -1,7 +1,7 @@
 /** The REST calls the panel makes, over any ``Fetch`` (``requestAPI`` in JupyterLab, a fake in tests). */
 import type { PromptExperimentRow, PromptHistoryData, PromptVersionRow } from "../views/prompts";
 import type { TraceData } from "../views/types";
-import { apiPath, notebookFilter, toTraceData, type Params } from "./model";
+import { apiPath, notebookFilter, toTraceData, type Params } from "./panel_data";
 import type {
   BackendSpan,
   BackendStatus,

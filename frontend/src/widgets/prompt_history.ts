@@ -1,6 +1,6 @@
 /** anywidget entry point of PromptHistory: the history of the synced ``data``. */
 import { renderPromptHistory, type PromptHistoryData } from "../views/prompts";
-import type { RenderProps } from "./model";
+import type { RenderProps } from "./anywidget_types";
 
 function render({ model, el }: RenderProps): () => void {
   el.classList.add("oj-root");

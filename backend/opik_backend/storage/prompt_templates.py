@@ -14,7 +14,7 @@ import jinja2
 import jinja2.meta
 import jinja2.sandbox
 
-from .errors import ValidationFailed
+from ..errors import ValidationFailed
 
 TEMPLATE_TYPES = ("mustache", "jinja2")
 STRUCTURES = ("text", "chat")
