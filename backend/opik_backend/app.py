@@ -16,6 +16,7 @@ from .handlers import (
     experiments,
     observations,
     online_rules,
+    otel,
     projects,
     scores,
     system,
@@ -40,6 +41,7 @@ def all_routes() -> list[Route]:
         *experiments.routes(),
         *experiment_items.routes(),
         *online_rules.routes(),
+        *otel.routes(),
     ]
     return sorted(routes, key=lambda route: route[0].count("{"))
 
