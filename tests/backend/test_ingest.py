@@ -175,6 +175,28 @@ def test_span_patch_before_create_keeps_usage_and_reprices(api: httpx.Client) ->
     assert got["total_estimated_cost"] > 0
 
 
+def test_total_tokens_is_computed_from_hand_set_counts_and_filters_match_it(
+    api: httpx.Client,
+) -> None:
+    body = trace(project="totals")
+    post_traces(api, body)
+    created = span(body["id"], project="totals", usage={"prompt_tokens": 7, "completion_tokens": 5})
+    patched = span(body["id"], project="totals")
+    post_spans(api, created, patched)
+    api.patch(
+        f"{SPANS}/{patched['id']}",
+        json={"usage": {"prompt_tokens": 40, "completion_tokens": 2}},
+    )
+    assert api.get(f"{SPANS}/{created['id']}").json()["usage"]["total_tokens"] == 12
+    assert api.get(f"{SPANS}/{patched['id']}").json()["usage"]["total_tokens"] == 42
+
+    filters = json.dumps([{"field": "usage.total_tokens", "operator": "=", "value": "42"}])
+    found = api.get(
+        SPANS, params={"project_name": "totals", "trace_id": body["id"], "filters": filters}
+    ).json()["content"]
+    assert [s["id"] for s in found] == [patched["id"]]
+
+
 def test_span_patch_naming_another_trace_is_a_conflict(api: httpx.Client) -> None:
     body = trace()
     child = span(body["id"])
