@@ -8,6 +8,7 @@ import json
 import httpx
 import pytest
 
+from opik_backend.pricing import FALLBACK_SOURCE, REVIEWED_SOURCE
 from tests.testlib.builders import at, new_id, span, trace
 
 TRACES = "v1/private/traces"
@@ -195,6 +196,27 @@ def test_total_tokens_is_computed_from_hand_set_counts_and_filters_match_it(
         SPANS, params={"project_name": "totals", "trace_id": body["id"], "filters": filters}
     ).json()["content"]
     assert [s["id"] for s in found] == [patched["id"]]
+
+
+def test_each_span_records_where_its_price_came_from(api: httpx.Client) -> None:
+    body = trace(project="price-sources")
+    post_traces(api, body)
+    usage = {"prompt_tokens": 1000, "completion_tokens": 100}
+    reviewed = span(body["id"], type="llm", model="gpt-4o-mini", provider="openai", usage=usage)
+    fallback = span(body["id"], type="llm", model="deepseek-chat", provider="deepseek", usage=usage)
+    manual = span(body["id"], type="llm", model="gpt-4o", usage=usage, total_estimated_cost=0.5)
+    unpriced = span(body["id"], type="llm", model="my-own-model", usage=usage)
+    post_spans(api, reviewed, fallback, manual, unpriced)
+
+    def got(one: dict) -> dict:
+        return api.get(f"{SPANS}/{one['id']}").json()
+
+    assert got(reviewed)["total_estimated_cost_version"] == REVIEWED_SOURCE
+    assert got(fallback)["total_estimated_cost_version"] == FALLBACK_SOURCE
+    assert got(fallback)["total_estimated_cost"] > 0
+    assert "total_estimated_cost_version" not in got(manual)
+    assert got(manual)["total_estimated_cost"] == 0.5
+    assert "total_estimated_cost_version" not in got(unpriced)
 
 
 def test_span_patch_naming_another_trace_is_a_conflict(api: httpx.Client) -> None:

@@ -63,6 +63,7 @@ SPANS = Table(
         "usage",
         "total_estimated_cost",
         "cost_is_manual",
+        "total_estimated_cost_version",
     ),
 )
 SCORES = Table(
@@ -153,6 +154,7 @@ def span_row(
         "usage": usage_of(body.usage, f"{where}.usage"),
         "total_estimated_cost": body.total_estimated_cost,
         "cost_is_manual": int(body.total_estimated_cost is not None),
+        "total_estimated_cost_version": "",
     }
     return reprice(row)
 
@@ -182,11 +184,13 @@ def _common(
 
 
 def reprice(row: Row) -> Row:
-    """Recompute the estimated cost of a span row unless the client gave one."""
-    if not row["cost_is_manual"]:
-        row["total_estimated_cost"] = pricing.estimate_cost(
-            row["model"], row["provider"], row["usage"]
-        )
+    """Recompute the estimated cost of a span row unless the client gave one; the source of
+    the price goes in ``total_estimated_cost_version`` ("" for a given or missing cost)."""
+    if row["cost_is_manual"]:
+        row["total_estimated_cost_version"] = ""
+        return row
+    priced = pricing.price(row["model"], row["provider"], row["usage"])
+    row["total_estimated_cost"], row["total_estimated_cost_version"] = priced or (None, "")
     return row
 
 
@@ -295,6 +299,7 @@ def partial_row(
             usage={},
             total_estimated_cost=None,
             cost_is_manual=0,
+            total_estimated_cost_version="",
         )
     return row
 
