@@ -27,11 +27,14 @@ __all__ = [
 ]
 
 
-def track_openai(client: Any) -> Any:
-    """Trace the calls of one ``OpenAI`` / ``AsyncOpenAI`` client; returns the client."""
+def track_openai(client: Any, provider: str | None = None) -> Any:
+    """Trace the calls of one ``OpenAI`` / ``AsyncOpenAI`` client; returns the client.
+
+    ``provider`` names who serves the API (``"groq"``); by default it is read from the
+    client's ``base_url`` (Groq, Mistral, DeepSeek, Together, Ollama, ... or ``openai``)."""
     from .openai import track_openai as track  # noqa: PLC0415 - imports openai
 
-    return track(client)
+    return track(client, provider)
 
 
 def track_anthropic(client: Any) -> Any:
