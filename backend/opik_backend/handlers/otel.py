@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 
 from ..otel.decode import OtelSpan, decode_request
@@ -72,8 +73,10 @@ class OtlpTracesHandler(ApiHandler):
         trace_rows = [
             trace_row(body, ws, project.id, str(body.id), received) for body in trace_bodies
         ]
-        await self.commit(CreateRows(SPANS, span_rows))
-        await self.commit(CreateRows(TRACES, trace_rows))
+        # both in one group of the writer: spans and their (partial or full) traces together
+        await asyncio.gather(
+            self.commit(CreateRows(SPANS, span_rows)), self.commit(CreateRows(TRACES, trace_rows))
+        )
 
 
 def routes() -> list[Route]:

@@ -7,6 +7,8 @@ from collections.abc import Mapping
 
 from .metadata import MetadataDB, utcnow
 
+_CHUNK = 200  # rows per INSERT: 800 bound values, under SQLite's oldest limit of 999
+
 
 class OtelTraceIds:
     """(workspace, OTel trace id) to our trace id, first assignment wins."""
@@ -22,11 +24,17 @@ class OtelTraceIds:
         if not missing:
             return known
         now = utcnow()
-        for otel_id in missing:
+        for start in range(0, len(missing), _CHUNK):  # one statement (and commit) per chunk
+            chunk = missing[start : start + _CHUNK]
             self._db.execute(
                 f"{self._db.dialect.insert_ignore} INTO otel_trace_ids "
-                "(workspace, otel_trace_id, trace_id, created_at) VALUES (?, ?, ?, ?)",
-                (workspace, otel_id, proposed[otel_id], now),
+                "(workspace, otel_trace_id, trace_id, created_at) VALUES "
+                + ", ".join("(?, ?, ?, ?)" for _ in chunk),
+                [
+                    value
+                    for otel_id in chunk
+                    for value in (workspace, otel_id, proposed[otel_id], now)
+                ],
             )
         return {**known, **self._stored(workspace, missing)}
 
