@@ -12,6 +12,7 @@ its start time, older than any root write, so a partial never replaces the full 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
@@ -38,6 +39,12 @@ def uuid7_of(otel_id: str, at: dt.datetime) -> str:
     return str(uuid.UUID(int=value))
 
 
+@functools.lru_cache(maxsize=1024)
+def _time_of(trace_id: str) -> dt.datetime:
+    """The naive UTC time in a trace's UUID v7 (the spans of a batch share a few traces)."""
+    return timestamp_of(trace_id).replace(tzinfo=None)
+
+
 def proposed_trace_ids(spans: Iterable[OtelSpan]) -> dict[str, str]:
     """A UUID v7 for each OTel trace id, from the earliest start among its spans here."""
     earliest: dict[str, dt.datetime] = {}
@@ -50,7 +57,7 @@ def proposed_trace_ids(spans: Iterable[OtelSpan]) -> dict[str, str]:
 
 def span_write(span: OtelSpan, mapped: Mapped, trace_id: str) -> SpanWrite:
     """Our span for ``span`` in the trace ``trace_id``."""
-    trace_time = timestamp_of(trace_id).replace(tzinfo=None)
+    trace_time = _time_of(trace_id)
     return SpanWrite(
         id=uuid7_of(span.span_id, trace_time),
         trace_id=trace_id,
