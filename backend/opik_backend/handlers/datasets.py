@@ -6,7 +6,6 @@ from collections.abc import Sequence
 
 from ..codec import encode
 from ..errors import BadRequest, Conflict, NotFound, ValidationFailed
-from ..filters import parse
 from ..ids import check_v7, new_id
 from ..schemas import (
     DatasetIdentifier,
@@ -22,10 +21,10 @@ from ..schemas import (
     DeleteIds,
 )
 from ..storage.datasets import Dataset, Version, item_row
+from ..storage.filter_sql import parse
 from ..storage.reads import Public
 from ..storage.rows import Row, now
-from .base import ApiHandler, operation
-from .observations import Route
+from .base import ApiHandler, Route, operation
 
 BASE = "/v1/private/datasets"
 
@@ -36,8 +35,10 @@ class CatalogHandler(ApiHandler):
     tag = "datasets"
 
     async def project_of(self, name: str | None, project_id: str | None) -> str | None:
-        """Like :meth:`project_id`, but None when neither the id nor the name is given."""
-        return await self.project_id(name, project_id) if project_id or name else None
+        """The id of the project named (created on first use), or None if none is named."""
+        if not (project_id or name):
+            return None
+        return (await self.project(name=name, id=project_id, create=True)).id
 
     async def dataset_of(self, name: str | None, dataset_id: str | None) -> Dataset:
         """The dataset named by id or name; 400 if neither is given, 404 if it is missing."""

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from ..ids import check_uuid
 from ..schemas import DeleteDefinitions, FeedbackDefinitionWrite
-from .base import ApiHandler, operation
-from .observations import Route
+from .base import ApiHandler, Route, operation
 
 BASE = "/v1/private/feedback-definitions"
 

@@ -9,8 +9,7 @@ from ..otel.decode import OtelSpan, decode_request
 from ..otel.records import proposed_trace_ids, writes_of
 from ..storage.ingest import CreateRows
 from ..storage.rows import SPANS, TRACES, now, span_row, trace_row
-from .base import ApiHandler, operation
-from .observations import Route
+from .base import ApiHandler, Route, operation
 
 PROJECT_HEADER = "projectName"  # Opik's header naming the project of OTLP spans
 PROJECT_ATTRIBUTES = ("opik.project_name", "openinference.project.name", "project.name")
@@ -51,7 +50,7 @@ class OtlpTracesHandler(ApiHandler):
         return None
 
     async def _store(self, project_name: str | None, spans: Sequence[OtelSpan]) -> None:
-        project = await self.blocking(self.services.projects.resolve, self.workspace, project_name)
+        project = await self.project(name=project_name, create=True)
         trace_ids = await self.blocking(
             self.services.otel_trace_ids.assign, self.workspace, proposed_trace_ids(spans)
         )
