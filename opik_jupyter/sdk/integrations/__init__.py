@@ -49,4 +49,8 @@ def __getattr__(name: str) -> Any:
         from .langchain import OpikTracer  # noqa: PLC0415 - imports langchain-core
 
         return OpikTracer
+    if name == "OpikDSPyCallback":  # needs dspy: imported on first use
+        from .dspy import OpikDSPyCallback  # noqa: PLC0415 - imports dspy
+
+        return OpikDSPyCallback
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
