@@ -1,8 +1,9 @@
 """The import rules of docs/architecture.md, checked on the source: each room of the package
 imports only the rooms below it, and the backend never imports the notebook package. In the
 backend the same holds for its rooms (pricing, storage, online, services, handlers), only
-storage talks to the stores (drivers and SQL), and no import cycle exists. And the tests'
-own rule: helpers come from ``tests/testlib``, never from a conftest or a test module."""
+storage talks to the stores (drivers and SQL), and no import cycle exists. In the front end,
+widgets and lab import only views. And the tests' own rule: helpers come from
+``tests/testlib``, never from a conftest or a test module."""
 
 from __future__ import annotations
 
@@ -261,3 +262,29 @@ def test_the_backend_checker_sees_from_package_imports_and_sql() -> None:
     assert not SQL.search("Delete a trace's feedback score by name")
     assert find_cycle({"a": ["b"], "b": ["c"], "c": ["a"]}) == ["a", "b", "c", "a"]
     assert find_cycle({"a.b": ["a"], "a": ["a.c"]}) is None
+
+
+# -- the front end's rooms -------------------------------------------------------------------
+
+FRONTEND = ROOT / "frontend" / "src"
+FRONTEND_MAY_IMPORT = {"views": set(), "widgets": {"views"}, "lab": {"views"}}
+TS_IMPORT = re.compile(r"""^\s*(?:import|export)\b[^"']*?from\s+["'](\.[^"']+)["']""", re.M)
+
+
+def frontend_files() -> list[Path]:
+    return sorted(p for room in FRONTEND_MAY_IMPORT for p in (FRONTEND / room).rglob("*.ts"))
+
+
+@pytest.mark.parametrize("path", frontend_files(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_front_end_rooms_import_only_views(path: Path) -> None:
+    room = path.relative_to(FRONTEND).parts[0]
+    for spec in TS_IMPORT.findall(path.read_text(encoding="utf-8")):
+        target = (path.parent / spec).resolve().relative_to(FRONTEND).parts[0]
+        assert target in {room, *FRONTEND_MAY_IMPORT[room]}, (
+            f"{path.relative_to(ROOT)} ({room}) imports {spec} ({target})"
+        )
+
+
+def test_the_front_end_checker_reads_imports() -> None:
+    source = (FRONTEND / "lab" / "client.ts").read_text(encoding="utf-8")
+    assert "./panel_data" in TS_IMPORT.findall(source)

@@ -142,6 +142,12 @@ class ApiHandler(tornado.web.RequestHandler):
         self.set_status(status)
         self.finish(encode(data))
 
+    def send_page(self, page: int, content: list[Any], total: int, **extra: Any) -> None:
+        """One page of a list in Opik's shape (``extra``: fields such as ``sortableBy``)."""
+        self.send_json(
+            {"page": page, "size": len(content), "total": total, "content": content, **extra}
+        )
+
     def set_location(self, path: str) -> None:
         """Point ``Location`` at ``path``, under ``/api`` if the request came that way."""
         prefix = "/api" if self.request.path.startswith("/api/") else ""

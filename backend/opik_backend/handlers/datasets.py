@@ -93,15 +93,7 @@ class DatasetsHandler(CatalogHandler):
             check_v7(project_id, "project_id") if project_id else None,
         )
         content = await self.detailed(datasets)
-        self.send_json(
-            {
-                "page": page,
-                "size": len(content),
-                "total": total,
-                "content": content,
-                "sortableBy": [],
-            }
-        )
+        self.send_page(page, content, total, sortableBy=[])
 
     @operation("Create a dataset; 409 if the name is taken", status=201, body=DatasetWrite)
     async def post(self) -> None:
@@ -313,16 +305,7 @@ class DatasetItemsPageHandler(CatalogHandler):
             parse(self.str_arg("filters")),
             version.id if version else None,
         )
-        self.send_json(
-            {
-                "page": page,
-                "size": len(content),
-                "total": total,
-                "content": content,
-                "columns": [],
-                "sortableBy": [],
-            }
-        )
+        self.send_page(page, content, total, columns=[], sortableBy=[])
 
 
 class VersionsHandler(CatalogHandler):
@@ -342,7 +325,7 @@ class VersionsHandler(CatalogHandler):
             )
             newest = latest.version_number if latest else None
         content = [v.public(newest) for v in versions]
-        self.send_json({"page": page, "size": len(content), "total": total, "content": content})
+        self.send_page(page, content, total)
 
     @operation(
         "Create a version: an immutable copy of the dataset's current items, named "

@@ -27,7 +27,7 @@ class DefinitionsHandler(DefinitionHandler):
             self.str_arg("name"),
             self.str_arg("type"),
         )
-        self.send_json({"page": page, "size": len(content), "total": total, "content": content})
+        self.send_page(page, content, total)
 
     @operation("Create a feedback definition", status=201, body=FeedbackDefinitionWrite)
     async def post(self) -> None:

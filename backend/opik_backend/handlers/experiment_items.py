@@ -317,16 +317,7 @@ class CompareHandler(ExperimentItemsHandler):
         content, total = await self.blocking(
             self.services.comparisons.compare, self.workspace, dataset.id, ids, page, size
         )
-        self.send_json(
-            {
-                "page": page,
-                "size": len(content),
-                "total": total,
-                "content": content,
-                "columns": [],
-                "sortableBy": [],
-            }
-        )
+        self.send_page(page, content, total, columns=[], sortableBy=[])
 
 
 def routes() -> list[Route]:

@@ -79,15 +79,7 @@ class ExperimentsHandler(ExperimentHandler):
         )
         experiments, total = await self.blocking(self.services.experiments.page, query, page, size)
         content = await self.with_computed(experiments)
-        self.send_json(
-            {
-                "page": page,
-                "size": len(content),
-                "total": total,
-                "content": content,
-                "sortableBy": [],
-            }
-        )
+        self.send_page(page, content, total, sortableBy=[])
 
     def _v7_arg(self, name: str) -> str | None:
         value = self.str_arg(name)

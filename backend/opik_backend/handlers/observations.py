@@ -170,15 +170,7 @@ class CollectionHandler(KindHandler):
             else self.services.reads.spans_page
         )
         content, total = await self.blocking(method, query, page, size)
-        self.send_json(
-            {
-                "page": page,
-                "size": len(content),
-                "total": total,
-                "content": content,
-                "sortableBy": [],
-            }
-        )
+        self.send_page(page, content, total, sortableBy=[])
 
     async def _list_project(self) -> Project:
         trace_id = self._optional_v7("trace_id")

@@ -38,14 +38,7 @@ class RulesHandler(RuleHandler):
             page,
             size,
         )
-        self.send_json(
-            {
-                "page": page,
-                "size": len(rules),
-                "total": total,
-                "content": [rule.public() for rule in rules],
-            }
-        )
+        self.send_page(page, [rule.public() for rule in rules], total)
 
     @operation("Create a rule that scores new traces of a project", status=201, body=RuleWrite)
     async def post(self) -> None:

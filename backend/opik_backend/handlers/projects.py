@@ -42,15 +42,7 @@ class ProjectsHandler(ProjectHandler):
             self.services.projects.page, self.workspace, page, size, self.str_arg("name")
         )
         content = await self.detailed(projects)
-        self.send_json(
-            {
-                "page": page,
-                "size": len(content),
-                "total": total,
-                "content": content,
-                "sortableBy": [],
-            }
-        )
+        self.send_page(page, content, total, sortableBy=[])
 
     @operation("Create a project; 409 if the name is taken", status=201, body=ProjectCreate)
     async def post(self) -> None:

@@ -36,7 +36,7 @@ class ThreadsHandler(ThreadHandler):
             page,
             size,
         )
-        self.send_json({"page": page, "size": len(content), "total": total, "content": content})
+        self.send_page(page, content, total)
 
 
 class ThreadRetrieveHandler(ThreadHandler):
