@@ -150,10 +150,11 @@ BACKEND_BASE = {"__init__", "errors", "ids", "codec", "config", "schemas"}
 # runtime, keys_cli, __main__) sit on top and may import every room
 BACKEND_MAY_IMPORT: dict[str, set[str]] = {
     "pricing": set(),
+    "otel": set(),  # OTLP decoding and mapping: pure, to the request bodies of schemas
     "storage": {"pricing"},
     "online": {"storage", "pricing"},
     "services": {"storage", "online"},
-    "handlers": {"storage", "online", "services"},
+    "handlers": {"storage", "online", "services", "otel"},
 }
 BACKEND_ENTRY_POINTS = {"app", "server", "openapi", "runtime", "keys_cli", "__main__"}
 # the store drivers: only storage talks to ClickHouse and the metadata database

@@ -16,6 +16,7 @@ from .handlers import (
     experiments,
     observations,
     online_rules,
+    otel,
     projects,
     prompts,
     scores,
@@ -42,6 +43,7 @@ def all_routes() -> list[Route]:
         *experiment_items.routes(),
         *online_rules.routes(),
         *prompts.routes(),
+        *otel.routes(),
         *unbuilt.routes(),
     ]
     return sorted(routes, key=lambda route: route[0].count("{"))

@@ -24,6 +24,7 @@ from .storage.ingest import IngestJob, Ingestor, open_patch_registry
 from .storage.maintenance import Optimizer
 from .storage.metadata import MetadataDB
 from .storage.migrations import migrate_clickhouse, migrate_metadata
+from .storage.otel_ids import OtelTraceIds
 from .storage.projects import Projects
 from .storage.prompts import Prompts
 from .storage.reads import Reads
@@ -59,6 +60,7 @@ class Services:
     online: OnlineEvaluation
     limiter: RateLimiter
     executor: ThreadPoolExecutor
+    otel_trace_ids: OtelTraceIds
 
     @classmethod
     def open(cls, settings: Settings) -> Services:
@@ -121,6 +123,7 @@ class Services:
             online=online,
             limiter=open_rate_limiter(settings.redis_url, settings.rate_limit_per_second),
             executor=ThreadPoolExecutor(max_workers=8, thread_name_prefix="opik-backend-io"),
+            otel_trace_ids=OtelTraceIds(db),
         )
 
     def close(self) -> None:

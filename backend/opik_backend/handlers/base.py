@@ -120,6 +120,13 @@ class ApiHandler(tornado.web.RequestHandler):
 
     def body_as(self, kind: type[T]) -> T:
         """The request body decoded into ``kind`` (gzip and size limit handled)."""
+        body = self.body_bytes()
+        if not body.strip():
+            raise BadRequest("body is empty; send a JSON object")
+        return decode(body, kind)
+
+    def body_bytes(self) -> bytes:
+        """The request body, gunzipped, within the size limit."""
         body = self.request.body
         limit = self.services.settings.max_body_bytes
         if len(body) > limit:
@@ -129,9 +136,7 @@ class ApiHandler(tornado.web.RequestHandler):
             body = gunzip(body, limit)
         elif encoding not in ("", "identity"):
             raise BadRequest(f"Content-Encoding {encoding!r} is not supported; send gzip or none")
-        if not body.strip():
-            raise BadRequest("body is empty; send a JSON object")
-        return decode(body, kind)
+        return body
 
     def send_json(self, data: Any, status: int = 200) -> None:
         self.set_status(status)

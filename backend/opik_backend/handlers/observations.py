@@ -60,7 +60,7 @@ def _span_row(body: SpanWrite, ws: str, project_id: str, received: dt.datetime, 
     span_id = check_v7(body.id, f"{where}.id") if body.id else new_id()
     trace_id = check_v7(body.trace_id, f"{where}.trace_id")
     parent = check_v7(body.parent_span_id, f"{where}.parent_span_id") if body.parent_span_id else ""
-    return span_row(body, ws, project_id, span_id, trace_id, parent, received)
+    return span_row(body, ws, project_id, span_id, trace_id, parent, received, where)
 
 
 @dataclasses.dataclass(frozen=True)

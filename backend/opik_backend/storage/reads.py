@@ -422,8 +422,8 @@ def span_public(row: Row, scores: list[Public], comments: list[Public] | None = 
     out = _observation_public(row, scores)
     out["comments"] = comments or []
     out.update(trace_id=row["trace_id"], type=row["type"], usage=row["usage"])
-    for key in ("parent_span_id", "model", "provider"):
-        if row[key]:
+    for key in ("parent_span_id", "model", "provider", "total_estimated_cost_version"):
+        if row.get(key):
             out[key] = row[key]
     if row["total_estimated_cost"] is not None:
         out["total_estimated_cost"] = row["total_estimated_cost"]
