@@ -15,6 +15,7 @@ from ._client import (
 from ._config import Config, ConfigError
 from ._context import Span, Trace
 from ._decorator import track
+from ._delivery_status import DeliveryStatus, FlushResult
 from ._filter_strings import FilterSyntaxError, parse_filter
 from ._rules import (
     add_online_rule,
@@ -23,7 +24,6 @@ from ._rules import (
     online_rule_errors,
     set_online_rule_enabled,
 )
-from ._sender import DeliveryStatus, FlushResult
 from ._state import configure, delivery_status, flush, shutdown
 from ._tracing import (
     get_current_span,
