@@ -91,6 +91,10 @@ class BackendLink:
             self.url = self._resolve_url(self.config)
         return self.url
 
+    def abort(self) -> None:
+        """Fail the request in progress and every later one (shutting down)."""
+        self.transport.abort()
+
     def close(self) -> None:
         self.transport.close()
 

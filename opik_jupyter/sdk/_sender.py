@@ -4,7 +4,13 @@
 ``opik-jupyter-delivery`` sends the previous round, so encoding overlaps the backend's work.
 Life cycle: created idle; :meth:`Sender.start` starts both threads;
 :meth:`Sender.flush` waits (on a ``Condition``) until everything queued so far is sent,
-spilled or dropped; :meth:`Sender.shutdown` flushes, drains and joins.
+spilled or dropped; :meth:`Sender.shutdown` flushes, drains and joins, and if the backend
+did not take everything in time, stops sending and keeps the rest on disk for the next
+process.
+
+Backpressure: when the queue is full, new events are serialised on the calling thread and
+appended to a spill file (:mod:`._overflow`) instead of being dropped; the sender replays it
+once the queue has drained.
 
 Delivery: each batch is sent at once. A connection error, a 5xx, a 429 (``Retry-After``
 honoured), 401/403/404/408 are retried a couple of times in memory with exponential
@@ -29,11 +35,14 @@ from ._delivery_status import DeliveryStatus, FlushResult, State, Tally
 from ._link import SPLIT_STATUSES, BackendLink, Result
 from ._messages import START, Message, events_of
 from ._outage import Outage
+from ._overflow import Overflow
 from ._queue import MessageQueue
 from ._transport import HttpTransport, Transport
 from ._warn_once import WarnOnce
 
 CRASH = "opik-jupyter: the sender failed on a batch; its events were dropped"
+KEEP_TIMEOUT = 120.0
+"""How long shutdown lets the threads write what is left to disk (bounded by the queue)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -64,7 +73,8 @@ class Sender:
         self.link = BackendLink(
             config, transport or HttpTransport(config.request_timeout), resolve_url
         )
-        self.outage = Outage(config, self.link, self.tally, self.warn)
+        self.outage = Outage(config, self.link, self.tally, self.warn, self._disk_used)
+        self.overflow = Overflow(config, self.tally, self.warn, self._disk_used)
         self._batcher = Batcher(config)
         self._thread = threading.Thread(
             target=self._build_loop, name="opik-jupyter-sender", daemon=True
@@ -82,27 +92,56 @@ class Sender:
         self._delivery.start()
         return self
 
-    def put(self, message: Message) -> bool:
-        return self.queue.put(message)
+    def put(self, message: Message) -> None:
+        """Queue ``message``; while the queue is full (or was), it goes to disk instead."""
+        if not self.overflow.active and (self.queue.put(message) or self.queue.closed):
+            return
+        self.overflow.put(message)
+        if self.queue.idle:
+            self.queue.poke()
+
+    def hand_off(self) -> None:
+        """Send what was traced so far without lingering (a notebook cell ended)."""
+        self.overflow.write()
+        self.queue.hurry()
 
     def flush(self, timeout: float = 30.0) -> FlushResult:
         """Wait until what was traced so far is sent (or spilled, or dropped)."""
         if not self._thread.is_alive():
             return self._result(timed_out=False)
-        done = self.queue.flush(timeout, kick=self.outage.down or self._unsent_open())
-        return self._result(timed_out=not done)
+        deadline = time.monotonic() + timeout
+        self.overflow.write()
+        while True:
+            kick = self.outage.down or self._unsent_open() or self._on_disk()
+            if not self.queue.flush(deadline - time.monotonic(), kick=kick):
+                return self._result(timed_out=True)
+            if self.outage.down or not self._on_disk():
+                return self._result(timed_out=False)
+
+    def _on_disk(self) -> bool:
+        """Events of this process wait in its spill files (not counting adopted ones)."""
+        return self.overflow.waiting() or (self.outage.backlog() and not self.outage.down)
 
     def shutdown(self, timeout: float = 10.0) -> FlushResult:
-        """Flush, stop the thread and release the spill file (kept if it holds events)."""
+        """Flush, stop the threads and release the spill files (kept if they hold events).
+
+        If the flush does not deliver everything within ``timeout`` (the backend is down or
+        hangs), sending stops and what is queued or in flight is written to disk, where the
+        next process finds and replays it.
+        """
         deadline = time.monotonic() + timeout
         result = self.flush(timeout)
         self._stop.set()
+        keep = not result.delivered
+        if keep:
+            self.outage.closing = True
+            self.link.abort()
         self.queue.close()
         if self._thread.ident is None:
             self._finish()
         for thread in (self._thread, self._delivery):
             if thread.is_alive():
-                thread.join(max(0.0, deadline - time.monotonic()))
+                thread.join(max(0.0, deadline - time.monotonic()) + (KEEP_TIMEOUT if keep else 0))
         return dataclasses.replace(result, status=self.status())
 
     @property
@@ -112,8 +151,13 @@ class Sender:
     def status(self) -> DeliveryStatus:
         tally = self.tally
         with tally.lock:
-            spilled = self.outage.spilled_events()
-            queued = self.queue.queued_events() + tally.in_flight - tally.retrying
+            spilled = self.outage.spilled_events() + self.overflow.spilled_events()
+            queued = (
+                self.queue.queued_events()
+                + self.overflow.buffered_events()
+                + tally.in_flight
+                - tally.retrying
+            )
             dropped = tally.dropped + self.queue.dropped_events
             return DeliveryStatus(
                 queued=queued,
@@ -144,9 +188,11 @@ class Sender:
 
     def _result(self, timed_out: bool) -> FlushResult:
         status = self.status()
-        return FlushResult(
-            delivered=not timed_out and status.pending == 0, timed_out=timed_out, status=status
-        )
+        delivered = not timed_out and status.pending == 0 and status.dropped == 0
+        return FlushResult(delivered=delivered, timed_out=timed_out, status=status)
+
+    def _disk_used(self) -> int:
+        return self.outage.size() + self.overflow.size()
 
     # -- stage 1: take and serialise ---------------------------------------------------------
 
@@ -159,7 +205,7 @@ class Sender:
                     if self.outage.backlog()
                     else None
                 )
-                messages = self.queue.take(self.config.flush_interval, wake, self._unsent_open)
+                messages = self.queue.take(self.config.flush_interval, wake, self._more_work)
                 if messages is None:
                     return
                 kick = self.queue.consume_kick()
@@ -172,6 +218,10 @@ class Sender:
                 self._handoff.put(_Round(built, len(messages), in_batches, kick))
         finally:
             self._handoff.put(None)
+
+    def _more_work(self) -> bool:
+        """Work outside the queue: open spans to announce, events on disk to replay."""
+        return self._unsent_open() or self.overflow.waiting()
 
     def _unsent_open(self) -> bool:
         return any(not item.start_sent for item in list(self._open.values()))
@@ -210,7 +260,7 @@ class Sender:
             while (work := self._handoff.get()) is not None:
                 self.tally.round_left = work.events
                 try:
-                    self._handle(work.built, work.kick)
+                    self._handle(work)
                 except Exception:  # the thread must survive anything
                     self.warn("crash", CRASH, exc_info=True)
                 finally:
@@ -219,13 +269,25 @@ class Sender:
         finally:
             self._finish()
 
-    def _handle(self, built: Built | None, kick: int) -> None:
-        if self.outage.replay_due(kick):
+    def _handle(self, work: _Round) -> None:
+        if self.outage.replay_due(work.kick):
             self.outage.replay()
-        for batch in built.batches if built else ():
+        for batch in work.built.batches if work.built else ():
             self._deliver_or_spill(batch)
-        if not self.outage.down:
+        if not self.outage.backlog():
+            self._replay_overflow(work.messages)
             self.outage.replay_orphans()
+
+    def _replay_overflow(self, round_messages: int) -> None:
+        """Replay the overflow file once every older (queued) event has been handled."""
+        queue = self.queue
+        drained = queue.put_count - queue.done_count == round_messages and self._handoff.empty()
+        if not self.overflow.active or not drained:
+            return
+        self.overflow.write()
+        file = self.overflow.file
+        if file is None or self.outage.replay_file(file):
+            self.overflow.settle()
 
     def _deliver_or_spill(self, batch: Batch) -> None:
         if self.outage.backlog():
@@ -234,6 +296,7 @@ class Sender:
             self._deliver(batch)
 
     def _finish(self) -> None:
+        self.overflow.close()
         self.outage.close()
         self.link.close()
 

@@ -33,7 +33,14 @@ def put(message: Message) -> None:
     """Queue ``message`` for the sender (started on first use)."""
     sender = _sender or _start()
     if sender is not None:
-        sender.queue.put(message)
+        sender.put(message)
+
+
+def hand_off() -> None:
+    """Send what was traced so far now, without lingering (called when a cell ends)."""
+    sender = _sender
+    if sender is not None:
+        sender.hand_off()
 
 
 open_items: dict[str, Any] = {}

@@ -9,10 +9,13 @@ timeouts, keep-alive and retries (the sender owns retrying).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import http.client
+import socket
 import ssl
 import threading
+import weakref
 from collections.abc import Callable, Mapping
 from typing import Protocol
 from urllib.parse import urlsplit
@@ -54,6 +57,9 @@ class Transport(Protocol):
 
     def send(self, base_url: str, request: Request) -> Response: ...
 
+    def abort(self) -> None:
+        """Fail the requests in progress on any thread, and every later one."""
+
     def close(self) -> None: ...
 
 
@@ -63,6 +69,8 @@ class HttpTransport:
     def __init__(self, timeout: float = 30.0) -> None:
         self.timeout = timeout
         self._local = threading.local()
+        self._connections: weakref.WeakSet[http.client.HTTPConnection] = weakref.WeakSet()
+        self._aborted = False
 
     def send(self, base_url: str, request: Request) -> Response:
         response = self._exchange(base_url, request)
@@ -74,6 +82,8 @@ class HttpTransport:
         parts = urlsplit(base_url)
         path = f"{parts.path.rstrip('/')}/{request.path.lstrip('/')}"
         for attempt in (0, 1):
+            if self._aborted:
+                raise TransportError(f"{request.method} {path}: aborted (shutting down)")
             reused = getattr(self._local, "conn", None) is not None
             conn = self._connection(parts.scheme, parts.netloc)
             try:
@@ -101,6 +111,7 @@ class HttpTransport:
             )
         else:
             conn = http.client.HTTPConnection(netloc, timeout=self.timeout)
+        self._connections.add(conn)
         self._local.conn, self._local.key = conn, (scheme, netloc)
         return conn
 
@@ -109,6 +120,15 @@ class HttpTransport:
         if conn is not None:
             conn.close()
         self._local.conn = None
+
+    def abort(self) -> None:
+        """Fail the requests in progress on any thread (a hung backend), and every later one."""
+        self._aborted = True
+        for conn in list(self._connections):
+            sock = conn.sock
+            if sock is not None:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
 
     def close(self) -> None:
         """Close this thread's connection (others close when their thread ends)."""
@@ -134,6 +154,9 @@ class MockTransport:
     def send(self, base_url: str, request: Request) -> Response:
         self.requests.append(request)
         return self.handler(base_url, request)
+
+    def abort(self) -> None:
+        """Nothing is in progress between calls."""
 
     def close(self) -> None:
         """Nothing to close."""
