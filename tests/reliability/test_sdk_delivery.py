@@ -59,12 +59,12 @@ def assert_all_stored(url: str, project: str, traces: int) -> None:
 
 
 def assert_truthful(result: dict[str, object], traces: int) -> None:
-    """``flush()`` said delivered, and its counters add up to every event traced."""
+    """``flush()`` said delivered, and its counters add up to every event traced (plus the
+    start versions of calls the sender saw running)."""
     events = traces * (1 + SPANS_PER_TRACE)
     assert result["delivered"] is True, result
     assert result["dropped"] == result["queued"] == result["spilled"] == 0, result
-    assert result["enqueued"] == events, result
-    assert result["sent"] + result["superseded"] == events, result
+    assert result["sent"] + result["superseded"] == result["enqueued"] >= events, result
 
 
 def test_burst_at_defaults__every_trace_and_span_is_stored_and_flush_says_so(
