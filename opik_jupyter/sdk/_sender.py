@@ -132,7 +132,7 @@ class Sender:
         deadline = time.monotonic() + timeout
         result = self.flush(timeout)
         self._stop.set()
-        keep = not result.delivered
+        keep = result.timed_out or result.pending > 0
         if keep:
             self.outage.closing = True
             self.link.abort()
