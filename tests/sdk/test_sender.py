@@ -151,10 +151,12 @@ def test_outage__spills_in_order_and_replays_when_back(fake: FakeBackend, clean_
     result = oj.flush(5)
     assert not result.delivered
     assert result.spilled == 21
+    assert result.status.last_error == "connection refused"
     assert list((clean_sdk / "spill").glob("*.spill"))
     fake.fail = None
     result = oj.flush(10)
     assert result.delivered, result
+    assert result.status.last_error is None  # cleared once delivery recovered
     assert [i for i in fake.order if i in ids] == ids
     assert not list((clean_sdk / "spill").glob("*.spill")) or result.status.spilled == 0
 
