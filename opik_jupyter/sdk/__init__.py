@@ -15,6 +15,7 @@ from ._client import (
 from ._config import Config, ConfigError
 from ._context import Span, Trace
 from ._decorator import track
+from ._delivery_status import DeliveryStatus, FlushResult
 from ._filter_strings import FilterSyntaxError, parse_filter
 from ._prompts import ChatPrompt, Prompt, PromptNotFound, get_prompt
 from ._rules import (
@@ -24,7 +25,6 @@ from ._rules import (
     online_rule_errors,
     set_online_rule_enabled,
 )
-from ._sender import DeliveryStatus, FlushResult
 from ._state import configure, delivery_status, flush, shutdown
 from ._templates import TemplateError
 from ._tracing import (

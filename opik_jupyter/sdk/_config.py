@@ -60,7 +60,7 @@ class Config:
     spill_dir: Path | None = None
     """Where undeliverable events wait on disk; None means ``<data_dir>/spill``."""
     enabled: bool = True
-    max_queue: int = 100_000
+    max_queue: int = 10_000
     batch_max_items: int = 5_000
     batch_max_bytes: int = 8 * 1024 * 1024
     flush_interval: float = 0.5

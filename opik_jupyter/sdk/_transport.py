@@ -14,13 +14,16 @@ Connections honour the environment as every Python HTTP client does: ``HTTP_PROX
 from __future__ import annotations
 
 import base64
+import contextlib
 import dataclasses
 import functools
 import http.client
 import os
+import socket
 import ssl
 import threading
 import urllib.request
+import weakref
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Protocol
@@ -63,6 +66,9 @@ class Transport(Protocol):
 
     def send(self, base_url: str, request: Request) -> Response: ...
 
+    def abort(self) -> None:
+        """Fail the requests in progress on any thread, and every later one."""
+
     def close(self) -> None: ...
 
 
@@ -72,6 +78,8 @@ class HttpTransport:
     def __init__(self, timeout: float = 30.0) -> None:
         self.timeout = timeout
         self._local = threading.local()
+        self._connections: weakref.WeakSet[http.client.HTTPConnection] = weakref.WeakSet()
+        self._aborted = False
 
     def send(self, base_url: str, request: Request) -> Response:
         response = self._exchange(base_url, request)
@@ -83,6 +91,8 @@ class HttpTransport:
         parts = urlsplit(base_url)
         path = f"{parts.path.rstrip('/')}/{request.path.lstrip('/')}"
         for attempt in (0, 1):
+            if self._aborted:
+                raise TransportError(f"{request.method} {path}: aborted (shutting down)")
             reused = getattr(self._local, "conn", None) is not None
             conn = self._connection(parts.scheme, parts.netloc)
             forward = getattr(self._local, "forward_headers", None)
@@ -121,6 +131,7 @@ class HttpTransport:
         else:  # a forwarding proxy: absolute URLs in the request line
             conn = http.client.HTTPConnection(proxy.netloc.rpartition("@")[2], timeout=self.timeout)
             self._local.forward_headers = _proxy_auth(proxy)
+        self._connections.add(conn)
         self._local.conn, self._local.key = conn, (scheme, netloc)
         return conn
 
@@ -129,6 +140,15 @@ class HttpTransport:
         if conn is not None:
             conn.close()
         self._local.conn = None
+
+    def abort(self) -> None:
+        """Fail the requests in progress on any thread (a hung backend), and every later one."""
+        self._aborted = True
+        for conn in list(self._connections):
+            sock = conn.sock
+            if sock is not None:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
 
     def close(self) -> None:
         """Close this thread's connection (others close when their thread ends)."""
@@ -212,6 +232,9 @@ class MockTransport:
     def send(self, base_url: str, request: Request) -> Response:
         self.requests.append(request)
         return self.handler(base_url, request)
+
+    def abort(self) -> None:
+        """Nothing is in progress between calls."""
 
     def close(self) -> None:
         """Nothing to close."""
