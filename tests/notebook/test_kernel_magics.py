@@ -198,7 +198,7 @@ def test_long_cell__sends_spans_before_it_ends(
 def test_track_all__traces_plain_cells_until_switched_off(
     kernel: Kernel, reader: opik_jupyter.Client
 ) -> None:
-    assert kernel.run("%opik_track_all on").result == "'tracing every cell: on'"
+    assert kernel.run("%opik_track_all on").result == "tracing every cell: on"  # text, not a repr
     try:
         first = kernel.run("a_value = 40 + 2")
         kernel.run("%opik_status")  # magics only: not traced
@@ -225,7 +225,7 @@ def test_display__shows_a_live_tree_unless_switched_off(
     assert "running" not in final
     states = shown.widget_states("data")
     assert any(s.get("spans") and s["spans"][0]["name"] == "inner_step" for s in states)
-    assert kernel.run("%opik_display off").result == "'inline trace display: off'"
+    assert kernel.run("%opik_display off").result == "inline trace display: off"
     try:
         hidden = kernel.run(code.replace("shown", "hidden"))
         assert hidden.ok

@@ -3,7 +3,7 @@ import { Widget } from "@lumino/widgets";
 import { clear, el } from "../views/dom";
 import { formatDuration, formatScore, formatTokens } from "../views/format";
 import type { FeedItem } from "./model";
-import { ago, shortCost } from "./text";
+import { ago, costOrDash } from "./text";
 
 const SEARCH_DELAY_MS = 300;
 
@@ -49,7 +49,7 @@ export class FeedSection extends Widget {
   private row(item: FeedItem): HTMLElement {
     const facts = [item.project, ago(item.start_time), item.running ? "running" : formatDuration(item.duration_ms)];
     if (item.tokens) facts.push(`${formatTokens(item.tokens)} tok`);
-    if (item.cost) facts.push(shortCost(item.cost));
+    if (item.cost) facts.push(costOrDash(item.cost));
     const row = el(
       "div",
       {

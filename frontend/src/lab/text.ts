@@ -2,10 +2,9 @@
 import { formatCost } from "../views/format";
 import type { BackendStatus } from "./types";
 
-/** A cost short enough for a narrow column: under a cent is "<$0.01" (the exact one in a tooltip). */
-export function shortCost(cost: number | null | undefined): string {
-  if (cost === null || cost === undefined || !Number.isFinite(cost) || cost === 0) return "–";
-  return cost < 0.01 ? "<$0.01" : formatCost(cost);
+/** A cost as every view writes it, or "–" when there is none. */
+export function costOrDash(cost: number | null | undefined): string {
+  return cost ? formatCost(cost) || "–" : "–";
 }
 
 /** The words of the status line (tested): state, then what kind of backend. */
