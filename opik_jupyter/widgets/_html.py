@@ -13,7 +13,7 @@ from ._format import cost_text, esc
 from ._html_io import payloads_html
 
 _STYLE = "font-family:system-ui,sans-serif;font-size:13px;border-collapse:collapse;min-width:60%"
-_CELL = "padding:2px 8px;border-bottom:1px solid #d1d9e0;text-align:left"
+_CELL = "padding:2px 8px;border-bottom:1px solid rgba(128,128,128,0.35);text-align:left"
 _COLORS = {"llm": "#8250df", "tool": "#1a7f37", "guardrail": "#bc4c00", "trace": "#57606a"}
 
 
@@ -38,7 +38,8 @@ def tree_html(data: Mapping[str, Any]) -> str:
         f"cost {cost_text(trace.get('total_cost'))}" if trace.get("total_cost") else "",
     ]
     return (
-        f'<div class="opik-trace-static"><div style="font-weight:600">'
+        f'<div class="opik-trace-static" style="font-family:system-ui,sans-serif;font-size:13px">'
+        f'<div style="font-weight:600">'
         f'{esc(trace["name"])} <span style="font-weight:400">'
         f"({esc(', '.join(f for f in facts if f))})</span></div>"
         f'<table style="{_STYLE}"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody>'
@@ -96,7 +97,7 @@ def _bar(node: Mapping[str, Any], total: float) -> str:
     width = max(min((end - start) / total * 100, 100 - left), 0.5)
     color = _COLORS.get(str(node.get("type")), "#0969da")
     return (
-        f'<div style="position:relative;width:160px;height:10px;background:#f0f2f4">'
+        f'<div style="position:relative;width:160px;height:10px;background:rgba(128,128,128,0.2)">'
         f'<div style="position:absolute;left:{left:.2f}%;width:{width:.2f}%;top:0;'
         f'bottom:0;background:{color}"></div></div>'
     )

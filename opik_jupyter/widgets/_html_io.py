@@ -100,8 +100,9 @@ def _pre(value: Any) -> str:
 
 def _turn(turn: Message) -> str:
     color = _ROLE_COLORS.get(turn["role"], "#57606a")
-    head = esc(turn["role"]) + (
-        f" · result of {esc(turn['tool_call_id'])}" if turn["tool_call_id"] else ""
+    call = turn["tool_call_id"]
+    result_of = (
+        f'<span style="{_DIM};font-size:11px"> · result of {esc(call)}</span>' if call else ""
     )
     calls = "".join(
         f'<div style="{_DIM}">calls <code>{esc(call["name"])}</code>'
@@ -116,5 +117,5 @@ def _turn(turn: Message) -> str:
     return (
         f'<div class="opik-turn" data-role="{esc(turn["role"])}" style="border-left:3px solid '
         f'{color};padding:2px 8px;margin:4px 0"><div style="color:{color};font-size:11px;'
-        f'font-weight:600;text-transform:uppercase">{head}</div>{text}{calls}{parts}</div>'
+        f'font-weight:600;text-transform:uppercase;display:inline">{esc(turn["role"])}</div>{result_of}{text}{calls}{parts}</div>'
     )

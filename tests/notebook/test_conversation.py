@@ -54,7 +54,7 @@ def test_tree_html__shows_an_llm_call_as_its_turns() -> None:
     roles = [part.split('"')[0] for part in html.split('class="opik-turn" data-role="')[1:]]
     assert roles == ["system", "user", "assistant", "tool", "assistant"]
     assert "calls <code>get_weather</code> · call_1" in html
-    assert "tool · result of call_1" in html
+    assert "> · result of call_1<" in html
 
 
 def test_tree_html__exports_every_span_input_and_output_readably() -> None:

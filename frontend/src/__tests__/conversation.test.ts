@@ -45,7 +45,7 @@ describe("the conversation in the tree's details", () => {
     expect(host.querySelector(".oj-section:has(.oj-chat)")?.hasAttribute("open")).toBe(true);
     expect(host.querySelector(".oj-tool-call-name")?.textContent).toBe("get_weather");
     expect(host.querySelector(".oj-tool-call .oj-json")?.textContent).toContain("Paris");
-    expect(host.querySelectorAll(".oj-turn-tool .oj-turn-role")[0].textContent).toBe("tool · result of call_1");
+    expect(host.querySelectorAll(".oj-turn-tool .oj-turn-head")[0].textContent).toBe("tool · result of call_1");
     expect(host.querySelector(".oj-turn:last-child .oj-turn-text")?.textContent).toBe("It is 18 C and sunny in Paris.");
   });
 

@@ -13,7 +13,6 @@ export function renderConversation(messages: Message[]): HTMLElement {
 }
 
 function turn(message: Message): HTMLElement {
-  const head = [message.role, message.tool_call_id ? `result of ${message.tool_call_id}` : ""].filter(Boolean);
   return el(
     "div",
     {
@@ -21,7 +20,12 @@ function turn(message: Message): HTMLElement {
       attrs: { role: "listitem", "data-role": message.role },
     },
     [
-      el("div", { className: "oj-turn-role", text: head.join(" · ") }),
+      el("div", { className: "oj-turn-head" }, [
+        el("span", { className: "oj-turn-role", text: message.role }),
+        message.tool_call_id
+          ? el("span", { className: "oj-turn-call", text: ` · result of ${message.tool_call_id}` })
+          : null,
+      ]),
       message.text ? longText(message.text, TURN_CHARS, "oj-turn-text") : null,
       ...message.tool_calls.map(toolCall),
       ...message.parts.map(part),

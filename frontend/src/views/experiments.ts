@@ -243,7 +243,7 @@ function header(view: Parts, data: ExperimentTableData, options: TableOptions): 
 function metricHeader(view: Parts, experiment: string, metric: string, options: TableOptions): HTMLElement {
   const key = `score:${experiment}:${metric}`;
   const cell = el("th", { className: "oj-exp-sort", title: `sort by ${metric}` }, [
-    el("span", { text: metric + arrow(view.state, key) }),
+    el("span", { text: metric.replace(/_metric$/, "") + arrow(view.state, key) }),
   ]);
   cell.addEventListener("click", () => sortBy(view, key));
   if (options.baseline && experiment !== options.baseline) {
