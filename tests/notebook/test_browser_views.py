@@ -11,7 +11,7 @@ import nbformat
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from tests.testlib.browser import ARTIFACTS, KERNEL_READY, command, run_all_cells
+from tests.testlib.browser import ARTIFACTS, KERNEL_READY, PANEL, command, run_all_cells
 from tests.testlib.jupyter import Lab
 
 pytestmark = pytest.mark.slow
@@ -176,3 +176,34 @@ def test_saved_notebook__static_html_has_costs_turns_and_span_io(notebook: Page,
         static.screenshot(path=str(ARTIFACTS / "views-static-tree-dark.png"), full_page=True)
     finally:
         static.close()
+
+
+def test_panel__dense_feed_real_costs_full_status_and_tabs_back_after_reload(
+    notebook: Page,
+) -> None:
+    command(notebook, "opik-jupyter:open-panel")
+    panel = notebook.locator(PANEL)
+    chat = panel.locator(".oj-lab-feed-row", has_text="chat-cell")
+    expect(chat).to_contain_text("$0.0000", timeout=30_000)  # the real figure, not <$0.01
+    assert "<$0.01" not in panel.inner_text()
+    scored = panel.locator(".oj-lab-feed-row", has=notebook.locator(".oj-score")).first
+    expect(scored).to_be_visible(timeout=30_000)
+    shoot(notebook, panel, "panel")
+    row = scored.bounding_box()
+    facts = scored.locator(".oj-lab-facts").bounding_box()
+    score = scored.locator(".oj-score").first.bounding_box()
+    assert row is not None and facts is not None and score is not None
+    assert row["height"] < 80, row  # three scores in at most three lines (was 100 px)
+    assert abs(score["y"] - facts["y"]) < 8  # scores sit on the facts line
+    title = panel.locator(".oj-lab-status").get_attribute("title") or ""
+    assert title.startswith("Backend connected\n")
+    trace_id = chat.get_attribute("data-id")
+    chat.click()
+    opened = notebook.locator(".oj-lab-trace .oj-lab-trace-id code")
+    expect(opened).to_have_text(trace_id or "")
+    shoot(notebook, notebook.locator(".oj-lab-trace").first, "trace-tab")
+    notebook.wait_for_timeout(2000)  # the workspace is saved a moment after a layout change
+    notebook.reload()
+    expect(notebook.locator(".oj-lab-trace .oj-lab-trace-id code")).to_have_text(
+        trace_id or "", timeout=60_000
+    )

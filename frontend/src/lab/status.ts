@@ -14,7 +14,7 @@ export class StatusLine extends Widget {
   render(status: BackendStatus | null, error: string | null): void {
     const { state, detail, title } = statusText(status, error);
     clear(this.node);
-    this.node.title = title;
+    this.node.title = [`Backend ${state}`, detail, title].filter(Boolean).join("\n");
     this.node.dataset.state = state;
     this.node.append(
       el("span", { className: `oj-lab-dot oj-lab-dot-${state}`, attrs: { "aria-hidden": "true" } }),
