@@ -192,7 +192,9 @@ def test_panel__dense_feed_real_costs_full_status_and_tabs_back_after_reload(
     row = scored.bounding_box()
     facts = scored.locator(".oj-lab-facts").bounding_box()
     score = scored.locator(".oj-score").first.bounding_box()
-    assert row is not None and facts is not None and score is not None
+    assert row is not None
+    assert facts is not None
+    assert score is not None
     assert row["height"] < 80, row  # three scores in at most three lines (was 100 px)
     assert abs(score["y"] - facts["y"]) < 8  # scores sit on the facts line
     title = panel.locator(".oj-lab-status").get_attribute("title") or ""
