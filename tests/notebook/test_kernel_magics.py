@@ -6,6 +6,7 @@ import textwrap
 from typing import Any
 
 import opik_jupyter
+from opik_backend.server import free_port
 from tests.testlib.kernel import WIDGET_MIME, Kernel
 from tests.testlib.waiting import wait_for
 
@@ -289,3 +290,30 @@ def test_llm_calls__become_llm_spans_under_the_cell_with_no_decorator(
         assert len(reader.search_traces()) == 1  # the untraced call made no trace
     finally:
         kernel.run("llm_server.__exit__(None, None, None)")
+
+
+def test_backend_down__one_line_error_not_a_traceback_through_http(kernel: Kernel) -> None:
+    port = free_port()  # nothing listens there
+    done = kernel.run(f"oj.Client(url='http://127.0.0.1:{port}').get_trace('some-id')")
+    assert not done.ok
+    assert done.reply["ename"] == "TransportError"
+    lines = done.traceback.splitlines()
+    assert len(lines) == 1, done.traceback
+    assert lines[0].startswith(
+        f"TransportError: cannot reach the Opik backend at http://127.0.0.1:{port}"
+    )
+    assert "check that it runs" in lines[0]
+    assert "http.client" not in done.traceback
+
+
+def test_track__tracebacks_leave_out_the_decorators_frames(kernel: Kernel) -> None:
+    source = (
+        "@oj.track\ndef inner():\n    raise ValueError('boom')\n"
+        "@oj.track\ndef outer():\n    return inner()\n"
+        "outer()"
+    )
+    done = kernel.run(source)
+    assert not done.ok
+    assert "ValueError: boom" in done.traceback
+    assert "_decorator.py" not in done.traceback
+    assert "wrapper" not in done.traceback

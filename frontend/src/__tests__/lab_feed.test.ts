@@ -148,6 +148,9 @@ describe("statusText and ago", () => {
       state: "down",
       detail: "gone",
     });
+    const hung = { ...status, healthy: false, answering: false, error: "pid 42 runs but does not answer" };
+    expect(statusText(hung, null)).toMatchObject({ state: "not answering", detail: hung.error });
+    expect(statusText({ ...status, healthy: false, answering: null }, null).state).toBe("starting");
     expect(statusText(null, "Forbidden").state).toBe("unreachable");
   });
 

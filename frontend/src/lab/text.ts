@@ -20,7 +20,13 @@ export function statusText(
       : status.managed
         ? "embedded, managed by Jupyter"
         : "embedded, attached";
-  const state = status.healthy ? "connected" : status.error ? "down" : "starting";
+  const state = status.healthy
+    ? "connected"
+    : status.answering === false
+      ? "not answering"
+      : status.error
+        ? "down"
+        : "starting";
   const pid = status.pid ? ` · pid ${status.pid}` : "";
   const title = [status.url, status.data_dir, status.error].filter(Boolean).join("\n");
   return { state, detail: status.healthy ? `${kind}${pid}` : (status.error ?? kind), title };
