@@ -5,7 +5,7 @@ import { formatCost, formatScore } from "../views/format";
 import { longText } from "../views/json";
 import type { OpikClient } from "./client";
 import { asText, fields, lineMatches, scoreCells, type ScoreCell } from "./compare_cells";
-import { comparisonLines, scoreNames, type ComparisonLine } from "./model";
+import { comparisonLines, scoreNames, type ComparisonLine } from "./panel_data";
 import type { Dataset, Experiment, ExperimentItem } from "./types";
 
 /** Characters of an item field or an output shown before "show all". */

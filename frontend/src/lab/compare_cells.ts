@@ -1,6 +1,6 @@
 /** What the comparison view shows of a dataset item and of each run: the item's fields as
  * text, outputs as text, scores with their change against the baseline. Free of JupyterLab. */
-import { classify, type Mark } from "../views/experiments";
+import { classify, type Mark } from "../views/comparison_table";
 import type { Json } from "../views/types";
 import type { ExperimentItem } from "./types";
 
