@@ -16,6 +16,18 @@ from ._cells import MAGIC, CellOptions, CellTracer
 from ._status import StatusReport, status_report
 
 
+class Said(str):
+    """What a line magic answers: shown as its text, not as a quoted Python string."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:  # noqa: ARG002 - IPython's hook
+        printer.text(str(self))
+
+
 def _on_off(text: str) -> bool:
     value = text.strip().lower()
     if value not in ("on", "off"):
@@ -59,12 +71,12 @@ class OpikMagics(Magics):
     @magic_arguments()
     @argument("name", nargs="?", help="the project new traces go to")
     @line_magic
-    def opik_project(self, line: str) -> str:
+    def opik_project(self, line: str) -> Said:
         """Set the project of the traces made from now on (without a name: show it)."""
         args = parse_argstring(self.opik_project, line)
         if args.name:
             configure(project=args.name.strip("\"'"))
-        return current_config().project
+        return Said(current_config().project)
 
     @line_magic
     def opik_status(self, line: str) -> StatusReport:  # noqa: ARG002 - takes no arguments
@@ -75,7 +87,7 @@ class OpikMagics(Magics):
     @magic_arguments()
     @argument("state", nargs="?", help="on or off (without it: show the state)")
     @line_magic
-    def opik_track_all(self, line: str) -> str:
+    def opik_track_all(self, line: str) -> Said:
         """Trace every cell (``on``) or only ``%%opik_track`` cells (``off``).
 
         Cells holding only magics or shell commands are skipped. A cell's tree is shown
@@ -84,12 +96,12 @@ class OpikMagics(Magics):
         args = parse_argstring(self.opik_track_all, line)
         if args.state:
             self.tracer.track_all = _on_off(args.state)
-        return f"tracing every cell: {'on' if self.tracer.track_all else 'off'}"
+        return Said(f"tracing every cell: {'on' if self.tracer.track_all else 'off'}")
 
     @magic_arguments()
     @argument("state", nargs="?", help="on or off (without it: show the state)")
     @line_magic
-    def opik_display(self, line: str) -> str:
+    def opik_display(self, line: str) -> Said:
         """Show trace trees under traced cells and ``evaluate()``'s views (``on``) or not
         (``off``).
 
@@ -98,7 +110,7 @@ class OpikMagics(Magics):
         args = parse_argstring(self.opik_display, line)
         if args.state:
             _cell_view.set_display(_on_off(args.state))
-        return f"inline trace display: {'on' if _cell_view.display_enabled() else 'off'}"
+        return Said(f"inline trace display: {'on' if _cell_view.display_enabled() else 'off'}")
 
     @magic_arguments()
     @argument("name", help="the prompt's name (quoted if it has spaces)")

@@ -5,8 +5,8 @@
  * command palette entries. Every request goes through ``requestAPI`` to the server
  * extension's authenticated proxy under ``<base_url>/opik/``.
  */
-import { ILabShell, type JupyterFrontEnd, type JupyterFrontEndPlugin } from "@jupyterlab/application";
-import { Dialog, ICommandPalette, InputDialog, MainAreaWidget } from "@jupyterlab/apputils";
+import { ILabShell, ILayoutRestorer, type JupyterFrontEnd, type JupyterFrontEndPlugin } from "@jupyterlab/application";
+import { Dialog, ICommandPalette, InputDialog, MainAreaWidget, WidgetTracker } from "@jupyterlab/apputils";
 import { INotebookTracker, NotebookActions } from "@jupyterlab/notebook";
 import { refreshIcon, ToolbarButton } from "@jupyterlab/ui-components";
 import type { Widget } from "@lumino/widgets";
@@ -22,12 +22,24 @@ import type { Dataset, Experiment } from "./types";
 const CommandIDs = {
   openPanel: "opik-jupyter:open-panel",
   openTrace: "opik-jupyter:open-trace",
+  reopen: "opik-jupyter:reopen-tab",
 } as const;
 
 const CATEGORY = "Opik";
 
 type Refreshable = Widget & { refresh(): Promise<void> };
 type Show = (app: JupyterFrontEnd, content: Refreshable) => void;
+type Tab = MainAreaWidget<Refreshable>;
+
+/** The open trace and comparison tabs, which JupyterLab's layout restorer reopens after a reload. */
+const tabs = new WidgetTracker<Tab>({ namespace: "opik-jupyter" });
+
+/** What reopens a tab after a reload: the trace's id, or the comparison's dataset and experiments. */
+function reopenArgs(tab: Tab): Record<string, unknown> {
+  const content = tab.content;
+  if (content instanceof ComparisonView) return { dataset: content.source, experiments: content.experiments };
+  return { traceId: (content as TraceView).traceId };
+}
 
 /** Put ``content`` in a main-area tab (or bring its tab forward if it is open): JupyterLab. */
 function showInMain(app: JupyterFrontEnd, content: Refreshable): void {
@@ -37,7 +49,7 @@ function showInMain(app: JupyterFrontEnd, content: Refreshable): void {
     app.shell.activateById(existing.id);
     return;
   }
-  const tab = new MainAreaWidget({ content });
+  const tab: Tab = new MainAreaWidget({ content });
   tab.id = `${content.id}-tab`;
   tab.title.icon = opikIcon;
   tab.title.closable = true;
@@ -50,6 +62,7 @@ function showInMain(app: JupyterFrontEnd, content: Refreshable): void {
     new ToolbarButton({ icon: refreshIcon, tooltip: "Reload", onClick: () => void load(content, retitle) }),
   );
   app.shell.add(tab, "main");
+  void tabs.add(tab);
   app.shell.activateById(tab.id);
   void load(content, retitle);
 }
@@ -96,6 +109,7 @@ function activate(
   palette: ICommandPalette | null,
   notebooks: INotebookTracker | null,
   labShell: ILabShell | null,
+  restorer: ILayoutRestorer | null,
 ): void {
   const client = new OpikClient(requestAPI);
   // JupyterLab: tabs in the main area; Notebook 7 (no ILabShell): dialogs over the page
@@ -144,13 +158,29 @@ function activate(
     },
   });
   for (const command of [CommandIDs.openPanel, CommandIDs.openTrace]) palette?.addItem({ command, category: CATEGORY });
+  app.commands.addCommand(CommandIDs.reopen, {
+    label: "Opik: reopen a trace or comparison tab",
+    execute: (args) => {
+      const experiments = args.experiments as unknown as Experiment[] | undefined;
+      if (typeof args.traceId === "string") openTrace(args.traceId);
+      else if (args.dataset && experiments?.length) compare(args.dataset as unknown as Dataset, experiments);
+    },
+  });
+  if (restorer && labShell) {
+    restorer.add(panel, "opik-jupyter-panel");
+    void restorer.restore(tabs, {
+      command: CommandIDs.reopen,
+      args: (tab) => reopenArgs(tab) as never,
+      name: (tab) => tab.content.id,
+    });
+  }
 }
 
 const plugin: JupyterFrontEndPlugin<void> = {
   id: "opik-jupyter:side-panel",
   description: "Opik traces, feedback and experiments next to the notebook.",
   autoStart: true,
-  optional: [ICommandPalette, INotebookTracker, ILabShell],
+  optional: [ICommandPalette, INotebookTracker, ILabShell, ILayoutRestorer],
   activate,
 };
 

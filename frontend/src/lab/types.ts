@@ -125,4 +125,6 @@ export interface BackendStatus {
   version: string | null;
   data_dir: string | null;
   error: string | null;
+  /** False while the backend's process lives but does not answer. */
+  answering?: boolean | null;
 }
