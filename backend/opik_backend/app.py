@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import re
-from typing import ClassVar
+from collections.abc import Callable
+from typing import Any, ClassVar
 
+import tornado.httpserver
 import tornado.web
+from tornado import httputil
 
 from . import openapi
+from .access import Caller, Gate, public_path_matcher
 from .handlers import (
     comments,
     datasets,
@@ -59,13 +63,50 @@ class FastGzip(tornado.web.GZipContentEncoding):
     }
 
 
-def make_app(services: Services) -> tornado.web.Application:
+class GatedApplication(tornado.web.Application):
+    """The application behind :class:`~opik_backend.access.Gate`: requests it refuses on
+    their headers never reach a handler, and their bodies are not buffered."""
+
+    def __init__(
+        self, services: Services, is_public: Callable[[str], bool], *args: Any, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.services = services
+        self.is_public = is_public
+
+    def start_request(
+        self, server_conn: object, request_conn: httputil.HTTPConnection
+    ) -> httputil.HTTPMessageDelegate:
+        inner = super().start_request(server_conn, request_conn)
+        caller = Caller(server_conn, request_conn)
+        return Gate(self.services.access, inner, caller, self.is_public)
+
+
+def make_app(services: Services) -> GatedApplication:
     routes = all_routes()
     handlers = [(_pattern(path), handler, {"services": services}) for path, handler in routes]
-    return tornado.web.Application(
+    public = public_path_matcher(
+        _pattern(path) for path, handler in routes if getattr(handler, "public", False)
+    )
+    return GatedApplication(
+        services,
+        public,
         handlers,
         transforms=[FastGzip],
         default_handler_class=NotFoundHandler,
         default_handler_args={"services": services},
         openapi=openapi.build(routes),
+    )
+
+
+def http_server(services: Services) -> tornado.httpserver.HTTPServer:
+    """The HTTP server of :func:`make_app`, with the body limit and the timeouts that close
+    slow or silent connections (slow-loris)."""
+    settings = services.settings
+    return tornado.httpserver.HTTPServer(
+        make_app(services),
+        max_body_size=settings.max_body_bytes * 2,
+        idle_connection_timeout=settings.idle_timeout_seconds,
+        body_timeout=settings.body_timeout_seconds,
+        xheaders=False,
     )

@@ -48,6 +48,10 @@ class Settings:
     judge_api_key: str = ""
     metric_timeout_seconds: float = 10.0  # a Python metric is killed after this
     metric_memory_mb: int = 512
+    require_token: bool = False  # local mode: even the backend's own user must send the token
+    allowed_hosts: str = ""  # comma-separated Host names the local backend also answers to
+    idle_timeout_seconds: float = 60.0  # a connection silent this long (or slow headers) closes
+    body_timeout_seconds: float = 120.0  # a request body must arrive within this
 
     @property
     def resolved_clickhouse_url(self) -> str:
@@ -62,6 +66,12 @@ class Settings:
     @property
     def max_body_bytes(self) -> int:
         return self.max_body_mb * 1024 * 1024
+
+    @property
+    def allowed_host_names(self) -> list[str]:
+        """``allowed_hosts`` as a list, with the address the server binds."""
+        names = [name.strip() for name in self.allowed_hosts.split(",") if name.strip()]
+        return [*names, self.host]
 
 
 FIELDS = {f.name: f for f in dataclasses.fields(Settings)}

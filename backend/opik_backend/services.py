@@ -6,6 +6,7 @@ import dataclasses
 import logging
 from concurrent.futures import ThreadPoolExecutor
 
+from .access import Access
 from .config import Settings
 from .online.queue import open_queue
 from .online.rules import Rules
@@ -57,6 +58,7 @@ class Services:
     online: OnlineEvaluation
     limiter: RateLimiter
     executor: ThreadPoolExecutor
+    access: Access
 
     @classmethod
     def open(cls, settings: Settings) -> Services:
@@ -95,6 +97,7 @@ class Services:
             max_attempts=settings.online_max_attempts,
         )
         ingestor.listeners.append(online.publisher.traces_stored)
+        api_keys = ApiKeys(db)
         return cls(
             settings=settings,
             ch=ch,
@@ -102,7 +105,7 @@ class Services:
             cache=cache,
             projects=Projects(db, cache),
             definitions=FeedbackDefinitions(db),
-            api_keys=ApiKeys(db),
+            api_keys=api_keys,
             datasets=Datasets(db),
             dataset_items=DatasetItems(ch),
             experiments=Experiments(db),
@@ -118,6 +121,7 @@ class Services:
             online=online,
             limiter=open_rate_limiter(settings.redis_url, settings.rate_limit_per_second),
             executor=ThreadPoolExecutor(max_workers=8, thread_name_prefix="opik-backend-io"),
+            access=Access.for_settings(settings, api_keys.owner_of),
         )
 
     def close(self) -> None:

@@ -10,14 +10,13 @@ from typing import Any, ClassVar, TypeVar
 
 import tornado.web
 
+from ..access import WORKSPACE_HEADER, authenticate
 from ..codec import decode, encode, gunzip
 from ..errors import (
     ApiError,
     BadRequest,
-    Forbidden,
     PayloadTooLarge,
     TooManyRequests,
-    Unauthorized,
 )
 from ..ids import check_v7
 from ..services import Services
@@ -28,7 +27,6 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 DEFAULT_WORKSPACE = "default"
 DEFAULT_USER = "admin"  # Opik's user when no API key names one
-WORKSPACE_HEADER = "Comet-Workspace"
 MAX_PAGE_SIZE = 2000
 
 
@@ -79,18 +77,10 @@ class ApiHandler(tornado.web.RequestHandler):
             self._key_workspace = self._authenticate()
 
     def _authenticate(self) -> str:
-        """The workspace of the request's API key; 401 without a valid key, 403 if the
-        ``Comet-Workspace`` header names another workspace."""
-        key = self.request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-        if not key:
-            raise Unauthorized("this server requires an API key in the Authorization header")
-        owner = self.services.api_keys.owner_of(key)
-        if owner is None:
-            raise Unauthorized("the API key is not valid")
-        workspace, self._key_user = owner
-        asked = self.request.headers.get(WORKSPACE_HEADER)
-        if asked and asked != workspace:
-            raise Forbidden(f"the API key does not give access to workspace {asked!r}")
+        """The workspace of the request's API key (the gate refused any other request)."""
+        workspace, self._key_user = authenticate(
+            self.request.headers, self.services.api_keys.owner_of
+        )
         return workspace
 
     def set_default_headers(self) -> None:
