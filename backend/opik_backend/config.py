@@ -48,6 +48,7 @@ class Settings:
     judge_api_key: str = ""
     metric_timeout_seconds: float = 10.0  # a Python metric is killed after this
     metric_memory_mb: int = 512
+    allow_unsandboxed_metrics: bool = False  # run Python metrics without bubblewrap (one user)
     require_token: bool = False  # local mode: even the backend's own user must send the token
     allowed_hosts: str = ""  # comma-separated Host names the local backend also answers to
     idle_timeout_seconds: float = 60.0  # a connection silent this long (or slow headers) closes

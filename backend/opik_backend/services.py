@@ -80,18 +80,20 @@ class Services:
             idle_seconds=settings.optimize_idle_seconds,
             lock=lambda: shared_lock(settings.redis_url, "optimize"),
         )
-        rules = Rules(db)
+        scoring = ScoringSettings(
+            settings.judge_base_url,
+            settings.judge_api_key,
+            settings.metric_timeout_seconds,
+            settings.metric_memory_mb,
+            settings.allow_unsandboxed_metrics,
+        )
+        rules = Rules(db, vet=scoring.vet)
         online = OnlineEvaluation(
             rules,
             open_queue(settings.redis_url, settings.redis_prefix, db),
             reads,
             writer.submit,
-            ScoringSettings(
-                settings.judge_base_url,
-                settings.judge_api_key,
-                settings.metric_timeout_seconds,
-                settings.metric_memory_mb,
-            ),
+            scoring,
             workers=settings.online_workers,
             retry_seconds=settings.online_retry_seconds,
             max_attempts=settings.online_max_attempts,

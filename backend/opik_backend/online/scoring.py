@@ -11,7 +11,7 @@ from typing import Any
 
 from ..schemas import JudgeCode, PythonCode
 from .rules import Rule
-from .sandbox import MetricFailed, run_metric
+from .sandbox import MetricFailed, check_allowed, run_metric
 
 _PLACEHOLDER = re.compile(r"\{\{\s*([\w.\[\]-]+)\s*\}\}")
 _ROLES = {"SYSTEM": "system", "USER": "user", "AI": "assistant", "ASSISTANT": "assistant"}
@@ -34,6 +34,12 @@ class ScoringSettings:
     judge_api_key: str
     metric_timeout: float
     metric_memory_mb: int
+    allow_unsandboxed_metrics: bool = False
+
+    def vet(self, kind: str, code: dict[str, Any]) -> None:  # noqa: ARG002 - judges: later
+        """4xx if this server will not run a rule of ``kind`` with ``code``."""
+        if kind == "user_defined_metric_python":
+            check_allowed(self.allow_unsandboxed_metrics)
 
 
 def resolve(trace: dict[str, Any], path: str) -> Any:
@@ -133,7 +139,11 @@ def _python(
     arguments = {name: resolve(trace, path) for name, path in code.arguments.items()}
     try:
         result = run_metric(
-            code.metric, arguments, settings.metric_timeout, settings.metric_memory_mb
+            code.metric,
+            arguments,
+            settings.metric_timeout,
+            settings.metric_memory_mb,
+            settings.allow_unsandboxed_metrics,
         )
     except MetricFailed as exc:
         raise ScoringFailed(str(exc)) from exc
