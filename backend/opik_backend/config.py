@@ -45,7 +45,9 @@ class Settings:
     online_retry_seconds: float = 10.0  # a failed or abandoned event is retried after this
     online_max_attempts: int = 3  # then it goes to the dead-letter list
     judge_base_url: str = ""  # OpenAI-compatible endpoint for LLM-as-judge rules
-    judge_api_key: str = ""
+    judge_api_key: str = ""  # sent only to judge_base_url and judge_allowed_base_urls
+    judge_allowed_base_urls: str = ""  # comma-separated endpoints rules may name (with the key)
+    judge_allow_private_network: bool = False  # rules' own endpoints may be internal addresses
     metric_timeout_seconds: float = 10.0  # a Python metric is killed after this
     metric_memory_mb: int = 512
     allow_unsandboxed_metrics: bool = False  # run Python metrics without bubblewrap (one user)

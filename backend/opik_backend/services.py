@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from .access import Access
 from .config import Settings
+from .online.egress import JudgeEndpoints
 from .online.queue import open_queue
 from .online.rules import Rules
 from .online.scoring import ScoringSettings
@@ -81,11 +82,15 @@ class Services:
             lock=lambda: shared_lock(settings.redis_url, "optimize"),
         )
         scoring = ScoringSettings(
-            settings.judge_base_url,
             settings.judge_api_key,
             settings.metric_timeout_seconds,
             settings.metric_memory_mb,
             settings.allow_unsandboxed_metrics,
+            JudgeEndpoints.from_settings(
+                settings.judge_base_url,
+                settings.judge_allowed_base_urls,
+                settings.judge_allow_private_network,
+            ),
         )
         rules = Rules(db, vet=scoring.vet)
         online = OnlineEvaluation(

@@ -158,7 +158,7 @@ def test_without_a_sandbox_code_rules_are_refused(
 def test_an_operator_may_allow_unsandboxed_metrics(
     no_bubblewrap: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    allowed = ScoringSettings("", "", 10, 512, allow_unsandboxed_metrics=True)
+    allowed = ScoringSettings("", 10, 512, allow_unsandboxed_metrics=True)
     allowed.vet("user_defined_metric_python", {})  # no error
     monkeypatch.setenv("OPIK_JUPYTER_JUDGE_API_KEY", "sk-canary-judge-key")
     source = "import os\ndef score(**_):\n    return {'value': len(os.environ), 'reason': ''}\n"
