@@ -16,6 +16,10 @@ def new_id() -> str:
     return str(uuid6.uuid7())
 
 
+V7_PATTERN = (
+    "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-7[0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}$"
+)
+"""A UUID v7 as the API documents it (hyphenated, either case)."""
 _CANONICAL_V7 = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
 
 
