@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import Any
 
 import tornado.httpserver
+import tornado.httputil
 import tornado.web
-from tornado import httputil
 
 from . import openapi
 from .access import Caller, Gate, public_path_matcher
@@ -24,9 +24,9 @@ from .handlers import (
     scores,
     system,
     threads,
+    unbuilt,
 )
-from .handlers.base import NotFoundHandler
-from .handlers.observations import Route
+from .handlers.base import NotFoundHandler, Route
 from .services import Services
 
 
@@ -44,6 +44,7 @@ def all_routes() -> list[Route]:
         *experiments.routes(),
         *experiment_items.routes(),
         *online_rules.routes(),
+        *unbuilt.routes(),
     ]
     return sorted(routes, key=lambda route: route[0].count("{"))
 
@@ -53,14 +54,18 @@ def _pattern(path: str) -> str:
     return "(?:/api)?" + re.sub(r"\{\w+\}", r"([^/]+)", path) + "/?"
 
 
+_COMPRESSED_TYPES = {*tornado.web.GZipContentEncoding.CONTENT_TYPES, "application/x-ndjson"}
+
+
 class FastGzip(tornado.web.GZipContentEncoding):
-    """Gzip at level 1: most of the size saving at a fraction of level 6's time."""
+    """Gzip at level 1: most of the size saving at a fraction of level 6's time; NDJSON
+    streams are compressed too."""
 
     GZIP_LEVEL = 1
-    CONTENT_TYPES: ClassVar[set[str]] = {
-        *tornado.web.GZipContentEncoding.CONTENT_TYPES,
-        "application/x-ndjson",
-    }
+
+    def __init__(self, request: tornado.httputil.HTTPServerRequest) -> None:
+        super().__init__(request)
+        self.CONTENT_TYPES = _COMPRESSED_TYPES
 
 
 class GatedApplication(tornado.web.Application):
@@ -75,8 +80,8 @@ class GatedApplication(tornado.web.Application):
         self.is_public = is_public
 
     def start_request(
-        self, server_conn: object, request_conn: httputil.HTTPConnection
-    ) -> httputil.HTTPMessageDelegate:
+        self, server_conn: object, request_conn: tornado.httputil.HTTPConnection
+    ) -> tornado.httputil.HTTPMessageDelegate:
         inner = super().start_request(server_conn, request_conn)
         caller = Caller(server_conn, request_conn)
         return Gate(self.services.access, inner, caller, self.is_public)

@@ -9,8 +9,8 @@ import re
 import httpx
 import pytest
 
-from opik_backend.filters import MAX_FILTERS, MAX_KEY_PARTS
 from opik_backend.ids import V7_PATTERN
+from opik_backend.storage.filter_sql import MAX_FILTERS, MAX_KEY_PARTS
 from tests.testlib.builders import span, trace
 from tests.testlib.rest import JSON, assert_error
 

@@ -1,6 +1,6 @@
 /** The REST calls the panel makes, over any ``Fetch`` (``requestAPI`` in JupyterLab, a fake in tests). */
 import type { TraceData } from "../views/types";
-import { apiPath, notebookFilter, toTraceData, type Params } from "./model";
+import { apiPath, notebookFilter, toTraceData, type Params } from "./panel_data";
 import type {
   BackendSpan,
   BackendStatus,

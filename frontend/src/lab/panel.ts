@@ -3,7 +3,7 @@ import { refreshIcon, SidePanel, ToolbarButton } from "@jupyterlab/ui-components
 import type { Message } from "@lumino/messaging";
 import { type AccordionPanel, Widget } from "@lumino/widgets";
 import type { OpikClient } from "./client";
-import { ExperimentsSection } from "./experiments";
+import { ExperimentsSection } from "./experiments_section";
 import { LiveFeed } from "./feed";
 import { FeedSection } from "./feedview";
 import { opikIcon } from "./icon";
