@@ -151,10 +151,11 @@ BACKEND_BASE = {"__init__", "errors", "ids", "codec", "config", "schemas"}
 BACKEND_MAY_IMPORT: dict[str, set[str]] = {
     "pricing": set(),
     "otel": set(),  # OTLP decoding and mapping: pure, to the request bodies of schemas
+    "access": {"runtime"},  # the token header's name; runtime imports nothing of the backend
     "storage": {"pricing"},
     "online": {"storage", "pricing"},
-    "services": {"storage", "online"},
-    "handlers": {"storage", "online", "services", "otel"},
+    "services": {"storage", "online", "access"},
+    "handlers": {"storage", "online", "services", "access", "otel"},
 }
 BACKEND_ENTRY_POINTS = {"app", "server", "openapi", "runtime", "keys_cli", "__main__"}
 # the store drivers: only storage talks to ClickHouse and the metadata database

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import Any
 
+import tornado.httpserver
 import tornado.httputil
 import tornado.web
 
 from . import openapi
+from .access import Caller, Gate, RoutePolicy, route_policies
 from .handlers import (
     comments,
     datasets,
@@ -24,7 +28,7 @@ from .handlers import (
     threads,
     unbuilt,
 )
-from .handlers.base import NotFoundHandler, Route
+from .handlers.base import ApiHandler, NotFoundHandler, Route
 from .services import Services
 
 
@@ -68,13 +72,62 @@ class FastGzip(tornado.web.GZipContentEncoding):
         self.CONTENT_TYPES = _COMPRESSED_TYPES
 
 
-def make_app(services: Services) -> tornado.web.Application:
+class GatedApplication(tornado.web.Application):
+    """The application behind :class:`~opik_backend.access.Gate`: requests it refuses on
+    their headers never reach a handler, and their bodies are not buffered."""
+
+    def __init__(
+        self,
+        services: Services,
+        route_of: Callable[[str], RoutePolicy],
+        *args: Any,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.services = services
+        self.route_of = route_of
+
+    def start_request(
+        self, server_conn: object, request_conn: tornado.httputil.HTTPConnection
+    ) -> tornado.httputil.HTTPMessageDelegate:
+        inner = super().start_request(server_conn, request_conn)
+        caller = Caller(server_conn, request_conn)
+        return Gate(self.services.access, inner, caller, self.route_of)
+
+
+def _policy(handler: type[tornado.web.RequestHandler]) -> RoutePolicy:
+    if not issubclass(handler, ApiHandler):
+        return RoutePolicy()
+    return RoutePolicy(public=handler.public, body_types=handler.body_types)
+
+
+def make_app(services: Services) -> GatedApplication:
     routes = all_routes()
     handlers = [(_pattern(path), handler, {"services": services}) for path, handler in routes]
-    return tornado.web.Application(
+    policies = route_policies(
+        (_pattern(path), policy)
+        for path, handler in routes
+        if (policy := _policy(handler)) != RoutePolicy()
+    )
+    return GatedApplication(
+        services,
+        policies,
         handlers,
         transforms=[FastGzip],
         default_handler_class=NotFoundHandler,
         default_handler_args={"services": services},
         openapi=openapi.build(routes),
+    )
+
+
+def http_server(services: Services) -> tornado.httpserver.HTTPServer:
+    """The HTTP server of :func:`make_app`, with the body limit and the timeouts that close
+    slow or silent connections (slow-loris)."""
+    settings = services.settings
+    return tornado.httpserver.HTTPServer(
+        make_app(services),
+        max_body_size=settings.max_body_bytes * 2,
+        idle_connection_timeout=settings.idle_timeout_seconds,
+        body_timeout=settings.body_timeout_seconds,
+        xheaders=False,
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import zlib
 from typing import Any, TypeVar
 
@@ -37,8 +38,19 @@ def gunzip(body: bytes, limit: int) -> bytes:
     return data
 
 
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+TOO_DEEP = "body: JSON nested too deeply for this server (a few hundred levels at most)"
+
+
 def decode(body: bytes, kind: type[T]) -> T:
     """Parse a JSON body into ``kind``; malformed JSON is 400, a schema mismatch is 422."""
+    try:
+        return _decode(body, kind)
+    except RecursionError:
+        raise BadRequest(TOO_DEEP) from None
+
+
+def _decode(body: bytes, kind: type[T]) -> T:
     try:
         return msgspec.json.decode(body, type=kind)
     except msgspec.ValidationError as exc:
@@ -53,13 +65,38 @@ def decode(body: bytes, kind: type[T]) -> T:
         raise ValidationFailed(_describe(exc)) from exc
 
 
+def _refuse_lone_surrogates(value: Any, where: str) -> None:
+    """400 naming the first string (or key) holding half of a UTF-16 surrogate pair, which
+    no UTF-8 store can hold (JSON escapes such as ``\\ud800``)."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise BadRequest(
+                f"{where or 'body'}: a string holds a lone UTF-16 surrogate "
+                "(an unpaired \\ud800-\\udfff escape); send valid Unicode"
+            ) from None
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _refuse_lone_surrogates(key, where)
+            _refuse_lone_surrogates(item, f"{where}.{key}" if where else str(key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _refuse_lone_surrogates(item, f"{where}[{index}]")
+
+
 def _strict_json(body: bytes) -> bytes:
     """Re-encode a body that only the lenient stdlib parser accepts (NaN, Infinity)."""
     try:
         value = json.loads(body)
     except (ValueError, RecursionError) as exc:
         raise BadRequest(f"body is not valid JSON: {exc}") from exc
-    return encode(_finite(value))
+    if _SURROGATE_ESCAPE.search(body):  # msgspec refuses them; the stdlib parser does not
+        _refuse_lone_surrogates(value, "")
+    try:
+        return encode(_finite(value))
+    except RecursionError:
+        raise BadRequest(TOO_DEEP) from None
 
 
 def _finite(value: Any) -> Any:

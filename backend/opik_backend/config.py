@@ -45,9 +45,16 @@ class Settings:
     online_retry_seconds: float = 10.0  # a failed or abandoned event is retried after this
     online_max_attempts: int = 3  # then it goes to the dead-letter list
     judge_base_url: str = ""  # OpenAI-compatible endpoint for LLM-as-judge rules
-    judge_api_key: str = ""
+    judge_api_key: str = ""  # sent only to judge_base_url and judge_allowed_base_urls
+    judge_allowed_base_urls: str = ""  # comma-separated endpoints rules may name (with the key)
+    judge_allow_private_network: bool = False  # rules' own endpoints may be internal addresses
     metric_timeout_seconds: float = 10.0  # a Python metric is killed after this
     metric_memory_mb: int = 512
+    allow_unsandboxed_metrics: bool = False  # run Python metrics without bubblewrap (one user)
+    require_token: bool = False  # local mode: even the backend's own user must send the token
+    allowed_hosts: str = ""  # comma-separated Host names the local backend also answers to
+    idle_timeout_seconds: float = 60.0  # a connection silent this long (or slow headers) closes
+    body_timeout_seconds: float = 120.0  # a request body must arrive within this
 
     @property
     def resolved_clickhouse_url(self) -> str:
@@ -62,6 +69,12 @@ class Settings:
     @property
     def max_body_bytes(self) -> int:
         return self.max_body_mb * 1024 * 1024
+
+    @property
+    def allowed_host_names(self) -> list[str]:
+        """``allowed_hosts`` as a list, with the address the server binds."""
+        names = [name.strip() for name in self.allowed_hosts.split(",") if name.strip()]
+        return [*names, self.host]
 
 
 FIELDS = {f.name: f for f in dataclasses.fields(Settings)}

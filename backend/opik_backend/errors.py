@@ -6,7 +6,9 @@ ApiError                 any error a client is told about
 ├── Forbidden            403  a valid key, for another workspace
 ├── NotFound             404  no such entity in this workspace
 ├── Conflict             409  name taken, or a PATCH that contradicts the stored entity
+├── MethodNotAllowed     405  the route has no such method; Allow lists those it has
 ├── PayloadTooLarge      413  body (or inflated gzip body) over the limit
+├── UnsupportedMediaType 415  a body that is not sent as application/json
 ├── ValidationFailed     422  body parsed but breaks the schema or a rule
 ├── TooManyRequests      429  the workspace's rate limit; Retry-After says when
 └── StorageUnavailable   503  a store did not answer; the client may retry
@@ -49,8 +51,19 @@ class Conflict(ApiError):
     status = 409
 
 
+class MethodNotAllowed(ApiError):
+    status = 405
+
+    def __init__(self, message: str, *, allow: list[str]) -> None:
+        super().__init__(message, headers={"Allow": ", ".join(allow)})
+
+
 class PayloadTooLarge(ApiError):
     status = 413
+
+
+class UnsupportedMediaType(ApiError):
+    status = 415
 
 
 class ValidationFailed(ApiError):

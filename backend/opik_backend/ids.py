@@ -16,20 +16,32 @@ def new_id() -> str:
     return str(uuid6.uuid7())
 
 
+V7_PATTERN = (
+    "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-7[0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}$"
+)
+"""A UUID v7 as the API documents it (hyphenated, either case)."""
 _CANONICAL_V7 = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
+
+
+_LAST_MILLIS = int(dt.datetime(2299, 12, 31, 23, 59, 59, tzinfo=dt.UTC).timestamp() * 1000)
+"""The latest creation time an id may carry: what ClickHouse's DateTime64 holds."""
 
 
 def check_v7(value: str, field: str) -> str:
     """Return ``value`` in canonical form, or raise 400 naming ``field``."""
     if isinstance(value, str) and _CANONICAL_V7.fullmatch(value):
-        return value  # the common case, without building a UUID object
-    try:
-        parsed = uuid.UUID(value)
-    except (ValueError, AttributeError, TypeError):
-        raise BadRequest(f"{field}: {value!r} is not a UUID") from None
-    if parsed.version != 7:
-        raise BadRequest(f"{field}: {value} must be a version 7 UUID")
-    return str(parsed)
+        canonical = value  # the common case, without building a UUID object
+    else:
+        try:
+            parsed = uuid.UUID(value)
+        except (ValueError, AttributeError, TypeError):
+            raise BadRequest(f"{field}: {value!r} is not a UUID") from None
+        if parsed.version != 7:
+            raise BadRequest(f"{field}: {value} must be a version 7 UUID")
+        canonical = str(parsed)
+    if int(canonical[:8] + canonical[9:13], 16) > _LAST_MILLIS:
+        raise BadRequest(f"{field}: {value} carries a creation time after the year 2299")
+    return canonical
 
 
 def check_uuid(value: str, field: str) -> str:

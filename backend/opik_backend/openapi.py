@@ -11,6 +11,7 @@ import tornado.web
 
 from . import __version__
 from .handlers.base import Operation
+from .ids import V7_PATTERN
 from .schemas import schema_of
 
 METHODS = ("get", "post", "put", "patch", "delete")
@@ -68,7 +69,7 @@ def _operation(
     path: str, handler: type, method: str, op: Operation, body_refs: dict[type, Any]
 ) -> dict[str, Any]:
     params = [
-        {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+        {"name": name, "in": "path", "required": True, "schema": _path_schema(name)}
         for name in _PARAM.findall(path)
     ]
     params += [
@@ -93,6 +94,13 @@ def _operation(
             "content": {"application/json": {"schema": body_refs[kind]}},
         }
     return out
+
+
+def _path_schema(name: str) -> dict[str, str]:
+    """Path ids are UUID v7; ``version_hash`` also takes a version's name, tag or id."""
+    if name == "version_hash":
+        return {"type": "string"}
+    return {"type": "string", "pattern": V7_PATTERN}
 
 
 _ERROR = {

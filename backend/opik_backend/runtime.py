@@ -28,6 +28,9 @@ LOCK_FILE = "backend.lock"
 RUNTIME_FILE = "backend.json"
 START_LOCK_FILE = "backend-start.lock"
 LOG_FILE = "backend.log"
+TOKEN_HEADER = "Opik-Jupyter-Token"  # noqa: S105 - a header name, not a secret
+"""The header carrying a backend's start-up token (``RuntimeInfo.token``)."""
+PRIVATE_DIR, PRIVATE_FILE = 0o700, 0o600
 
 
 class BackendLocked(RuntimeError):
@@ -48,6 +51,8 @@ class RuntimeInfo:
     data_dir: str
     version: str
     started_at: float
+    token: str = ""
+    """Random per start; callers other than the backend's own Unix user must send it."""
 
     @property
     def url(self) -> str:
@@ -59,7 +64,7 @@ class RuntimeInfo:
 
 def acquire_lock(data_dir: Path) -> IO[str]:
     """Take the data directory for this process, or raise :class:`BackendLocked`."""
-    data_dir.mkdir(parents=True, exist_ok=True)
+    data_dir.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
     handle = (data_dir / LOCK_FILE).open("a+")
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -88,10 +93,28 @@ def is_locked(data_dir: Path) -> bool:
         return False
 
 
+def make_private(data_dir: Path) -> None:
+    """Only the owner may enter ``data_dir`` and read what is in it (0700 directories,
+    0600 files, at its top level: below, the directory's own mode already keeps others out)."""
+    data_dir.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
+    data_dir.chmod(PRIVATE_DIR)
+    for entry in data_dir.iterdir():
+        with contextlib.suppress(OSError):
+            entry.chmod(PRIVATE_DIR if entry.is_dir() else PRIVATE_FILE)
+
+
+def _private_file(path: Path, flags: int) -> int:
+    """A file descriptor on ``path`` (created 0600, and made 0600 if it existed)."""
+    fd = os.open(path, flags | os.O_CREAT, PRIVATE_FILE)
+    os.fchmod(fd, PRIVATE_FILE)
+    return fd
+
+
 def write(data_dir: Path, info: RuntimeInfo) -> None:
-    """Publish ``info`` atomically (write a temporary file, then rename)."""
+    """Publish ``info`` atomically (write a private temporary file, then rename)."""
     tmp = data_dir / (RUNTIME_FILE + ".tmp")
-    tmp.write_text(json.dumps(dataclasses.asdict(info)))
+    with os.fdopen(_private_file(tmp, os.O_WRONLY | os.O_TRUNC), "w") as handle:
+        handle.write(json.dumps(dataclasses.asdict(info)))
     tmp.replace(data_dir / RUNTIME_FILE)
 
 
@@ -130,7 +153,7 @@ def find_running(data_dir: Path) -> RuntimeInfo | None:
 
 @contextlib.contextmanager
 def _start_lock(data_dir: Path) -> Iterator[None]:
-    data_dir.mkdir(parents=True, exist_ok=True)
+    data_dir.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
     with (data_dir / START_LOCK_FILE).open("a+") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
@@ -153,7 +176,7 @@ def ensure_running(data_dir: Path, timeout: float = 60.0, port: int = 0) -> Runt
 
 def _spawn(data_dir: Path, port: int) -> None:
     (data_dir / RUNTIME_FILE).unlink(missing_ok=True)
-    log = (data_dir / LOG_FILE).open("ab")
+    log = os.fdopen(_private_file(data_dir / LOG_FILE, os.O_WRONLY | os.O_APPEND), "ab")
     subprocess.Popen(  # noqa: S603 - our own interpreter and module
         [sys.executable, "-m", "opik_backend", "--data-dir", str(data_dir), "--port", str(port)],
         stdin=subprocess.DEVNULL,

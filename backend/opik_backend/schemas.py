@@ -55,13 +55,18 @@ class TraceWrite(_Body):
     environment: Name | None = None
 
 
+INT64_MAX = 2**63 - 1
+TokenCount = Annotated[int, Meta(ge=0, le=INT64_MAX)] | Annotated[float, Meta(ge=0, le=9.2e18)]
+"""A usage count: what the Int64 column holds, never negative."""
+
+
 class SpanWrite(TraceWrite):
     trace_id: str | None = None
     parent_span_id: str | None = None
     type: SpanType = "general"
     model: Name | None = None
     provider: Name | None = None
-    usage: dict[str, int | float] | None = None
+    usage: dict[str, TokenCount] | None = None
     total_estimated_cost: Annotated[float, Meta(ge=0)] | None = None
 
 
@@ -97,7 +102,7 @@ class SpanUpdate(TraceUpdate):
     type: SpanType | None = None
     model: Name | None = None
     provider: Name | None = None
-    usage: dict[str, int | float] | None = None
+    usage: dict[str, TokenCount] | None = None
     total_estimated_cost: Annotated[float, Meta(ge=0)] | None = None
 
 

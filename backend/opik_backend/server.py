@@ -20,12 +20,11 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-import tornado.httpserver
 import tornado.netutil
 from clickhouse_connect.driver.exceptions import ClickHouseError
 
 from . import __version__, runtime
-from .app import make_app
+from .app import http_server
 from .config import ConfigError, Settings, load_settings
 from .errors import StorageUnavailable
 from .services import Services
@@ -94,8 +93,10 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m opik_backend"
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    os.umask(0o077)  # every file the backend makes (stores, logs) is its user's alone
     try:
         lock = runtime.acquire_lock(settings.data_dir)
+        runtime.make_private(settings.data_dir)
     except runtime.BackendLocked as exc:
         print(f"{prog}: {exc}", file=sys.stderr)
         return 1
@@ -117,9 +118,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m opik_backend"
 async def serve(settings: Settings) -> int:
     """Run until SIGTERM or SIGINT."""
     services = Services.open(settings)
-    server = tornado.httpserver.HTTPServer(
-        make_app(services), max_body_size=settings.max_body_bytes * 2, xheaders=False
-    )
+    server = http_server(services)
     sockets = tornado.netutil.bind_sockets(settings.port, settings.host)
     server.add_sockets(sockets)
     port = sockets[0].getsockname()[1]
@@ -134,6 +133,7 @@ async def serve(settings: Settings) -> int:
         data_dir=str(settings.data_dir),
         version=__version__,
         started_at=time.time(),
+        token=services.access.token,
     )
     runtime.write(settings.data_dir, info)
     log.info(

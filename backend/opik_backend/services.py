@@ -6,7 +6,9 @@ import dataclasses
 import logging
 from concurrent.futures import ThreadPoolExecutor
 
+from .access import Access
 from .config import Settings
+from .online.egress import JudgeEndpoints
 from .online.queue import open_queue
 from .online.rules import Rules
 from .online.scoring import ScoringSettings
@@ -61,6 +63,7 @@ class Services:
     limiter: RateLimiter
     executor: ThreadPoolExecutor
     otel_trace_ids: OtelTraceIds
+    access: Access
 
     @classmethod
     def open(cls, settings: Settings) -> Services:
@@ -82,23 +85,30 @@ class Services:
             idle_seconds=settings.optimize_idle_seconds,
             lock=lambda: shared_lock(settings.redis_url, "optimize"),
         )
-        rules = Rules(db)
+        scoring = ScoringSettings(
+            settings.judge_api_key,
+            settings.metric_timeout_seconds,
+            settings.metric_memory_mb,
+            settings.allow_unsandboxed_metrics,
+            JudgeEndpoints.from_settings(
+                settings.judge_base_url,
+                settings.judge_allowed_base_urls,
+                settings.judge_allow_private_network,
+            ),
+        )
+        rules = Rules(db, vet=scoring.vet)
         online = OnlineEvaluation(
             rules,
             open_queue(settings.redis_url, settings.redis_prefix, db),
             reads,
             writer.submit,
-            ScoringSettings(
-                settings.judge_base_url,
-                settings.judge_api_key,
-                settings.metric_timeout_seconds,
-                settings.metric_memory_mb,
-            ),
+            scoring,
             workers=settings.online_workers,
             retry_seconds=settings.online_retry_seconds,
             max_attempts=settings.online_max_attempts,
         )
         ingestor.listeners.append(online.publisher.traces_stored)
+        api_keys = ApiKeys(db)
         return cls(
             settings=settings,
             ch=ch,
@@ -106,7 +116,7 @@ class Services:
             cache=cache,
             projects=Projects(db, cache),
             definitions=FeedbackDefinitions(db),
-            api_keys=ApiKeys(db),
+            api_keys=api_keys,
             datasets=Datasets(db),
             dataset_items=DatasetItems(ch),
             experiments=Experiments(db),
@@ -124,6 +134,7 @@ class Services:
             limiter=open_rate_limiter(settings.redis_url, settings.rate_limit_per_second),
             executor=ThreadPoolExecutor(max_workers=8, thread_name_prefix="opik-backend-io"),
             otel_trace_ids=OtelTraceIds(db),
+            access=Access.for_settings(settings, api_keys.owner_of),
         )
 
     def close(self) -> None:

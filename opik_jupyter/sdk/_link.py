@@ -48,7 +48,9 @@ class BackendLink:
             url = self.base_url()
         except Exception as exc:  # starting the local backend can fail in any way
             return self.failed(Result("retry", error=f"no backend: {exc}"))
-        headers = request_headers(batch.workspace, self.config.api_key, gzipped=batch.gzipped)
+        headers = request_headers(
+            batch.workspace, self.config.api_key, url=url, gzipped=batch.gzipped
+        )
         try:
             response = self.transport.send(
                 url, Request(batch.method, batch.path, batch.body, headers)

@@ -33,22 +33,27 @@ GZIP_MIN_BYTES = 16 * 1024
 PAGE = 2000
 """Rows per page of a paged list or stream (the API's largest)."""
 _decoder = msgspec.json.Decoder()
+_local_tokens: dict[str, str] = {}
+"""Base URL -> start-up token of the local backend found there (from its runtime file)."""
 
 
 def base_url(config: Config) -> str:
     """The configured URL, or the local backend of the data directory (started if needed)."""
     if config.url:
         return config.url
-    return runtime.ensure_running(config.data_dir.expanduser()).url
+    info = runtime.ensure_running(config.data_dir.expanduser())
+    _local_tokens[info.url] = info.token
+    return info.url
 
 
 def request_headers(
-    workspace: str, api_key: str | None, *, gzipped: bool = False
+    workspace: str, api_key: str | None, *, url: str = "", gzipped: bool = False
 ) -> dict[str, str]:
-    """The headers of every request to the backend, the sender's included.
+    """The headers of every request to the backend at ``url``, the sender's included.
 
-    The one place where a request says who it comes from (workspace, API key): anything
-    else every request must carry belongs here too.
+    The one place where a request says who it comes from (workspace, API key, and the
+    local backend's start-up token when ``url`` is the local backend): anything else every
+    request must carry belongs here too.
     """
     headers = {
         "Accept": "application/json",
@@ -60,6 +65,9 @@ def request_headers(
         headers["Content-Encoding"] = "gzip"
     if api_key:
         headers["Authorization"] = api_key
+    token = _local_tokens.get(url)
+    if token:
+        headers[runtime.TOKEN_HEADER] = token
     return headers
 
 
@@ -103,9 +111,9 @@ class RestClient:
             path += "?" + urlencode({k: v for k, v in params.items() if v is not None})
         data = msgspec.json.encode(body) if body is not None else b""
         gzipped = len(data) >= GZIP_MIN_BYTES
-        headers = request_headers(self.workspace, self.api_key, gzipped=gzipped)
-        request = Request(method, path, gzip_compress(data) if gzipped else data, headers)
         url = self.url
+        headers = request_headers(self.workspace, self.api_key, url=url, gzipped=gzipped)
+        request = Request(method, path, gzip_compress(data) if gzipped else data, headers)
         try:
             response = self._transport.send(url, request)
         except TransportError as exc:

@@ -76,6 +76,8 @@ class BackendManager:
             url=url,
             data_dir=None if url else str(self.data_dir),
         )
+        self.token: str | None = None
+        """The embedded backend's start-up token (never in :attr:`state`, which browsers read)."""
         self._ready = asyncio.Event()
         self._watcher: asyncio.Task[None] | None = None
         self._stopping = False
@@ -178,6 +180,7 @@ class BackendManager:
             log.info("opik-jupyter: %s the backend at %s (pid %d)", how, info.url, info.pid)
             self.state.managed = started
         self.state.url, self.state.pid, self.state.version = info.url, info.pid, info.version
+        self.token = info.token or None
         self._set_health(True, None)
 
     def _set_health(self, healthy: bool, error: str | None) -> None:

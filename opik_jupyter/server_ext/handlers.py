@@ -21,6 +21,8 @@ from jupyter_server.utils import url_path_join
 from tornado import httpclient, httputil
 from tornado.iostream import StreamClosedError
 
+from opik_backend import runtime
+
 from .backend import BackendManager, BackendUnavailable, log
 
 REQUEST_HEADERS = (
@@ -112,6 +114,8 @@ class ProxyHandler(_OpikHandler):
             headers["Comet-Workspace"] = self.workspace
         if self.api_key:
             headers["Authorization"] = self.api_key
+        if self.manager.token:
+            headers[runtime.TOKEN_HEADER] = self.manager.token
         method = self.request.method or "GET"
         return httpclient.HTTPRequest(
             url,

@@ -15,6 +15,7 @@ from opik_backend.config import ConfigError, Settings
 from opik_backend.server import check_exposure
 from tests.testlib.backends import MYSQL_URL, REDIS_URL, RunningBackend, start_backend_in_process
 from tests.testlib.builders import new_id, trace
+from tests.testlib.rest import JSON
 
 ANY_ID = "0190a000-0000-7000-8000-000000000000"
 
@@ -51,7 +52,7 @@ def test_every_route_but_the_ping_needs_a_key(secured: RunningBackend) -> None:
         for path, item in document["paths"].items():
             concrete = re.sub(r"\{\w+\}", ANY_ID, path).lstrip("/")
             for method in item:
-                response = anonymous.request(method.upper(), concrete, content=b"{}")
+                response = anonymous.request(method.upper(), concrete, content=b"{}", headers=JSON)
                 expected = 200 if path == "/is-alive/ping" else 401
                 assert response.status_code == expected, (method, path, response.text)
                 if expected == 401:
@@ -123,7 +124,7 @@ def test_a_key_cannot_reach_another_workspace_on_any_route(secured: RunningBacke
                 continue
             concrete = re.sub(r"\{\w+\}", ANY_ID, path).lstrip("/")
             for method in item:
-                response = crossing.request(method.upper(), concrete, content=b"{}")
+                response = crossing.request(method.upper(), concrete, content=b"{}", headers=JSON)
                 assert response.status_code == 403, (method, path, response.text)
     with client(secured, key_a, "team-b") as crossing:
         write = crossing.post("v1/private/traces/batch", json={"traces": [trace(id=new_id())]})

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from tests.testlib.builders import new_id, span, trace
-from tests.testlib.rest import assert_error
+from tests.testlib.rest import JSON, assert_error
 
 TRACES = "v1/private/traces"
 
@@ -130,18 +130,24 @@ def test_gzip_bomb_is_413_without_inflating_it_all(backend, api: httpx.Client) -
     limit = backend.services.settings.max_body_bytes
     bomb = gzip.compress(b'{"traces": [' + b" " * (limit + 1024) + b"]}")
     assert len(bomb) < limit // 100
-    response = api.post(f"{TRACES}/batch", content=bomb, headers={"Content-Encoding": "gzip"})
+    response = api.post(
+        f"{TRACES}/batch", content=bomb, headers={**JSON, "Content-Encoding": "gzip"}
+    )
     assert_error(response, 413, "inflates")
 
 
 @pytest.mark.parametrize("payload", [b"not gzip at all", gzip.compress(b'{"traces": []}')[:-6]])
 def test_invalid_gzip_is_400(api: httpx.Client, payload: bytes) -> None:
-    response = api.post(f"{TRACES}/batch", content=payload, headers={"Content-Encoding": "gzip"})
+    response = api.post(
+        f"{TRACES}/batch", content=payload, headers={**JSON, "Content-Encoding": "gzip"}
+    )
     assert_error(response, 400, "gzip")
 
 
 def test_unsupported_encoding_is_400(api: httpx.Client) -> None:
-    response = api.post(f"{TRACES}/batch", content=b"{}", headers={"Content-Encoding": "br"})
+    response = api.post(
+        f"{TRACES}/batch", content=b"{}", headers={**JSON, "Content-Encoding": "br"}
+    )
     assert_error(response, 400, "br")
 
 
@@ -157,7 +163,7 @@ def test_wrong_method_is_a_json_405(api: httpx.Client) -> None:
 
 def test_server_keeps_serving_after_bad_input(api: httpx.Client) -> None:
     for _ in range(20):
-        api.post(f"{TRACES}/batch", content=b"\xff\xfe garbage")
+        api.post(f"{TRACES}/batch", content=b"\xff\xfe garbage", headers=JSON)
     good = trace(project="after")
     assert api.post(f"{TRACES}/batch", json={"traces": [good]}).status_code == 204
     assert api.get(f"{TRACES}/{good['id']}").status_code == 200
@@ -166,7 +172,7 @@ def test_server_keeps_serving_after_bad_input(api: httpx.Client) -> None:
 def test_invalid_utf8_is_rejected(api: httpx.Client) -> None:
     body = json.dumps({"traces": [trace(project="utf8", name="NAME")]}).encode()
     body = body.replace(b"NAME", b"\xc3\x28")
-    response = api.post(f"{TRACES}/batch", content=body)
+    response = api.post(f"{TRACES}/batch", content=body, headers=JSON)
     assert response.status_code == 400
     assert_nothing_stored(api, "utf8")
 

@@ -9,6 +9,7 @@ import pytest
 
 from opik_backend.app import all_routes
 from opik_backend.openapi import operations
+from tests.testlib.rest import JSON
 
 
 def test_every_served_route_and_method_is_documented(api: httpx.Client) -> None:
@@ -25,7 +26,9 @@ def test_every_documented_operation_answers(api: httpx.Client) -> None:
     for path, item in document["paths"].items():
         concrete = re.sub(r"\{\w+\}", "0190a000-0000-7000-8000-000000000000", path)
         for method in item:
-            response = api.request(method.upper(), concrete.lstrip("/"), content=b"{}")
+            response = api.request(
+                method.upper(), concrete.lstrip("/"), content=b"{}", headers=JSON
+            )
             assert response.status_code != 405, (method, path)
             if response.status_code == 404:
                 assert "no route" not in response.json()["message"], (method, path)

@@ -94,3 +94,28 @@ def test_read_only_data_dir_is_a_clear_start_up_error(read_only_dir: Path) -> No
     assert "Traceback" not in done.stderr
     assert "read-only" in done.stderr.lower() or "cannot" in done.stderr.lower()
     assert str(read_only_dir) in done.stderr
+
+
+def test_full_disk_refuses_dataset_items_with_503_like_traces(small_disk: Path) -> None:
+    backend = start_backend_process(small_disk / "data")
+    refused = []
+    try:
+        with httpx.Client(base_url=backend.url + "/", timeout=60) as api:
+            assert api.post("v1/private/datasets", json={"name": "full"}).status_code == 201
+            for _ in range(400):
+                noise = base64.b64encode(os.urandom(150_000)).decode()  # incompressible
+                items = [{"data": {"blob": noise}}]
+                response = api.put(
+                    "v1/private/datasets/items", json={"dataset_name": "full", "items": items}
+                )
+                if response.status_code == 204:
+                    continue
+                assert response.status_code == 503, response.text
+                assert "Retry-After" in response.headers
+                refused.append(response.json()["message"])
+                if len(refused) >= 3:
+                    break
+            assert refused, "the disk never filled up"
+            assert api.get("is-alive/ping").status_code == 200
+    finally:
+        backend.stop()

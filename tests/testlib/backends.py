@@ -23,11 +23,10 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 
 import httpx
 import pymysql
-import tornado.httpserver
 import tornado.netutil
 
 from opik_backend import runtime
-from opik_backend.app import make_app
+from opik_backend.app import http_server
 from opik_backend.config import Settings
 from opik_backend.services import Services
 
@@ -110,8 +109,7 @@ class BackendThread:
 
     def _run(self) -> None:
         asyncio.set_event_loop(self.loop)
-        limit = self.services.settings.max_body_bytes
-        server = tornado.httpserver.HTTPServer(make_app(self.services), max_body_size=limit * 2)
+        server = http_server(self.services)
         sockets = tornado.netutil.bind_sockets(0, "127.0.0.1")
         server.add_sockets(sockets)
         self.port = sockets[0].getsockname()[1]

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import httpx
 
+JSON = {"Content-Type": "application/json"}
+"""The one Content-Type the backend reads a body as."""
+
 
 def assert_error(response: httpx.Response, status: int, *words: str) -> None:
     """``response`` is an error: ``status``, with a JSON body of that ``code`` whose

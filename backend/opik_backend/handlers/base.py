@@ -12,14 +12,13 @@ from typing import Any, ClassVar, TypeVar
 import msgspec
 import tornado.web
 
+from ..access import JSON_BODIES, WORKSPACE_HEADER, authenticate
 from ..codec import decode, encode, gunzip
 from ..errors import (
     ApiError,
     BadRequest,
-    Forbidden,
     PayloadTooLarge,
     TooManyRequests,
-    Unauthorized,
 )
 from ..ids import check_v7
 from ..services import Services
@@ -31,7 +30,6 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 DEFAULT_WORKSPACE = "default"
 DEFAULT_USER = "admin"  # Opik's user when no API key names one
-WORKSPACE_HEADER = "Comet-Workspace"
 MAX_PAGE_SIZE = 2000
 
 Route = tuple[str, type[tornado.web.RequestHandler]]
@@ -74,6 +72,8 @@ class ApiHandler(tornado.web.RequestHandler):
     tag: ClassVar[str] = "system"
     public: ClassVar[bool] = False
     """Served without an API key even when the server requires one (the health ping)."""
+    body_types: ClassVar[frozenset[str]] = JSON_BODIES
+    """The media types a request body may be sent as (the access gate answers 415 otherwise)."""
 
     def initialize(self, services: Services) -> None:
         self.services = services
@@ -85,18 +85,10 @@ class ApiHandler(tornado.web.RequestHandler):
             self._key_workspace = self._authenticate()
 
     def _authenticate(self) -> str:
-        """The workspace of the request's API key; 401 without a valid key, 403 if the
-        ``Comet-Workspace`` header names another workspace."""
-        key = self.request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-        if not key:
-            raise Unauthorized("this server requires an API key in the Authorization header")
-        owner = self.services.api_keys.owner_of(key)
-        if owner is None:
-            raise Unauthorized("the API key is not valid")
-        workspace, self._key_user = owner
-        asked = self.request.headers.get(WORKSPACE_HEADER)
-        if asked and asked != workspace:
-            raise Forbidden(f"the API key does not give access to workspace {asked!r}")
+        """The workspace of the request's API key (the gate refused any other request)."""
+        workspace, self._key_user = authenticate(
+            self.request.headers, self.services.api_keys.owner_of
+        )
         return workspace
 
     def set_default_headers(self) -> None:
@@ -232,6 +224,8 @@ class ApiHandler(tornado.web.RequestHandler):
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         exc = kwargs.get("exc_info", (None, None, None))[1]
+        if status_code == 405:
+            self.set_header("Allow", ", ".join(self.allowed_methods()))
         if isinstance(exc, ApiError):
             self.set_status(exc.status)
             for name, value in exc.headers.items():
@@ -243,6 +237,16 @@ class ApiHandler(tornado.web.RequestHandler):
         else:
             message = "internal error; see the backend log"
         self.finish(encode({"code": status_code, "message": message, "errors": [message]}))
+
+    @classmethod
+    def allowed_methods(cls) -> list[str]:
+        """The HTTP methods this route answers (``Allow`` of a 405)."""
+        base = tornado.web.RequestHandler
+        return [
+            m
+            for m in cls.SUPPORTED_METHODS
+            if getattr(cls, m.lower()) is not getattr(base, m.lower())
+        ]
 
     def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
         if isinstance(value, ApiError) and value.status < 500:

@@ -19,6 +19,7 @@ class OtlpTracesHandler(ApiHandler):
     """``ExportTraceServiceRequest`` in (protobuf or JSON, gzip allowed), our spans out."""
 
     tag = "otel"
+    body_types = frozenset({"application/json", "application/x-protobuf"})
 
     @operation("Ingest OTLP/HTTP trace spans (protobuf or JSON)", status=200)
     async def post(self) -> None:

@@ -7,6 +7,7 @@ import datetime as dt
 import json
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 import msgspec
@@ -82,13 +83,16 @@ def _row_to_rule(row: dict[str, Any]) -> Rule:
 class Rules:
     """CRUD over ``online_rules``, and the enabled rules of a project (cached briefly)."""
 
-    def __init__(self, db: MetadataDB) -> None:
+    def __init__(self, db: MetadataDB, vet: Callable[[str, dict[str, Any]], None]) -> None:
         self._db = db
+        self._vet = vet
+        """What this server refuses to run, beyond the schema (a 4xx when it does)."""
         self._enabled: dict[tuple[str, str], tuple[float, list[Rule]]] = {}
         self._lock = threading.Lock()
 
     def create(self, workspace: str, project_id: str, body: RuleWrite) -> Rule:
         check(body.type, body.code, body.filters)
+        self._vet(body.type, body.code)
         rule_id, now = body.id or new_id(), utcnow()
         self._db.execute(
             f"INSERT INTO online_rules ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -123,6 +127,7 @@ class Rules:
         kind, code = body.type or old.type, body.code if body.code is not None else old.code
         filters = body.filters if body.filters is not None else old.filters
         check(kind, code, filters)
+        self._vet(kind, code)
         self._db.execute(
             "UPDATE online_rules SET name = ?, type = ?, sampling_rate = ?, enabled = ?, "
             "filters = ?, code = ?, last_updated_at = ? WHERE workspace = ? AND id = ?",

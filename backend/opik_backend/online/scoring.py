@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 import re
-import urllib.error
-import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..schemas import JudgeCode, PythonCode
+from .egress import EgressRefused, Endpoint, JudgeEndpoints, post_json
 from .rules import Rule
-from .sandbox import MetricFailed, run_metric
+from .sandbox import MetricFailed, check_allowed, run_metric
 
 _PLACEHOLDER = re.compile(r"\{\{\s*([\w.\[\]-]+)\s*\}\}")
 _ROLES = {"SYSTEM": "system", "USER": "user", "AI": "assistant", "ASSISTANT": "assistant"}
@@ -30,10 +29,18 @@ class Score:
 
 @dataclass(frozen=True)
 class ScoringSettings:
-    judge_base_url: str
     judge_api_key: str
     metric_timeout: float
     metric_memory_mb: int
+    allow_unsandboxed_metrics: bool = False
+    judges: JudgeEndpoints = field(default_factory=JudgeEndpoints)
+
+    def vet(self, kind: str, code: dict[str, Any]) -> None:
+        """4xx if this server will not run a rule of ``kind`` with ``code``."""
+        if kind == "user_defined_metric_python":
+            check_allowed(self.allow_unsandboxed_metrics)
+        elif isinstance(code.get("model"), dict):
+            self.judges.vet(code["model"].get("base_url"))
 
 
 def resolve(trace: dict[str, Any], path: str) -> Any:
@@ -67,8 +74,12 @@ def _judge(code: JudgeCode, trace: dict[str, Any], settings: ScoringSettings) ->
         }
         for m in code.messages
     ]
+    try:
+        endpoint = settings.judges.endpoint(code.model.base_url)
+    except EgressRefused as exc:
+        raise ScoringFailed(str(exc)) from None
     reply = _chat(
-        code.model.base_url or settings.judge_base_url,
+        endpoint,
         settings.judge_api_key,
         {
             "model": code.model.name,
@@ -81,23 +92,17 @@ def _judge(code: JudgeCode, trace: dict[str, Any], settings: ScoringSettings) ->
     return _parse_judgement(reply, code)
 
 
-def _chat(base_url: str, api_key: str, body: dict[str, Any]) -> str:
-    if not base_url:
-        raise ScoringFailed(
-            "no judge endpoint: set judge_base_url (or the rule's "
-            "model.base_url) to an OpenAI-compatible API"
-        )
-    request = urllib.request.Request(  # noqa: S310 - a configured http(s) endpoint
-        base_url.rstrip("/") + "/chat/completions",
-        data=json.dumps({k: v for k, v in body.items() if v is not None}).encode(),
-        headers={"Content-Type": "application/json", "Authorization": f"Bearer {api_key}"},
-    )
+def _chat(endpoint: Endpoint, api_key: str, body: dict[str, Any]) -> str:
+    headers = {"Content-Type": "application/json"}
+    if endpoint.with_key and api_key:
+        headers["Authorization"] = f"Bearer {api_key}"
+    data = json.dumps({k: v for k, v in body.items() if v is not None}).encode()
     try:
-        with urllib.request.urlopen(request, timeout=120) as response:  # noqa: S310
-            answer = json.loads(response.read())
+        raw = post_json(endpoint.base_url + "/chat/completions", data, headers, timeout=120)
+        answer = json.loads(raw)
         return str(answer["choices"][0]["message"]["content"])
-    except (urllib.error.URLError, OSError, ValueError, KeyError, IndexError) as exc:
-        raise ScoringFailed(f"the judge at {base_url} failed: {exc}") from exc
+    except (OSError, ValueError, KeyError, IndexError, TypeError) as exc:
+        raise ScoringFailed(f"the judge at {endpoint.base_url} failed: {exc}") from exc
 
 
 def _parse_judgement(reply: str, code: JudgeCode) -> list[Score]:
@@ -135,7 +140,11 @@ def _python(
     arguments = {name: resolve(trace, path) for name, path in code.arguments.items()}
     try:
         result = run_metric(
-            code.metric, arguments, settings.metric_timeout, settings.metric_memory_mb
+            code.metric,
+            arguments,
+            settings.metric_timeout,
+            settings.metric_memory_mb,
+            settings.allow_unsandboxed_metrics,
         )
     except MetricFailed as exc:
         raise ScoringFailed(str(exc)) from exc

@@ -122,6 +122,10 @@ class ClickHouse:
             if _is_connection_error(exc):
                 self._local.client = None
                 raise StorageUnavailable(f"ClickHouse is unavailable: {exc}") from exc
+            _raise_if_disk_full(exc)
+            raise
+        except RuntimeError as exc:  # embedded chDB raises its own errors
+            _raise_if_disk_full(exc)
             raise
 
     def close(self) -> None:
@@ -130,6 +134,15 @@ class ClickHouse:
                 client.close()
             self._clients.clear()
         self._local = threading.local()
+
+
+_DISK_FULL = ("NOT_ENOUGH_SPACE", "No space left on device")
+
+
+def _raise_if_disk_full(exc: Exception) -> None:
+    """A full disk is a 503 the client may retry (as the group-commit writer answers)."""
+    if any(sign in str(exc) for sign in _DISK_FULL):
+        raise StorageUnavailable("ClickHouse cannot write: the disk is full") from exc
 
 
 def _is_connection_error(exc: ClickHouseError) -> bool:

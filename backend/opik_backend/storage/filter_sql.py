@@ -167,18 +167,30 @@ class Filter(msgspec.Struct, forbid_unknown_fields=False):
     type: str | None = None
 
 
+TIME_RANGE = (dt.datetime(1900, 1, 1), dt.datetime(2299, 12, 31, 23, 59, 59))
+"""What ClickHouse's DateTime64 holds."""
+MAX_FILTERS = 100
+"""Filters in one list; more is a 400 (each one is SQL to build and run)."""
+MAX_KEY_PARTS = 32
+"""Parts of a JSON key path (``a.b[0].c`` has four); deeper is a 400."""
+
+
 def parse(raw: str | Sequence[Mapping[str, Any]] | None) -> list[Filter]:
     """Filters from a JSON string (query parameter) or an already decoded list (body)."""
     if raw is None or raw in ("", "[]"):
         return []
     try:
         if isinstance(raw, str):
-            return msgspec.json.decode(raw, type=list[Filter])
-        return msgspec.convert(list(raw), type=list[Filter])
+            filters = msgspec.json.decode(raw, type=list[Filter])
+        else:
+            filters = msgspec.convert(list(raw), type=list[Filter])
     except msgspec.DecodeError as exc:
         raise BadRequest(f"filters: not valid JSON: {exc}") from exc
     except msgspec.ValidationError as exc:
         raise BadRequest(f"filters: {exc}") from exc
+    if len(filters) > MAX_FILTERS:
+        raise BadRequest(f"filters: {len(filters)} filters; the limit is {MAX_FILTERS}")
+    return filters
 
 
 class Compiler:
@@ -332,8 +344,16 @@ def _timestamp(flt: Filter) -> str:
         raise BadRequest(
             f"filters: {flt.field} needs an ISO-8601 time, got {flt.value!r}"
         ) from None
-    if value.tzinfo is not None:
-        value = value.astimezone(dt.UTC).replace(tzinfo=None)
+    try:
+        if value.tzinfo is not None:
+            value = value.astimezone(dt.UTC).replace(tzinfo=None)
+    except OverflowError:
+        value = dt.datetime.min
+    if not TIME_RANGE[0] <= value <= TIME_RANGE[1]:
+        raise BadRequest(
+            f"filters: {flt.field} is {flt.value!r}, outside the stored range "
+            f"({TIME_RANGE[0].year} to {TIME_RANGE[1].year})"
+        )
     return value.isoformat(sep=" ", timespec="microseconds")
 
 
@@ -354,4 +374,8 @@ def _json_path(flt: Filter) -> list[str | int]:
     path: list[str | int] = []
     for name, index in _PATH_PART.findall(key):
         path.append(name if name else int(index) + 1)
+        if len(path) > MAX_KEY_PARTS:
+            raise BadRequest(
+                f"filters: the key of {flt.field} is deeper than the limit of {MAX_KEY_PARTS} parts"
+            )
     return path

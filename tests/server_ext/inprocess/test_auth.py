@@ -41,6 +41,8 @@ def send(http_server_client: Any, jp_http_port: int, jp_base_url: str) -> Send:
     ) -> HTTPResponse:
         if body is None and method in ("POST", "PUT", "PATCH"):
             body = "{}"
+        if path.startswith("opik/"):  # the panel sends JSON as JSON
+            headers = {"Content-Type": "application/json", **(headers or {})}
         return await AsyncHTTPClient().fetch(
             f"http://127.0.0.1:{jp_http_port}{jp_base_url}{path}",
             method=method,

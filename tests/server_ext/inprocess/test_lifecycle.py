@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from tornado.httpclient import HTTPClientError
 
@@ -113,3 +114,23 @@ async def test_unmanaged_without_a_backend__503_and_says_why(
     assert down["healthy"] is False
     assert "manage_backend is off" in down["error"]
     assert runtime.read(own_data_dir) is None
+
+
+@pytest.fixture
+def token_required(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Backends started from now on trust no caller without their token."""
+    monkeypatch.setenv("OPIK_JUPYTER_REQUIRE_TOKEN", "1")
+
+
+async def test_the_proxy_sends_the_embedded_backends_token(
+    token_required: None, jp_fetch: Any, own_data_dir: Path
+) -> None:
+    started = await wait_for_status(jp_fetch, lambda s: s["healthy"])
+    info = runtime.read(own_data_dir)
+    assert info is not None
+    assert info.token
+    direct = httpx.get(f"{info.url}/v1/private/projects", timeout=30)
+    assert direct.status_code == 401  # the backend wants the token...
+    proxied = await jp_fetch("opik", "api", "v1", "private", "projects")
+    assert proxied.code == 200  # ...which the proxy adds
+    assert info.token not in json.dumps(started)  # and never shows the browser

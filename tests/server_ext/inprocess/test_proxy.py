@@ -44,7 +44,7 @@ async def test_proxy__get_answers_like_the_backend(jp_fetch: Any) -> None:
 
 
 async def test_proxy__post_patch_get_delete_a_trace(jp_fetch: Any, workspace: str) -> None:
-    headers = {"Comet-Workspace": workspace}
+    headers = {"Comet-Workspace": workspace, "Content-Type": "application/json"}
     trace_id = new_id()
     await jp_fetch(
         "opik",
@@ -81,7 +81,7 @@ async def test_proxy__post_patch_get_delete_a_trace(jp_fetch: Any, workspace: st
 
 
 async def test_proxy__put_a_feedback_score(jp_fetch: Any, workspace: str) -> None:
-    headers = {"Comet-Workspace": workspace}
+    headers = {"Comet-Workspace": workspace, "Content-Type": "application/json"}
     trace_id = new_id()
     await jp_fetch(
         "opik",
@@ -140,7 +140,7 @@ async def test_proxy__gzip_request_bodies_reach_the_backend(jp_fetch: Any, works
 
 
 async def test_proxy__streams_ndjson_without_buffering_it(jp_fetch: Any, workspace: str) -> None:
-    headers = {"Comet-Workspace": workspace}
+    headers = {"Comet-Workspace": workspace, "Content-Type": "application/json"}
     ids = [new_id() for _ in range(30)]
     batch = {"traces": [trace_batch(i, f"t{n}")["traces"][0] for n, i in enumerate(ids)]}
     await jp_fetch(
