@@ -48,6 +48,10 @@ class Settings:
     judge_api_key: str = ""
     metric_timeout_seconds: float = 10.0  # a Python metric is killed after this
     metric_memory_mb: int = 512
+    attachments_url: str = ""  # "" means files under <data_dir>/attachments; or s3://bucket/prefix
+    s3_endpoint_url: str = ""  # an S3-compatible store's endpoint (MinIO, ...); "" means AWS
+    s3_region: str = ""
+    max_attachment_mb: int = 256  # larger attachments get 413
 
     @property
     def resolved_clickhouse_url(self) -> str:
@@ -62,6 +66,10 @@ class Settings:
     @property
     def max_body_bytes(self) -> int:
         return self.max_body_mb * 1024 * 1024
+
+    @property
+    def max_attachment_bytes(self) -> int:
+        return self.max_attachment_mb * 1024 * 1024
 
 
 FIELDS = {f.name: f for f in dataclasses.fields(Settings)}
@@ -123,6 +131,8 @@ def _build(values: Mapping[str, Any]) -> Settings:
         raise ConfigError(f"port must be between 0 and 65535, got {settings.port}")
     if settings.max_body_mb <= 0:
         raise ConfigError(f"max_body_mb must be positive, got {settings.max_body_mb}")
+    if settings.max_attachment_mb <= 0:
+        raise ConfigError(f"max_attachment_mb must be positive, got {settings.max_attachment_mb}")
     return settings
 
 

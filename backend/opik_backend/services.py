@@ -12,6 +12,7 @@ from .online.rules import Rules
 from .online.scoring import ScoringSettings
 from .online.workers import OnlineEvaluation
 from .storage.api_keys import ApiKeys
+from .storage.attachments import Attachments
 from .storage.cache import Cache, open_cache
 from .storage.changes import ChangeLog
 from .storage.clickhouse import ClickHouse
@@ -20,6 +21,7 @@ from .storage.coordination import RateLimiter, open_rate_limiter, shared_lock
 from .storage.datasets import DatasetItems, Datasets
 from .storage.definitions import FeedbackDefinitions
 from .storage.experiments import ExperimentItems, Experiments
+from .storage.files import open_file_store
 from .storage.ingest import IngestJob, Ingestor, open_patch_registry
 from .storage.maintenance import Optimizer
 from .storage.metadata import MetadataDB
@@ -57,6 +59,7 @@ class Services:
     online: OnlineEvaluation
     limiter: RateLimiter
     executor: ThreadPoolExecutor
+    attachments: Attachments
 
     @classmethod
     def open(cls, settings: Settings) -> Services:
@@ -118,6 +121,16 @@ class Services:
             online=online,
             limiter=open_rate_limiter(settings.redis_url, settings.rate_limit_per_second),
             executor=ThreadPoolExecutor(max_workers=8, thread_name_prefix="opik-backend-io"),
+            attachments=Attachments(
+                db,
+                open_file_store(
+                    settings.attachments_url,
+                    settings.data_dir,
+                    settings.s3_endpoint_url,
+                    settings.s3_region,
+                ),
+                settings.max_attachment_bytes,
+            ),
         )
 
     def close(self) -> None:
