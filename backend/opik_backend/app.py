@@ -9,6 +9,7 @@ import tornado.web
 
 from . import openapi
 from .handlers import (
+    attachments,
     comments,
     datasets,
     definitions,
@@ -40,6 +41,7 @@ def all_routes() -> list[Route]:
         *experiments.routes(),
         *experiment_items.routes(),
         *online_rules.routes(),
+        *attachments.routes(),
     ]
     return sorted(routes, key=lambda route: route[0].count("{"))
 

@@ -23,6 +23,7 @@ from typing import IO, Any, Protocol
 from urllib.parse import quote, urlsplit
 
 import boto3
+from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from ..errors import StorageUnavailable
@@ -215,7 +216,10 @@ class S3Files:
         self.location = S3Location.parse(url)
         self.expiry_seconds = expiry_seconds
         self.client: Any = boto3.client(
-            "s3", endpoint_url=endpoint_url or None, region_name=region or None
+            "s3",
+            endpoint_url=endpoint_url or None,
+            region_name=region or None,
+            config=Config(signature_version="s3v4"),
         )
 
     def key(self, name: str) -> str:
