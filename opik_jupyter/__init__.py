@@ -10,6 +10,7 @@ from opik_backend import __version__
 
 from ._lazy import lazy_exports
 from .sdk import (
+    Attachment,
     Client,
     Config,
     ConfigError,
@@ -63,6 +64,7 @@ if TYPE_CHECKING:
     from .widgets import TracesTable, TraceTree
 
 __all__ = [
+    "Attachment",
     "Client",
     "Config",
     "ConfigError",

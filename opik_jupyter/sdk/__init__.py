@@ -4,6 +4,7 @@ Importing it has no side effects: the sender thread starts with the first traced
 and the local backend is found (or started) by that thread when it first sends.
 """
 
+from ._attachments import Attachment, StoredAttachment
 from ._client import (
     Client,
     get_trace,
@@ -45,6 +46,7 @@ from ._transport import (
 from .integrations import instrument, track_anthropic, track_openai, uninstrument
 
 __all__ = [
+    "Attachment",
     "Client",
     "Config",
     "ConfigError",
@@ -57,6 +59,7 @@ __all__ = [
     "Request",
     "Response",
     "Span",
+    "StoredAttachment",
     "Trace",
     "TransportError",
     "add_online_rule",

@@ -28,11 +28,13 @@ import time
 from collections.abc import Callable
 from typing import Any, Literal
 
+from ._attachments import Upload
+from ._attachments import send as send_attachment
 from ._batch import Batch, Batcher, Built, split_batch
 from ._config import Config
 from ._messages import START, Message, events_of
 from ._queue import MessageQueue
-from ._rest import base_url, request_headers
+from ._rest import RestClient, base_url, request_headers
 from ._spill import SpillFile, orphans
 from ._transport import HttpTransport, Request, Response, Transport
 
@@ -133,6 +135,7 @@ class Sender:
         self._open = open_items if open_items is not None else {}
         self.queue = MessageQueue(config.max_queue, config.batch_max_items, events_of)
         self.transport = transport or HttpTransport(config.request_timeout)
+        self.attachments_failed = 0
         self._resolve_url = resolve_url or base_url
         self._batcher = Batcher(config)
         self._thread = threading.Thread(
@@ -325,8 +328,28 @@ class Sender:
                 self._to_spill(batch)
             else:
                 self._deliver(batch)
+        for upload in built.uploads if built else ():
+            self._upload(upload)
         if not self._down:
             self._replay_orphans()
+
+    def _upload(self, upload: Upload) -> None:
+        """Send one attachment (not spilled: a backend that is away loses it, with a warning)."""
+        try:
+            rest = RestClient(
+                self._base_url(), self.config.workspace, self.config.api_key, self.transport
+            )
+            send_attachment(rest, upload)
+        except Exception as exc:  # the thread must survive anything
+            self.attachments_failed += 1
+            self._warn(
+                "attachment",
+                "opik-jupyter: attachment %s of %s %s was not stored: %s",
+                upload.file_name,
+                upload.entity_type,
+                upload.entity_id,
+                exc,
+            )
 
     def _finish(self) -> None:
         for spill in self._files():
