@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import urlencode
 
 if TYPE_CHECKING:
     from ._rest import RestClient
@@ -29,6 +30,7 @@ log = logging.getLogger("opik_jupyter")
 
 EntityType = Literal["trace", "span"]
 UPLOAD_PATH = "v1/private/attachment/upload"
+_IDS_PER_LIST = 200  # entity ids in one list request (its query string stays short)
 _DATA_URL = re.compile(r"data:([\w.+-]+/[\w.+-]+);base64,([A-Za-z0-9+/]+={0,2})")
 _BARE_BASE64 = re.compile(r"[A-Za-z0-9+/]+={0,2}")
 _MAGIC = (
@@ -185,24 +187,38 @@ def read_attachments(
     rest: RestClient,
     project_id: str,
     entity_type: EntityType,
-    entity_id: str,
+    entity_ids: list[str],
     to_dir: str | os.PathLike[str] | None = None,
 ) -> list[StoredAttachment]:
-    """The attachments of one trace or span, with their bytes (saved under ``to_dir``)."""
-    listing = rest.json(
-        "GET",
-        "v1/private/attachment/list",
-        params={
-            "project_id": project_id,
-            "entity_type": entity_type,
-            "entity_id": entity_id,
-            "path": base64.b64encode(rest.url.encode()).decode(),
-            "size": 1000,
-        },
-    )
-    out = []
-    for item in (listing or {}).get("content", []):
-        data = rest.request(
+    """The attachments of traces or spans, with their bytes (saved under ``to_dir``)."""
+    out: list[StoredAttachment] = []
+    for start in range(0, len(entity_ids), _IDS_PER_LIST):
+        chunk = entity_ids[start : start + _IDS_PER_LIST]
+        params = [
+            ("project_id", project_id),
+            ("entity_type", entity_type),
+            ("path", base64.b64encode(rest.url.encode()).decode()),
+            ("size", "10000"),
+            *(("entity_id", entity_id) for entity_id in chunk),
+        ]
+        listing = rest.json("GET", "v1/private/attachment/list?" + urlencode(params))
+        out += [
+            _download(rest, project_id, entity_type, item, to_dir)
+            for item in (listing or {}).get("content", [])
+        ]
+    return out
+
+
+def _download(
+    rest: RestClient,
+    project_id: str,
+    entity_type: EntityType,
+    item: dict[str, Any],
+    to_dir: str | os.PathLike[str] | None,
+) -> StoredAttachment:
+    entity_id = item["entity_id"]
+    data = (
+        rest.request(
             "GET",
             "v1/private/attachment/download",
             params={
@@ -212,19 +228,18 @@ def read_attachments(
                 "file_name": item["file_name"],
             },
         )
-        path = _save(to_dir, entity_id, item["file_name"], data or b"") if to_dir else None
-        out.append(
-            StoredAttachment(
-                item["file_name"],
-                item["mime_type"],
-                int(item["file_size"]),
-                entity_type,
-                entity_id,
-                data or b"",
-                path,
-            )
-        )
-    return out
+        or b""
+    )
+    path = _save(to_dir, entity_id, item["file_name"], data) if to_dir else None
+    return StoredAttachment(
+        item["file_name"],
+        item["mime_type"],
+        int(item["file_size"]),
+        entity_type,
+        entity_id,
+        data,
+        path,
+    )
 
 
 def _save(to_dir: str | os.PathLike[str], entity_id: str, file_name: str, data: bytes) -> Path:

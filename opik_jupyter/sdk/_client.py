@@ -72,13 +72,16 @@ class Client(RestClient):
         """The files of a trace and (``spans``) of its spans, with their bytes; saved under
         ``to_dir/<entity id>/`` too when given. Empty if the trace is not (yet) stored."""
         trace = self.get_trace(trace_id, with_spans=spans)
-        if trace is None:
-            return []
+        return [] if trace is None else self.files_of(trace, to_dir)
+
+    def files_of(
+        self, trace: Mapping[str, Any], to_dir: str | os.PathLike[str] | None = None
+    ) -> list[StoredAttachment]:
+        """The files of a trace read with ``get_trace`` (and of the ``spans`` it holds)."""
         project_id = trace["project_id"]
-        found = read_attachments(self, project_id, "trace", trace_id, to_dir)
-        for span in trace.get("spans", []):
-            found += read_attachments(self, project_id, "span", span["id"], to_dir)
-        return found
+        spans = [span["id"] for span in trace.get("spans", [])]
+        found = read_attachments(self, project_id, "trace", [trace["id"]], to_dir)
+        return found + (read_attachments(self, project_id, "span", spans, to_dir) if spans else [])
 
     def get_spans(self, trace_id: str, project_id: str | None = None) -> list[dict[str, Any]]:
         """Every span of a trace, newest first (paged)."""

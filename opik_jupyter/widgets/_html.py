@@ -11,6 +11,8 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from ._attachment_views import static_html as attachments_html
+
 _MAX_PAYLOAD = 2_000
 _STYLE = "font-family:system-ui,sans-serif;font-size:13px;border-collapse:collapse;min-width:60%"
 _CELL = "padding:2px 8px;border-bottom:1px solid #d1d9e0;text-align:left"
@@ -39,7 +41,7 @@ def tree_html(data: Mapping[str, Any]) -> str:
         f'{esc(trace["name"])} <span style="font-weight:400">({status}, '
         f"{duration_text(trace.get('duration_ms'))}, {len(data['spans'])} spans)</span></div>"
         f'<table style="{_STYLE}"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody>'
-        f"</table>{_payloads(trace)}</div>"
+        f"</table>{_payloads(trace)}{attachments_html([trace, *data['spans']])}</div>"
     )
 
 

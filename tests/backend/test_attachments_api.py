@@ -365,3 +365,21 @@ def test_s3_presigned_multipart_upload_then_presigned_and_proxied_download(s3_ba
             },
         )
         assert proxied.content == data
+
+
+def test_list_takes_several_entity_ids(api: httpx.Client) -> None:
+    first, second = new_id(), new_id()
+    upload(api, first, "a.txt", b"a")
+    upload(api, second, "b.txt", b"b")
+    response = api.get(
+        "v1/private/attachment/list",
+        params=[
+            ("project_id", project_id(api)),
+            ("entity_type", "trace"),
+            ("entity_id", first),
+            ("entity_id", second),
+        ],
+    )
+    assert response.status_code == 200
+    found = {(i["entity_id"], i["file_name"]) for i in response.json()["content"]}
+    assert found == {(first, "a.txt"), (second, "b.txt")}

@@ -30,7 +30,7 @@ from ..storage.attachments import (
     EntityType,
 )
 from ..storage.files import FileWriter, S3Files, UploadPart, content_disposition
-from .base import ApiHandler, operation
+from .base import MAX_PAGE_SIZE, ApiHandler, operation
 from .observations import Route
 
 LOCAL_UPLOAD_ID = "BEMinIO"  # the upload id that tells Opik's SDKs to PUT to the backend
@@ -241,18 +241,21 @@ class ListHandler(AttachmentHandler):
     path = BASE + "/list"
 
     @operation(
-        "List an entity's attachments, with download links",
+        "List an entity's attachments, with download links (entity_id may be repeated)",
         query=("project_id", *_ENTITY_QUERY, "path", "page", "size"),
     )
     async def get(self) -> None:
         kind = entity_type_of(self.str_arg("entity_type"))
-        entity_id = check_v7(self.required_arg("entity_id"), "entity_id")
+        ids = self.get_query_arguments("entity_id")  # Opik names one; several are served too
+        if not ids or len(ids) > MAX_PAGE_SIZE:
+            raise BadRequest(f"query parameter entity_id is required (1 to {MAX_PAGE_SIZE})")
+        entity_ids = [check_v7(entity_id, "entity_id") for entity_id in ids]
         project_id = check_v7(self.required_arg("project_id"), "project_id")
         await self.blocking(self.services.projects.get, self.workspace, project_id)
         page = self.int_arg("page", 1)
         size = self.int_arg("size", 100, 1, 10_000)
         found, total = await self.blocking(
-            self.store.of_entity, self.workspace, project_id, kind, entity_id, page, size
+            self.store.of_entities, self.workspace, project_id, kind, entity_ids, page, size
         )
         base_url = self.base_url()
         content = [a.public(self.link(a, base_url)) for a in found]

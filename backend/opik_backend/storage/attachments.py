@@ -66,6 +66,7 @@ class Attachment:
     def public(self, link: str) -> dict[str, Any]:
         return {
             "link": link,
+            "entity_id": self.key.entity_id,
             "file_name": self.key.file_name,
             "file_size": self.file_size,
             "mime_type": self.mime_type,
@@ -201,12 +202,24 @@ class Attachments:
         size: int = 1_000_000,
     ) -> tuple[list[Attachment], int]:
         """One page of an entity's attachments, oldest first, and how many there are."""
-        params = (workspace, entity_type, entity_id, project_id)
-        total = self._db.fetch_one(
-            f"SELECT COUNT(*) AS n FROM attachments WHERE {_KEY_WHERE}", params
-        )
+        return self.of_entities(workspace, project_id, entity_type, [entity_id], page, size)
+
+    def of_entities(
+        self,
+        workspace: str,
+        project_id: str,
+        entity_type: str,
+        entity_ids: list[str],
+        page: int = 1,
+        size: int = 1_000_000,
+    ) -> tuple[list[Attachment], int]:
+        """One page of the attachments of several entities of a type (a trace's spans)."""
+        marks = ", ".join("?" for _ in entity_ids)
+        where = f"workspace = ? AND entity_type = ? AND project_id = ? AND entity_id IN ({marks})"
+        params = (workspace, entity_type, project_id, *entity_ids)
+        total = self._db.fetch_one(f"SELECT COUNT(*) AS n FROM attachments WHERE {where}", params)
         rows = self._db.fetch(
-            f"SELECT {_COLUMNS} FROM attachments WHERE {_KEY_WHERE} "
+            f"SELECT {_COLUMNS} FROM attachments WHERE {where} "
             "ORDER BY created_at, file_name LIMIT ? OFFSET ?",
             (*params, size, (page - 1) * size),
         )

@@ -1,5 +1,6 @@
 /** The REST calls the panel makes, over any ``Fetch`` (``requestAPI`` in JupyterLab, a fake in tests). */
 import type { TraceData } from "../views/types";
+import { addAttachments, type FetchBlob } from "./attachments";
 import { apiPath, notebookFilter, toTraceData, type Params } from "./model";
 import type {
   BackendSpan,
@@ -25,7 +26,11 @@ const PRIVATE = "v1/private";
 export const MAX_SPANS = 2000;
 
 export class OpikClient {
-  constructor(private readonly fetch: Fetch) {}
+  /** ``fetchBlob`` reads files (attachments); without it traces come without them. */
+  constructor(
+    private readonly fetch: Fetch,
+    private readonly fetchBlob?: FetchBlob,
+  ) {}
 
   status(): Promise<BackendStatus> {
     return this.fetch<BackendStatus>("status");
@@ -53,7 +58,11 @@ export class OpikClient {
       this.get<Page<BackendSpan>>("spans", { trace_id: id, size: MAX_SPANS }),
       trace.project_id ? this.get<Project>(`projects/${trace.project_id}`).catch(() => null) : null,
     ]);
-    return toTraceData(trace, spans.content, project?.name);
+    const data = toTraceData(trace, spans.content, project?.name);
+    if (this.fetchBlob && trace.project_id) {
+      await addAttachments(data, trace.project_id, this.fetch, this.fetchBlob).catch(() => undefined);
+    }
+    return data;
   }
 
   async rawTrace(id: string): Promise<BackendTrace> {

@@ -13,7 +13,7 @@ import { OpikClient } from "./client";
 import { ComparisonView } from "./compare";
 import { opikIcon } from "./icon";
 import { OpikPanel } from "./panel";
-import { requestAPI } from "./request";
+import { requestAPI, requestBlob } from "./request";
 import { TraceView } from "./traceview";
 import type { Dataset, Experiment } from "./types";
 
@@ -95,7 +95,7 @@ function activate(
   notebooks: INotebookTracker | null,
   labShell: ILabShell | null,
 ): void {
-  const client = new OpikClient(requestAPI);
+  const client = new OpikClient(requestAPI, requestBlob);
   // JupyterLab: tabs in the main area; Notebook 7 (no ILabShell): dialogs over the page
   const show: Show = labShell ? showInMain : showInDialog;
   const openTrace = (traceId: string) => show(app, new TraceView(client, traceId));

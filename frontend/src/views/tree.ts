@@ -1,6 +1,7 @@
 /** The span tree of one trace: a row per span with a timeline bar, and a details panel. */
 import { clear, el } from "./dom";
 import { formatCost, formatDuration, formatScore, formatTokens } from "./format";
+import { render as renderAttachments } from "./attachments";
 import { render as renderJson } from "./json";
 import { barGeometry, render as renderBar, safeClass } from "./timeline";
 import type { Score, TraceData, TreeNode } from "./types";
@@ -216,6 +217,7 @@ function details(node: TreeNode): HTMLElement {
     el("div", { className: "oj-details-title", text: node.name }),
     facts.length ? el("div", { className: "oj-facts", text: facts.join(" · ") }) : null,
     node.error ? errorBlock(node) : null,
+    renderAttachments(node.attachments),
   ]);
   for (const [label, value] of [
     ["Input", node.input],
