@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import html
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -50,6 +51,23 @@ def view_of(attachment: StoredAttachment) -> AttachmentView:
         "kind": kind,
         "src": src,
     }
+
+
+_IMAGE_URL = re.compile(r"data:image/(?:png|jpeg|gif|webp|bmp);base64,[A-Za-z0-9+/]+={0,2}")
+
+
+def image_in(value: Any, depth: int = 0) -> str | None:
+    """The first raster-image data URL in ``value`` (a string, or inside dicts and lists)
+    that is small enough to embed; None if there is none."""
+    if isinstance(value, str):
+        found = _IMAGE_URL.search(value) if "data:image/" in value else None
+        return found[0] if found and len(found[0]) <= MAX_INLINE_BYTES * 4 // 3 else None
+    if depth < 8 and isinstance(value, Mapping | list | tuple):
+        items = value.values() if isinstance(value, Mapping) else value
+        for item in items:
+            if (found_url := image_in(item, depth + 1)) is not None:
+                return found_url
+    return None
 
 
 def by_entity(attachments: Iterable[StoredAttachment]) -> dict[str, list[AttachmentView]]:

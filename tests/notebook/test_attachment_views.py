@@ -54,3 +54,13 @@ def test_the_view_model_and_the_static_export_carry_them() -> None:
     assert exported.count('<img src="data:image/png;base64,') == 2
     assert "image/svg" not in exported
     assert "c.svg (6 bytes)" in exported
+
+
+def test_dataset_item_fields_carry_the_image_they_hold() -> None:
+    from opik_jupyter.evaluation.views._experiment_view_model import _field  # noqa: PLC0415
+
+    url = "data:image/png;base64,iVBORw0KGgo="
+    assert _field("photo", url)["image"] == url
+    assert _field("messages", [{"content": [{"image_url": {"url": url}}]}])["image"] == url
+    assert "image" not in _field("svg", "data:image/svg+xml;base64,PHN2Zz4=")
+    assert "image" not in _field("text", "just words")

@@ -2,6 +2,7 @@ import { describe, expect, it, vi } from "vitest";
 import { addAttachments, kindOf } from "../lab/attachments";
 import { render } from "../views/attachments";
 import type { AttachmentView } from "../views/types";
+import { tableData } from "./experiment_fixtures";
 import { traceData, span } from "./fixtures";
 
 const PNG = "data:image/png;base64,iVBORw0KGgo=";
@@ -77,5 +78,22 @@ describe("panel attachments", () => {
     expect(paths[1]).toContain("entity_id=s1");
     expect(kindOf("text/html")).toBe("file");
     expect(kindOf("image/svg+xml")).toBe("file");
+  });
+});
+
+describe("experiment table items", () => {
+  it("show a raster image a field holds, never an SVG", async () => {
+    const { render: renderTable } = await import("../views/experiments");
+    const host = document.createElement("div");
+    const data = tableData();
+    data.rows[0].fields = [
+      { name: "photo", text: "data:image/png…", image: PNG },
+      { name: "chart", text: "svg", image: "data:image/svg+xml;base64,PHN2Zz4=" },
+    ];
+    renderTable(host, data, { baseline: data.experiments[0].id, threshold: 0 });
+    const images = host.querySelectorAll("img.oj-attachment-thumb");
+    expect(images).toHaveLength(1);
+    expect(images[0].getAttribute("src")).toBe(PNG);
+    expect(host.textContent).toContain("chart: svg");
   });
 });
