@@ -11,6 +11,7 @@ from opik_backend import __version__
 from ._lazy import lazy_exports
 from .sdk import (
     Attachment,
+    ChatPrompt,
     Client,
     Config,
     ConfigError,
@@ -19,7 +20,10 @@ from .sdk import (
     FlushResult,
     HttpStatusError,
     OpikJupyterError,
+    Prompt,
+    PromptNotFound,
     Span,
+    TemplateError,
     Trace,
     TransportError,
     add_online_rule,
@@ -29,6 +33,7 @@ from .sdk import (
     flush,
     get_current_span,
     get_current_trace,
+    get_prompt,
     get_trace,
     instrument,
     list_online_rules,
@@ -61,10 +66,11 @@ if TYPE_CHECKING:
         metrics,
     )
     from .evaluation.views import ExperimentTable, ScoreChart
-    from .widgets import TracesTable, TraceTree
+    from .widgets import PromptHistory, TracesTable, TraceTree
 
 __all__ = [
     "Attachment",
+    "ChatPrompt",
     "Client",
     "Config",
     "ConfigError",
@@ -76,8 +82,12 @@ __all__ = [
     "FlushResult",
     "HttpStatusError",
     "OpikJupyterError",
+    "Prompt",
+    "PromptHistory",
+    "PromptNotFound",
     "ScoreChart",
     "Span",
+    "TemplateError",
     "Trace",
     "TraceTree",
     "TracesTable",
@@ -93,6 +103,7 @@ __all__ = [
     "flush",
     "get_current_span",
     "get_current_trace",
+    "get_prompt",
     "get_trace",
     "instrument",
     "list_online_rules",
@@ -121,6 +132,7 @@ __all__ = [
 
 # names exported lazily: the module that defines each, imported on first use
 _LAZY = {
+    "PromptHistory": ".widgets",
     "TraceTree": ".widgets",
     "TracesTable": ".widgets",
     "ExperimentTable": ".evaluation.views",

@@ -27,6 +27,7 @@ from .storage.maintenance import Optimizer
 from .storage.metadata import MetadataDB
 from .storage.migrations import migrate_clickhouse, migrate_metadata
 from .storage.projects import Projects
+from .storage.prompts import Prompts
 from .storage.reads import Reads
 from .storage.stats import Stats
 from .storage.threads import Threads
@@ -48,6 +49,7 @@ class Services:
     dataset_items: DatasetItems
     experiments: Experiments
     experiment_items: ExperimentItems
+    prompts: Prompts
     comparisons: Comparisons
     reads: Reads
     threads: Threads
@@ -110,6 +112,7 @@ class Services:
             dataset_items=DatasetItems(ch),
             experiments=Experiments(db),
             experiment_items=ExperimentItems(ch),
+            prompts=Prompts(db),
             comparisons=Comparisons(ch, reads),
             reads=reads,
             threads=Threads(ch, reads),

@@ -1,8 +1,9 @@
 """The IPython extension: ``%load_ext opik_jupyter``.
 
 Registers ``%%opik_track`` (a cell as a trace), ``%opik_project``, ``%opik_status``,
-``%opik_track_all`` and ``%opik_display``, the cell hooks behind them, and instruments the
-installed LLM clients so that their calls inside traced cells become ``llm`` spans.
+``%opik_track_all``, ``%opik_display`` and ``%opik_prompt`` (a prompt's history), the cell
+hooks behind them, and instruments the installed LLM clients so that their calls inside
+traced cells become ``llm`` spans.
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ from IPython.core.magic_arguments import argument, magic_arguments, parse_argstr
 
 from ..sdk import configure
 from ..sdk._config import current as current_config
+from ..sdk._prompts import PromptNotFound
 from ..widgets import _cell_view
 from ._cells import MAGIC, CellOptions, CellTracer
 from ._status import StatusReport, status_report
@@ -24,8 +25,8 @@ def _on_off(text: str) -> bool:
 
 @magics_class
 class OpikMagics(Magics):
-    """``%%opik_track``, ``%opik_project``, ``%opik_status``, ``%opik_track_all`` and
-    ``%opik_display``."""
+    """``%%opik_track``, ``%opik_project``, ``%opik_status``, ``%opik_track_all``,
+    ``%opik_display`` and ``%opik_prompt``."""
 
     def __init__(self, shell: Any, tracer: CellTracer) -> None:
         super().__init__(shell)
@@ -98,6 +99,20 @@ class OpikMagics(Magics):
         if args.state:
             _cell_view.set_display(_on_off(args.state))
         return f"inline trace display: {'on' if _cell_view.display_enabled() else 'off'}"
+
+    @magic_arguments()
+    @argument("name", help="the prompt's name (quoted if it has spaces)")
+    @line_magic
+    def opik_prompt(self, line: str) -> Any:
+        """Show a prompt's history: its versions, a diff of any two, and the experiments
+        that used each version with their scores."""
+        args = parse_argstring(self.opik_prompt, line)
+        from ..widgets.prompt_history import PromptHistory  # noqa: PLC0415 - anywidget on use
+
+        try:
+            return PromptHistory(args.name.strip("\"'"))
+        except PromptNotFound as exc:
+            raise UsageError(str(exc)) from None
 
 
 def parse_track_line(line: str) -> CellOptions:

@@ -17,6 +17,7 @@ from ._config import Config, ConfigError
 from ._context import Span, Trace
 from ._decorator import track
 from ._filter_strings import FilterSyntaxError, parse_filter
+from ._prompts import ChatPrompt, Prompt, PromptNotFound, get_prompt
 from ._rules import (
     add_online_rule,
     delete_online_rule,
@@ -26,6 +27,7 @@ from ._rules import (
 )
 from ._sender import DeliveryStatus, FlushResult
 from ._state import configure, delivery_status, flush, shutdown
+from ._templates import TemplateError
 from ._tracing import (
     get_current_span,
     get_current_trace,
@@ -47,6 +49,7 @@ from .integrations import instrument, track_anthropic, track_openai, uninstrumen
 
 __all__ = [
     "Attachment",
+    "ChatPrompt",
     "Client",
     "Config",
     "ConfigError",
@@ -56,10 +59,13 @@ __all__ = [
     "HttpStatusError",
     "MockTransport",
     "OpikJupyterError",
+    "Prompt",
+    "PromptNotFound",
     "Request",
     "Response",
     "Span",
     "StoredAttachment",
+    "TemplateError",
     "Trace",
     "TransportError",
     "add_online_rule",
@@ -69,6 +75,7 @@ __all__ = [
     "flush",
     "get_current_span",
     "get_current_trace",
+    "get_prompt",
     "get_trace",
     "instrument",
     "list_online_rules",

@@ -18,10 +18,10 @@ from urllib.parse import urlencode
 import tornado.web
 from tornado.http1connection import HTTP1Connection
 
-from .. import mime
 from ..errors import ApiError, BadRequest, Conflict, Forbidden, NotFound
 from ..ids import check_v7
 from ..schemas import CompleteUpload, DeleteAttachments, StartUpload
+from ..storage import mime
 from ..storage.attachments import (
     ENTITY_TYPES,
     Attachment,
@@ -30,8 +30,7 @@ from ..storage.attachments import (
     EntityType,
 )
 from ..storage.files import FileWriter, S3Files, UploadPart, content_disposition
-from .base import MAX_PAGE_SIZE, ApiHandler, operation
-from .observations import Route
+from .base import MAX_PAGE_SIZE, ApiHandler, Route, operation
 
 LOCAL_UPLOAD_ID = "BEMinIO"  # the upload id that tells Opik's SDKs to PUT to the backend
 BASE = "/v1/private/attachment"

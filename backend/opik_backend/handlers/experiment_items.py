@@ -20,9 +20,8 @@ from ..schemas import (
 from ..storage.experiments import ExperimentQuery
 from ..storage.ingest import CreateRows, InsertScores
 from ..storage.rows import SPANS, TRACES, Row, now, span_row, trace_row
-from .base import operation
-from .experiments import BASE, ExperimentHandler, _list_arg
-from .observations import Route
+from .base import Route, operation
+from .experiments import BASE, ExperimentHandler
 from .scores import score_row
 
 MAX_COMPARED = 100
@@ -37,12 +36,8 @@ class ExperimentItemsHandler(ExperimentHandler):
         """The project of an item's trace (default project if unnamed), memoised per batch."""
         key = f"id:{project_id}" if project_id else f"name:{name or ''}"
         if key not in known:
-            found = await self.project_of(name, project_id)
-            if found is None:
-                found = (
-                    await self.blocking(self.services.projects.resolve, self.workspace, None)
-                ).id
-            known[key] = found
+            project = await self.project(name=name, id=project_id, create=True)
+            known[key] = project.id
         return known[key]
 
     def item_row(
@@ -76,11 +71,12 @@ class ExperimentItemsCreateHandler(ExperimentItemsHandler):
         received = now()
         known: dict[str, str] = {}
         rows: list[Row] = []
-        for item, (item_id, experiment_id, *refs) in zip(
+        for item, (item_id, experiment_id, dataset_item_id, trace_id) in zip(
             body.experiment_items, checked, strict=True
         ):
             project_id = await self.item_project(item.project_name, item.project_id, known)
-            rows.append(self.item_row(experiment_id, item_id, (*refs, project_id), received))
+            refs = (dataset_item_id, trace_id, project_id)
+            rows.append(self.item_row(experiment_id, item_id, refs, received))
         await self.blocking(self.services.experiment_items.insert, rows)
         self.no_content()
 
@@ -309,7 +305,7 @@ class CompareHandler(ExperimentItemsHandler):
     )
     async def get(self, dataset_id: str) -> None:
         dataset = await self.dataset_of(None, dataset_id)
-        raw_ids = _list_arg(self.str_arg("experiment_ids"), "experiment_ids")
+        raw_ids = self.list_arg("experiment_ids")
         if not raw_ids or len(raw_ids) > MAX_COMPARED:
             raise BadRequest(
                 f"experiment_ids: give 1 to {MAX_COMPARED} experiment ids as a JSON list"
@@ -321,16 +317,7 @@ class CompareHandler(ExperimentItemsHandler):
         content, total = await self.blocking(
             self.services.comparisons.compare, self.workspace, dataset.id, ids, page, size
         )
-        self.send_json(
-            {
-                "page": page,
-                "size": len(content),
-                "total": total,
-                "content": content,
-                "columns": [],
-                "sortableBy": [],
-            }
-        )
+        self.send_page(page, content, total, columns=[], sortableBy=[])
 
 
 def routes() -> list[Route]:

@@ -12,12 +12,8 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import msgspec
-import tornado.web
-
 from ..codec import encode
-from ..errors import BadRequest, NotFound, ValidationFailed
-from ..filters import Entity, Filter, parse
+from ..errors import NotFound, ValidationFailed
 from ..ids import check_v7, new_id
 from ..schemas import (
     DeleteIds,
@@ -29,13 +25,14 @@ from ..schemas import (
     TraceUpdate,
     TraceWrite,
 )
+from ..storage import deletions
+from ..storage.filter_sql import Entity, Filter, parse
 from ..storage.ingest import CreateRows, PatchRow, RunStatements
 from ..storage.projects import Project
 from ..storage.reads import Query
 from ..storage.rows import SPANS, TRACES, Row, Table, changes_of, now, span_row, trace_row
-from .base import ApiHandler, operation
+from .base import ApiHandler, Route, operation
 
-Route = tuple[str, type[tornado.web.RequestHandler]]
 PAGE_QUERY = (
     "project_name",
     "project_id",
@@ -77,17 +74,20 @@ class Kind:
     update: type[TraceUpdate]
     build_row: Callable[[Any, str, str, dt.datetime, str], Row]
     score_entity: str
+    deletion: Callable[[str, Sequence[str]], RunStatements]
 
     @property
     def singular(self) -> str:
         return self.entity[:-1]
 
     def items(self, batch: Any) -> Sequence[TraceWrite]:
-        return getattr(batch, self.entity)  # type: ignore[no-any-return]
+        return getattr(batch, self.entity)
 
 
-TRACE = Kind("traces", TRACES, TraceWrite, TraceBatch, TraceUpdate, _trace_row, "trace")
-SPAN = Kind("spans", SPANS, SpanWrite, SpanBatch, SpanUpdate, _span_row, "span")
+TRACE = Kind(
+    "traces", TRACES, TraceWrite, TraceBatch, TraceUpdate, _trace_row, "trace", deletions.traces
+)
+SPAN = Kind("spans", SPANS, SpanWrite, SpanBatch, SpanUpdate, _span_row, "span", deletions.spans)
 
 
 class KindHandler(ApiHandler):
@@ -95,25 +95,17 @@ class KindHandler(ApiHandler):
 
     kind: Kind
 
-    async def project(self, name: str | None) -> Project:
-        """The project called ``name`` (default if None), created on first use."""
-        return await self.blocking(self.services.projects.resolve, self.workspace, name)
-
-    async def existing_project(self, name: str | None, project_id: str | None) -> Project:
-        if not name and not project_id:
-            raise BadRequest("give project_name or project_id")
-        if project_id:
-            project_id = check_v7(project_id, "project_id")
-        return await self.blocking(
-            self.services.projects.by_name_or_id, self.workspace, name, project_id
-        )
+    async def project_from_args(self) -> Project:
+        """The stored project named by the project_name or project_id query parameter."""
+        return await self.project(name=self.str_arg("project_name"), id=self.str_arg("project_id"))
 
     async def store(self, bodies: Sequence[TraceWrite], where: str) -> list[Row]:
         """Validate, turn into rows and store ``bodies``; return once they are stored."""
         _reject_duplicate_ids(bodies, where)
         self.count_events(len(bodies))
         projects = {
-            name: (await self.project(name)).id for name in {body.project_name for body in bodies}
+            name: (await self.project(name=name, create=True)).id
+            for name in {body.project_name for body in bodies}
         }
         received = now()
         rows = [
@@ -139,17 +131,14 @@ class KindHandler(ApiHandler):
             project_id=project.id,
             filters=filters,
             search=self.str_arg("search"),
-            exclude=_exclude(self.str_arg("exclude")),
+            exclude=frozenset(self.list_arg("exclude")),
             trace_id=self._optional_v7("trace_id"),
             span_type=self.str_arg("type") if self.kind is SPAN else None,
         )
 
-    def deletion(self, ids: list[str]) -> RunStatements:
-        return RunStatements(deletion_statements(self.kind, self.workspace, ids))
-
     async def delete_ids(self, ids: list[str]) -> None:
         """Delete the entities, then their attachments."""
-        await self.commit(self.deletion(ids))
+        await self.commit(self.kind.deletion(self.workspace, ids))
         await self.blocking(
             self.services.attachments.delete_entities, self.workspace, self.kind.singular, ids
         )
@@ -188,15 +177,7 @@ class CollectionHandler(KindHandler):
             else self.services.reads.spans_page
         )
         content, total = await self.blocking(method, query, page, size)
-        self.send_json(
-            {
-                "page": page,
-                "size": len(content),
-                "total": total,
-                "content": content,
-                "sortableBy": [],
-            }
-        )
+        self.send_page(page, content, total, sortableBy=[])
 
     async def _list_project(self) -> Project:
         trace_id = self._optional_v7("trace_id")
@@ -204,8 +185,8 @@ class CollectionHandler(KindHandler):
             trace = await self.blocking(self.services.reads.trace, self.workspace, trace_id)
             if trace is None:
                 raise NotFound(f"trace {trace_id} not found")
-            return await self.existing_project(None, trace["project_id"])
-        return await self.existing_project(self.str_arg("project_name"), self.str_arg("project_id"))
+            return await self.project(id=trace["project_id"])
+        return await self.project_from_args()
 
 
 class ItemHandler(KindHandler):
@@ -232,10 +213,10 @@ class ItemHandler(KindHandler):
         update = self.body_as(self.kind.update)
         must_match: dict[str, str] = {}
         if update.project_id:
-            project = await self.existing_project(None, update.project_id)
+            project = await self.project(id=update.project_id)
             must_match["project_id"] = project.id
         else:
-            project = await self.project(update.project_name)
+            project = await self.project(name=update.project_name, create=True)
             if update.project_name:
                 must_match["project_id"] = project.id
         if isinstance(update, SpanUpdate):
@@ -274,7 +255,7 @@ class SearchHandler(KindHandler):
     )
     async def post(self) -> None:
         body = self.body_as(Search)
-        project = await self.existing_project(body.project_name, body.project_id)
+        project = await self.project(name=body.project_name, id=body.project_id)
         query = Query(
             workspace=self.workspace,
             project_id=project.id,
@@ -297,56 +278,6 @@ class SearchHandler(KindHandler):
         self.finish(b"".join(encode(item) + b"\n" for item in found))
 
 
-Statement = tuple[str, dict[str, Any]]
-
-
-def deletion_statements(kind: Kind, workspace: str, ids: list[str]) -> list[Statement]:
-    """Deleting traces removes their spans and all their scores and comments too."""
-    params = {"ws": workspace, "ids": ids}
-    scores = (
-        "DELETE FROM feedback_scores WHERE workspace_id = {ws:String} AND "
-        "entity_type = {kind:String} AND entity_id IN {ids:Array(String)}"
-    )
-    comments = (
-        "DELETE FROM comments WHERE workspace_id = {ws:String} AND "
-        "entity_type = {kind:String} AND entity_id IN {ids:Array(String)}"
-    )
-    if kind is SPAN:
-        return [
-            (scores, {**params, "kind": "span"}),
-            (comments, {**params, "kind": "span"}),
-            (
-                "DELETE FROM spans WHERE workspace_id = {ws:String} AND id IN {ids:Array(String)}",
-                params,
-            ),
-        ]
-    return [
-        (
-            "DELETE FROM feedback_scores WHERE workspace_id = {ws:String} AND entity_type = 'span' "
-            "AND entity_id IN (SELECT id FROM spans WHERE workspace_id = {ws:String} "
-            "AND trace_id IN {ids:Array(String)})",
-            params,
-        ),
-        (
-            "DELETE FROM comments WHERE workspace_id = {ws:String} AND entity_type = 'span' "
-            "AND entity_id IN (SELECT id FROM spans WHERE workspace_id = {ws:String} "
-            "AND trace_id IN {ids:Array(String)})",
-            params,
-        ),
-        (
-            "DELETE FROM spans WHERE workspace_id = {ws:String} "
-            "AND trace_id IN {ids:Array(String)}",
-            params,
-        ),
-        (scores, {**params, "kind": "trace"}),
-        (comments, {**params, "kind": "trace"}),
-        (
-            "DELETE FROM traces WHERE workspace_id = {ws:String} AND id IN {ids:Array(String)}",
-            params,
-        ),
-    ]
-
-
 def _reject_duplicate_ids(bodies: Sequence[TraceWrite], where: str) -> None:
     seen: dict[str, int] = {}
     for i, body in enumerate(bodies):
@@ -358,17 +289,6 @@ def _reject_duplicate_ids(bodies: Sequence[TraceWrite], where: str) -> None:
                 f"(also at {where}[{seen[body.id]}])"
             )
         seen[body.id] = i
-
-
-def _exclude(raw: str | None) -> frozenset[str]:
-    if not raw:
-        return frozenset()
-    if raw.startswith("["):
-        try:
-            return frozenset(msgspec.json.decode(raw, type=list[str]))
-        except msgspec.MsgspecError as exc:
-            raise BadRequest(f"exclude: must be a JSON list of field names: {exc}") from exc
-    return frozenset(part.strip() for part in raw.split(","))
 
 
 def routes() -> list[Route]:

@@ -19,9 +19,9 @@ from typing import Any, Literal
 
 from msgspec import Raw
 
-from .. import mime
 from ..errors import Conflict, NotFound, PayloadTooLarge
 from ..ids import new_id
+from . import mime
 from .files import FileWriter, LocalFiles, S3Files, UploadPart
 from .metadata import MetadataDB, Row, utcnow
 

@@ -12,10 +12,10 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from ..filters import DURATION_MS
 from .clickhouse import ClickHouse
 from .datasets import DATASET_ITEMS, item_public
 from .experiments import EXPERIMENT_ITEMS
+from .filter_sql import DURATION_MS
 from .reads import Public, Reads, aware, json_value, latest_rows
 from .rows import SPANS, TRACES, Row
 

@@ -17,10 +17,10 @@ from typing import Any
 
 from msgspec import Raw
 
-from ..filters import Compiler, Entity, Filter
 from .changes import ChangeLog
 from .clickhouse import ClickHouse
 from .comments import Comments
+from .filter_sql import Compiler, Entity, Filter
 from .rows import SPANS, TRACES, Row, Table
 
 JSON_COLUMNS = ("input", "output", "metadata")
@@ -213,12 +213,12 @@ class Reads:
                 params,
             )
             full = len(rows) == batch
-            cut = rows[-1]["id"] if full else None
+            cut: str | None = rows[-1]["id"] if full else None
             newest = _newest_versions(row for row in rows if row["id"] != cut)
             if sel.filtered and newest:
                 newest = self._only_current(sel, newest)
             found.update(newest)
-            if not full:
+            if cut is None:
                 break
             batch, op, bound = batch * 2, "<=", cut
         return list(found.values())[offset:wanted]
@@ -320,6 +320,18 @@ class Reads:
             where += " AND project_id = {project_id:String}"
             params["project_id"] = project_id
         return self._scores_where(where, params)
+
+    def score_names(self, workspace: str, entity_type: str, project_id: str | None) -> list[str]:
+        """The names of the feedback scores on entities of a type (in one project, if given)."""
+        params = {"ws": workspace, "kind": entity_type}
+        where = "workspace_id = {ws:String} AND entity_type = {kind:String}"
+        if project_id:
+            params["project_id"] = project_id
+            where += " AND project_id = {project_id:String}"
+        rows = self._ch.query(
+            f"SELECT DISTINCT name FROM feedback_scores WHERE {where} ORDER BY name", params
+        )
+        return [str(name) for (name,) in rows]
 
     def _annotations_in(
         self, entity_type: str, sel: Selection

@@ -83,7 +83,7 @@ describe("panel attachments", () => {
 
 describe("experiment table items", () => {
   it("show a raster image a field holds, never an SVG", async () => {
-    const { render: renderTable } = await import("../views/experiments");
+    const { render: renderTable } = await import("../views/comparison_table");
     const host = document.createElement("div");
     const data = tableData();
     data.rows[0].fields = [

@@ -3,7 +3,7 @@ import { Widget } from "@lumino/widgets";
 import { clear, el } from "../views/dom";
 import { formatCost, formatScore } from "../views/format";
 import type { OpikClient } from "./client";
-import { comparisonLines, preview, scoreNames, type ComparisonLine } from "./model";
+import { comparisonLines, preview, scoreNames, type ComparisonLine } from "./panel_data";
 import type { Dataset, Experiment, ExperimentItem } from "./types";
 
 export class ComparisonView extends Widget {

@@ -2,7 +2,7 @@
 import { Widget } from "@lumino/widgets";
 import { clear, el } from "../views/dom";
 import { formatDuration, formatScore, formatTokens } from "../views/format";
-import type { FeedItem } from "./model";
+import type { FeedItem } from "./panel_data";
 import { ago, shortCost } from "./text";
 
 const SEARCH_DELAY_MS = 300;

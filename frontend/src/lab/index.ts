@@ -1,6 +1,7 @@
 /**
  * The opik-jupyter JupyterLab extension: a side panel (backend status, projects, a live
- * trace feed, experiments), traces and experiment comparisons in main-area tabs, and
+ * trace feed, experiments, prompts), traces, experiment comparisons and prompt histories in
+ * main-area tabs, and
  * command palette entries. Every request goes through ``requestAPI`` to the server
  * extension's authenticated proxy under ``<base_url>/opik/``.
  */
@@ -9,10 +10,11 @@ import { Dialog, ICommandPalette, InputDialog, MainAreaWidget } from "@jupyterla
 import { INotebookTracker, NotebookActions } from "@jupyterlab/notebook";
 import { refreshIcon, ToolbarButton } from "@jupyterlab/ui-components";
 import type { Widget } from "@lumino/widgets";
-import { OpikClient } from "./client";
+import { OpikClient, type PromptSummary } from "./client";
 import { ComparisonView } from "./compare";
 import { opikIcon } from "./icon";
 import { OpikPanel } from "./panel";
+import { PromptView } from "./prompts";
 import { requestAPI, requestBlob } from "./request";
 import { TraceView } from "./traceview";
 import type { Dataset, Experiment } from "./types";
@@ -104,7 +106,17 @@ function activate(
     view.onOpenTrace = openTrace;
     show(app, view);
   };
-  const panel = new OpikPanel(client, { openTrace, compare });
+  const openPrompt = (prompt: PromptSummary) => {
+    const view = new PromptView(client, prompt);
+    view.onExperiment = (experimentId) =>
+      void client
+        .experiment(experimentId)
+        .then((experiment) =>
+          compare({ id: experiment.dataset_id, name: experiment.dataset_name ?? "dataset" }, [experiment]),
+        );
+    show(app, view);
+  };
+  const panel = new OpikPanel(client, { openTrace, compare, openPrompt });
   // JupyterLab: the left side bar; Notebook 7 (no ILabShell): its right side panel, on its
   // tree and document pages alike, listed under View > Right Sidebar by its caption
   app.shell.add(panel, labShell ? "left" : "right", { rank: 600 });
@@ -117,7 +129,7 @@ function activate(
   }
   app.commands.addCommand(CommandIDs.openPanel, {
     label: "Opik: open panel",
-    caption: "Show the Opik side panel: backend status, projects, live traces, experiments",
+    caption: "Show the Opik side panel: backend status, projects, live traces, experiments, prompts",
     execute: () => app.shell.activateById(panel.id),
   });
   app.commands.addCommand(CommandIDs.openTrace, {

@@ -4,7 +4,7 @@ import { clear, el } from "../views/dom";
 import { formatScore, formatTime } from "../views/format";
 import { render as renderTree } from "../views/tree";
 import type { OpikClient } from "./client";
-import { commentFromForm, commentLines, scoreFromForm } from "./model";
+import { commentFromForm, commentLines, scoreFromForm } from "./panel_data";
 import type { BackendComment, BackendScore } from "./types";
 
 export class TraceView extends Widget {

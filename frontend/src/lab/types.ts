@@ -88,6 +88,7 @@ export interface Experiment {
   id: string;
   name: string;
   dataset_id: string;
+  dataset_name?: string | null;
   status?: string;
   created_at?: string;
   trace_count?: number;
