@@ -10,6 +10,7 @@ from opik_backend import __version__
 
 from ._lazy import lazy_exports
 from .sdk import (
+    Attachment,
     ChatPrompt,
     Client,
     Config,
@@ -68,6 +69,7 @@ if TYPE_CHECKING:
     from .widgets import PromptHistory, TracesTable, TraceTree
 
 __all__ = [
+    "Attachment",
     "ChatPrompt",
     "Client",
     "Config",

@@ -13,6 +13,7 @@ import tornado.web
 from . import openapi
 from .access import Caller, Gate, RoutePolicy, route_policies
 from .handlers import (
+    attachments,
     comments,
     datasets,
     definitions,
@@ -46,6 +47,7 @@ def all_routes() -> list[Route]:
         *experiments.routes(),
         *experiment_items.routes(),
         *online_rules.routes(),
+        *attachments.routes(),
         *prompts.routes(),
         *otel.routes(),
         *unbuilt.routes(),

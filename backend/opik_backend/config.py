@@ -55,6 +55,10 @@ class Settings:
     allowed_hosts: str = ""  # comma-separated Host names the local backend also answers to
     idle_timeout_seconds: float = 60.0  # a connection silent this long (or slow headers) closes
     body_timeout_seconds: float = 120.0  # a request body must arrive within this
+    attachments_url: str = ""  # "" means files under <data_dir>/attachments; or s3://bucket/prefix
+    s3_endpoint_url: str = ""  # an S3-compatible store's endpoint (MinIO, ...); "" means AWS
+    s3_region: str = ""
+    max_attachment_mb: int = 256  # larger attachments get 413
 
     @property
     def resolved_clickhouse_url(self) -> str:
@@ -75,6 +79,10 @@ class Settings:
         """``allowed_hosts`` as a list, with the address the server binds."""
         names = [name.strip() for name in self.allowed_hosts.split(",") if name.strip()]
         return [*names, self.host]
+
+    @property
+    def max_attachment_bytes(self) -> int:
+        return self.max_attachment_mb * 1024 * 1024
 
 
 FIELDS = {f.name: f for f in dataclasses.fields(Settings)}
@@ -136,6 +144,8 @@ def _build(values: Mapping[str, Any]) -> Settings:
         raise ConfigError(f"port must be between 0 and 65535, got {settings.port}")
     if settings.max_body_mb <= 0:
         raise ConfigError(f"max_body_mb must be positive, got {settings.max_body_mb}")
+    if settings.max_attachment_mb <= 0:
+        raise ConfigError(f"max_attachment_mb must be positive, got {settings.max_attachment_mb}")
     return settings
 
 

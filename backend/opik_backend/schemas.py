@@ -472,6 +472,49 @@ class RuleUpdate(_Body):
     filters: list[dict[str, Any]] | None = None
 
 
+# -- attachments ---------------------------------------------------------------------------
+
+AttachmentEntity = Literal["trace", "span"]
+FileName = Annotated[str, Meta(min_length=1, max_length=255)]
+
+
+class StartUpload(_Body):
+    """``upload-start``: where to send a file (a backend URL, or presigned S3 part URLs)."""
+
+    file_name: FileName
+    entity_type: AttachmentEntity
+    entity_id: str
+    path: Annotated[str, Meta(min_length=1)]
+    num_of_file_parts: Annotated[int, Meta(ge=1, le=10_000)] = 1
+    mime_type: str | None = None
+    project_name: ProjectName | None = None
+
+
+class UploadedPart(_Body):
+    e_tag: str
+    part_number: Annotated[int, Meta(ge=1, le=10_000)]
+
+
+class CompleteUpload(_Body):
+    """``upload-complete``: the parts of a presigned multipart upload are all uploaded."""
+
+    file_name: FileName
+    entity_type: AttachmentEntity
+    entity_id: str
+    upload_id: str
+    file_size: int = 0
+    uploaded_file_parts: list[UploadedPart] = []
+    mime_type: str | None = None
+    project_name: ProjectName | None = None
+
+
+class DeleteAttachments(_Body):
+    file_names: list[FileName]
+    entity_type: AttachmentEntity
+    entity_id: str
+    container_id: str
+
+
 # -- the prompt library ------------------------------------------------------------------
 
 PromptName = Annotated[str, Meta(min_length=1, max_length=255)]

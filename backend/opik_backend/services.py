@@ -14,6 +14,7 @@ from .online.rules import Rules
 from .online.scoring import ScoringSettings
 from .online.workers import OnlineEvaluation
 from .storage.api_keys import ApiKeys
+from .storage.attachments import Attachments
 from .storage.cache import Cache, open_cache
 from .storage.changes import ChangeLog
 from .storage.clickhouse import ClickHouse
@@ -22,6 +23,7 @@ from .storage.coordination import RateLimiter, open_rate_limiter, shared_lock
 from .storage.datasets import DatasetItems, Datasets
 from .storage.definitions import FeedbackDefinitions
 from .storage.experiments import ExperimentItems, Experiments
+from .storage.files import open_file_store
 from .storage.ingest import IngestJob, Ingestor, open_patch_registry
 from .storage.maintenance import Optimizer
 from .storage.metadata import MetadataDB
@@ -64,6 +66,7 @@ class Services:
     executor: ThreadPoolExecutor
     otel_trace_ids: OtelTraceIds
     access: Access
+    attachments: Attachments
 
     @classmethod
     def open(cls, settings: Settings) -> Services:
@@ -135,6 +138,16 @@ class Services:
             executor=ThreadPoolExecutor(max_workers=8, thread_name_prefix="opik-backend-io"),
             otel_trace_ids=OtelTraceIds(db),
             access=Access.for_settings(settings, api_keys.owner_of),
+            attachments=Attachments(
+                db,
+                open_file_store(
+                    settings.attachments_url,
+                    settings.data_dir,
+                    settings.s3_endpoint_url,
+                    settings.s3_region,
+                ),
+                settings.max_attachment_bytes,
+            ),
         )
 
     def close(self) -> None:

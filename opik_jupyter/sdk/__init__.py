@@ -4,6 +4,7 @@ Importing it has no side effects: the sender thread starts with the first traced
 and the local backend is found (or started) by that thread when it first sends.
 """
 
+from ._attachments import Attachment, StoredAttachment
 from ._client import (
     Client,
     get_trace,
@@ -47,6 +48,7 @@ from ._transport import (
 from .integrations import instrument, track_anthropic, track_openai, uninstrument
 
 __all__ = [
+    "Attachment",
     "ChatPrompt",
     "Client",
     "Config",
@@ -62,6 +64,7 @@ __all__ = [
     "Request",
     "Response",
     "Span",
+    "StoredAttachment",
     "TemplateError",
     "Trace",
     "TransportError",

@@ -15,6 +15,7 @@ from typing import Any
 
 import msgspec
 
+from ._attachments import Upload
 from ._config import Config
 from ._context import Span
 from ._messages import END, SCORE, Message, WireBuilder, events_of
@@ -46,6 +47,8 @@ class Built:
     """Events replaced by a newer version of the same id before sending (not lost)."""
     failed: int = 0
     """Events that could not be turned into JSON at all (lost, and logged)."""
+    uploads: list[Upload] = dataclasses.field(default_factory=list)
+    """Files of the traces and spans built: explicit attachments and extracted ones."""
 
 
 ENDPOINTS = (
@@ -67,7 +70,8 @@ class Batcher:
 
     def __init__(self, config: Config) -> None:
         self.wire = WireBuilder(
-            Limits(max_bytes=config.max_field_bytes, max_string_chars=config.max_string_chars)
+            Limits(max_bytes=config.max_field_bytes, max_string_chars=config.max_string_chars),
+            config.attachment_min_chars if config.extract_attachments else None,
         )
         self.max_items = min(config.batch_max_items, MAX_ITEMS_PER_REQUEST)
         self.max_bytes = config.batch_max_bytes
@@ -86,6 +90,7 @@ class Batcher:
         for name, method, path in ENDPOINTS:
             items = self._encoded(groups[name].values(), built)
             built.batches.extend(self._split(name, method, path, items))
+        built.uploads = self.wire.take_uploads()
         return built
 
     def _add(

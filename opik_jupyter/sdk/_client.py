@@ -7,10 +7,12 @@ that is not there yet is ``None`` (right after tracing, ``flush()`` first).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import quote
 
+from ._attachments import StoredAttachment, read_attachments
 from ._filter_strings import as_filters
 from ._ids import new_id
 from ._rest import PAGE, RestClient
@@ -24,6 +26,10 @@ TRACES = "v1/private/traces"
 SPANS = "v1/private/spans"
 FilterArg = str | Sequence[Mapping[str, Any]] | None
 Entity = Literal["traces", "spans"]
+
+
+_STRIPPED = {"strip_attachments": "true"}
+"""Reads keep attachment references (read the files with ``Client.attachments``)."""
 
 
 class Client(RestClient):
@@ -45,14 +51,37 @@ class Client(RestClient):
 
     def get_trace(self, trace_id: str, with_spans: bool = True) -> dict[str, Any] | None:
         """The trace (and, by default, its ``spans``, newest first), or None if not found."""
-        trace = self.json("GET", f"{TRACES}/{quote(trace_id)}")
+        trace = self.json("GET", f"{TRACES}/{quote(trace_id)}", params=_STRIPPED)
         if trace is not None and with_spans:
             trace["spans"] = self.get_spans(trace_id, trace.get("project_id"))
         return trace
 
     def get_span(self, span_id: str) -> dict[str, Any] | None:
-        found: dict[str, Any] | None = self.json("GET", f"{SPANS}/{quote(span_id)}")
+        found: dict[str, Any] | None = self.json(
+            "GET", f"{SPANS}/{quote(span_id)}", params=_STRIPPED
+        )
         return found
+
+    def attachments(
+        self,
+        trace_id: str,
+        *,
+        spans: bool = True,
+        to_dir: str | os.PathLike[str] | None = None,
+    ) -> list[StoredAttachment]:
+        """The files of a trace and (``spans``) of its spans, with their bytes; saved under
+        ``to_dir/<entity id>/`` too when given. Empty if the trace is not (yet) stored."""
+        trace = self.get_trace(trace_id, with_spans=spans)
+        return [] if trace is None else self.files_of(trace, to_dir)
+
+    def files_of(
+        self, trace: Mapping[str, Any], to_dir: str | os.PathLike[str] | None = None
+    ) -> list[StoredAttachment]:
+        """The files of a trace read with ``get_trace`` (and of the ``spans`` it holds)."""
+        project_id = trace["project_id"]
+        spans = [span["id"] for span in trace.get("spans", [])]
+        found = read_attachments(self, project_id, "trace", [trace["id"]], to_dir)
+        return found + (read_attachments(self, project_id, "span", spans, to_dir) if spans else [])
 
     def get_spans(self, trace_id: str, project_id: str | None = None) -> list[dict[str, Any]]:
         """Every span of a trace, newest first (paged)."""

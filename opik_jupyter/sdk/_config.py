@@ -30,6 +30,7 @@ ENV_VARS: dict[str, tuple[str, ...]] = {
     "spill_dir": ("OPIK_JUPYTER_SPILL_DIR",),
     "enabled": ("OPIK_JUPYTER_ENABLED",),
     "max_field_bytes": ("OPIK_JUPYTER_MAX_FIELD_BYTES",),
+    "extract_attachments": ("OPIK_JUPYTER_EXTRACT_ATTACHMENTS",),
 }
 _DISABLE_VARS = ("OPIK_JUPYTER_TRACK_DISABLE", "OPIK_TRACK_DISABLE")
 CONFIG_FILE = "~/.opik.config"
@@ -66,6 +67,8 @@ class Config:
     flush_interval: float = 0.5
     max_field_bytes: int = 1024 * 1024
     max_string_chars: int = 100_000
+    extract_attachments: bool = True
+    attachment_min_chars: int = 4096
     max_spill_bytes: int = 1024 * 1024 * 1024
     retry_base_delay: float = 0.25
     retry_max_delay: float = 30.0

@@ -49,6 +49,7 @@ class Observation:
 
     __slots__ = (
         "_emit",
+        "attachments",
         "end_ns",
         "error",
         "id",
@@ -78,6 +79,8 @@ class Observation:
     start_sent: bool
     _emit: Emit | None
     trace: Trace
+    attachments: list[Any]
+    """Files (``Attachment``) not yet handed to the sender."""
 
     @property
     def ended(self) -> bool:
@@ -111,9 +114,12 @@ class Observation:
         metadata: Mapping[str, Any] | None,
         tags: Iterable[str] | None,
         error_info: Mapping[str, Any] | None,
+        attachments: Iterable[Any] | None = None,
     ) -> None:
         if name is not None:
             self.name = name
+        if attachments:
+            self.attachments = [*self.attachments, *attachments]
         if input is not UNSET:
             self.input = input
         if output is not UNSET:
@@ -168,6 +174,7 @@ class Trace(Observation):
         self.error = None
         self._emit = None
         self.start_sent = False
+        self.attachments = []
         self.thread_id = thread_id
         self.root_span: Span | None = None
 
@@ -188,9 +195,11 @@ class Trace(Observation):
         tags: Iterable[str] | None = None,
         thread_id: str | None = None,
         error_info: Mapping[str, Any] | None = None,
+        attachments: Iterable[Any] | None = None,
     ) -> None:
-        """Change fields; ``metadata`` is merged and ``tags`` are added."""
-        self._set_common(name, input, output, metadata, tags, error_info)
+        """Change fields; ``metadata`` is merged, ``tags`` and ``attachments`` (files, see
+        ``Attachment``) are added."""
+        self._set_common(name, input, output, metadata, tags, error_info, attachments)
         if thread_id is not None:
             self.thread_id = thread_id
         self._updated()
@@ -229,6 +238,7 @@ class Span(Observation):
         self.error = None
         self._emit = None
         self.start_sent = False
+        self.attachments = []
         self.trace = trace
         self.parent = parent
         self.type = type
@@ -270,9 +280,11 @@ class Span(Observation):
         total_cost: float | None = None,
         type: SpanType | None = None,
         error_info: Mapping[str, Any] | None = None,
+        attachments: Iterable[Any] | None = None,
     ) -> None:
-        """Change fields; ``metadata`` is merged, ``tags`` added and ``usage`` merged."""
-        self._set_common(name, input, output, metadata, tags, error_info)
+        """Change fields; ``metadata`` is merged, ``tags`` and ``attachments`` (files, see
+        ``Attachment``) added and ``usage`` merged."""
+        self._set_common(name, input, output, metadata, tags, error_info, attachments)
         if usage:
             self.usage = {**(self.usage or {}), **usage}
         if model is not None:

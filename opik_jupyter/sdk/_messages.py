@@ -16,6 +16,7 @@ import traceback
 from collections.abc import Mapping
 from typing import Any, Final
 
+from ._attachments import EntityType, Extractor, Upload, uploads_of
 from ._call_args import bound
 from ._context import SPAN_TYPES, UNSET, Observation, Span, Trace
 from ._serialize import Limits, to_field, to_json
@@ -72,10 +73,20 @@ def _text(value: Any, limit: int = MAX_NAME) -> str:
 
 
 class WireBuilder:
-    """Builds REST bodies from observations, with the configured size limits."""
+    """Builds REST bodies from observations, with the configured size limits.
 
-    def __init__(self, limits: Limits) -> None:
+    With ``extract_min_chars``, base64 files in the payloads of finished observations become
+    attachment references, and the files wait in ``uploads`` (as do explicit attachments)
+    until the sender takes them.
+    """
+
+    def __init__(self, limits: Limits, extract_min_chars: int | None = None) -> None:
         self.limits = limits
+        self.extract_min_chars = extract_min_chars
+        self.uploads: list[Upload] = []
+        self._extracted: dict[int, list[tuple[str, str, bytes]]] = {}
+        """Files extracted from a payload (by the id of its wire value), for a trace that
+        shares its root span's payload."""
 
     def trace(
         self, trace: Trace, final: bool, span_wire: dict[str, Any] | None = None
@@ -115,9 +126,10 @@ class WireBuilder:
             "source": "sdk",
         }
         root = item.root_span if twin is not None and type(item) is Trace else None
-        self._payload(out, "input", item.input, root, twin)
+        extract = final and self.extract_min_chars is not None
+        self._payload(out, "input", item.input, root, twin, item if extract else None)
         if item.metadata:
-            self._payload(out, "metadata", item.metadata, root, twin)
+            self._payload(out, "metadata", item.metadata, root, twin, item if extract else None)
         if item.tags:
             out["tags"] = [_text(tag) for tag in dict.fromkeys(item.tags)]
         if not final:
@@ -126,9 +138,12 @@ class WireBuilder:
         out["last_updated_at"] = timestamp(item.lut_ns)
         if item.end_ns is not None:
             out["end_time"] = timestamp(item.end_ns)
-        self._payload(out, "output", item.output, root, twin)
+        self._payload(out, "output", item.output, root, twin, item if extract else None)
         if item.error is not None:
             out["error_info"] = error_info(item.error)
+        if item.attachments:
+            pending, item.attachments = item.attachments, []
+            self.uploads += uploads_of(_entity(item), item.id, out["project_name"], pending)
         return out
 
     def _payload(
@@ -138,6 +153,7 @@ class WireBuilder:
         value: Any,
         root: Span | None,
         twin: dict[str, Any] | None,
+        extracting: Observation | None = None,
     ) -> None:
         if value is UNSET:
             return
@@ -148,8 +164,30 @@ class WireBuilder:
             and value is getattr(root, field)
         ):
             out[field] = twin[field]
+            if extracting is not None:
+                self._upload(extracting, self._extracted.get(id(twin[field]), []))
             return
-        out[field] = to_field(bound(value), field, self.limits)
+        if extracting is None or self.extract_min_chars is None:
+            out[field] = to_field(bound(value), field, self.limits)
+            return
+        extractor = Extractor(field, self.extract_min_chars)
+        out[field] = to_field(bound(value), field, self.limits, extractor)
+        if extractor.found:
+            self._extracted[id(out[field])] = extractor.found
+            self._upload(extracting, extractor.found)
+
+    def _upload(self, item: Observation, files: list[tuple[str, str, bytes]]) -> None:
+        project = _text(item.project_name, MAX_PROJECT)
+        self.uploads += [
+            Upload(_entity(item), item.id, project, name, mime_type, data)
+            for name, mime_type, data in files
+        ]
+
+    def take_uploads(self) -> list[Upload]:
+        """The files to send for what was built since the last call."""
+        uploads, self.uploads = self.uploads, []
+        self._extracted.clear()
+        return uploads
 
     def score(self, score: Score) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -164,6 +202,10 @@ class WireBuilder:
         if score.category_name is not None:
             out["category_name"] = _text(score.category_name)
         return out
+
+
+def _entity(item: Observation) -> EntityType:
+    return "trace" if type(item) is Trace else "span"
 
 
 def usage_of(usage: Mapping[str, Any]) -> dict[str, int | float]:

@@ -124,6 +124,19 @@ class RestClient:
             raise HttpStatusError(response.status, response.body)
         return response.body
 
+    def put_bytes(self, path: str, data: bytes, params: Mapping[str, Any]) -> None:
+        """PUT raw bytes (a file); HttpStatusError unless the answer is 2xx."""
+        path += "?" + urlencode({k: v for k, v in params.items() if v is not None})
+        headers = {**request_headers(self.workspace, self.api_key, gzipped=False)}
+        headers["Content-Type"] = "application/octet-stream"
+        url = self.url
+        try:
+            response = self._transport.send(url, Request("PUT", path, data, headers))
+        except TransportError as exc:
+            raise self._unreachable(url, exc) from None
+        if not response.ok:
+            raise HttpStatusError(response.status, response.body)
+
     def json(
         self, method: str, path: str, body: Any = None, params: Mapping[str, Any] | None = None
     ) -> Any:

@@ -29,6 +29,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from ._attachments import Upload
+from ._attachments import send as send_attachment
 from ._batch import Batch, Batcher, Built, split_batch
 from ._config import Config
 from ._delivery_status import DeliveryStatus, FlushResult, State, Tally
@@ -37,6 +39,7 @@ from ._messages import START, Message, events_of
 from ._outage import Outage
 from ._overflow import Overflow
 from ._queue import MessageQueue
+from ._rest import RestClient
 from ._transport import HttpTransport, Transport
 from ._warn_once import WarnOnce
 
@@ -70,6 +73,7 @@ class Sender:
         self.queue = MessageQueue(config.max_queue, config.batch_max_items, events_of)
         self.warn = WarnOnce()
         self.tally = Tally()
+        self.attachments_failed = 0
         self.link = BackendLink(
             config, transport or HttpTransport(config.request_timeout), resolve_url
         )
@@ -274,6 +278,8 @@ class Sender:
             self.outage.replay()
         for batch in work.built.batches if work.built else ():
             self._deliver_or_spill(batch)
+        for upload in work.built.uploads if work.built else ():
+            self._upload(upload)
         if not self.outage.backlog():
             self._replay_overflow(work.messages)
             self.outage.replay_orphans()
@@ -288,6 +294,27 @@ class Sender:
         file = self.overflow.file
         if file is None or self.outage.replay_file(file):
             self.overflow.settle()
+
+    def _upload(self, upload: Upload) -> None:
+        """Send one attachment (not spilled: a backend that is away loses it, with a warning)."""
+        try:
+            rest = RestClient(
+                self.link.base_url(),
+                self.config.workspace,
+                self.config.api_key,
+                self.link.transport,
+            )
+            send_attachment(rest, upload)
+        except Exception as exc:  # the thread must survive anything
+            self.attachments_failed += 1
+            self.warn(
+                "attachment",
+                "opik-jupyter: attachment %s of %s %s was not stored: %s",
+                upload.file_name,
+                upload.entity_type,
+                upload.entity_id,
+                exc,
+            )
 
     def _deliver_or_spill(self, batch: Batch) -> None:
         if self.outage.backlog():

@@ -17,7 +17,7 @@ import enum
 import logging
 import sys
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import PurePath
 from typing import Any
 
@@ -44,8 +44,9 @@ class Limits:
 class _Converter:
     """One conversion, with its remaining size budget and the containers on its path."""
 
-    def __init__(self, limits: Limits) -> None:
+    def __init__(self, limits: Limits, extract: Callable[[str], str] | None = None) -> None:
         self.limits = limits
+        self.extract = extract
         self.budget = limits.max_bytes
         self.path: set[int] = set()
         self.truncated = False
@@ -72,6 +73,8 @@ class _Converter:
             self.path.discard(key)
 
     def _string(self, text: str) -> str:
+        if self.extract is not None:
+            text = self.extract(text)  # before the cut: a base64 file becomes a reference
         limit = min(self.limits.max_string_chars, max(self.budget, 0))
         self.budget -= len(text) + 2
         if len(text) <= limit:
@@ -291,17 +294,19 @@ def _flat_copy(value: dict[Any, Any], limits: Limits) -> dict[str, Any] | None:
     return dict(value) if room > 0 else None
 
 
-def to_json(value: Any, limits: Limits | None = None) -> Any:
-    """A JSON-safe copy of ``value`` (never raises)."""
+def to_json(
+    value: Any, limits: Limits | None = None, extract: Callable[[str], str] | None = None
+) -> Any:
+    """A JSON-safe copy of ``value`` (never raises); ``extract`` may rewrite strings first."""
     limits = limits or _DEFAULT_LIMITS
-    if type(value) is dict:
+    if type(value) is dict and extract is None:
         try:
             flat = _flat_copy(value, limits)
         except RuntimeError:  # changed size while we looked: take the careful path
             flat = None
         if flat is not None:
             return flat
-    converter = _Converter(limits)
+    converter = _Converter(limits, extract)
     try:
         return converter.convert(value)
     except RecursionError:
@@ -311,12 +316,17 @@ def to_json(value: Any, limits: Limits | None = None) -> Any:
         return f"[could not serialise {type(value).__qualname__}: {_safe_str(exc)[:200]}]"
 
 
-def to_field(value: Any, wrap: str, limits: Limits | None = None) -> Any:
+def to_field(
+    value: Any,
+    wrap: str,
+    limits: Limits | None = None,
+    extract: Callable[[str], str] | None = None,
+) -> Any:
     """``value`` as an ``input``/``output``/``metadata`` field: an object, array or string.
 
     Other JSON values (numbers, booleans, null) are wrapped as ``{wrap: value}``.
     """
-    out = to_json(value, limits)
+    out = to_json(value, limits, extract)
     if isinstance(out, (dict, list, str)):
         return out
     return {wrap: out}

@@ -25,7 +25,7 @@ from collections import OrderedDict
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from ..sdk import _state, flush, get_trace
+from ..sdk import _state, flush
 from ..sdk._context import Span, Trace
 from . import _trace_view_model
 
@@ -231,10 +231,11 @@ class Refresher:
         try:
             if not flush(self.timeout).delivered:
                 return
+            from .trace_tree import fetch_trace  # noqa: PLC0415 - loaded with the first tree
+
             for trace_id, (widget, handle) in batch:
-                stored = get_trace(trace_id)
-                if stored is not None:
-                    widget.data = _trace_view_model.from_stored(stored)
+                with contextlib.suppress(LookupError):
+                    widget.data = _trace_view_model.from_stored(fetch_trace(trace_id))
                     if handle is not None:
                         update(handle, widget)
         except Exception:  # the live view stays; reading back is a nicety

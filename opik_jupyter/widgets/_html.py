@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from ._attachment_views import static_html as attachments_html
 from ._format import cost_text, esc
 from ._html_io import payloads_html
 
@@ -43,7 +44,8 @@ def tree_html(data: Mapping[str, Any]) -> str:
         f'{esc(trace["name"])} <span style="font-weight:400">'
         f"({esc(', '.join(f for f in facts if f))})</span></div>"
         f'<table style="{_STYLE}"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody>'
-        f"</table>{payloads_html([node for node, _ in nodes])}</div>"
+        f"</table>{payloads_html([node for node, _ in nodes])}"
+        f"{attachments_html([trace, *data['spans']])}</div>"
     )
 
 

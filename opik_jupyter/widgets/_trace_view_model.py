@@ -1,6 +1,7 @@
 """The JSON the views render (``frontend/src/views/types.ts``), from stored or live traces.
 
-:func:`from_stored` takes what the read client returns (``get_trace(id)``, with ``spans``);
+:func:`from_stored` takes what the read client returns (``get_trace(id)``, with ``spans``,
+and the ``attachments`` that ``Client.files_of`` reads: nodes get theirs as ``attachments``);
 :func:`from_live` takes the SDK's in-process ``Trace`` and ``Span`` objects while a cell
 runs. Both give ``{"trace": node, "spans": [node...], "live", "elapsed_ms", "omitted"}``,
 times in milliseconds from the trace start, every value JSON-safe and every string cut to
@@ -17,6 +18,7 @@ from ..sdk._call_args import bound
 from ..sdk._context import UNSET, Span, Trace
 from ..sdk._messages import error_info
 from ..sdk._serialize import Limits, to_json
+from ._attachment_views import by_entity
 
 MAX_TEXT = 20_000
 """Characters of one string sent to the browser (the view shows 400 and expands)."""
@@ -38,6 +40,10 @@ def from_stored(trace: Mapping[str, Any]) -> TreeData:
     spans.sort(key=lambda s: str(s.get("start_time") or ""))
     nodes = [_stored_node(s, start, "span") for s in spans[:MAX_SPANS]]
     root = _stored_node(trace, start, "trace")
+    files = by_entity(trace.get("attachments") or ())
+    for node in (root, *nodes):
+        if node["id"] in files:
+            node["attachments"] = files[node["id"]]
     root.update(_trace_fields(trace, nodes))
     root["total_tokens"] = total_tokens(trace.get("usage"))
     if root["total_tokens"] is None:

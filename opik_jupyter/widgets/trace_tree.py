@@ -78,17 +78,19 @@ def shared_layout() -> ipywidgets.Layout:
 
 
 def fetch_trace(trace_id: str, client: Client | None = None) -> dict[str, Any]:
-    """The stored trace with its spans; raises ``LookupError`` if the backend has none."""
+    """The stored trace with its spans and ``attachments``; raises ``LookupError`` if the
+    backend has none."""
     if delivery_status().pending:
         flush(timeout=10.0)
     reader = client or Client()
     try:
         trace = reader.get_trace(trace_id)
+        if trace is None:
+            raise LookupError(f"no trace {trace_id!r} in this workspace (not sent yet?)")
+        trace["attachments"] = reader.files_of(trace)
     finally:
         if client is None:
             reader.close()
-    if trace is None:
-        raise LookupError(f"no trace {trace_id!r} in this workspace (not sent yet?)")
     return trace
 
 

@@ -155,14 +155,18 @@ class BackendProcess:
 
 
 def start_backend_process(
-    data_dir: Path, *extra_args: str, port: int = 0, timeout: float = 60.0
+    data_dir: Path,
+    *extra_args: str,
+    port: int = 0,
+    timeout: float = 60.0,
+    env: dict[str, str] | None = None,
 ) -> BackendProcess:
     """Start ``python -m opik_backend`` on ``data_dir`` and ``port`` (0 picks a free one),
     with ``extra_args`` on its command line, and wait until it answers.
 
     Its output goes to ``<data_dir>-backend.log`` beside the data directory (appended to,
     so a restart on the same directory adds to it): an unread pipe would fill up and block
-    the backend on its next log line.
+    the backend on its next log line. ``env`` adds environment variables (settings).
     """
     data_dir.mkdir(parents=True, exist_ok=True)
     log_path = data_dir.parent / f"{data_dir.name}-backend.log"
@@ -182,6 +186,7 @@ def start_backend_process(
             ],
             stdout=log,
             stderr=subprocess.STDOUT,
+            env={**os.environ, **(env or {})},
         )
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

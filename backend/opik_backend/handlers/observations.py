@@ -136,6 +136,13 @@ class KindHandler(ApiHandler):
             span_type=self.str_arg("type") if self.kind is SPAN else None,
         )
 
+    async def delete_ids(self, ids: list[str]) -> None:
+        """Delete the entities, then their attachments."""
+        await self.commit(self.kind.deletion(self.workspace, ids))
+        await self.blocking(
+            self.services.attachments.delete_entities, self.workspace, self.kind.singular, ids
+        )
+
     def _optional_v7(self, name: str) -> str | None:
         value = self.str_arg(name) if self.kind is SPAN else None
         return check_v7(value, name) if value else None
@@ -183,13 +190,21 @@ class CollectionHandler(KindHandler):
 
 
 class ItemHandler(KindHandler):
-    @operation("Get one entity with its computed fields and feedback scores")
+    @operation(
+        "Get one entity with its computed fields and feedback scores; files extracted from "
+        "it are put back unless strip_attachments=true",
+        query=("strip_attachments",),
+    )
     async def get(self, entity_id: str) -> None:
         entity_id = check_v7(entity_id, "id")
         method = self.services.reads.trace if self.kind is TRACE else self.services.reads.span
         found = await self.blocking(method, self.workspace, entity_id)
         if found is None:
             raise NotFound(f"{self.kind.singular} {entity_id} not found")
+        if self.str_arg("strip_attachments") != "true":
+            found = await self.blocking(
+                self.services.attachments.reinject, self.workspace, self.kind.singular, found
+            )
         self.send_json(found)
 
     @operation("Update fields of an entity (it may not exist yet)", status=204, body="kind.update")
@@ -218,7 +233,7 @@ class ItemHandler(KindHandler):
 
     @operation("Delete an entity", status=204)
     async def delete(self, entity_id: str) -> None:
-        await self.commit(self.kind.deletion(self.workspace, [check_v7(entity_id, "id")]))
+        await self.delete_ids([check_v7(entity_id, "id")])
         self.no_content()
 
 
@@ -228,7 +243,7 @@ class DeleteHandler(KindHandler):
         body = self.body_as(DeleteIds)
         ids = [check_v7(entity_id, f"ids[{i}]") for i, entity_id in enumerate(body.ids)]
         if ids:
-            await self.commit(self.kind.deletion(self.workspace, ids))
+            await self.delete_ids(ids)
         self.no_content()
 
 

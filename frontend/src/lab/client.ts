@@ -1,6 +1,7 @@
 /** The REST calls the panel makes, over any ``Fetch`` (``requestAPI`` in JupyterLab, a fake in tests). */
 import type { PromptExperimentRow, PromptHistoryData, PromptVersionRow } from "../views/prompts";
 import type { TraceData } from "../views/types";
+import { addAttachments, type FetchBlob } from "./attachments";
 import { apiPath, notebookFilter, toTraceData, type Params } from "./panel_data";
 import type {
   BackendSpan,
@@ -37,7 +38,11 @@ export interface PromptSummary {
 export const MAX_SPANS = 2000;
 
 export class OpikClient {
-  constructor(private readonly fetch: Fetch) {}
+  /** ``fetchBlob`` reads files (attachments); without it traces come without them. */
+  constructor(
+    private readonly fetch: Fetch,
+    private readonly fetchBlob?: FetchBlob,
+  ) {}
 
   status(): Promise<BackendStatus> {
     return this.fetch<BackendStatus>("status");
@@ -65,7 +70,11 @@ export class OpikClient {
       this.get<Page<BackendSpan>>("spans", { trace_id: id, size: MAX_SPANS }),
       trace.project_id ? this.get<Project>(`projects/${trace.project_id}`).catch(() => null) : null,
     ]);
-    return toTraceData(trace, spans.content, project?.name);
+    const data = toTraceData(trace, spans.content, project?.name);
+    if (this.fetchBlob && trace.project_id) {
+      await addAttachments(data, trace.project_id, this.fetch, this.fetchBlob).catch(() => undefined);
+    }
+    return data;
   }
 
   async rawTrace(id: string): Promise<BackendTrace> {

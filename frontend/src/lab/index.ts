@@ -15,7 +15,7 @@ import { ComparisonView } from "./compare";
 import { opikIcon } from "./icon";
 import { OpikPanel } from "./panel";
 import { PromptView } from "./prompts";
-import { requestAPI } from "./request";
+import { requestAPI, requestBlob } from "./request";
 import { TraceView } from "./traceview";
 import type { Dataset, Experiment } from "./types";
 
@@ -111,7 +111,7 @@ function activate(
   labShell: ILabShell | null,
   restorer: ILayoutRestorer | null,
 ): void {
-  const client = new OpikClient(requestAPI);
+  const client = new OpikClient(requestAPI, requestBlob);
   // JupyterLab: tabs in the main area; Notebook 7 (no ILabShell): dialogs over the page
   const show: Show = labShell ? showInMain : showInDialog;
   const openTrace = (traceId: string) => show(app, new TraceView(client, traceId));

@@ -27,3 +27,12 @@ export async function requestAPI<T>(endPoint: string, init: RequestInit = {}): P
   if (!response.ok) throw new OpikRequestError(response.status, errorMessage(response.status, text));
   return parseBody(text, response.headers.get("Content-Type")) as T;
 }
+
+/** Call ``<base_url>/opik/<endPoint>`` and resolve to the answer's bytes (files). */
+export async function requestBlob(endPoint: string): Promise<Blob> {
+  const settings = ServerConnection.makeSettings();
+  const url = URLExt.join(settings.baseUrl, "opik", endPoint);
+  const response = await ServerConnection.makeRequest(url, {}, settings);
+  if (!response.ok) throw new OpikRequestError(response.status, errorMessage(response.status, await response.text()));
+  return response.blob();
+}

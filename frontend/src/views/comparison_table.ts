@@ -44,6 +44,8 @@ const FILTER_DELAY_MS = 200;
 const SHOWN_OUTPUT = 300;
 
 /** A score against the baseline's: worse by more than ``threshold`` is a regression. */
+const RASTER = /^data:image\/(png|jpeg|gif|webp|bmp);base64,/;
+
 export function classify(
   value: number | undefined,
   base: number | undefined,
@@ -273,6 +275,14 @@ function sortBy(view: Parts, key: string): void {
   view.redraw();
 }
 
+/** A field holding an image, as a thumbnail (only raster data URLs), else null. */
+function thumbnail(field: ItemRow["fields"][number]): HTMLElement | null {
+  if (!field.image || !RASTER.test(field.image)) return null;
+  return el("div", { className: "oj-exp-field" }, [
+    el("img", { className: "oj-attachment-thumb", title: field.name, attrs: { src: field.image, alt: field.name } }),
+  ]);
+}
+
 function rowNode(
   row: ItemRow,
   data: ExperimentTableData,
@@ -281,8 +291,8 @@ function rowNode(
 ): HTMLElement {
   const [first, ...rest] = row.fields;
   const item = el("td", { className: "oj-exp-item" }, [
-    first ? el("div", { text: first.text, title: first.name }) : null,
-    ...rest.map((f) => el("div", { className: "oj-exp-field", text: `${f.name}: ${f.text}` })),
+    first ? (thumbnail(first) ?? el("div", { text: first.text, title: first.name })) : null,
+    ...rest.map((f) => thumbnail(f) ?? el("div", { className: "oj-exp-field", text: `${f.name}: ${f.text}` })),
   ]);
   const cells: HTMLElement[] = [el("td", { className: "oj-cell-num oj-exp-index", text: `${row.index}` }), item];
   const base = options.baseline && options.baseline in row.runs ? row.runs[options.baseline] : undefined;

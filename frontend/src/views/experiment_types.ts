@@ -18,7 +18,8 @@ export interface ItemRow {
   id: string;
   /** Position in the dataset (1 = oldest). */
   index: number;
-  fields: { name: string; text: string }[];
+  /** ``image``: a raster-image data URL the field holds, shown as a thumbnail. */
+  fields: { name: string; text: string; image?: string }[];
   /** By experiment id; an experiment that did not run the item is absent. */
   runs: Record<string, Run>;
 }

@@ -1,6 +1,7 @@
 /** The span tree of one trace: a row per span with a timeline bar, and a details panel. */
 import { clear, el } from "./dom";
 import { formatCost, formatDuration, formatScore, formatTokens } from "./format";
+import { render as renderAttachments } from "./attachments";
 import { renderConversation } from "./chat";
 import { conversation } from "./conversation";
 import { render as renderJson } from "./json";
@@ -224,6 +225,7 @@ function details(node: TreeNode, asJson: boolean, flip: () => void): HTMLElement
     el("div", { className: "oj-details-title", text: node.name }),
     facts.length ? el("div", { className: "oj-facts", text: facts.join(" · ") }) : null,
     node.error ? errorBlock(node) : null,
+    renderAttachments(node.attachments),
   ]);
   const turns = node.type === "llm" ? conversation(node.input, node.output) : null;
   if (turns) panel.appendChild(switcher(asJson, flip));

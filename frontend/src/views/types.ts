@@ -38,6 +38,17 @@ export interface TreeNode {
   error?: ErrorInfo | null;
   scores?: Score[];
   tags?: string[];
+  attachments?: AttachmentView[];
+}
+
+/** A file of a trace or span (see ``views/attachments.ts``). */
+export interface AttachmentView {
+  file_name: string;
+  mime_type: string;
+  size: number;
+  kind: "image" | "audio" | "file";
+  /** A ``data:`` URL (raster images and audio with their type, other files as octet-stream), or null. */
+  src: string | null;
 }
 
 export interface TraceData {

@@ -11,6 +11,7 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from ...widgets._attachment_views import image_in
 from .._compare import Comparison
 from .._result import ItemResult, output_value
 from ..metrics.heuristic import as_text
@@ -53,16 +54,21 @@ def table_model(
 def _table_row(
     index: int, item_id: str, data: Mapping[str, Any], runs: Mapping[str, ItemResult]
 ) -> dict[str, Any]:
-    fields = [
-        {"name": str(k), "text": cut(as_text(v), MAX_FIELD)}
-        for k, v in list(data.items())[:MAX_FIELDS]
-    ]
+    fields = [_field(str(k), v) for k, v in list(data.items())[:MAX_FIELDS]]
     return {
         "id": item_id,
         "index": index,
         "fields": fields,
         "runs": {experiment_id: _run(run) for experiment_id, run in runs.items()},
     }
+
+
+def _field(name: str, value: Any) -> dict[str, Any]:
+    """A field of an item: its text, and the image it holds (a data URL) if any."""
+    out: dict[str, Any] = {"name": name, "text": cut(as_text(value), MAX_FIELD)}
+    if (image := image_in(value)) is not None:
+        out["image"] = image
+    return out
 
 
 def _run(run: ItemResult) -> dict[str, Any]:
