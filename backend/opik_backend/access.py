@@ -61,11 +61,13 @@ class RoutePolicy:
 
     public: bool = False
     """Served without credentials (the health ping)."""
-    body_types: frozenset[str] = JSON_BODIES
-    """The media types its bodies may be sent as."""
+    body_types: frozenset[str] | None = JSON_BODIES
+    """The media types its bodies may be sent as; None: any bytes, for a route that takes
+    raw files and is served only on methods a web page cannot send without a preflight
+    (``PUT``)."""
 
     def __post_init__(self) -> None:
-        if self.body_types & CORS_SIMPLE_TYPES:
+        if self.body_types and self.body_types & CORS_SIMPLE_TYPES:
             raise ValueError(f"a route may not take {sorted(self.body_types & CORS_SIMPLE_TYPES)}")
 
 
@@ -168,16 +170,22 @@ def _key_problem(headers: httputil.HTTPHeaders, key_owner: KeyOwner) -> ApiError
 
 
 def _media_type_problem(
-    method: str, headers: httputil.HTTPHeaders, accepted: frozenset[str]
+    method: str, headers: httputil.HTTPHeaders, accepted: frozenset[str] | None
 ) -> ApiError | None:
     if method not in BODY_METHODS or not _has_body(headers):
         return None
+    if accepted is None:
+        return None if method == "PUT" else _not_raw(method)
     media_type = headers.get("Content-Type", "").partition(";")[0].strip().lower()
     if media_type in accepted:
         return None
     return UnsupportedMediaType(
         f"Content-Type must be {' or '.join(sorted(accepted))}, got {media_type or 'none'!r}"
     )
+
+
+def _not_raw(method: str) -> ApiError:
+    return UnsupportedMediaType(f"raw bytes are taken by PUT only, not by {method}")
 
 
 def _has_body(headers: httputil.HTTPHeaders) -> bool:

@@ -107,6 +107,17 @@ def test_the_otlp_route_takes_protobuf_but_no_simple_type(
     assert_error(on_json_route, 415, "application/json")
 
 
+def test_the_upload_route_takes_raw_bytes_by_put_only(client: httpx.Client) -> None:
+    """A file's bytes go up by PUT, which no page sends without a preflight; a page's simple
+    POST of the same bytes is 415."""
+    refused = client.post(
+        f"v1/private/attachment/upload?file_name=a.txt&entity_type=trace&entity_id={uuid.uuid4()}",
+        content=b"hello",
+        headers={"Content-Type": "text/plain"},
+    )
+    assert_error(refused, 415, "PUT only")
+
+
 def test_a_cross_site_post_cannot_delete_a_dataset(client: httpx.Client) -> None:
     name = f"keep-{uuid.uuid4().hex[:6]}"
     assert client.post(DATASETS, json={"name": name}).status_code == 201

@@ -162,6 +162,7 @@ class UploadHandler(AttachmentHandler):
     """The body is streamed to the file store as it arrives, never held in memory."""
 
     path = BASE + "/upload"
+    body_types = None  # a file's bytes, as whatever type (or none) the client sends
     _writer: FileWriter | None = None
     _error: ApiError | None = None
     _key: AttachmentKey | None = None

@@ -72,7 +72,7 @@ class ApiHandler(tornado.web.RequestHandler):
     tag: ClassVar[str] = "system"
     public: ClassVar[bool] = False
     """Served without an API key even when the server requires one (the health ping)."""
-    body_types: ClassVar[frozenset[str]] = JSON_BODIES
+    body_types: ClassVar[frozenset[str] | None] = JSON_BODIES
     """The media types a request body may be sent as (the access gate answers 415 otherwise)."""
 
     def initialize(self, services: Services) -> None:
