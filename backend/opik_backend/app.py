@@ -19,6 +19,7 @@ from .handlers import (
     projects,
     scores,
     system,
+    thread_status,
     threads,
 )
 from .handlers.base import NotFoundHandler
@@ -33,6 +34,7 @@ def all_routes() -> list[Route]:
         *projects.routes(),
         *definitions.routes(),
         *threads.routes(),
+        *thread_status.routes(),
         *scores.routes(),
         *comments.routes(),
         *observations.routes(),

@@ -188,6 +188,15 @@ class ThreadRetrieve(_Body):
     truncate: bool = False
 
 
+class ThreadBatchIdentifier(_Body):
+    """Threads to close: one ``thread_id`` or up to 1000 ``thread_ids``."""
+
+    project_name: ProjectName | None = None
+    project_id: str | None = None
+    thread_id: Name | None = None
+    thread_ids: Annotated[list[Name], Meta(min_length=1, max_length=1000)] | None = None
+
+
 class ProjectCreate(_Body):
     name: ProjectName
     description: str | None = None

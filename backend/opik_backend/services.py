@@ -17,6 +17,7 @@ from .storage.changes import ChangeLog
 from .storage.clickhouse import ClickHouse
 from .storage.comparisons import Comparisons
 from .storage.coordination import RateLimiter, open_rate_limiter, shared_lock
+from .storage.dataset_versions import DatasetVersioning
 from .storage.datasets import DatasetItems, Datasets
 from .storage.definitions import FeedbackDefinitions
 from .storage.experiments import ExperimentItems, Experiments
@@ -44,6 +45,7 @@ class Services:
     api_keys: ApiKeys
     datasets: Datasets
     dataset_items: DatasetItems
+    dataset_versions: DatasetVersioning
     experiments: Experiments
     experiment_items: ExperimentItems
     comparisons: Comparisons
@@ -95,6 +97,7 @@ class Services:
             max_attempts=settings.online_max_attempts,
         )
         ingestor.listeners.append(online.publisher.traces_stored)
+        datasets, dataset_items = Datasets(db), DatasetItems(ch)
         return cls(
             settings=settings,
             ch=ch,
@@ -103,8 +106,9 @@ class Services:
             projects=Projects(db, cache),
             definitions=FeedbackDefinitions(db),
             api_keys=ApiKeys(db),
-            datasets=Datasets(db),
-            dataset_items=DatasetItems(ch),
+            datasets=datasets,
+            dataset_items=dataset_items,
+            dataset_versions=DatasetVersioning(db, ch, datasets, dataset_items),
             experiments=Experiments(db),
             experiment_items=ExperimentItems(ch),
             comparisons=Comparisons(ch, reads),

@@ -18,6 +18,7 @@ from .datasets import DATASET_ITEMS, item_public
 from .experiments import EXPERIMENT_ITEMS
 from .reads import Public, Reads, aware, json_value, latest_rows
 from .rows import SPANS, TRACES, Row
+from .shapes import compact
 
 _ITEMS = "workspace_id = {ws:String} AND experiment_id IN {ids:Array(String)}"
 _PAIRS = "SELECT DISTINCT experiment_id, trace_id FROM ({items})"
@@ -195,4 +196,4 @@ def _run_public(item: Row, trace: Row | None, scores: list[Public]) -> Public:
             usage={k: int(v) for k, v in (trace["usage"] or {}).items()},
             total_estimated_cost=trace["cost"] if trace["priced"] else None,
         )
-    return {key: value for key, value in out.items() if value is not None}
+    return compact(out)
