@@ -8,6 +8,7 @@ from typing import Any
 from msgspec import UNSET, Raw
 
 from ..errors import BadRequest, NotFound, ValidationFailed
+from ..filters import parse
 from ..ids import check_v7, new_id
 from ..schemas import (
     BulkRecord,
@@ -314,12 +315,16 @@ class CompareHandler(ExperimentItemsHandler):
             raise BadRequest(
                 f"experiment_ids: give 1 to {MAX_COMPARED} experiment ids as a JSON list"
             )
-        if self.str_arg("filters") not in (None, "[]"):
-            raise BadRequest("filters: not supported on the comparison view")
         ids = [check_v7(i, f"experiment_ids[{n}]") for n, i in enumerate(raw_ids)]
         page, size = self.page_args()
         content, total = await self.blocking(
-            self.services.comparisons.compare, self.workspace, dataset.id, ids, page, size
+            self.services.comparisons.compare,
+            self.workspace,
+            dataset.id,
+            ids,
+            page,
+            size,
+            parse(self.str_arg("filters")),
         )
         self.send_json(
             {
