@@ -10,6 +10,7 @@ import tornado.web
 from . import openapi
 from .handlers import (
     comments,
+    dataset_versions,
     datasets,
     definitions,
     experiment_items,
@@ -39,6 +40,7 @@ def all_routes() -> list[Route]:
         *comments.routes(),
         *observations.routes(),
         *datasets.routes(),
+        *dataset_versions.routes(),
         *experiments.routes(),
         *experiment_items.routes(),
         *online_rules.routes(),

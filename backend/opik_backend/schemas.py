@@ -309,6 +309,34 @@ class DatasetVersionCreate(_Body):
     metadata: dict[str, str] | None = None
 
 
+class Evaluator(_Body):
+    """A test-suite evaluator (Opik's ``EvaluatorItem``): an LLM judge or code metric."""
+
+    name: Annotated[str, Meta(min_length=1, max_length=255)]
+    type: Literal["llm_judge", "code_metric"]
+    config: Raw
+
+
+class ExecutionPolicy(_Body):
+    runs_per_item: Annotated[int, Meta(ge=1, le=100)] | None = None
+    pass_threshold: Annotated[int, Meta(ge=1, le=100)] | None = None
+
+
+class DatasetItemChanges(_Body):
+    """``POST /datasets/{id}/items/changes``: items added, edited and deleted, and the
+    test-suite settings, recorded as one new version based on ``base_version``."""
+
+    base_version: str | None = None
+    added_items: Annotated[list[DatasetItemWrite], Meta(max_length=10_000)] | None = None
+    edited_items: Annotated[list[DatasetItemWrite], Meta(max_length=10_000)] | None = None
+    deleted_ids: Annotated[list[str], Meta(max_length=10_000)] | None = None
+    evaluators: Annotated[list[Evaluator], Meta(max_length=100)] | None = None
+    execution_policy: ExecutionPolicy | None = None
+    change_description: Annotated[str, Meta(max_length=10_000)] | None = None
+    tags: Annotated[list[VersionTag], Meta(max_length=100)] | None = None
+    metadata: dict[str, str] | None = None
+
+
 class DatasetVersionRetrieve(_Body):
     version_name: Annotated[str, Meta(min_length=1, max_length=100)]
 

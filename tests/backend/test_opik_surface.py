@@ -153,3 +153,50 @@ def test_an_unknown_workspace_fails_the_official_sdks_auth_check(backend) -> Non
     """,
     )
     assert found == {"refused": True}
+
+
+def test_item_changes_record_one_version_with_test_suite_settings(api: httpx.Client) -> None:
+    dataset = api.post("v1/private/datasets", json={"name": "suite"})
+    assert dataset.status_code == 201, dataset.text
+    dataset_id = api.post("v1/private/datasets/retrieve", json={"dataset_name": "suite"}).json()[
+        "id"
+    ]
+    changes = f"v1/private/datasets/{dataset_id}/items/changes"
+    judge = {"name": "polite", "type": "llm_judge", "config": {"prompt": "Is it polite?"}}
+    first = api.post(
+        changes,
+        params={"override": "true"},
+        json={
+            "added_items": [{"data": {"q": 1}}, {"data": {"q": 2}}],
+            "evaluators": [judge],
+            "execution_policy": {"runs_per_item": 3, "pass_threshold": 2},
+            "change_description": "suite created",
+        },
+    )
+    assert first.status_code == 201, first.text
+    v1 = first.json()
+    assert (v1["version_name"], v1["items_total"], v1["change_description"]) == (
+        "v1",
+        2,
+        "suite created",
+    )
+    assert v1["evaluators"] == [judge]
+    assert v1["execution_policy"] == {"runs_per_item": 3, "pass_threshold": 2}
+    # a stale base version is a conflict; nothing is written
+    stale = api.post(changes, json={"base_version": new_id(), "deleted_ids": [new_id()]})
+    assert_error(stale, 409, "base_version")
+    # settings only: a new version with the same items, the policy replaced
+    second = api.post(
+        changes, json={"base_version": v1["id"], "execution_policy": {"runs_per_item": 1}}
+    )
+    assert second.status_code == 201, second.text
+    v2 = second.json()
+    assert (v2["version_name"], v2["items_total"], v2["items_added"]) == ("v2", 2, 0)
+    assert v2["evaluators"] == [judge]  # kept from v1
+    assert v2["execution_policy"] == {"runs_per_item": 1}
+    # an ordinary insert keeps the settings on its automatic version
+    api.put("v1/private/datasets/items", json={"dataset_name": "suite", "items": [{"data": {}}]})
+    v3 = api.get(f"v1/private/datasets/{dataset_id}/versions").json()["content"][0]
+    assert (v3["version_name"], v3["items_total"], v3["evaluators"]) == ("v3", 3, [judge])
+    bad = api.post(changes, json={"evaluators": [{"name": "x", "type": "nope", "config": {}}]})
+    assert bad.status_code in (400, 422), bad.text

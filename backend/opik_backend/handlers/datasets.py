@@ -208,13 +208,13 @@ class DatasetItemsWriteHandler(CatalogHandler):
     async def put(self) -> None:
         body = self.body_as(DatasetItemBatch)
         dataset = await self.dataset_of(body.dataset_name, body.dataset_id)
-        rows = _item_rows(body.items, self.workspace, dataset.id)
+        rows = item_rows(body.items, self.workspace, dataset.id)
         await self.blocking(self.services.dataset_items.put, self.workspace, dataset.id, rows)
         await self.record_versions([dataset.id])
         self.no_content()
 
 
-def _item_rows(items: Sequence[DatasetItemWrite], workspace: str, dataset_id: str) -> list[Row]:
+def item_rows(items: Sequence[DatasetItemWrite], workspace: str, dataset_id: str) -> list[Row]:
     """Checked rows of a batch: v7 ids, no id twice, data an object."""
     received = now()
     seen: dict[str, int] = {}

@@ -9,13 +9,27 @@ metadata on the newest automatic version, or records one when the content change
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Sequence
 
+from ..errors import Conflict
 from ..ids import new_id
 from .clickhouse import ClickHouse
 from .datasets import DATASET_ITEMS, DatasetItems, Datasets, Version
 from .metadata import MetadataDB, utcnow
+
+
+@dataclasses.dataclass(frozen=True)
+class Change:
+    """What an explicit change (``items/changes``) sets on the version it records; None
+    keeps the newest version's settings. Evaluators and policy are JSON text."""
+
+    tags: Sequence[str] = ()
+    description: str | None = None
+    metadata: dict[str, str] | None = None
+    evaluators: str | None = None
+    execution_policy: str | None = None
 
 
 class DatasetVersioning:
@@ -27,25 +41,55 @@ class DatasetVersioning:
         self._datasets = datasets
         self._items = items
 
-    def record(self, workspace: str, dataset_id: str, user: str) -> Version | None:
+    def record(
+        self, workspace: str, dataset_id: str, user: str, change: Change | None = None
+    ) -> Version:
         """Record the current items as the next version if they changed since the newest
-        one (or if there is none yet); the newest version otherwise."""
+        one, if there is none yet, or if ``change`` is given; the newest one otherwise.
+        The new version keeps the newest one's test-suite settings unless ``change`` sets
+        them."""
         previous = self._datasets.latest_version(workspace, dataset_id)
         version_id = new_id()
         snapshot = self._items.snapshot(
             workspace, dataset_id, version_id, previous.id if previous else None
         )
         unchanged = not (snapshot.added or snapshot.modified or snapshot.deleted)
-        if previous is not None and unchanged:
+        if previous is not None and unchanged and change is None:
             self._items.drop_version(workspace, dataset_id, version_id)
             return previous
+        change = change or Change()
+        kept = (previous.evaluators, previous.execution_policy) if previous else (None, None)
+        settings = (
+            change.evaluators if change.evaluators is not None else kept[0],
+            change.execution_policy if change.execution_policy is not None else kept[1],
+        )
         try:
             return self._datasets.add_version(
-                workspace, dataset_id, version_id, user, snapshot, [], None, None
+                workspace,
+                dataset_id,
+                version_id,
+                user,
+                snapshot,
+                list(change.tags),
+                change.description,
+                change.metadata,
+                settings,
             )
         except BaseException:
             self._items.drop_version(workspace, dataset_id, version_id)
             raise
+
+    def check_base(self, workspace: str, dataset_id: str, base_version: str | None) -> None:
+        """409 when ``base_version`` is not the dataset's newest version (a stale edit)."""
+        if base_version is None:
+            return
+        latest = self._datasets.latest_version(workspace, dataset_id)
+        if latest is None or latest.id != base_version:
+            newest = latest.name if latest else "none"
+            raise Conflict(
+                f"base_version: {base_version} is not the newest version (that is {newest}); "
+                "read the dataset again, or send override=true"
+            )
 
     def name_current(
         self,
@@ -58,7 +102,6 @@ class DatasetVersioning:
     ) -> Version:
         """Name the current content: tags, description and metadata on its version."""
         version = self.record(workspace, dataset_id, user)
-        assert version is not None
         if tags:
             self._datasets.add_version_tags(workspace, version, tags)
         if change_description is not None or metadata is not None:
