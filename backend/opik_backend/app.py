@@ -17,6 +17,7 @@ from .handlers import (
     experiments,
     observations,
     online_rules,
+    optimizations,
     projects,
     scores,
     system,
@@ -44,6 +45,7 @@ def all_routes() -> list[Route]:
         *experiments.routes(),
         *experiment_items.routes(),
         *online_rules.routes(),
+        *optimizations.routes(),
     ]
     return sorted(routes, key=lambda route: route[0].count("{"))
 

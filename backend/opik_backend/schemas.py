@@ -502,3 +502,25 @@ class RuleUpdate(_Body):
     sampling_rate: Annotated[float, Meta(ge=0, le=1)] | None = None
     enabled: bool | None = None
     filters: list[dict[str, Any]] | None = None
+
+
+OptimizationStatus = Literal["running", "completed", "cancelled", "initialized", "error"]
+
+
+class OptimizationWrite(_Body):
+    """An optimization as ``POST /optimizations`` takes it (Opik's ``Optimization_Write``)."""
+
+    dataset_name: DatasetName
+    objective_name: Annotated[str, Meta(min_length=1, max_length=255)]
+    status: OptimizationStatus
+    id: str | None = None
+    name: Annotated[str, Meta(max_length=255)] | None = None
+    project_name: ProjectName | None = None
+    project_id: str | None = None
+    metadata: JsonField = UNSET
+    studio_config: JsonField = UNSET
+
+
+class OptimizationUpdate(_Body):
+    name: Annotated[str, Meta(min_length=1, max_length=255)] | None = None
+    status: OptimizationStatus | None = None
