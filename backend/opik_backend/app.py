@@ -9,6 +9,7 @@ import tornado.web
 
 from . import openapi
 from .handlers import (
+    annotation_queues,
     comments,
     dataset_versions,
     datasets,
@@ -33,6 +34,7 @@ def all_routes() -> list[Route]:
     """Routes in match order: fixed paths before the ``{id}`` patterns that would match them."""
     routes = [
         *system.routes(),
+        *annotation_queues.routes(),
         *projects.routes(),
         *definitions.routes(),
         *threads.routes(),

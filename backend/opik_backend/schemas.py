@@ -524,3 +524,33 @@ class OptimizationWrite(_Body):
 class OptimizationUpdate(_Body):
     name: Annotated[str, Meta(min_length=1, max_length=255)] | None = None
     status: OptimizationStatus | None = None
+
+
+class AnnotationQueueWrite(_Body):
+    """A queue of traces or threads to review (Opik's ``AnnotationQueue_Write``)."""
+
+    name: Annotated[str, Meta(min_length=1, max_length=255)]
+    scope: Literal["trace", "thread"]
+    project_id: str | None = None
+    project_name: ProjectName | None = None
+    id: str | None = None
+    description: Annotated[str, Meta(max_length=10_000)] | None = None
+    instructions: Annotated[str, Meta(max_length=10_000)] | None = None
+    comments_enabled: bool | None = None  # None (or absent): enabled
+    feedback_definition_names: Annotated[list[Name], Meta(max_length=100)] | None = None
+
+
+class AnnotationQueueBatch(_Body):
+    annotation_queues: Annotated[list[AnnotationQueueWrite], Meta(min_length=1, max_length=1000)]
+
+
+class AnnotationQueueUpdate(_Body):
+    name: Annotated[str, Meta(min_length=1, max_length=255)] | None = None
+    description: Annotated[str, Meta(max_length=10_000)] | None = None
+    instructions: Annotated[str, Meta(max_length=10_000)] | None = None
+    comments_enabled: bool | None = None
+    feedback_definition_names: Annotated[list[Name], Meta(max_length=100)] | None = None
+
+
+class AnnotationQueueItemIds(_Body):
+    ids: Annotated[list[Name], Meta(min_length=1, max_length=1000)]
