@@ -10,6 +10,7 @@ from opik_backend import __version__
 
 from ._lazy import lazy_exports
 from .sdk import (
+    ChatPrompt,
     Client,
     Config,
     ConfigError,
@@ -18,7 +19,10 @@ from .sdk import (
     FlushResult,
     HttpStatusError,
     OpikJupyterError,
+    Prompt,
+    PromptNotFound,
     Span,
+    TemplateError,
     Trace,
     TransportError,
     add_online_rule,
@@ -28,6 +32,7 @@ from .sdk import (
     flush,
     get_current_span,
     get_current_trace,
+    get_prompt,
     get_trace,
     instrument,
     list_online_rules,
@@ -60,9 +65,10 @@ if TYPE_CHECKING:
         metrics,
     )
     from .evaluation.views import ExperimentTable, ScoreChart
-    from .widgets import TracesTable, TraceTree
+    from .widgets import PromptHistory, TracesTable, TraceTree
 
 __all__ = [
+    "ChatPrompt",
     "Client",
     "Config",
     "ConfigError",
@@ -74,8 +80,12 @@ __all__ = [
     "FlushResult",
     "HttpStatusError",
     "OpikJupyterError",
+    "Prompt",
+    "PromptHistory",
+    "PromptNotFound",
     "ScoreChart",
     "Span",
+    "TemplateError",
     "Trace",
     "TraceTree",
     "TracesTable",
@@ -91,6 +101,7 @@ __all__ = [
     "flush",
     "get_current_span",
     "get_current_trace",
+    "get_prompt",
     "get_trace",
     "instrument",
     "list_online_rules",
@@ -119,6 +130,7 @@ __all__ = [
 
 # names exported lazily: the module that defines each, imported on first use
 _LAZY = {
+    "PromptHistory": ".widgets",
     "TraceTree": ".widgets",
     "TracesTable": ".widgets",
     "ExperimentTable": ".evaluation.views",

@@ -1,6 +1,9 @@
 """The import rules of docs/architecture.md, checked on the source: each room of the package
-imports only the rooms below it, and the backend never imports the notebook package. And the
-tests' own rule: helpers come from ``tests/testlib``, never from a conftest or a test module."""
+imports only the rooms below it, and the backend never imports the notebook package. In the
+backend the same holds for its rooms (pricing, storage, online, services, handlers), only
+storage talks to the stores (drivers and SQL), and no import cycle exists. In the front end,
+widgets and lab import only views. And the tests' own rule: helpers come from
+``tests/testlib``, never from a conftest or a test module."""
 
 from __future__ import annotations
 
@@ -137,3 +140,151 @@ def test_tests_take_helpers_from_testlib_not_from_conftests_or_test_modules() ->
             if any(part == "conftest" or part.startswith("test_") for part in parts):
                 offenders.append(f"{path.relative_to(ROOT)} imports {name}")
     assert not offenders, "\n".join(offenders)
+
+
+# -- the backend's rooms ---------------------------------------------------------------------
+
+# the modules every room may import: errors, ids, encoding, settings and the REST bodies
+BACKEND_BASE = {"__init__", "errors", "ids", "codec", "config", "schemas"}
+# room -> the rooms it may import besides the base; the entry points (app, server, openapi,
+# runtime, keys_cli, __main__) sit on top and may import every room
+BACKEND_MAY_IMPORT: dict[str, set[str]] = {
+    "pricing": set(),
+    "otel": set(),  # OTLP decoding and mapping: pure, to the request bodies of schemas
+    "storage": {"pricing"},
+    "online": {"storage", "pricing"},
+    "services": {"storage", "online"},
+    "handlers": {"storage", "online", "services", "otel"},
+}
+BACKEND_ENTRY_POINTS = {"app", "server", "openapi", "runtime", "keys_cli", "__main__"}
+# the store drivers: only storage talks to ClickHouse and the metadata database
+STORE_DRIVERS = {"clickhouse_connect", "chdb", "pymysql", "sqlite3"}
+SQL = re.compile(r"\b(SELECT .+ FROM|INSERT INTO|DELETE FROM|UPDATE \w+ SET|ALTER TABLE)\b")
+
+
+def backend_module(path: Path) -> str:
+    parts = path.relative_to(BACKEND.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def backend_room(module: str) -> str | None:
+    """The room of a backend module: its subpackage, or its own name for a top module."""
+    parts = module.split(".")
+    if parts[0] != "opik_backend":
+        return None
+    return parts[1] if len(parts) > 1 else "__init__"
+
+
+def is_backend_module(module: str) -> bool:
+    path = BACKEND.parent.joinpath(*module.split("."))
+    return path.with_suffix(".py").is_file() or (path / "__init__.py").is_file()
+
+
+def backend_imports(path: Path) -> list[str]:
+    """The backend modules ``path`` imports, ``from .. import pricing`` counted as
+    ``opik_backend.pricing``."""
+    found = set()
+    for name in imported_names(path):
+        module = name
+        while module.startswith("opik_backend") and not is_backend_module(module):
+            module = module.rpartition(".")[0]
+        if module.startswith("opik_backend"):
+            found.add(module)
+    return sorted(found)
+
+
+def backend_files() -> list[Path]:
+    return sorted(BACKEND.rglob("*.py"))
+
+
+@pytest.mark.parametrize("path", backend_files(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_backend_rooms_import_only_the_rooms_below_them(path: Path) -> None:
+    room = backend_room(backend_module(path))
+    if room in BACKEND_ENTRY_POINTS:
+        return
+    allowed = BACKEND_BASE | BACKEND_MAY_IMPORT.get(room or "", set()) | {room}
+    for module in backend_imports(path):
+        target = backend_room(module)
+        assert target in allowed, (
+            f"{path.relative_to(ROOT)} ({room}) imports {module} ({target}): "
+            f"{room} may import only {sorted(allowed)}"
+        )
+
+
+@pytest.mark.parametrize("path", backend_files(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_only_storage_talks_to_the_stores(path: Path) -> None:
+    """Handlers parse, authorize and shape; the SQL and the drivers live in storage (the
+    entry points may catch a driver's errors at start-up)."""
+    room = backend_room(backend_module(path))
+    if room in ("storage", *BACKEND_ENTRY_POINTS):
+        return
+    for module in imported_modules(path):
+        assert module.split(".")[0] not in STORE_DRIVERS, f"{path.name} imports {module}"
+    if room == "handlers":
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                assert not SQL.search(node.value), (
+                    f"{path.relative_to(ROOT)} line {node.lineno} builds SQL; "
+                    "move it into backend/opik_backend/storage"
+                )
+
+
+def find_cycle(graph: dict[str, list[str]]) -> list[str] | None:
+    """A cycle of the import graph (a module importing its own package does not count)."""
+    done: set[str] = set()
+
+    def visit(module: str, trail: list[str]) -> list[str] | None:
+        if module in trail:
+            return [*trail[trail.index(module) :], module]
+        if module in done:
+            return None
+        for target in graph.get(module, []):
+            if target == module or module.startswith(target + "."):
+                continue
+            if cycle := visit(target, [*trail, module]):
+                return cycle
+        done.add(module)
+        return None
+
+    return next(filter(None, (visit(module, []) for module in graph)), None)
+
+
+def test_the_backend_has_no_import_cycle() -> None:
+    cycle = find_cycle({backend_module(path): backend_imports(path) for path in backend_files()})
+    assert cycle is None, "import cycle: " + " -> ".join(cycle or [])
+
+
+def test_the_backend_checker_sees_from_package_imports_and_sql() -> None:
+    rows = BACKEND / "storage" / "rows.py"
+    assert "opik_backend.pricing" in backend_imports(rows)
+    assert backend_room("opik_backend.storage.reads") == "storage"
+    assert SQL.search("DELETE FROM spans WHERE workspace_id = {ws:String}")
+    assert not SQL.search("Delete a trace's feedback score by name")
+    assert find_cycle({"a": ["b"], "b": ["c"], "c": ["a"]}) == ["a", "b", "c", "a"]
+    assert find_cycle({"a.b": ["a"], "a": ["a.c"]}) is None
+
+
+# -- the front end's rooms -------------------------------------------------------------------
+
+FRONTEND = ROOT / "frontend" / "src"
+FRONTEND_MAY_IMPORT = {"views": set(), "widgets": {"views"}, "lab": {"views"}}
+TS_IMPORT = re.compile(r"""^\s*(?:import|export)\b[^"']*?from\s+["'](\.[^"']+)["']""", re.M)
+
+
+def frontend_files() -> list[Path]:
+    return sorted(p for room in FRONTEND_MAY_IMPORT for p in (FRONTEND / room).rglob("*.ts"))
+
+
+@pytest.mark.parametrize("path", frontend_files(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_front_end_rooms_import_only_views(path: Path) -> None:
+    room = path.relative_to(FRONTEND).parts[0]
+    for spec in TS_IMPORT.findall(path.read_text(encoding="utf-8")):
+        target = (path.parent / spec).resolve().relative_to(FRONTEND).parts[0]
+        assert target in {room, *FRONTEND_MAY_IMPORT[room]}, (
+            f"{path.relative_to(ROOT)} ({room}) imports {spec} ({target})"
+        )
+
+
+def test_the_front_end_checker_reads_imports() -> None:
+    source = (FRONTEND / "lab" / "client.ts").read_text(encoding="utf-8")
+    assert "./panel_data" in TS_IMPORT.findall(source)

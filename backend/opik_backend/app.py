@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from typing import ClassVar
 
+import tornado.httputil
 import tornado.web
 
 from . import openapi
@@ -19,14 +19,16 @@ from .handlers import (
     observations,
     online_rules,
     optimizations,
+    otel,
     projects,
+    prompts,
     scores,
     system,
     thread_status,
     threads,
+    unbuilt,
 )
-from .handlers.base import NotFoundHandler
-from .handlers.observations import Route
+from .handlers.base import NotFoundHandler, Route
 from .services import Services
 
 
@@ -48,6 +50,9 @@ def all_routes() -> list[Route]:
         *experiment_items.routes(),
         *online_rules.routes(),
         *optimizations.routes(),
+        *prompts.routes(),
+        *otel.routes(),
+        *unbuilt.routes(),
     ]
     return sorted(routes, key=lambda route: route[0].count("{"))
 
@@ -57,14 +62,18 @@ def _pattern(path: str) -> str:
     return "(?:/api)?" + re.sub(r"\{\w+\}", r"([^/]+)", path) + "/?"
 
 
+_COMPRESSED_TYPES = {*tornado.web.GZipContentEncoding.CONTENT_TYPES, "application/x-ndjson"}
+
+
 class FastGzip(tornado.web.GZipContentEncoding):
-    """Gzip at level 1: most of the size saving at a fraction of level 6's time."""
+    """Gzip at level 1: most of the size saving at a fraction of level 6's time; NDJSON
+    streams are compressed too."""
 
     GZIP_LEVEL = 1
-    CONTENT_TYPES: ClassVar[set[str]] = {
-        *tornado.web.GZipContentEncoding.CONTENT_TYPES,
-        "application/x-ndjson",
-    }
+
+    def __init__(self, request: tornado.httputil.HTTPServerRequest) -> None:
+        super().__init__(request)
+        self.CONTENT_TYPES = _COMPRESSED_TYPES
 
 
 def make_app(services: Services) -> tornado.web.Application:

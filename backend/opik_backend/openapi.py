@@ -30,7 +30,7 @@ def operations(handler: type[tornado.web.RequestHandler]) -> dict[str, Operation
 
 def body_type(handler: type, op: Operation) -> type | None:
     if isinstance(op.body, str):
-        return functools.reduce(getattr, op.body.split("."), handler)  # type: ignore[arg-type]
+        return functools.reduce(getattr, op.body.split("."), handler)
     return op.body
 
 

@@ -554,3 +554,69 @@ class AnnotationQueueUpdate(_Body):
 
 class AnnotationQueueItemIds(_Body):
     ids: Annotated[list[Name], Meta(min_length=1, max_length=1000)]
+
+
+# -- the prompt library ------------------------------------------------------------------
+
+PromptName = Annotated[str, Meta(min_length=1, max_length=255)]
+Tag = Annotated[str, Meta(max_length=100)]
+
+
+class PromptVersionWrite(_Body):
+    template: Annotated[str, Meta(min_length=1)]
+    id: str | None = None
+    commit: Annotated[str, Meta(pattern="^[a-zA-Z0-9]{8}$")] | None = None
+    metadata: dict[str, Any] | None = None
+    type: str = "mustache"
+    change_description: str | None = None
+    tags: Annotated[list[Tag], Meta(max_length=50)] | None = None
+
+
+class PromptWrite(_Body):
+    """A prompt, with its first version when ``template`` is given."""
+
+    name: PromptName
+    id: str | None = None
+    project_id: str | None = None
+    project_name: ProjectName | None = None
+    description: Annotated[str, Meta(max_length=255)] | None = None
+    template: Annotated[str, Meta(min_length=1)] | None = None
+    metadata: dict[str, Any] | None = None
+    change_description: str | None = None
+    type: str = "mustache"
+    template_structure: str = "text"
+    tags: Annotated[list[Tag], Meta(max_length=50)] | None = None
+
+
+class PromptVersionCreate(_Body):
+    name: PromptName
+    version: PromptVersionWrite
+    template_structure: str = "text"
+    project_id: str | None = None
+    project_name: ProjectName | None = None
+
+
+class PromptUpdate(_Body):
+    name: PromptName
+    description: Annotated[str, Meta(max_length=255)] | None = None
+    tags: Annotated[list[Tag], Meta(max_length=50)] | None = None
+
+
+class PromptVersionRetrieve(_Body):
+    name: PromptName
+    commit: str | None = None
+    project_name: ProjectName | None = None
+
+
+class PromptVersionTags(_Body):
+    tags: Annotated[list[Tag], Meta(max_length=50)] | None = None
+
+
+class PromptVersionsUpdate(_Body):
+    ids: Annotated[list[str], Meta(min_length=1, max_length=1000)]
+    update: PromptVersionTags
+    merge_tags: bool | None = None
+
+
+class PromptCommits(_Body):
+    commits: Annotated[list[str], Meta(max_length=1000)]

@@ -25,7 +25,9 @@ from .storage.ingest import IngestJob, Ingestor, open_patch_registry
 from .storage.maintenance import Optimizer
 from .storage.metadata import MetadataDB
 from .storage.migrations import migrate_clickhouse, migrate_metadata
+from .storage.otel_ids import OtelTraceIds
 from .storage.projects import Projects
+from .storage.prompts import Prompts
 from .storage.reads import Reads
 from .storage.stats import Stats
 from .storage.threads import Threads
@@ -48,6 +50,7 @@ class Services:
     dataset_versions: DatasetVersioning
     experiments: Experiments
     experiment_items: ExperimentItems
+    prompts: Prompts
     comparisons: Comparisons
     reads: Reads
     threads: Threads
@@ -59,6 +62,7 @@ class Services:
     online: OnlineEvaluation
     limiter: RateLimiter
     executor: ThreadPoolExecutor
+    otel_trace_ids: OtelTraceIds
 
     @classmethod
     def open(cls, settings: Settings) -> Services:
@@ -111,6 +115,7 @@ class Services:
             dataset_versions=DatasetVersioning(db, ch, datasets, dataset_items),
             experiments=Experiments(db),
             experiment_items=ExperimentItems(ch),
+            prompts=Prompts(db),
             comparisons=Comparisons(ch, reads),
             reads=reads,
             threads=Threads(ch, reads),
@@ -122,6 +127,7 @@ class Services:
             online=online,
             limiter=open_rate_limiter(settings.redis_url, settings.rate_limit_per_second),
             executor=ThreadPoolExecutor(max_workers=8, thread_name_prefix="opik-backend-io"),
+            otel_trace_ids=OtelTraceIds(db),
         )
 
     def close(self) -> None:

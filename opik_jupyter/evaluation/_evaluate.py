@@ -20,6 +20,7 @@ from typing import Any
 from ..sdk import flush, start_trace
 from ..sdk._config import current as current_config
 from ..sdk._ids import new_id
+from ..sdk._prompts import Prompt
 from . import _api, _notebook
 from ._compare import item_result_of
 from ._item import compute, describe_error, record
@@ -31,6 +32,7 @@ from ._plan import (
     RunSettings,
     check_arguments,
     check_metrics,
+    check_prompts,
     check_task,
     dataset_version,
     default_name,
@@ -60,6 +62,7 @@ class Options:
     nb_samples: int | None = None
     progress: bool = True
     dataset_version: DatasetVersion | str | None = None
+    prompts: Sequence[Prompt] = ()
 
 
 class _Aborted(Exception):
@@ -132,8 +135,10 @@ class _Run:
             "name": name,
             "dataset_name": dataset.name,
             "project_name": project,
-            "metadata": dict(options.experiment_config or {}) or None,
+            "metadata": _metadata(options),
         }
+        if options.prompts:
+            body["prompt_versions"] = [{"id": p.version_id} for p in options.prompts]
         if version is not None:
             body["dataset_version_id"] = version.id
         experiment = found or _api.create_experiment(dataset.client, body)
@@ -302,6 +307,7 @@ def evaluate(
     progress: bool = True,
     display: bool | None = None,
     dataset_version: DatasetVersion | str | None = None,
+    prompts: Sequence[Prompt] = (),
 ) -> EvaluationResult:
     """Run ``task`` on every item of ``dataset`` and score it with ``metrics``.
 
@@ -317,7 +323,9 @@ def evaluate(
     in a notebook) shows the experiment table and score chart at the end.
     ``dataset_version`` (a :class:`DatasetVersion`, or its hash, id, name such as ``"v2"``
     or tag) runs on the items of that version instead of the current ones, and records it
-    on the experiment (``dataset_version_id``). Raises
+    on the experiment (``dataset_version_id``). ``prompts`` (:class:`Prompt` or
+    :class:`ChatPrompt` versions) are linked to the experiment (its ``prompt_versions``,
+    and their templates under ``metadata["prompts"]``, as Opik does). Raises
     :class:`EvaluationInputError` (nothing written) for bad input.
     """
     options = Options(
@@ -331,6 +339,7 @@ def evaluate(
         nb_samples,
         progress,
         dataset_version,
+        tuple(check_prompts(prompts)),
     )
     run = _Run.prepare(dataset, task, metrics, options)
     try:
@@ -360,6 +369,7 @@ async def evaluate_async(
     progress: bool = True,
     display: bool | None = None,
     dataset_version: DatasetVersion | str | None = None,
+    prompts: Sequence[Prompt] = (),
 ) -> EvaluationResult:
     """:func:`evaluate` on the running event loop (``await evaluate_async(...)`` in a
     notebook cell): async tasks run on the caller's loop, next to the clients they use."""
@@ -374,6 +384,7 @@ async def evaluate_async(
         nb_samples,
         progress,
         dataset_version,
+        tuple(check_prompts(prompts)),
     )
     run = await asyncio.to_thread(_Run.prepare, dataset, task, metrics, options)
     try:
@@ -385,6 +396,14 @@ async def evaluate_async(
         await asyncio.to_thread(run.finish, True)
         raise
     return _shown(await asyncio.to_thread(run.finish), display)
+
+
+def _metadata(options: Options) -> dict[str, Any] | None:
+    """The experiment's metadata: its config, and the templates of its prompts by name."""
+    metadata = dict(options.experiment_config or {})
+    if options.prompts:
+        metadata["prompts"] = {p.name: p.info()["version"]["template"] for p in options.prompts}
+    return metadata or None
 
 
 def _shown(result: EvaluationResult, display: bool | None) -> EvaluationResult:

@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from ..sdk import Client
+from ..sdk._prompts import Prompt
 from . import _api
 from .dataset import Dataset, DatasetVersion
 from .metrics._base import Metric
@@ -67,6 +68,19 @@ def check_task(task: Any) -> tuple[str, bool, bool]:
     is_async = inspect.iscoroutinefunction(task) or inspect.iscoroutinefunction(call)
     name = getattr(task, "__name__", type(task).__name__)
     return name, is_async, bool(getattr(task, "__opik_tracked__", False))
+
+
+def check_prompts(prompts: Sequence[Any]) -> list[Prompt]:
+    """The prompt versions an experiment links to: :class:`Prompt` or :class:`ChatPrompt`."""
+    if isinstance(prompts, Prompt) or not isinstance(prompts, Sequence):
+        raise EvaluationInputError("prompts must be a list of Prompt or ChatPrompt objects")
+    for n, prompt in enumerate(prompts):
+        if not isinstance(prompt, Prompt):
+            raise EvaluationInputError(
+                f"prompts[{n}] is a {type(prompt).__name__}; give oj.Prompt or oj.ChatPrompt "
+                "objects (oj.get_prompt(name) fetches one)"
+            )
+    return list(prompts)
 
 
 def check_metrics(metrics: Sequence[Any], mapping: Mapping[str, str]) -> tuple[Metric, ...]:

@@ -1,8 +1,9 @@
 """The IPython extension: ``%load_ext opik_jupyter``.
 
 Registers ``%%opik_track`` (a cell as a trace), ``%opik_project``, ``%opik_status``,
-``%opik_track_all`` and ``%opik_display``, the cell hooks behind them, and instruments the
-installed LLM clients so that their calls inside traced cells become ``llm`` spans.
+``%opik_track_all``, ``%opik_display`` and ``%opik_prompt`` (a prompt's history), the cell
+hooks behind them, and instruments the installed LLM clients so that their calls inside
+traced cells become ``llm`` spans.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import logging
 from typing import Any
 
 from ..widgets._cell_view import display_enabled
+from . import _errors
 from ._cells import CellOptions, CellTracer
 from ._magics import OpikMagics, parse_track_line
 
@@ -35,6 +37,7 @@ def load_ipython_extension(shell: Any) -> None:
     tracer = CellTracer(shell, parse_track_line)
     tracer.register()
     shell.register_magics(OpikMagics(shell, tracer))
+    _errors.install(shell)
     _tracers[id(shell)] = tracer
     _instrument_llm_clients()
     if display_enabled():  # import the widgets now, not in the first traced cell's time
@@ -47,6 +50,7 @@ def unload_ipython_extension(shell: Any) -> None:
     tracer = _tracers.pop(id(shell), None)
     if tracer is not None:
         tracer.unregister()
+        _errors.uninstall(shell)
     if _instrumented_here and not _tracers:
         from ..sdk.integrations import uninstrument  # noqa: PLC0415
 

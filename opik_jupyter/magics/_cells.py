@@ -7,8 +7,9 @@ ordinary cell: top-level ``await``, ``%magics``, the display of the last express
 the traceback of an error are what they would be without the magic, with no frame of ours.
 The ``pre_run_cell`` hook opens the trace with the SDK's ``start_trace`` (so every
 ``@track`` function, integration and LLM call of the cell nests under it) and tees
-``sys.stdout``; ``post_run_cell`` records the result, the output and any error, and
-closes it.
+``sys.stdout``; ``post_run_cell`` records the result, the output and any error, closes
+it, and hands every event traced so far to the sender at once (no linger), so that a
+kernel killed right after a cell loses as little as possible.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from typing import Any
 
 import IPython
 
-from ..sdk import Trace, start_trace
+from ..sdk import Trace, _state, start_trace
 from ..widgets import _cell_view
 from ._tee import Tee
 
@@ -157,6 +158,7 @@ class CellTracer:
                 self._finish(cell, outcome)
             except Exception:  # tracing must not break the cell
                 log.warning("opik-jupyter: could not finish the trace of a cell", exc_info=True)
+        _state.hand_off()  # the cell's events leave now, not after the sender's linger
 
     def _start(self, info: Any, options: CellOptions) -> _OpenCell:
         found = magic_line(info.raw_cell)

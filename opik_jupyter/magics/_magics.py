@@ -10,9 +10,22 @@ from IPython.core.magic_arguments import argument, magic_arguments, parse_argstr
 
 from ..sdk import configure
 from ..sdk._config import current as current_config
+from ..sdk._prompts import PromptNotFound
 from ..widgets import _cell_view
 from ._cells import MAGIC, CellOptions, CellTracer
 from ._status import StatusReport, status_report
+
+
+class Said(str):
+    """What a line magic answers: shown as its text, not as a quoted Python string."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:  # noqa: ARG002 - IPython's hook
+        printer.text(str(self))
 
 
 def _on_off(text: str) -> bool:
@@ -24,8 +37,8 @@ def _on_off(text: str) -> bool:
 
 @magics_class
 class OpikMagics(Magics):
-    """``%%opik_track``, ``%opik_project``, ``%opik_status``, ``%opik_track_all`` and
-    ``%opik_display``."""
+    """``%%opik_track``, ``%opik_project``, ``%opik_status``, ``%opik_track_all``,
+    ``%opik_display`` and ``%opik_prompt``."""
 
     def __init__(self, shell: Any, tracer: CellTracer) -> None:
         super().__init__(shell)
@@ -58,12 +71,12 @@ class OpikMagics(Magics):
     @magic_arguments()
     @argument("name", nargs="?", help="the project new traces go to")
     @line_magic
-    def opik_project(self, line: str) -> str:
+    def opik_project(self, line: str) -> Said:
         """Set the project of the traces made from now on (without a name: show it)."""
         args = parse_argstring(self.opik_project, line)
         if args.name:
             configure(project=args.name.strip("\"'"))
-        return current_config().project
+        return Said(current_config().project)
 
     @line_magic
     def opik_status(self, line: str) -> StatusReport:  # noqa: ARG002 - takes no arguments
@@ -74,7 +87,7 @@ class OpikMagics(Magics):
     @magic_arguments()
     @argument("state", nargs="?", help="on or off (without it: show the state)")
     @line_magic
-    def opik_track_all(self, line: str) -> str:
+    def opik_track_all(self, line: str) -> Said:
         """Trace every cell (``on``) or only ``%%opik_track`` cells (``off``).
 
         Cells holding only magics or shell commands are skipped. A cell's tree is shown
@@ -83,12 +96,12 @@ class OpikMagics(Magics):
         args = parse_argstring(self.opik_track_all, line)
         if args.state:
             self.tracer.track_all = _on_off(args.state)
-        return f"tracing every cell: {'on' if self.tracer.track_all else 'off'}"
+        return Said(f"tracing every cell: {'on' if self.tracer.track_all else 'off'}")
 
     @magic_arguments()
     @argument("state", nargs="?", help="on or off (without it: show the state)")
     @line_magic
-    def opik_display(self, line: str) -> str:
+    def opik_display(self, line: str) -> Said:
         """Show trace trees under traced cells and ``evaluate()``'s views (``on``) or not
         (``off``).
 
@@ -97,7 +110,21 @@ class OpikMagics(Magics):
         args = parse_argstring(self.opik_display, line)
         if args.state:
             _cell_view.set_display(_on_off(args.state))
-        return f"inline trace display: {'on' if _cell_view.display_enabled() else 'off'}"
+        return Said(f"inline trace display: {'on' if _cell_view.display_enabled() else 'off'}")
+
+    @magic_arguments()
+    @argument("name", help="the prompt's name (quoted if it has spaces)")
+    @line_magic
+    def opik_prompt(self, line: str) -> Any:
+        """Show a prompt's history: its versions, a diff of any two, and the experiments
+        that used each version with their scores."""
+        args = parse_argstring(self.opik_prompt, line)
+        from ..widgets.prompt_history import PromptHistory  # noqa: PLC0415 - anywidget on use
+
+        try:
+            return PromptHistory(args.name.strip("\"'"))
+        except PromptNotFound as exc:
+            raise UsageError(str(exc)) from None
 
 
 def parse_track_line(line: str) -> CellOptions:

@@ -15,7 +15,9 @@ from ._client import (
 from ._config import Config, ConfigError
 from ._context import Span, Trace
 from ._decorator import track
+from ._delivery_status import DeliveryStatus, FlushResult
 from ._filter_strings import FilterSyntaxError, parse_filter
+from ._prompts import ChatPrompt, Prompt, PromptNotFound, get_prompt
 from ._rules import (
     add_online_rule,
     delete_online_rule,
@@ -23,8 +25,8 @@ from ._rules import (
     online_rule_errors,
     set_online_rule_enabled,
 )
-from ._sender import DeliveryStatus, FlushResult
 from ._state import configure, delivery_status, flush, shutdown
+from ._templates import TemplateError
 from ._tracing import (
     get_current_span,
     get_current_trace,
@@ -45,6 +47,7 @@ from ._transport import (
 from .integrations import instrument, track_anthropic, track_openai, uninstrument
 
 __all__ = [
+    "ChatPrompt",
     "Client",
     "Config",
     "ConfigError",
@@ -54,9 +57,12 @@ __all__ = [
     "HttpStatusError",
     "MockTransport",
     "OpikJupyterError",
+    "Prompt",
+    "PromptNotFound",
     "Request",
     "Response",
     "Span",
+    "TemplateError",
     "Trace",
     "TransportError",
     "add_online_rule",
@@ -66,6 +72,7 @@ __all__ = [
     "flush",
     "get_current_span",
     "get_current_trace",
+    "get_prompt",
     "get_trace",
     "instrument",
     "list_online_rules",

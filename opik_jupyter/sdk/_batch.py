@@ -161,6 +161,35 @@ def gzip_compress(data: bytes) -> bytes:
     return compressor.compress(data) + compressor.flush()
 
 
+def merge_batches(batches: Sequence[Batch]) -> list[Batch]:
+    """One request per endpoint (method, path, workspace) for the items of ``batches``,
+    each in order: many small spilled batches replay as a few big requests. Order only
+    matters within an endpoint (between versions of one id)."""
+    groups: dict[tuple[str, str, str], list[Batch]] = {}
+    for batch in batches:
+        groups.setdefault((batch.method, batch.path, batch.workspace), []).append(batch)
+    return [_merged(group) for group in groups.values()]
+
+
+def _merged(batches: list[Batch]) -> Batch:
+    if len(batches) == 1:
+        return batches[0]
+    first = batches[0]
+    bodies = [zlib.decompress(b.body, 31) if b.gzipped else b.body for b in batches]
+    opening = bodies[0][: bodies[0].index(b"[") + 1]  # b'{"spans":['
+    items = b",".join(body[len(opening) : -2] for body in bodies)
+    body = b"%s%s]}" % (opening, items)
+    gzipped = len(body) >= GZIP_MIN_BYTES
+    return Batch(
+        first.method,
+        first.path,
+        gzip_compress(body) if gzipped else body,
+        gzipped,
+        sum(b.events for b in batches),
+        first.workspace,
+    )
+
+
 def split_batch(batch: Batch) -> tuple[Batch, Batch] | None:
     """``batch`` cut in two halves (to isolate a rejected event), or None for one event."""
     if batch.events < 2:

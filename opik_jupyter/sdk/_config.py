@@ -1,4 +1,5 @@
-"""SDK settings: ``configure()`` arguments, then ``OPIK_JUPYTER_*``, then ``OPIK_*`` env vars.
+"""SDK settings: ``configure()`` arguments, then ``OPIK_JUPYTER_*``, then ``OPIK_*`` env vars,
+then the Opik SDK's config file (``~/.opik.config`` or ``$OPIK_CONFIG_PATH``), then defaults.
 
 Nothing is read at import. :func:`current` resolves the settings on first use and caches
 them until :func:`configure` (or :func:`reset`) changes them.
@@ -6,9 +7,11 @@ them until :func:`configure` (or :func:`reset`) changes them.
 
 from __future__ import annotations
 
+import configparser
 import dataclasses
 import os
 import threading
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -29,6 +32,15 @@ ENV_VARS: dict[str, tuple[str, ...]] = {
     "max_field_bytes": ("OPIK_JUPYTER_MAX_FIELD_BYTES",),
 }
 _DISABLE_VARS = ("OPIK_JUPYTER_TRACK_DISABLE", "OPIK_TRACK_DISABLE")
+CONFIG_FILE = "~/.opik.config"
+CONFIG_PATH_VAR = "OPIK_CONFIG_PATH"
+# setting -> its key in the [opik] section of the Opik SDK's config file
+FILE_KEYS = {
+    "url": "url_override",
+    "project": "project_name",
+    "workspace": "workspace",
+    "api_key": "api_key",
+}
 
 
 class ConfigError(ValueError):
@@ -48,7 +60,7 @@ class Config:
     spill_dir: Path | None = None
     """Where undeliverable events wait on disk; None means ``<data_dir>/spill``."""
     enabled: bool = True
-    max_queue: int = 100_000
+    max_queue: int = 10_000
     batch_max_items: int = 5_000
     batch_max_bytes: int = 8 * 1024 * 1024
     flush_interval: float = 0.5
@@ -115,8 +127,9 @@ def reset() -> None:
 
 
 def resolve(overrides: Mapping[str, Any], env: Mapping[str, str]) -> Config:
-    """Merge defaults, env vars and ``overrides`` (highest) into a checked :class:`Config`."""
-    values: dict[str, Any] = {}
+    """Merge defaults, the config file, env vars and ``overrides`` (highest) into a checked
+    :class:`Config`."""
+    values: dict[str, Any] = file_settings(env)
     for name, names in ENV_VARS.items():
         for var in names:
             if env.get(var):
@@ -126,6 +139,29 @@ def resolve(overrides: Mapping[str, Any], env: Mapping[str, str]) -> Config:
         values["enabled"] = False
     values.update(overrides)
     return Config(**{name: _convert(name, value) for name, value in values.items()})
+
+
+def file_settings(env: Mapping[str, str]) -> dict[str, str]:
+    """Settings from the ``[opik]`` section of the Opik SDK's config file (``OPIK_CONFIG_PATH``
+    or ``~/.opik.config``); none when it does not exist."""
+    given = env.get(CONFIG_PATH_VAR)
+    path = Path(given or CONFIG_FILE).expanduser()
+    if not path.is_file():
+        if given:
+            warnings.warn(
+                f"{CONFIG_PATH_VAR} names {path}, which does not exist; it is ignored",
+                stacklevel=3,
+            )
+        return {}
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        parser.read(path, encoding="utf-8")
+    except configparser.Error as exc:
+        raise ConfigError(f"{path} is not a valid INI file: {exc}; fix or remove it") from exc
+    if not parser.has_section("opik"):
+        return {}
+    section = parser["opik"]
+    return {name: section[key] for name, key in FILE_KEYS.items() if section.get(key)}
 
 
 def _truthy(text: str) -> bool:

@@ -140,6 +140,7 @@ def _signature(func: Callable[..., Any]) -> inspect.Signature | None:
 
 def _wrap_function(func: Callable[..., Any], spec: _Spec) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        __tracebackhide__ = True  # IPython leaves this frame out of tracebacks
         span = spec.begin(args, kwargs)
         if span is None:
             return func(*args, **kwargs)
@@ -159,6 +160,7 @@ def _wrap_function(func: Callable[..., Any], spec: _Spec) -> Callable[..., Any]:
 
 def _wrap_coroutine(func: Callable[..., Any], spec: _Spec) -> Callable[..., Any]:
     async def wrapper(*args: Any, **kwargs: Any) -> Any:
+        __tracebackhide__ = True  # IPython leaves this frame out of tracebacks
         span = spec.begin(args, kwargs)
         if span is None:
             return await func(*args, **kwargs)
@@ -204,6 +206,7 @@ class _Collected:
 
 def _wrap_generator(func: Callable[..., Any], spec: _Spec) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        __tracebackhide__ = True  # IPython leaves this frame out of tracebacks
         gen = func(*args, **kwargs)
         if not _config.current().enabled:
             return gen
@@ -216,6 +219,7 @@ def _traced_generator(
     gen: Generator[Any, Any, Any], spec: _Spec, args: tuple[Any, ...], kwargs: dict[str, Any]
 ) -> Generator[Any, Any, Any]:
     """Drive ``gen`` with its span current while it runs, and not while it is suspended."""
+    __tracebackhide__ = True
     span = spec.begin(args, kwargs)
     if span is None:
         return (yield from gen)
@@ -249,6 +253,7 @@ def _traced_generator(
 
 def _wrap_async_generator(func: Callable[..., Any], spec: _Spec) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        __tracebackhide__ = True  # IPython leaves this frame out of tracebacks
         agen = func(*args, **kwargs)
         if not _config.current().enabled:
             return agen
@@ -260,6 +265,7 @@ def _wrap_async_generator(func: Callable[..., Any], spec: _Spec) -> Callable[...
 async def _traced_async_generator(
     agen: AsyncGenerator[Any, Any], spec: _Spec, args: tuple[Any, ...], kwargs: dict[str, Any]
 ) -> AsyncGenerator[Any, Any]:
+    __tracebackhide__ = True
     span = spec.begin(args, kwargs)
     collected = _Collected()
     sent: Any = None

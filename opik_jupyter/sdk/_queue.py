@@ -53,12 +53,15 @@ class MessageQueue:
     # -- producers -----------------------------------------------------------------------
 
     def put(self, message: Any) -> bool:
-        """Append ``message``; False (and counted as dropped) if the queue is full or closed."""
+        """Append ``message``; False if the queue is full, or closed (then counted as
+        dropped: nothing sends it any more)."""
         with self._lock:
             n = len(self._items)
             if n >= self._warn_at or self._closed:
-                if n >= self._max or self._closed:
+                if self._closed:
                     self.dropped_events += self._events_of(message)
+                    return False
+                if n >= self._max:
                     return False
                 self._warn_once(n)
             self._items.append(message)
@@ -72,8 +75,9 @@ class MessageQueue:
             self._warned = True
             log.warning(
                 "opik-jupyter: the tracing queue holds %d of at most %d messages; "
-                "the sender cannot keep up and new events will be dropped (and "
-                "counted in delivery_status()) once it is full",
+                "the sender cannot keep up, and once the queue is full new events are "
+                "written to the spill file on disk by the code that traces them "
+                "(tracing slows down; nothing is lost)",
                 n,
                 self._max,
             )
@@ -139,6 +143,12 @@ class MessageQueue:
                 self._poked = True
                 self._work.notify()
 
+    def hurry(self) -> None:
+        """Stop lingering: take what is queued now (the end of a notebook cell)."""
+        with self._lock:
+            self._flush_target = max(self._flush_target, self.put_count)
+            self._work.notify()
+
     def consume_kick(self) -> int:
         """The newest request for an immediate retry not taken yet (0 if none)."""
         with self._lock:
@@ -175,6 +185,10 @@ class MessageQueue:
                     return False
                 self._done.wait(remaining)
             return True
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
 
     def close(self) -> None:
         """Refuse new messages; the sender drains what is queued, then ``take`` gives None."""

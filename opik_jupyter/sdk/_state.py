@@ -3,30 +3,29 @@ never at import), the traces and spans open now, and who watches them.
 
 ``configure`` changes the settings (and retires a running sender, so the next event
 starts one with the new settings); ``flush``, ``shutdown`` and ``delivery_status`` act on
-the current sender. ``atexit`` flushes; after ``os.fork`` the child starts its own.
+the current sender. At exit it shuts down; after ``os.fork`` the child starts its own
+(:mod:`._lifecycle` installs both hooks).
 """
 
 from __future__ import annotations
 
-import atexit
 import logging
-import os
 import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from . import _config
+from . import _config, _lifecycle
 from ._config import Config
+from ._delivery_status import DeliveryStatus, FlushResult, idle_status
 from ._messages import END, Message
-from ._sender import DeliveryStatus, FlushResult, Sender
+from ._sender import Sender
 from ._transport import Transport
 
 log = logging.getLogger("opik_jupyter")
 
 _lock = threading.RLock()
 _sender: Sender | None = None
-_hooks_installed = False
 _transport_factory: Callable[[Config], Transport] | None = None
 
 
@@ -34,7 +33,14 @@ def put(message: Message) -> None:
     """Queue ``message`` for the sender (started on first use)."""
     sender = _sender or _start()
     if sender is not None:
-        sender.queue.put(message)
+        sender.put(message)
+
+
+def hand_off() -> None:
+    """Send what was traced so far now, without lingering (called when a cell ends)."""
+    sender = _sender
+    if sender is not None:
+        sender.hand_off()
 
 
 open_items: dict[str, Any] = {}
@@ -100,30 +106,13 @@ def _start() -> Sender | None:
             except Exception:  # tracing must not break user code
                 log.warning("opik-jupyter: cannot start the tracing sender", exc_info=True)
                 return None
-            _install_hooks()
+            _lifecycle.install(_at_exit, _forget_in_child)
         return _sender
 
 
-def _install_hooks() -> None:
-    global _hooks_installed  # noqa: PLW0603
-    if not _hooks_installed:
-        _hooks_installed = True
-        atexit.register(_at_exit)
-        os.register_at_fork(after_in_child=_forget_in_child)
-
-
-def _at_exit() -> None:
+def _at_exit() -> FlushResult | None:
     sender = _sender
-    if sender is not None:
-        result = shutdown(sender.config.exit_flush_timeout)
-        if not result.delivered:
-            log.warning(
-                "opik-jupyter: at exit %d event(s) were not delivered (%d kept on disk "
-                "for the next session, %d dropped)",
-                result.pending,
-                result.spilled,
-                result.dropped,
-            )
+    return shutdown(sender.config.exit_flush_timeout) if sender is not None else None
 
 
 def _forget_in_child() -> None:
@@ -192,20 +181,7 @@ def delivery_status() -> DeliveryStatus:
 
 
 def _idle_result() -> FlushResult:
-    config = _config.current()
-    status = DeliveryStatus(
-        queued=0,
-        sent=0,
-        retrying=0,
-        spilled=0,
-        dropped=0,
-        superseded=0,
-        enqueued=0,
-        adopted=0,
-        state="idle",
-        url=config.url,
-        last_error=None,
-    )
+    status = idle_status(_config.current().url)
     return FlushResult(delivered=True, timed_out=False, status=status)
 
 

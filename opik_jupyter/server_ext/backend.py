@@ -49,6 +49,8 @@ class BackendState:
     version: str | None = None
     data_dir: str | None = None
     error: str | None = None
+    answering: bool | None = None
+    """False while the backend's process lives but does not answer (hung, or stopped)."""
 
     def as_json(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -114,6 +116,8 @@ class BackendManager:
         self.start()
         if self.state.url is not None:
             self.state.healthy = await asyncio.to_thread(runtime.ping, self.state.url)
+            if self.state.healthy:
+                self.state.answering = True
         return self.state.as_json()
 
     # -- watching --------------------------------------------------------------------------
@@ -140,6 +144,13 @@ class BackendManager:
         info = await asyncio.to_thread(runtime.find_running, self.data_dir)
         if info is not None:
             self._attach(info)
+            return
+        if self.state.pid is not None and _alive(self.state.pid):
+            self._set_down(
+                f"the backend (pid {self.state.pid}) is running but does not answer "
+                f"at {self.state.url}"
+            )
+            self.state.answering = False
             return
         if not self.manage:
             self._set_down(
@@ -171,6 +182,7 @@ class BackendManager:
 
     def _set_health(self, healthy: bool, error: str | None) -> None:
         self.state.healthy, self.state.error = healthy, error
+        self.state.answering = True if healthy else None
         if healthy:
             self._ready.set()
 

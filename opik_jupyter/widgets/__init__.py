@@ -10,10 +10,16 @@ from typing import TYPE_CHECKING
 from .._lazy import lazy_exports
 
 if TYPE_CHECKING:
+    from .prompt_history import PromptHistory
     from .trace_tree import TraceTree, show_trace
     from .traces_table import TracesTable
 
-__all__ = ["TraceTree", "TracesTable", "show_trace"]
+__all__ = ["PromptHistory", "TraceTree", "TracesTable", "show_trace"]
 
-_LAZY = {"TraceTree": ".trace_tree", "show_trace": ".trace_tree", "TracesTable": ".traces_table"}
+_LAZY = {
+    "PromptHistory": ".prompt_history",
+    "TraceTree": ".trace_tree",
+    "show_trace": ".trace_tree",
+    "TracesTable": ".traces_table",
+}
 __getattr__, __dir__ = lazy_exports(__name__, _LAZY, __all__)

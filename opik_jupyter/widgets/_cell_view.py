@@ -95,10 +95,10 @@ class CellView:
             if not self.live.spans:
                 return
             widget = TraceTree(data=self.live.data(live=False))
-            show(widget)
+            self.handle = show(widget)
         elif self.handle is not None:
             update(self.handle, widget)  # the static HTML of exported notebooks, final
-        refresher.request(self.live.trace.id, widget)
+        refresher.request(self.live.trace.id, widget, self.handle)
 
 
 class LiveTrace:
@@ -203,10 +203,11 @@ class Refresher:
         self._cond = threading.Condition()
         self._thread: threading.Thread | None = None
 
-    def request(self, trace_id: str, widget: Any) -> None:
-        """Refresh ``widget`` with the stored trace ``trace_id`` soon."""
+    def request(self, trace_id: str, widget: Any, handle: Any = None) -> None:
+        """Refresh ``widget`` with the stored trace ``trace_id`` soon, and what ``handle``
+        shows (the static HTML a saved or exported notebook keeps) with it."""
         with self._cond:
-            self._waiting[trace_id] = widget
+            self._waiting[trace_id] = (widget, handle)
             while len(self._waiting) > MAX_WAITING:
                 self._waiting.popitem(last=False)
             if self._thread is None or not self._thread.is_alive():
@@ -226,14 +227,16 @@ class Refresher:
                 self._waiting.clear()
             self._refresh(batch)
 
-    def _refresh(self, batch: list[tuple[str, Any]]) -> None:
+    def _refresh(self, batch: list[tuple[str, tuple[Any, Any]]]) -> None:
         try:
             if not flush(self.timeout).delivered:
                 return
-            for trace_id, widget in batch:
+            for trace_id, (widget, handle) in batch:
                 stored = get_trace(trace_id)
                 if stored is not None:
                     widget.data = _trace_view_model.from_stored(stored)
+                    if handle is not None:
+                        update(handle, widget)
         except Exception:  # the live view stays; reading back is a nicety
             log.debug("opik-jupyter: could not read traces back", exc_info=True)
 

@@ -6,20 +6,15 @@ from a trace goes through :func:`html.escape`; only the markup written here is m
 
 from __future__ import annotations
 
-import html
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-_MAX_PAYLOAD = 2_000
+from ._format import cost_text, esc
+from ._html_io import payloads_html
+
 _STYLE = "font-family:system-ui,sans-serif;font-size:13px;border-collapse:collapse;min-width:60%"
-_CELL = "padding:2px 8px;border-bottom:1px solid #d1d9e0;text-align:left"
+_CELL = "padding:2px 8px;border-bottom:1px solid rgba(128,128,128,0.35);text-align:left"
 _COLORS = {"llm": "#8250df", "tool": "#1a7f37", "guardrail": "#bc4c00", "trace": "#57606a"}
-
-
-def esc(value: Any) -> str:
-    """``value`` as HTML text (quotes too)."""
-    return html.escape("" if value is None else str(value), quote=True)
 
 
 def tree_html(data: Mapping[str, Any]) -> str:
@@ -28,18 +23,27 @@ def tree_html(data: Mapping[str, Any]) -> str:
     if not trace:
         return "<div>no trace</div>"
     total = max(float(data.get("elapsed_ms") or 0), float(trace.get("duration_ms") or 0), 1.0)
-    rows = "".join(_tree_row(node, depth, total) for node, depth in walk(trace, data["spans"]))
+    nodes = list(walk(trace, data["spans"]))
+    rows = "".join(_tree_row(node, depth, total) for node, depth in nodes)
     head = "".join(
         f'<th style="{_CELL}">{h}</th>'
         for h in ("span", "type", "model", "tokens", "cost", "duration", "timeline")
     )
     status = "running" if data.get("live") else "error" if trace.get("error") else "ok"
+    facts = [
+        status,
+        duration_text(trace.get("duration_ms")),
+        f"{len(data['spans'])} spans",
+        f"{_int(trace['total_tokens'])} tokens" if trace.get("total_tokens") else "",
+        f"cost {cost_text(trace.get('total_cost'))}" if trace.get("total_cost") else "",
+    ]
     return (
-        f'<div class="opik-trace-static"><div style="font-weight:600">'
-        f'{esc(trace["name"])} <span style="font-weight:400">({status}, '
-        f"{duration_text(trace.get('duration_ms'))}, {len(data['spans'])} spans)</span></div>"
+        f'<div class="opik-trace-static" style="font-family:system-ui,sans-serif;font-size:13px">'
+        f'<div style="font-weight:600">'
+        f'{esc(trace["name"])} <span style="font-weight:400">'
+        f"({esc(', '.join(f for f in facts if f))})</span></div>"
         f'<table style="{_STYLE}"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody>'
-        f"</table>{_payloads(trace)}</div>"
+        f"</table>{payloads_html([node for node, _ in nodes])}</div>"
     )
 
 
@@ -78,7 +82,7 @@ def _tree_row(node: Mapping[str, Any], depth: int, total: float) -> str:
         esc(node.get("type")),
         esc(node.get("model") or ""),
         esc(_int(usage.get("total_tokens"))),
-        esc(_cost(node.get("cost"))),
+        esc(cost_text(node.get("cost"))),
         esc(duration_text(node.get("duration_ms"))),
         _bar(node, total),
     ]
@@ -93,22 +97,10 @@ def _bar(node: Mapping[str, Any], total: float) -> str:
     width = max(min((end - start) / total * 100, 100 - left), 0.5)
     color = _COLORS.get(str(node.get("type")), "#0969da")
     return (
-        f'<div style="position:relative;width:160px;height:10px;background:#f0f2f4">'
+        f'<div style="position:relative;width:160px;height:10px;background:rgba(128,128,128,0.2)">'
         f'<div style="position:absolute;left:{left:.2f}%;width:{width:.2f}%;top:0;'
         f'bottom:0;background:{color}"></div></div>'
     )
-
-
-def _payloads(trace: Mapping[str, Any]) -> str:
-    parts = []
-    for label in ("input", "output", "metadata"):
-        value = trace.get(label)
-        if value is not None:
-            text = json.dumps(value, indent=1, ensure_ascii=False, default=str)
-            if len(text) > _MAX_PAYLOAD:
-                text = text[:_MAX_PAYLOAD] + f"… ({len(text) - _MAX_PAYLOAD} more characters)"
-            parts.append(f"<details><summary>{label}</summary><pre>{esc(text)}</pre></details>")
-    return "".join(parts)
 
 
 def table_html(project: str, rows: Sequence[Mapping[str, Any]], page: int, total: int) -> str:
@@ -136,7 +128,7 @@ def _table_row(row: Mapping[str, Any]) -> str:
         esc(row.get("start_time") or ""),
         esc(duration_text(row.get("duration_ms"))),
         esc(_int(row.get("total_tokens"))),
-        esc(_cost(row.get("cost"))),
+        esc(cost_text(row.get("cost"))),
         scores,
         "error" if row.get("error") else "",
     ]
@@ -152,7 +144,3 @@ def duration_text(ms: Any) -> str:
 
 def _int(value: Any) -> str:
     return "" if value is None else f"{int(value)}"
-
-
-def _cost(value: Any) -> str:
-    return "" if not value else f"${float(value):.6f}".rstrip("0")

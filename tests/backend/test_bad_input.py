@@ -169,3 +169,19 @@ def test_invalid_utf8_is_rejected(api: httpx.Client) -> None:
     response = api.post(f"{TRACES}/batch", content=body)
     assert response.status_code == 400
     assert_nothing_stored(api, "utf8")
+
+
+@pytest.mark.parametrize("field", ["prompt_tokens", "completion_tokens", "total_tokens"])
+def test_a_negative_token_count_is_422_naming_it_and_stores_nothing(
+    api: httpx.Client, field: str
+) -> None:
+    good = span(new_id(), project="tokens", usage={"prompt_tokens": 1})
+    bad = span(new_id(), project="tokens", usage={field: -3})
+    response = api.post("v1/private/spans/batch", json={"spans": [good, bad]})
+    assert_error(response, 422, f"spans[1].usage.{field}", "negative")
+    assert api.get(f"v1/private/spans/{good['id']}").status_code == 404
+
+
+def test_a_patch_with_a_negative_token_count_is_422(api: httpx.Client) -> None:
+    response = api.patch(f"v1/private/spans/{new_id()}", json={"usage": {"completion_tokens": -1}})
+    assert_error(response, 422, "usage.completion_tokens", "negative")

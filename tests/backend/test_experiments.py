@@ -79,6 +79,9 @@ def dataset(api: httpx.Client) -> dict:
 
 def test_create_and_get(api: httpx.Client, dataset: dict) -> None:
     experiment_id = new_id()
+    version = api.post(
+        "v1/private/prompts/versions", json={"name": "qa-prompt", "version": {"template": "Q"}}
+    ).json()
     response = api.post(
         EXPERIMENTS,
         json={
@@ -90,7 +93,7 @@ def test_create_and_get(api: httpx.Client, dataset: dict) -> None:
             "tags": ["t"],
             "type": "regular",
             "evaluation_method": "dataset",
-            "prompt_versions": [{"id": new_id()}],
+            "prompt_versions": [{"id": version["id"]}],
         },
     )
     assert response.status_code == 201
@@ -105,7 +108,8 @@ def test_create_and_get(api: httpx.Client, dataset: dict) -> None:
     assert got["status"] == "running"
     assert got["trace_count"] == 0
     assert "feedback_scores" not in got  # Opik leaves out empty lists
-    assert "prompt_version_id" in got["prompt_versions"][0]
+    assert got["prompt_versions"][0]["prompt_version_id"] == version["id"]
+    assert got["prompt_versions"][0]["commit"] == version["commit"]
     assert api.get(DATASETS).json()["content"][0]["experiment_count"] == 1
 
 

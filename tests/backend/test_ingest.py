@@ -8,6 +8,7 @@ import json
 import httpx
 import pytest
 
+from opik_backend.pricing import FALLBACK_SOURCE, REVIEWED_SOURCE
 from tests.testlib.builders import at, new_id, span, trace
 
 TRACES = "v1/private/traces"
@@ -173,6 +174,49 @@ def test_span_patch_before_create_keeps_usage_and_reprices(api: httpx.Client) ->
     assert got["usage"]["total_tokens"] == 110
     assert got["model"] == "gpt-4o-mini"
     assert got["total_estimated_cost"] > 0
+
+
+def test_total_tokens_is_computed_from_hand_set_counts_and_filters_match_it(
+    api: httpx.Client,
+) -> None:
+    body = trace(project="totals")
+    post_traces(api, body)
+    created = span(body["id"], project="totals", usage={"prompt_tokens": 7, "completion_tokens": 5})
+    patched = span(body["id"], project="totals")
+    post_spans(api, created, patched)
+    api.patch(
+        f"{SPANS}/{patched['id']}",
+        json={"usage": {"prompt_tokens": 40, "completion_tokens": 2}},
+    )
+    assert api.get(f"{SPANS}/{created['id']}").json()["usage"]["total_tokens"] == 12
+    assert api.get(f"{SPANS}/{patched['id']}").json()["usage"]["total_tokens"] == 42
+
+    filters = json.dumps([{"field": "usage.total_tokens", "operator": "=", "value": "42"}])
+    found = api.get(
+        SPANS, params={"project_name": "totals", "trace_id": body["id"], "filters": filters}
+    ).json()["content"]
+    assert [s["id"] for s in found] == [patched["id"]]
+
+
+def test_each_span_records_where_its_price_came_from(api: httpx.Client) -> None:
+    body = trace(project="price-sources")
+    post_traces(api, body)
+    usage = {"prompt_tokens": 1000, "completion_tokens": 100}
+    reviewed = span(body["id"], type="llm", model="gpt-4o-mini", provider="openai", usage=usage)
+    fallback = span(body["id"], type="llm", model="deepseek-chat", provider="deepseek", usage=usage)
+    manual = span(body["id"], type="llm", model="gpt-4o", usage=usage, total_estimated_cost=0.5)
+    unpriced = span(body["id"], type="llm", model="my-own-model", usage=usage)
+    post_spans(api, reviewed, fallback, manual, unpriced)
+
+    def got(one: dict) -> dict:
+        return api.get(f"{SPANS}/{one['id']}").json()
+
+    assert got(reviewed)["total_estimated_cost_version"] == REVIEWED_SOURCE
+    assert got(fallback)["total_estimated_cost_version"] == FALLBACK_SOURCE
+    assert got(fallback)["total_estimated_cost"] > 0
+    assert "total_estimated_cost_version" not in got(manual)
+    assert got(manual)["total_estimated_cost"] == 0.5
+    assert "total_estimated_cost_version" not in got(unpriced)
 
 
 def test_span_patch_naming_another_trace_is_a_conflict(api: httpx.Client) -> None:

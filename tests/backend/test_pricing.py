@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import math
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from opik_backend.pricing import PRICES_UPDATED, estimate_cost, resolve_model
+from opik_backend.pricing import (
+    FALLBACK_SOURCE,
+    PRICES_UPDATED,
+    REVIEWED_SOURCE,
+    estimate_cost,
+    price,
+    refresh,
+    resolve_model,
+)
 
 M = 1_000_000  # prices.json is in USD per million tokens
 
@@ -342,3 +352,85 @@ def test_the_file_covers_the_required_models() -> None:
         "open-mistral-nemo",
     ]:
         assert estimate_cost(model, "", {"prompt_tokens": 1, "completion_tokens": 1}), model
+
+
+# -- LiteLLM's map as the fallback ----------------------------------------------------------
+
+
+def _litellm_map() -> dict[str, Any]:
+    """The model price map the installed litellm package ships (the fallback's source)."""
+    path = Path(importlib.util.find_spec("litellm").submodule_search_locations[0])  # type: ignore[union-attr, index]
+    return json.loads((path / "model_prices_and_context_window_backup.json").read_text())
+
+
+def _per_token_chat_models() -> dict[str, dict[str, Any]]:
+    return {
+        name: spec
+        for name, spec in _litellm_map().items()
+        if isinstance(spec, dict)
+        and spec.get("mode") in ("chat", "completion")
+        and ("input_cost_per_token" in spec or "output_cost_per_token" in spec)
+    }
+
+
+def test_every_chat_and_completion_model_of_litellms_map_gets_a_price() -> None:
+    usage = {"prompt_tokens": 1000, "completion_tokens": 100}
+    models = _per_token_chat_models()
+    assert len(models) > 2500
+    unpriced = [name for name in models if price(name, "", usage) is None]
+    unpriced += [
+        name
+        for name, spec in models.items()
+        if price(name, spec["litellm_provider"], usage) is None
+    ]
+    assert unpriced == []
+
+
+def test_a_model_missing_from_the_reviewed_table_is_priced_at_litellms_rates() -> None:
+    usage = {"prompt_tokens": 1000, "completion_tokens": 100}
+    models = _per_token_chat_models()
+    for name, spec in models.items():
+        if resolve_model(name, spec["litellm_provider"], guess=False) is not None:
+            continue  # the reviewed table lists it: its own price applies
+        cost, source = price(name, spec["litellm_provider"], usage)  # type: ignore[misc]
+        expected = 1000 * spec.get("input_cost_per_token", 0) + 100 * spec.get(
+            "output_cost_per_token", 0
+        )
+        assert source == FALLBACK_SOURCE, name
+        assert math.isclose(cost, expected, rel_tol=1e-6, abs_tol=1e-12), name
+
+
+def test_the_reviewed_table_wins_for_the_models_it_lists() -> None:
+    usage = {"prompt_tokens": 1000, "completion_tokens": 500}
+    cost, source = price("gpt-4o-mini", "openai", usage)  # type: ignore[misc]
+    assert source == REVIEWED_SOURCE == f"prices.json@{PRICES_UPDATED}"
+    assert _approx(cost, 0.00045)
+
+
+def test_new_makers_are_priced_from_litellm() -> None:
+    usage = {"prompt_tokens": 1_000_000, "completion_tokens": 0}
+    for model, provider in (("deepseek-chat", "deepseek"), ("command-a-03-2025", "cohere")):
+        priced = price(model, provider, usage)
+        assert priced is not None, model
+        assert priced[1] == FALLBACK_SOURCE
+        assert priced[0] > 0
+
+
+def test_hosts_price_open_weight_models_at_their_own_rates() -> None:
+    usage = {"prompt_tokens": 1_000_000, "completion_tokens": 1_000_000}
+    litellm = _litellm_map()
+    groq = litellm["groq/openai/gpt-oss-120b"]
+    cost, source = price("openai/gpt-oss-120b", "groq", usage)  # type: ignore[misc]
+    assert source == FALLBACK_SOURCE
+    assert math.isclose(
+        cost, 1e6 * (groq["input_cost_per_token"] + groq["output_cost_per_token"]), rel_tol=1e-6
+    )
+    assert price("some-unknown-model", "groq", usage) is None  # never a model maker's price
+
+
+def test_the_pinned_extraction_is_what_the_refresh_script_makes_of_the_installed_map() -> None:
+    pinned = json.loads(
+        resources.files("opik_backend.pricing").joinpath("litellm_prices.json").read_text()
+    )
+    fresh = refresh.extract(_litellm_map(), pinned["litellm_version"])
+    assert fresh["models"] == pinned["models"]

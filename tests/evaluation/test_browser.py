@@ -67,6 +67,8 @@ def test_experiment_table__regressions_and_a_click_to_the_trace(notebook: Page) 
     expect(opened.locator(".oj-row[data-id] .oj-name")).to_contain_text(
         ["evaluation_task", "<lambda>", "metrics_calculation", "equals_metric", "contains_metric"]
     )
+    root_name = opened.locator(".oj-row[data-id] .oj-name").first
+    assert root_name.evaluate("n => n.scrollWidth <= n.clientWidth")  # not cut by its scores
     assert notebook.locator(".jp-OutputArea img").count() == 0
     assert notebook.dialogs == []  # type: ignore[attr-defined]
     ARTIFACTS.mkdir(exist_ok=True)

@@ -70,8 +70,10 @@ def test_table_html__escapes_and_shades_regressions(comparison: Comparison) -> N
     assert "<img" not in html
     assert "&lt;img src=x onerror=alert(1)&gt;" in html
     assert "good (baseline)" in html
-    assert html.count("background:#ffebe9") == 1  # peru's equals_metric went 1 -> 0
-    assert table_html(data, None).count("background:#ffebe9") == 0
+    regression = "background:rgba(209,36,47,0.2)"  # translucent: readable in both themes
+    assert html.count(regression) == 1  # peru's equals_metric went 1 -> 0
+    assert "equals_metric 0 (-1)" in html  # the change against the baseline
+    assert table_html(data, None).count(regression) == 0
 
 
 def test_classify__direction_and_threshold() -> None:

@@ -28,7 +28,7 @@ def test_magic__is_documented_and_tested(magic: str) -> None:
     assert magic in TESTS or f'"{name}"' in TESTS
 
 
-@pytest.mark.parametrize("name", ["TraceTree", "TracesTable", "show_trace"])
+@pytest.mark.parametrize("name", ["TraceTree", "TracesTable", "show_trace", "PromptHistory"])
 def test_widget__is_exported_documented_and_tested(name: str) -> None:
     assert name in opik_jupyter.__all__
     assert f"`{name}" in DOC or f"{name}(" in DOC

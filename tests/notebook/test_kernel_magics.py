@@ -6,6 +6,7 @@ import textwrap
 from typing import Any
 
 import opik_jupyter
+from opik_backend.server import free_port
 from tests.testlib.kernel import WIDGET_MIME, Kernel
 from tests.testlib.waiting import wait_for
 
@@ -198,7 +199,7 @@ def test_long_cell__sends_spans_before_it_ends(
 def test_track_all__traces_plain_cells_until_switched_off(
     kernel: Kernel, reader: opik_jupyter.Client
 ) -> None:
-    assert kernel.run("%opik_track_all on").result == "'tracing every cell: on'"
+    assert kernel.run("%opik_track_all on").result == "tracing every cell: on"  # text, not a repr
     try:
         first = kernel.run("a_value = 40 + 2")
         kernel.run("%opik_status")  # magics only: not traced
@@ -225,7 +226,7 @@ def test_display__shows_a_live_tree_unless_switched_off(
     assert "running" not in final
     states = shown.widget_states("data")
     assert any(s.get("spans") and s["spans"][0]["name"] == "inner_step" for s in states)
-    assert kernel.run("%opik_display off").result == "'inline trace display: off'"
+    assert kernel.run("%opik_display off").result == "inline trace display: off"
     try:
         hidden = kernel.run(code.replace("shown", "hidden"))
         assert hidden.ok
@@ -289,3 +290,30 @@ def test_llm_calls__become_llm_spans_under_the_cell_with_no_decorator(
         assert len(reader.search_traces()) == 1  # the untraced call made no trace
     finally:
         kernel.run("llm_server.__exit__(None, None, None)")
+
+
+def test_backend_down__one_line_error_not_a_traceback_through_http(kernel: Kernel) -> None:
+    port = free_port()  # nothing listens there
+    done = kernel.run(f"oj.Client(url='http://127.0.0.1:{port}').get_trace('some-id')")
+    assert not done.ok
+    assert done.reply["ename"] == "TransportError"
+    lines = done.traceback.splitlines()
+    assert len(lines) == 1, done.traceback
+    assert lines[0].startswith(
+        f"TransportError: cannot reach the Opik backend at http://127.0.0.1:{port}"
+    )
+    assert "check that it runs" in lines[0]
+    assert "http.client" not in done.traceback
+
+
+def test_track__tracebacks_leave_out_the_decorators_frames(kernel: Kernel) -> None:
+    source = (
+        "@oj.track\ndef inner():\n    raise ValueError('boom')\n"
+        "@oj.track\ndef outer():\n    return inner()\n"
+        "outer()"
+    )
+    done = kernel.run(source)
+    assert not done.ok
+    assert "ValueError: boom" in done.traceback
+    assert "_decorator.py" not in done.traceback
+    assert "wrapper" not in done.traceback

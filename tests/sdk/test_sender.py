@@ -151,29 +151,57 @@ def test_outage__spills_in_order_and_replays_when_back(fake: FakeBackend, clean_
     result = oj.flush(5)
     assert not result.delivered
     assert result.spilled == 21
+    assert result.status.last_error == "connection refused"
     assert list((clean_sdk / "spill").glob("*.spill"))
     fake.fail = None
     result = oj.flush(10)
     assert result.delivered, result
+    assert result.status.last_error is None  # cleared once delivery recovered
     assert [i for i in fake.order if i in ids] == ids
     assert not list((clean_sdk / "spill").glob("*.spill")) or result.status.spilled == 0
 
 
-def test_full_queue__warns_once_then_drops_and_counts(
-    fake: FakeBackend, caplog: pytest.LogCaptureFixture
+def test_full_queue__warns_once_then_spills_and_loses_nothing(
+    fake: FakeBackend, clean_sdk: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     gate = threading.Event()
     fake.fail = lambda _request: (gate.wait(10), None)[1]
     oj.configure(max_queue=50, batch_max_items=10)
     with caplog.at_level(logging.WARNING, "opik_jupyter"):
-        for i in range(200):
-            leaf(i)
+        ids = []
+        for _ in range(200):
+            with oj.start_trace("t") as trace:
+                pass
+            ids.append(trace.id)
+    during = oj.delivery_status()
+    assert during.spilled > 0, during  # the overflow went to disk, not away
+    assert list((clean_sdk / "spill").glob("*.spill"))
     gate.set()
-    oj.flush(10)
+    result = oj.flush(10)
+    assert result.delivered, result
+    assert result.status.dropped == 0
+    assert result.status.sent == result.status.enqueued == 200
+    assert [i for i in fake.order if i in ids] == ids  # the overflow came after the queue
+    assert sum("spill file" in r.getMessage() for r in caplog.records) == 1
+
+
+def test_past_the_disk_budget__events_are_dropped_counted_and_flush_says_so(
+    fake: FakeBackend,
+) -> None:
+    fake.fail = refuse
+    oj.configure(max_queue=20, batch_max_items=10, max_spill_bytes=2_000)
+    for i in range(300):
+        leaf(i)
+    result = oj.flush(2)
+    assert result.status.dropped > 0
+    assert not result.delivered
     status = oj.delivery_status()
-    assert status.dropped > 0
-    assert status.sent + status.superseded + status.dropped == status.enqueued
-    assert sum("will be dropped" in r.getMessage() for r in caplog.records) == 1
+    assert status.dropped == result.status.dropped
+    assert status.spilled + status.dropped + status.sent == status.enqueued == 600
+    fake.fail = None
+    result = oj.flush(10)
+    assert result.status.pending == 0
+    assert not result.delivered  # what was dropped stays lost, and flush keeps saying so
 
 
 def test_flush__times_out_without_raising(fake: FakeBackend) -> None:

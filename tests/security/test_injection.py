@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from opik_backend.errors import BadRequest
-from opik_backend.filters import FIELDS, OPERATORS, Compiler, parse
+from opik_backend.storage.filter_sql import FIELDS, OPERATORS, Compiler, parse
 from tests.testlib.builders import trace
 
 HOSTILE = [

@@ -163,7 +163,22 @@ def test_experiments__two_open_side_by_side(page: Page, api: httpx.Client) -> No
     expect(view.locator(".oj-lab-compare tbody tr")).to_have_count(2)
     expect(view.locator(".oj-lab-compare thead")).to_contain_text("baseline")
     expect(view.locator(".oj-lab-compare tbody")).to_contain_text("Lima")
+    # fields and outputs read as text, not JSON strings
+    expect(view.locator(".oj-lab-compare-item", has_text="France?")).to_have_text(
+        "question France?"
+    )
+    expect(view.locator(".oj-lab-output", has_text="answer")).to_have_count(0)
+    # each score against the first experiment's: 0.5 vs 1.0 on both items, shaded
+    marked = view.locator(".oj-lab-compare .oj-improvement, .oj-lab-compare .oj-regression")
+    expect(marked).to_have_count(2)
+    assert all(
+        text in ("accuracy 1 (+0.50)", "accuracy 0.50 (-0.50)") for text in marked.all_inner_texts()
+    )
     shot(page, "lab-compare")
+    view.locator(".oj-lab-compare-filter").fill("peru")
+    expect(view.locator(".oj-lab-compare tbody tr")).to_have_count(1)
+    view.locator(".oj-lab-compare-filter").fill("")
+    expect(view.locator(".oj-lab-compare tbody tr")).to_have_count(2)
 
 
 def test_open_trace_by_id__from_the_palette_command(page: Page, api: httpx.Client) -> None:

@@ -21,6 +21,7 @@ SDK_ENV = (
     "OPIK_WORKSPACE",
     "OPIK_API_KEY",
     "OPIK_TRACK_DISABLE",
+    "OPIK_CONFIG_PATH",
 )
 
 

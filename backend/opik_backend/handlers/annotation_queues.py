@@ -16,8 +16,7 @@ from ..schemas import (
     DeleteIds,
 )
 from ..storage.annotation_queues import AnnotationQueues
-from .base import ApiHandler, operation
-from .observations import Route
+from .base import ApiHandler, Route, operation
 
 BASE = "/v1/private/annotation-queues"
 
@@ -36,7 +35,7 @@ class QueueHandler(ApiHandler):
             raise ValidationFailed("project_id: a queue belongs to a project; give its id")
         row = {
             "id": queue_id,
-            "project_id": await self.project_id(body.project_name, body.project_id),
+            "project_id": (await self.project(name=body.project_name, id=body.project_id)).id,
             "name": body.name,
             "description": body.description,
             "instructions": body.instructions,

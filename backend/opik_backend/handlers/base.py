@@ -1,4 +1,5 @@
-"""What every REST handler shares: body decoding, errors as JSON, workspaces, paging."""
+"""What every REST handler shares: body decoding, errors as JSON, workspaces, paging,
+query arguments and finding the project a request names."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import logging
 from collections.abc import Callable
 from typing import Any, ClassVar, TypeVar
 
+import msgspec
 import tornado.web
 
 from ..codec import decode, encode, gunzip
@@ -22,6 +24,7 @@ from ..errors import (
 from ..ids import check_v7
 from ..services import Services
 from ..storage.ingest import IngestJob
+from ..storage.projects import Project
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +33,9 @@ DEFAULT_WORKSPACE = "default"
 DEFAULT_USER = "admin"  # Opik's user when no API key names one
 WORKSPACE_HEADER = "Comet-Workspace"
 MAX_PAGE_SIZE = 2000
+
+Route = tuple[str, type[tornado.web.RequestHandler]]
+"""A route in OpenAPI path form and the handler class serving it."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -114,6 +120,13 @@ class ApiHandler(tornado.web.RequestHandler):
 
     def body_as(self, kind: type[T]) -> T:
         """The request body decoded into ``kind`` (gzip and size limit handled)."""
+        body = self.body_bytes()
+        if not body.strip():
+            raise BadRequest("body is empty; send a JSON object")
+        return decode(body, kind)
+
+    def body_bytes(self) -> bytes:
+        """The request body, gunzipped, within the size limit."""
         body = self.request.body
         limit = self.services.settings.max_body_bytes
         if len(body) > limit:
@@ -123,13 +136,17 @@ class ApiHandler(tornado.web.RequestHandler):
             body = gunzip(body, limit)
         elif encoding not in ("", "identity"):
             raise BadRequest(f"Content-Encoding {encoding!r} is not supported; send gzip or none")
-        if not body.strip():
-            raise BadRequest("body is empty; send a JSON object")
-        return decode(body, kind)
+        return body
 
     def send_json(self, data: Any, status: int = 200) -> None:
         self.set_status(status)
         self.finish(encode(data))
+
+    def send_page(self, page: int, content: list[Any], total: int, **extra: Any) -> None:
+        """One page of a list in Opik's shape (``extra``: fields such as ``sortableBy``)."""
+        self.send_json(
+            {"page": page, "size": len(content), "total": total, "content": content, **extra}
+        )
 
     def set_location(self, path: str) -> None:
         """Point ``Location`` at ``path``, under ``/api`` if the request came that way."""
@@ -161,6 +178,18 @@ class ApiHandler(tornado.web.RequestHandler):
     def str_arg(self, name: str) -> str | None:
         return self.get_query_argument(name, None) or None
 
+    def list_arg(self, name: str) -> list[str]:
+        """A query parameter holding a JSON list of strings, or comma-separated values."""
+        raw = self.str_arg(name)
+        if not raw:
+            return []
+        if raw.startswith("["):
+            try:
+                return msgspec.json.decode(raw, type=list[str])
+            except msgspec.MsgspecError as exc:
+                raise BadRequest(f"{name}: must be a JSON list of strings: {exc}") from exc
+        return [part.strip() for part in raw.split(",") if part.strip()]
+
     # -- running blocking store calls off the event loop -------------------------------------
 
     def count_events(self, events: int) -> None:
@@ -180,16 +209,24 @@ class ApiHandler(tornado.web.RequestHandler):
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self.services.executor, fn, *args)
 
-    async def project_id(self, name: str | None, project_id: str | None) -> str:
-        """The id of the project named by id (404 if missing) or by name (the default
-        project without one; created on first use)."""
-        if project_id:
-            project = await self.blocking(
-                self.services.projects.get, self.workspace, check_v7(project_id, "project_id")
+    async def project(
+        self, *, name: str | None = None, id: str | None = None, create: bool = False
+    ) -> Project:
+        """The project named by ``id`` (404 if missing; id wins) or by ``name``.
+
+        With ``create`` a project named by name is created on first use (the default
+        project when neither is given); without it a missing one is 404 and one of the two
+        must be given (400).
+        """
+        if id:
+            return await self.blocking(
+                self.services.projects.get, self.workspace, check_v7(id, "project_id")
             )
-        else:
-            project = await self.blocking(self.services.projects.resolve, self.workspace, name)
-        return project.id
+        if create:
+            return await self.blocking(self.services.projects.resolve, self.workspace, name)
+        if not name:
+            raise BadRequest("give project_name or project_id")
+        return await self.blocking(self.services.projects.by_name, self.workspace, name)
 
     # -- errors ------------------------------------------------------------------------------
 

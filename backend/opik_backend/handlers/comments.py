@@ -11,8 +11,7 @@ from ..errors import NotFound, ValidationFailed
 from ..ids import check_v7, new_id, path_id
 from ..schemas import CommentWrite, DeleteIds
 from ..storage.comments import comment_public
-from .base import ApiHandler, operation
-from .observations import Route
+from .base import ApiHandler, Route, operation
 
 ENTITY_TYPES = {"traces": "trace", "spans": "span"}
 

@@ -7,9 +7,8 @@ from ..codec import encode
 from ..ids import check_v7
 from ..schemas import DatasetItemChanges
 from ..storage.dataset_versions import Change
-from .base import operation
+from .base import Route, operation
 from .datasets import BASE, CatalogHandler, item_rows
-from .observations import Route
 
 
 class ItemChangesHandler(CatalogHandler):

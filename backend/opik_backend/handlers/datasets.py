@@ -6,7 +6,6 @@ from collections.abc import Sequence
 
 from ..codec import encode
 from ..errors import BadRequest, Conflict, NotFound, ValidationFailed
-from ..filters import parse
 from ..ids import check_v7, new_id, path_id
 from ..schemas import (
     DatasetIdentifier,
@@ -22,10 +21,10 @@ from ..schemas import (
     DeleteIds,
 )
 from ..storage.datasets import Dataset, Version, item_row
+from ..storage.filter_sql import parse
 from ..storage.reads import Public
 from ..storage.rows import Row, now
-from .base import ApiHandler, operation
-from .observations import Route
+from .base import ApiHandler, Route, operation
 
 BASE = "/v1/private/datasets"
 
@@ -36,8 +35,10 @@ class CatalogHandler(ApiHandler):
     tag = "datasets"
 
     async def project_of(self, name: str | None, project_id: str | None) -> str | None:
-        """Like :meth:`project_id`, but None when neither the id nor the name is given."""
-        return await self.project_id(name, project_id) if project_id or name else None
+        """The id of the project named (created on first use), or None if none is named."""
+        if not (project_id or name):
+            return None
+        return (await self.project(name=name, id=project_id, create=True)).id
 
     async def dataset_of(self, name: str | None, dataset_id: str | None) -> Dataset:
         """The dataset named by id or name; 400 if neither is given, 404 if it is missing."""
@@ -99,15 +100,7 @@ class DatasetsHandler(CatalogHandler):
             check_v7(project_id, "project_id") if project_id else None,
         )
         content = await self.detailed(datasets)
-        self.send_json(
-            {
-                "page": page,
-                "size": len(content),
-                "total": total,
-                "content": content,
-                "sortableBy": [],
-            }
-        )
+        self.send_page(page, content, total, sortableBy=[])
 
     @operation("Create a dataset; 409 if the name is taken", status=201, body=DatasetWrite)
     async def post(self) -> None:
@@ -325,16 +318,7 @@ class DatasetItemsPageHandler(CatalogHandler):
             parse(self.str_arg("filters")),
             version.id if version else None,
         )
-        self.send_json(
-            {
-                "page": page,
-                "size": len(content),
-                "total": total,
-                "content": content,
-                "columns": [],
-                "sortableBy": [],
-            }
-        )
+        self.send_page(page, content, total, columns=[], sortableBy=[])
 
 
 class VersionsHandler(CatalogHandler):
@@ -354,7 +338,7 @@ class VersionsHandler(CatalogHandler):
             )
             newest = latest.version_number if latest else None
         content = [v.public(newest) for v in versions]
-        self.send_json({"page": page, "size": len(content), "total": total, "content": content})
+        self.send_page(page, content, total)
 
     @operation(
         "Name the current items: tags, description and metadata on their version (every "

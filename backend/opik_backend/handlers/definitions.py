@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from ..ids import check_uuid
 from ..schemas import DeleteDefinitions, FeedbackDefinitionWrite
-from .base import ApiHandler, operation
-from .observations import Route
+from .base import ApiHandler, Route, operation
 
 BASE = "/v1/private/feedback-definitions"
 
@@ -28,7 +27,7 @@ class DefinitionsHandler(DefinitionHandler):
             self.str_arg("name"),
             self.str_arg("type"),
         )
-        self.send_json({"page": page, "size": len(content), "total": total, "content": content})
+        self.send_page(page, content, total)
 
     @operation("Create a feedback definition", status=201, body=FeedbackDefinitionWrite)
     async def post(self) -> None:

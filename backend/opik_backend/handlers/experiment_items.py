@@ -8,7 +8,6 @@ from typing import Any
 from msgspec import UNSET, Raw
 
 from ..errors import BadRequest, NotFound, ValidationFailed
-from ..filters import parse
 from ..ids import check_v7, new_id
 from ..schemas import (
     BulkRecord,
@@ -19,11 +18,11 @@ from ..schemas import (
     TraceWrite,
 )
 from ..storage.experiments import ExperimentQuery
+from ..storage.filter_sql import parse
 from ..storage.ingest import CreateRows, InsertScores
 from ..storage.rows import SPANS, TRACES, Row, now, span_row, trace_row
-from .base import operation
-from .experiments import BASE, ExperimentHandler, _list_arg
-from .observations import Route
+from .base import Route, operation
+from .experiments import BASE, ExperimentHandler
 from .scores import score_row
 
 MAX_COMPARED = 100
@@ -38,12 +37,8 @@ class ExperimentItemsHandler(ExperimentHandler):
         """The project of an item's trace (default project if unnamed), memoised per batch."""
         key = f"id:{project_id}" if project_id else f"name:{name or ''}"
         if key not in known:
-            found = await self.project_of(name, project_id)
-            if found is None:
-                found = (
-                    await self.blocking(self.services.projects.resolve, self.workspace, None)
-                ).id
-            known[key] = found
+            project = await self.project(name=name, id=project_id, create=True)
+            known[key] = project.id
         return known[key]
 
     def item_row(
@@ -77,11 +72,12 @@ class ExperimentItemsCreateHandler(ExperimentItemsHandler):
         received = now()
         known: dict[str, str] = {}
         rows: list[Row] = []
-        for item, (item_id, experiment_id, *refs) in zip(
+        for item, (item_id, experiment_id, dataset_item_id, trace_id) in zip(
             body.experiment_items, checked, strict=True
         ):
             project_id = await self.item_project(item.project_name, item.project_id, known)
-            rows.append(self.item_row(experiment_id, item_id, (*refs, project_id), received))
+            refs = (dataset_item_id, trace_id, project_id)
+            rows.append(self.item_row(experiment_id, item_id, refs, received))
         await self.blocking(self.services.experiment_items.insert, rows)
         self.no_content()
 
@@ -310,7 +306,7 @@ class CompareHandler(ExperimentItemsHandler):
     )
     async def get(self, dataset_id: str) -> None:
         dataset = await self.dataset_of(None, dataset_id)
-        raw_ids = _list_arg(self.str_arg("experiment_ids"), "experiment_ids")
+        raw_ids = self.list_arg("experiment_ids")
         if not raw_ids or len(raw_ids) > MAX_COMPARED:
             raise BadRequest(
                 f"experiment_ids: give 1 to {MAX_COMPARED} experiment ids as a JSON list"
@@ -326,16 +322,7 @@ class CompareHandler(ExperimentItemsHandler):
             size,
             parse(self.str_arg("filters")),
         )
-        self.send_json(
-            {
-                "page": page,
-                "size": len(content),
-                "total": total,
-                "content": content,
-                "columns": [],
-                "sortableBy": [],
-            }
-        )
+        self.send_page(page, content, total, columns=[], sortableBy=[])
 
 
 def routes() -> list[Route]:

@@ -6,19 +6,16 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-import msgspec
-
 from ..codec import encode
-from ..errors import BadRequest
+from ..errors import BadRequest, Conflict, NotFound
 from ..ids import check_uuid, check_v7, new_id, path_id
 from ..schemas import DeleteIds, ExperimentStream, ExperimentUpdate, ExperimentWrite
 from ..storage.experiments import Experiment, ExperimentQuery
 from ..storage.metadata import utcnow
 from ..storage.reads import Public
 from ..storage.rows import json_text
-from .base import operation
+from .base import Route, operation
 from .datasets import CatalogHandler
-from .observations import Route
 
 BASE = "/v1/private/experiments"
 FINISHED = ("completed", "cancelled", "failed")
@@ -39,8 +36,10 @@ class ExperimentHandler(CatalogHandler):
         """The id to narrow a stream to (no creation), or None for every project."""
         if not name:
             return None
-        project = await self.blocking(self.services.projects.find_by_name, self.workspace, name)
-        return project.id if project else NO_PROJECT
+        try:
+            return (await self.project(name=name)).id
+        except NotFound:
+            return NO_PROJECT
 
     def send_ndjson(self, items: Sequence[Any]) -> None:
         self.set_header("Content-Type", "application/x-ndjson")
@@ -71,24 +70,16 @@ class ExperimentsHandler(ExperimentHandler):
             dataset_id=self._v7_arg("datasetId") or self._v7_arg("dataset_id"),
             name=self.str_arg("name"),
             project_id=self._v7_arg("project_id"),
-            types=_list_arg(self.str_arg("types"), "types"),
+            types=self.list_arg("types"),
             ids=[
                 check_v7(i, f"experiment_ids[{n}]")
-                for n, i in enumerate(_list_arg(self.str_arg("experiment_ids"), "experiment_ids"))
+                for n, i in enumerate(self.list_arg("experiment_ids"))
             ],
             optimization_id=self._v7_arg("optimization_id"),
         )
         experiments, total = await self.blocking(self.services.experiments.page, query, page, size)
         content = await self.with_computed(experiments)
-        self.send_json(
-            {
-                "page": page,
-                "size": len(content),
-                "total": total,
-                "content": content,
-                "sortableBy": [],
-            }
-        )
+        self.send_page(page, content, total, sortableBy=[])
 
     def _v7_arg(self, name: str) -> str | None:
         value = self.str_arg(name)
@@ -111,6 +102,14 @@ class ExperimentsHandler(ExperimentHandler):
             fields["dataset_version_id"] = version.id
         project_id = await self.project_of(body.project_name, body.project_id)
         fields.update(dataset_id=dataset.id, project_id=project_id or dataset.project_id)
+        if body.prompt_versions:  # linked versions must exist (409, as in Opik)
+            try:
+                links = await self.blocking(
+                    self.services.prompts.links, self.workspace, _prompt_version_ids(body)
+                )
+            except NotFound as missing:
+                raise Conflict(f"prompt_versions: {missing.message}") from None
+            fields["prompt_versions"] = json.dumps(links)
         experiment = await self.blocking(self.services.experiments.create, self.workspace, fields)
         self.set_location(f"{BASE}/{experiment.id}")
         (created,) = await self.with_computed([experiment])
@@ -133,23 +132,22 @@ def _create_fields(body: ExperimentWrite, experiment_id: str) -> dict[str, Any]:
         "dataset_version_id": check_uuid(body.dataset_version_id, "dataset_version_id")
         if body.dataset_version_id
         else None,
-        "prompt_versions": json.dumps(body.prompt_versions) if body.prompt_versions else None,
+        "prompt_versions": None,
         "experiment_scores": encode(body.experiment_scores).decode()
         if body.experiment_scores
         else None,
     }
 
 
-def _list_arg(raw: str | None, name: str) -> list[str]:
-    """A query parameter holding a JSON list of strings, or comma-separated values."""
-    if not raw:
-        return []
-    if raw.startswith("["):
-        try:
-            return msgspec.json.decode(raw, type=list[str])
-        except msgspec.MsgspecError as exc:
-            raise BadRequest(f"{name}: must be a JSON list of strings: {exc}") from exc
-    return [part.strip() for part in raw.split(",") if part.strip()]
+def _prompt_version_ids(body: ExperimentWrite) -> list[str]:
+    """The ids of ``prompt_versions`` (``[{"id": ...}]``), checked."""
+    ids = []
+    for n, link in enumerate(body.prompt_versions or []):
+        raw = link.get("id") or link.get("prompt_version_id")
+        if not isinstance(raw, str):
+            raise BadRequest(f"prompt_versions[{n}].id: give the id of a prompt version")
+        ids.append(check_uuid(raw, f"prompt_versions[{n}].id"))
+    return list(dict.fromkeys(ids))
 
 
 class ExperimentByIdHandler(ExperimentHandler):

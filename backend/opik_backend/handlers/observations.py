@@ -12,12 +12,8 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import msgspec
-import tornado.web
-
 from ..codec import encode
-from ..errors import BadRequest, NotFound, ValidationFailed
-from ..filters import Entity, Filter, parse
+from ..errors import NotFound, ValidationFailed
 from ..ids import check_v7, new_id, path_id
 from ..schemas import (
     DeleteIds,
@@ -29,13 +25,14 @@ from ..schemas import (
     TraceUpdate,
     TraceWrite,
 )
+from ..storage import deletions
+from ..storage.filter_sql import Entity, Filter, parse
 from ..storage.ingest import CreateRows, PatchRow, RunStatements
 from ..storage.projects import Project
 from ..storage.reads import Query
 from ..storage.rows import SPANS, TRACES, Row, Table, changes_of, now, span_row, trace_row
-from .base import ApiHandler, operation
+from .base import ApiHandler, Route, operation
 
-Route = tuple[str, type[tornado.web.RequestHandler]]
 PAGE_QUERY = (
     "project_name",
     "project_id",
@@ -63,7 +60,7 @@ def _span_row(body: SpanWrite, ws: str, project_id: str, received: dt.datetime, 
     span_id = check_v7(body.id, f"{where}.id") if body.id else new_id()
     trace_id = check_v7(body.trace_id, f"{where}.trace_id")
     parent = check_v7(body.parent_span_id, f"{where}.parent_span_id") if body.parent_span_id else ""
-    return span_row(body, ws, project_id, span_id, trace_id, parent, received)
+    return span_row(body, ws, project_id, span_id, trace_id, parent, received, where)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -77,17 +74,20 @@ class Kind:
     update: type[TraceUpdate]
     build_row: Callable[[Any, str, str, dt.datetime, str], Row]
     score_entity: str
+    deletion: Callable[[str, Sequence[str]], RunStatements]
 
     @property
     def singular(self) -> str:
         return self.entity[:-1]
 
     def items(self, batch: Any) -> Sequence[TraceWrite]:
-        return getattr(batch, self.entity)  # type: ignore[no-any-return]
+        return getattr(batch, self.entity)
 
 
-TRACE = Kind("traces", TRACES, TraceWrite, TraceBatch, TraceUpdate, _trace_row, "trace")
-SPAN = Kind("spans", SPANS, SpanWrite, SpanBatch, SpanUpdate, _span_row, "span")
+TRACE = Kind(
+    "traces", TRACES, TraceWrite, TraceBatch, TraceUpdate, _trace_row, "trace", deletions.traces
+)
+SPAN = Kind("spans", SPANS, SpanWrite, SpanBatch, SpanUpdate, _span_row, "span", deletions.spans)
 
 
 class KindHandler(ApiHandler):
@@ -95,25 +95,17 @@ class KindHandler(ApiHandler):
 
     kind: Kind
 
-    async def project(self, name: str | None) -> Project:
-        """The project called ``name`` (default if None), created on first use."""
-        return await self.blocking(self.services.projects.resolve, self.workspace, name)
-
-    async def existing_project(self, name: str | None, project_id: str | None) -> Project:
-        if not name and not project_id:
-            raise BadRequest("give project_name or project_id")
-        if project_id:
-            project_id = check_v7(project_id, "project_id")
-        return await self.blocking(
-            self.services.projects.by_name_or_id, self.workspace, name, project_id
-        )
+    async def project_from_args(self) -> Project:
+        """The stored project named by the project_name or project_id query parameter."""
+        return await self.project(name=self.str_arg("project_name"), id=self.str_arg("project_id"))
 
     async def store(self, bodies: Sequence[TraceWrite], where: str) -> list[Row]:
         """Validate, turn into rows and store ``bodies``; return once they are stored."""
         _reject_duplicate_ids(bodies, where)
         self.count_events(len(bodies))
         projects = {
-            name: (await self.project(name)).id for name in {body.project_name for body in bodies}
+            name: (await self.project(name=name, create=True)).id
+            for name in {body.project_name for body in bodies}
         }
         received = now()
         rows = [
@@ -139,13 +131,10 @@ class KindHandler(ApiHandler):
             project_id=project.id,
             filters=filters,
             search=self.str_arg("search"),
-            exclude=_exclude(self.str_arg("exclude")),
+            exclude=frozenset(self.list_arg("exclude")),
             trace_id=self._optional_v7("trace_id"),
             span_type=self.str_arg("type") if self.kind is SPAN else None,
         )
-
-    def deletion(self, ids: list[str]) -> RunStatements:
-        return RunStatements(deletion_statements(self.kind, self.workspace, ids))
 
     def _optional_v7(self, name: str) -> str | None:
         value = self.str_arg(name) if self.kind is SPAN else None
@@ -181,15 +170,7 @@ class CollectionHandler(KindHandler):
             else self.services.reads.spans_page
         )
         content, total = await self.blocking(method, query, page, size)
-        self.send_json(
-            {
-                "page": page,
-                "size": len(content),
-                "total": total,
-                "content": content,
-                "sortableBy": [],
-            }
-        )
+        self.send_page(page, content, total, sortableBy=[])
 
     async def _list_project(self) -> Project:
         trace_id = self._optional_v7("trace_id")
@@ -197,8 +178,8 @@ class CollectionHandler(KindHandler):
             trace = await self.blocking(self.services.reads.trace, self.workspace, trace_id)
             if trace is None:
                 raise NotFound(f"trace {trace_id} not found")
-            return await self.existing_project(None, trace["project_id"])
-        return await self.existing_project(self.str_arg("project_name"), self.str_arg("project_id"))
+            return await self.project(id=trace["project_id"])
+        return await self.project_from_args()
 
 
 class ItemHandler(KindHandler):
@@ -217,10 +198,10 @@ class ItemHandler(KindHandler):
         update = self.body_as(self.kind.update)
         must_match: dict[str, str] = {}
         if update.project_id:
-            project = await self.existing_project(None, update.project_id)
+            project = await self.project(id=update.project_id)
             must_match["project_id"] = project.id
         else:
-            project = await self.project(update.project_name)
+            project = await self.project(name=update.project_name, create=True)
             if update.project_name:
                 must_match["project_id"] = project.id
         if isinstance(update, SpanUpdate):
@@ -237,7 +218,9 @@ class ItemHandler(KindHandler):
 
     @operation("Delete an entity", status=204)
     async def delete(self, entity_id: str) -> None:
-        await self.commit(self.deletion([path_id(entity_id, self.kind.singular)]))
+        await self.commit(
+            self.kind.deletion(self.workspace, [path_id(entity_id, self.kind.singular)])
+        )
         self.no_content()
 
 
@@ -247,7 +230,7 @@ class DeleteHandler(KindHandler):
         body = self.body_as(DeleteIds)
         ids = [check_v7(entity_id, f"ids[{i}]") for i, entity_id in enumerate(body.ids)]
         if ids:
-            await self.commit(self.deletion(ids))
+            await self.commit(self.kind.deletion(self.workspace, ids))
         self.no_content()
 
 
@@ -259,7 +242,7 @@ class SearchHandler(KindHandler):
     )
     async def post(self) -> None:
         body = self.body_as(Search)
-        project = await self.existing_project(body.project_name, body.project_id)
+        project = await self.project(name=body.project_name, id=body.project_id)
         query = Query(
             workspace=self.workspace,
             project_id=project.id,
@@ -282,56 +265,6 @@ class SearchHandler(KindHandler):
         self.finish(b"".join(encode(item) + b"\n" for item in found))
 
 
-Statement = tuple[str, dict[str, Any]]
-
-
-def deletion_statements(kind: Kind, workspace: str, ids: list[str]) -> list[Statement]:
-    """Deleting traces removes their spans and all their scores and comments too."""
-    params = {"ws": workspace, "ids": ids}
-    scores = (
-        "DELETE FROM feedback_scores WHERE workspace_id = {ws:String} AND "
-        "entity_type = {kind:String} AND entity_id IN {ids:Array(String)}"
-    )
-    comments = (
-        "DELETE FROM comments WHERE workspace_id = {ws:String} AND "
-        "entity_type = {kind:String} AND entity_id IN {ids:Array(String)}"
-    )
-    if kind is SPAN:
-        return [
-            (scores, {**params, "kind": "span"}),
-            (comments, {**params, "kind": "span"}),
-            (
-                "DELETE FROM spans WHERE workspace_id = {ws:String} AND id IN {ids:Array(String)}",
-                params,
-            ),
-        ]
-    return [
-        (
-            "DELETE FROM feedback_scores WHERE workspace_id = {ws:String} AND entity_type = 'span' "
-            "AND entity_id IN (SELECT id FROM spans WHERE workspace_id = {ws:String} "
-            "AND trace_id IN {ids:Array(String)})",
-            params,
-        ),
-        (
-            "DELETE FROM comments WHERE workspace_id = {ws:String} AND entity_type = 'span' "
-            "AND entity_id IN (SELECT id FROM spans WHERE workspace_id = {ws:String} "
-            "AND trace_id IN {ids:Array(String)})",
-            params,
-        ),
-        (
-            "DELETE FROM spans WHERE workspace_id = {ws:String} "
-            "AND trace_id IN {ids:Array(String)}",
-            params,
-        ),
-        (scores, {**params, "kind": "trace"}),
-        (comments, {**params, "kind": "trace"}),
-        (
-            "DELETE FROM traces WHERE workspace_id = {ws:String} AND id IN {ids:Array(String)}",
-            params,
-        ),
-    ]
-
-
 def _reject_duplicate_ids(bodies: Sequence[TraceWrite], where: str) -> None:
     seen: dict[str, int] = {}
     for i, body in enumerate(bodies):
@@ -343,17 +276,6 @@ def _reject_duplicate_ids(bodies: Sequence[TraceWrite], where: str) -> None:
                 f"(also at {where}[{seen[body.id]}])"
             )
         seen[body.id] = i
-
-
-def _exclude(raw: str | None) -> frozenset[str]:
-    if not raw:
-        return frozenset()
-    if raw.startswith("["):
-        try:
-            return frozenset(msgspec.json.decode(raw, type=list[str]))
-        except msgspec.MsgspecError as exc:
-            raise BadRequest(f"exclude: must be a JSON list of field names: {exc}") from exc
-    return frozenset(part.strip() for part in raw.split(","))
 
 
 def routes() -> list[Route]:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..ids import check_v7, path_id
 from ..schemas import DeleteIds, RuleUpdate, RuleWrite
-from .base import ApiHandler, operation
-from .observations import Route
+from .base import ApiHandler, Route, operation
 
 BASE = "/v1/private/automations/evaluators"
 
@@ -13,7 +14,7 @@ BASE = "/v1/private/automations/evaluators"
 class RuleHandler(ApiHandler):
     tag = "online-evaluation"
 
-    def dead_letters(self, rule_id: str | None, limit: int) -> list[dict[str, object]]:
+    def dead_letters(self, rule_id: str | None, limit: int) -> list[dict[str, Any]]:
         letters = self.services.online.queue.dead_letters(1000)
         return [
             letter
@@ -37,21 +38,16 @@ class RulesHandler(RuleHandler):
             page,
             size,
         )
-        self.send_json(
-            {
-                "page": page,
-                "size": len(rules),
-                "total": total,
-                "content": [rule.public() for rule in rules],
-            }
-        )
+        self.send_page(page, [rule.public() for rule in rules], total)
 
     @operation("Create a rule that scores new traces of a project", status=201, body=RuleWrite)
     async def post(self) -> None:
         body = self.body_as(RuleWrite)
         if body.id:
             check_v7(body.id, "id")
-        project_id = await self.project_id(body.project_name, body.project_id)
+        project_id = (
+            await self.project(name=body.project_name, id=body.project_id, create=True)
+        ).id
         rule = await self.blocking(self.services.rules.create, self.workspace, project_id, body)
         self.set_location(f"{BASE}/{rule.id}")
         self.send_json(rule.public(), status=201)

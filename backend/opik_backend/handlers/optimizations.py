@@ -8,8 +8,7 @@ from msgspec import UnsetType
 from ..ids import check_v7, new_id, path_id
 from ..schemas import DeleteIds, JsonField, OptimizationUpdate, OptimizationWrite
 from ..storage.optimizations import OptimizationQuery, Optimizations
-from .base import ApiHandler, operation
-from .observations import Route
+from .base import ApiHandler, Route, operation
 
 BASE = "/v1/private/optimizations"
 
@@ -52,13 +51,13 @@ class OptimizationsHandler(OptimizationHandler):
         body = self.body_as(OptimizationWrite)
         optimization_id = check_v7(body.id, "id") if body.id else new_id()
         dataset = await self.blocking(self._dataset, body.dataset_name)
-        project_id = await self.project_id(body.project_name, body.project_id)
+        project = await self.project(name=body.project_name, id=body.project_id, create=True)
         row = {
             "id": optimization_id,
             "name": body.name or body.objective_name,
             "dataset_id": dataset[0],
             "dataset_name": dataset[1],
-            "project_id": project_id,
+            "project_id": project.id,
             "objective_name": body.objective_name,
             "status": body.status,
             "metadata": _json_text(body.metadata),

@@ -6,10 +6,9 @@ from typing import Any
 
 from ..ids import check_v7, path_id
 from ..schemas import DeleteIds, ProjectCreate, ProjectRetrieve, ProjectUpdate
-from ..storage.ingest import RunStatements
+from ..storage import deletions
 from ..storage.projects import Project
-from .base import ApiHandler, operation
-from .observations import Route
+from .base import ApiHandler, Route, operation
 
 BASE = "/v1/private/projects"
 
@@ -26,20 +25,8 @@ class ProjectHandler(ApiHandler):
 
     async def delete_projects(self, ids: list[str]) -> None:
         deleted = await self.blocking(self.services.projects.delete, self.workspace, ids)
-        params = {"ws": self.workspace, "ids": [p.id for p in deleted]}
         if deleted:
-            await self.commit(
-                RunStatements(
-                    [
-                        (
-                            f"DELETE FROM {table} WHERE workspace_id = {{ws:String}} AND "
-                            "project_id IN {ids:Array(String)}",
-                            params,
-                        )
-                        for table in ("comments", "feedback_scores", "spans", "traces")
-                    ]
-                )
-            )
+            await self.commit(deletions.projects_data(self.workspace, [p.id for p in deleted]))
 
 
 class ProjectsHandler(ProjectHandler):
@@ -55,15 +42,7 @@ class ProjectsHandler(ProjectHandler):
             self.services.projects.page, self.workspace, page, size, self.str_arg("name")
         )
         content = await self.detailed(projects)
-        self.send_json(
-            {
-                "page": page,
-                "size": len(content),
-                "total": total,
-                "content": content,
-                "sortableBy": [],
-            }
-        )
+        self.send_page(page, content, total, sortableBy=[])
 
     @operation("Create a project; 409 if the name is taken", status=201, body=ProjectCreate)
     async def post(self) -> None:
@@ -80,9 +59,7 @@ class ProjectItemHandler(ProjectHandler):
 
     @operation("Get a project with its totals")
     async def get(self, project_id: str) -> None:
-        project = await self.blocking(
-            self.services.projects.get, self.workspace, path_id(project_id, "project")
-        )
+        project = await self.project(id=path_id(project_id, "project"))
         (detailed,) = await self.detailed([project])
         self.send_json(detailed)
 
@@ -110,9 +87,7 @@ class ProjectRetrieveHandler(ProjectHandler):
     @operation("Find a project by name (404 if missing)", body=ProjectRetrieve)
     async def post(self) -> None:
         body = self.body_as(ProjectRetrieve)
-        project = await self.blocking(
-            self.services.projects.by_name_or_id, self.workspace, body.name, None
-        )
+        project = await self.project(name=body.name)
         (detailed,) = await self.detailed([project])
         self.send_json(detailed)
 

@@ -11,12 +11,14 @@ from ..schemas import (
     DeleteThreadScores,
     FeedbackScore,
     FeedbackScoreBatch,
+    FeedbackScoreItem,
     ThreadScoreBatch,
+    ThreadScoreItem,
 )
-from ..storage.ingest import InsertScores, RunStatements
+from ..storage import deletions
+from ..storage.ingest import InsertScores
 from ..storage.rows import now, score_row
-from .base import ApiHandler, operation
-from .observations import Route
+from .base import ApiHandler, Route, operation
 
 ENTITY_TYPES = {"traces": "trace", "spans": "span", "traces/threads": "thread"}
 
@@ -46,16 +48,12 @@ class BatchScoresHandler(ScoreHandler):
         self.count_events(len(body.scores))
         received = now()
         rows = []
-        for i, item in enumerate(body.scores):
-            if self.entity_type == "thread":
-                entity_id = item.thread_id  # type: ignore[union-attr]
-                if not entity_id:
-                    raise ValidationFailed(f"scores[{i}].thread_id: a thread score needs it")
-            else:
-                entity_id = check_v7(item.id, f"scores[{i}].id")  # type: ignore[union-attr]
-            project_id = await self.project_id(item.project_name, item.project_id)
+        items: Sequence[FeedbackScoreItem | ThreadScoreItem] = body.scores
+        for i, item in enumerate(items):
+            entity_id = _scored_id(item, f"scores[{i}]")
+            project = await self.project(name=item.project_name, id=item.project_id, create=True)
             rows.append(
-                score_row(self.workspace, self.entity_type, entity_id, project_id, item, received)
+                score_row(self.workspace, self.entity_type, entity_id, project.id, item, received)
             )
         await self.commit(InsertScores(rows))
         self.no_content()
@@ -81,7 +79,7 @@ class EntityScoreDeleteHandler(ScoreHandler):
         entity_id = path_id(entity_id, self.entity_type)
         body = self.body_as(DeleteScore)
         await self.commit(
-            _delete_scores(self.workspace, self.entity_type, entity_id, [body.name], None)
+            deletions.scores(self.workspace, self.entity_type, entity_id, [body.name])
         )
         self.no_content()
 
@@ -90,9 +88,9 @@ class ThreadScoreDeleteHandler(ScoreHandler):
     @operation("Delete feedback scores of a thread by name", status=204, body=DeleteThreadScores)
     async def post(self) -> None:
         body = self.body_as(DeleteThreadScores)
-        project_id = await self.project_id(body.project_name, body.project_id)
+        project = await self.project(name=body.project_name, id=body.project_id, create=True)
         await self.commit(
-            _delete_scores(self.workspace, "thread", body.thread_id, body.names, project_id)
+            deletions.scores(self.workspace, "thread", body.thread_id, body.names, project.id)
         )
         self.no_content()
 
@@ -100,32 +98,23 @@ class ThreadScoreDeleteHandler(ScoreHandler):
 class ScoreNamesHandler(ScoreHandler):
     @operation("Names of the feedback scores used in a project", query=("project_id",))
     async def get(self) -> None:
-        params = {"ws": self.workspace, "kind": self.entity_type}
-        where = "workspace_id = {ws:String} AND entity_type = {kind:String}"
-        if project_id := self.str_arg("project_id"):
-            params["project_id"] = check_v7(project_id, "project_id")
-            where += " AND project_id = {project_id:String}"
-        rows = await self.blocking(
-            self.services.ch.query,
-            f"SELECT DISTINCT name FROM feedback_scores WHERE {where} ORDER BY name",
-            params,
+        project_id = self.str_arg("project_id")
+        names = await self.blocking(
+            self.services.reads.score_names,
+            self.workspace,
+            self.entity_type,
+            check_v7(project_id, "project_id") if project_id else None,
         )
-        self.send_json({"scores": [{"name": name} for (name,) in rows]})
+        self.send_json({"scores": [{"name": name} for name in names]})
 
 
-def _delete_scores(
-    workspace: str, entity_type: str, entity_id: str, names: Sequence[str], project_id: str | None
-) -> RunStatements:
-    sql = (
-        "DELETE FROM feedback_scores WHERE workspace_id = {ws:String} AND "
-        "entity_type = {kind:String} AND entity_id = {id:String} AND "
-        "name IN {names:Array(String)}"
-    )
-    params = {"ws": workspace, "kind": entity_type, "id": entity_id, "names": list(names)}
-    if project_id:
-        sql += " AND project_id = {project_id:String}"
-        params["project_id"] = project_id
-    return RunStatements([(sql, params)])
+def _scored_id(item: FeedbackScoreItem | ThreadScoreItem, where: str) -> str:
+    """The id of the trace, span or thread a batch item scores."""
+    if isinstance(item, ThreadScoreItem):
+        if not item.thread_id:
+            raise ValidationFailed(f"{where}.thread_id: a thread score needs it")
+        return item.thread_id
+    return check_v7(item.id, f"{where}.id")
 
 
 def routes() -> list[Route]:

@@ -6,8 +6,8 @@ from .. import __version__
 from ..errors import NotFound
 from ..schemas import Empty
 from ..storage.workspaces import Workspaces
-from .base import ApiHandler, operation
-from .observations import TRACE, KindHandler, Route
+from .base import ApiHandler, Route, operation
+from .observations import TRACE, KindHandler
 
 OPIK_API_VERSION = "2.2.122"
 """The Opik release whose SDK this backend is tested against (``/is-alive/ver``)."""
@@ -59,9 +59,7 @@ class TraceStatsHandler(KindHandler):
         query=("project_name", "project_id", "filters", "search", "from_time", "to_time"),
     )
     async def get(self) -> None:
-        project = await self.existing_project(
-            self.str_arg("project_name"), self.str_arg("project_id")
-        )
+        project = await self.project_from_args()
         stats = await self.blocking(self.services.stats.traces, self.query_from_args(project))
         self.send_json({"stats": stats})
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 from ..errors import BadRequest, NotFound
 from ..schemas import ThreadBatchIdentifier, ThreadRetrieve
 from ..storage.threads_status import ThreadStates
-from .base import operation
-from .observations import Route
+from .base import Route, operation
 from .threads import BASE, ThreadHandler
 
 
@@ -15,7 +14,7 @@ class ThreadStateHandler(ThreadHandler):
         self, project_name: str | None, project_id: str | None, ids: list[str], status: str
     ) -> None:
         """Record ``status`` for threads of a project; 404 naming a thread it does not have."""
-        project = await self.existing_project(project_name, project_id)
+        project = await self.project(name=project_name, id=project_id)
         for thread_id in ids:
             found = await self.blocking(
                 self.services.threads.get, self.workspace, project.id, thread_id

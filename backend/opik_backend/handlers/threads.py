@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from ..codec import encode
 from ..errors import NotFound
-from ..filters import parse
 from ..schemas import DeleteThreads, ThreadRetrieve, ThreadSearch
-from ..storage.ingest import RunStatements
-from .base import operation
-from .observations import TRACE, KindHandler, Route, deletion_statements
+from ..storage import deletions
+from ..storage.filter_sql import parse
+from .base import Route, operation
+from .observations import TRACE, KindHandler
 
 BASE = "/v1/private/traces/threads"
 
@@ -26,9 +26,7 @@ class ThreadsHandler(ThreadHandler):
         query=("project_name", "project_id", "page", "size", "filters"),
     )
     async def get(self) -> None:
-        project = await self.existing_project(
-            self.str_arg("project_name"), self.str_arg("project_id")
-        )
+        project = await self.project_from_args()
         page, size = self.page_args()
         content, total = await self.blocking(
             self.services.threads.page,
@@ -38,7 +36,7 @@ class ThreadsHandler(ThreadHandler):
             page,
             size,
         )
-        self.send_json({"page": page, "size": len(content), "total": total, "content": content})
+        self.send_page(page, content, total)
 
 
 class ThreadRetrieveHandler(ThreadHandler):
@@ -47,7 +45,7 @@ class ThreadRetrieveHandler(ThreadHandler):
     @operation("Get one thread by its id", body=ThreadRetrieve)
     async def post(self) -> None:
         body = self.body_as(ThreadRetrieve)
-        project = await self.existing_project(body.project_name, body.project_id)
+        project = await self.project(name=body.project_name, id=body.project_id)
         found = await self.blocking(
             self.services.threads.get, self.workspace, project.id, body.thread_id
         )
@@ -66,7 +64,7 @@ class ThreadSearchHandler(ThreadHandler):
     )
     async def post(self) -> None:
         body = self.body_as(ThreadSearch)
-        project = await self.existing_project(body.project_name, body.project_id)
+        project = await self.project(name=body.project_name, id=body.project_id)
         found = await self.blocking(
             self.services.threads.after,
             self.workspace,
@@ -85,20 +83,11 @@ class ThreadDeleteHandler(ThreadHandler):
     @operation("Delete threads: their traces, spans and scores", status=204, body=DeleteThreads)
     async def post(self) -> None:
         body = self.body_as(DeleteThreads)
-        project = await self.existing_project(body.project_name, body.project_id)
+        project = await self.project(name=body.project_name, id=body.project_id)
         trace_ids = await self.blocking(
             self.services.threads.trace_ids, self.workspace, project.id, body.thread_ids
         )
-        statements = deletion_statements(TRACE, self.workspace, trace_ids) if trace_ids else []
-        statements.append(
-            (
-                "DELETE FROM feedback_scores WHERE workspace_id = {ws:String} AND "
-                "entity_type = 'thread' AND project_id = {project_id:String} AND "
-                "entity_id IN {ids:Array(String)}",
-                {"ws": self.workspace, "project_id": project.id, "ids": body.thread_ids},
-            )
-        )
-        await self.commit(RunStatements(statements))
+        await self.commit(deletions.threads(self.workspace, project.id, body.thread_ids, trace_ids))
         self.no_content()
 
 

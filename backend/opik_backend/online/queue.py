@@ -15,6 +15,7 @@ import time
 from typing import Any, Protocol
 
 import redis
+from redis.typing import EncodableT, FieldT
 
 from ..errors import StorageUnavailable
 from ..ids import new_id
@@ -69,7 +70,7 @@ class RedisQueue:
         return len(fresh)
 
     def take(self, consumer: str, count: int, block_seconds: float) -> list[Delivery]:
-        found = self._redis.xreadgroup(
+        found: Reply = self._redis.xreadgroup(
             self._group,
             consumer,
             {self._stream: ">"},
@@ -79,30 +80,33 @@ class RedisQueue:
         return [
             Delivery(msg_id, json.loads(fields["event"]), 1)
             for _, messages in found or []
-            for msg_id, fields in messages
+            for msg_id, fields in _entries(messages)
         ]
 
     def reclaim(self, consumer: str, idle_seconds: float, count: int) -> list[Delivery]:
-        _, messages, *_ = self._redis.xautoclaim(
+        reply: Reply = self._redis.xautoclaim(
             self._stream, self._group, consumer, int(idle_seconds * 1000), "0-0", count=count
         )
+        _, messages, *_ = reply
         claimed = []
-        for msg_id, fields in messages:
+        for msg_id, fields in _entries(messages):
             info = self._redis.xpending_range(self._stream, self._group, msg_id, msg_id, 1)
             deliveries = int(info[0]["times_delivered"]) if info else 1
             claimed.append(Delivery(msg_id, json.loads(fields["event"]), deliveries))
         return claimed
 
     def ack(self, delivery: Delivery) -> None:
-        self._redis.pipeline().xack(self._stream, self._group, delivery.id).xdel(
-            self._stream, delivery.id
-        ).hdel(self._errors, delivery.id).execute()
+        pipe = self._redis.pipeline()
+        pipe.xack(self._stream, self._group, delivery.id)
+        pipe.xdel(self._stream, delivery.id)
+        pipe.hdel(self._errors, delivery.id)
+        pipe.execute()
 
     def fail(self, delivery: Delivery, reason: str) -> None:
         self._redis.hset(self._errors, delivery.id, reason)
 
     def dead_letter(self, delivery: Delivery, reason: str) -> None:
-        record = {
+        record: dict[FieldT, EncodableT] = {
             "event": json.dumps(delivery.event),
             "reason": reason,
             "deliveries": str(delivery.deliveries),
@@ -120,7 +124,7 @@ class RedisQueue:
                 "deliveries": int(f["deliveries"]),
                 "at": float(f["at"]),
             }
-            for msg_id, f in self._redis.xrevrange(self._dead, count=limit)
+            for msg_id, f in _entries(self._redis.xrevrange(self._dead, count=limit))
         ]
 
 
@@ -215,3 +219,12 @@ class DatabaseQueue:
 
 def open_queue(redis_url: str, redis_prefix: str, db: MetadataDB) -> EventQueue:
     return RedisQueue(redis_url, f"{redis_prefix}:online") if redis_url else DatabaseQueue(db)
+
+
+Reply = Any
+"""A Redis reply whose shape redis-py's types do not describe (streams, decoded to str)."""
+
+
+def _entries(reply: Reply) -> list[tuple[str, dict[str, str]]]:
+    """The (id, fields) entries of a stream reply."""
+    return [(msg_id, fields) for msg_id, fields in reply]

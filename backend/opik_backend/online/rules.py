@@ -12,9 +12,9 @@ from typing import Any
 import msgspec
 
 from ..errors import NotFound, ValidationFailed
-from ..filters import Compiler, parse
 from ..ids import new_id
 from ..schemas import JudgeCode, PythonCode, RuleUpdate, RuleWrite
+from ..storage.filter_sql import Compiler, parse
 from ..storage.metadata import MetadataDB, utcnow
 
 _COLUMNS = (

@@ -120,6 +120,8 @@ def _typed(verdict: dict[str, Any], name: str, kind: str) -> Score:
         if isinstance(entry, dict)
         else (entry, "")
     )
+    if value is None:
+        raise ScoringFailed(f"the judge's {name!r} is None, not a {kind}")
     try:
         number = float(value) if kind != "BOOLEAN" else float(bool(value) and value != "false")
     except (TypeError, ValueError):

@@ -13,8 +13,8 @@ from typing import Any
 import msgspec
 
 from ..errors import NotFound
-from ..filters import Filter, parse
 from ..schemas import FeedbackScore
+from ..storage.filter_sql import Filter, parse
 from ..storage.ingest import IngestJob, InsertScores
 from ..storage.reads import Query, Reads
 from ..storage.rows import Row, now, score_row

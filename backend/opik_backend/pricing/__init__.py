@@ -1,9 +1,13 @@
 """Cost estimate of an LLM span from its model name and token usage.
 
 Prices live in ``prices.json`` beside this module (USD per million tokens, the model maker's
-list price); they are loaded once, at import. ``estimate_cost`` runs per ingested span, so a
-model name is resolved to a price entry once (``lru_cache``) and a priced call is a few dict
-look-ups and multiplications.
+list price, reviewed by hand); it is the source for every model it lists. Models it does not
+list are priced from ``litellm_prices.json``, an extraction of LiteLLM's model price map
+(rebuilt by ``python -m opik_backend.pricing.refresh``), where hosts such as groq or together
+have their own provider-prefixed entries (``groq/llama-3.1-8b-instant``). Both are loaded once,
+at import; :func:`price` says which one priced a span. ``estimate_cost`` runs per ingested
+span, so a model name is resolved to a price entry once (``lru_cache``) and a priced call is
+a few dict look-ups and multiplications.
 
 Token accounting follows the usage dicts the Opik SDKs send:
 
@@ -27,7 +31,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-__all__ = ["PRICES_UPDATED", "estimate_cost", "resolve_model"]
+__all__ = ["PRICES_UPDATED", "estimate_cost", "price", "resolve_fallback", "resolve_model"]
 
 _PER_TOKEN = 1e-6  # prices.json is in USD per million tokens
 
@@ -130,9 +134,16 @@ def _price(spec: Mapping[str, Any]) -> _Price:
     )
 
 
+def _read(file_name: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(
+        resources.files(__package__).joinpath(file_name).read_text("utf-8")
+    )
+    return data
+
+
 def _load() -> tuple[dict[str, _Price], dict[str, str], str]:
     """Prices by model name, model name by name or alias, and the file's ``updated`` date."""
-    raw = json.loads(resources.files(__package__).joinpath("prices.json").read_text("utf-8"))
+    raw = _read("prices.json")
     prices = {name: _price(spec) for name, spec in raw["models"].items()}
     names = {
         key: name
@@ -142,7 +153,35 @@ def _load() -> tuple[dict[str, _Price], dict[str, str], str]:
     return prices, names, raw["updated"]
 
 
+def _load_fallback() -> tuple[dict[str, _Price], str]:
+    raw = _read("litellm_prices.json")
+    return {name: _price(spec) for name, spec in raw["models"].items()}, raw["litellm_version"]
+
+
 _PRICES, _NAMES, PRICES_UPDATED = _load()
+_FALLBACK, _FALLBACK_VERSION = _load_fallback()
+_FALLBACK_LOWER = {name.lower(): name for name in _FALLBACK}
+REVIEWED_SOURCE = f"prices.json@{PRICES_UPDATED}"
+FALLBACK_SOURCE = f"litellm@{_FALLBACK_VERSION}"
+# what spans call a provider (GenAI conventions, SDK integrations) -> LiteLLM's prefix
+_LITELLM_PROVIDER = {
+    "together": "together_ai",
+    "fireworks": "fireworks_ai",
+    "google": "gemini",
+    "google_ai": "gemini",
+    "gcp.gemini": "gemini",
+    "gcp.vertex_ai": "vertex_ai",
+    "google_vertexai": "vertex_ai",
+    "aws.bedrock": "bedrock",
+    "aws_bedrock": "bedrock",
+    "mistralai": "mistral",
+    "mistral_ai": "mistral",
+    "x_ai": "xai",
+    "azure.ai.inference": "azure_ai",
+    "az.ai.inference": "azure_ai",
+    "azure.ai.openai": "azure",
+    "ibm.watsonx.ai": "watsonx",
+}
 _LONGEST_FIRST = tuple(sorted(_NAMES, key=len, reverse=True))
 
 
@@ -166,8 +205,11 @@ def _by_prefix(name: str) -> str | None:
 
 
 @functools.lru_cache(maxsize=4096)
-def resolve_model(model: str, provider: str = "") -> str | None:
-    """The price-table name for ``model`` (as a span names it), or None when unpriced."""
+def resolve_model(model: str, provider: str = "", guess: bool = True) -> str | None:
+    """The price-table name for ``model`` (as a span names it), or None when unpriced.
+
+    Without ``guess``, only a listed name, alias or dated snapshot of one counts, not a name
+    that merely extends a listed one."""
     host = provider or (model.split("/", 1)[0] if "/" in model else "")
     if host.strip().lower() in _SELF_PRICED_HOSTS:
         return None
@@ -177,8 +219,47 @@ def resolve_model(model: str, provider: str = "") -> str | None:
             return _NAMES[name]
         shorter = _SNAPSHOT_SUFFIX.sub("", name)
         if shorter == name:
-            return _by_prefix(name)
+            return _by_prefix(name) if guess else None
         name = shorter
+
+
+@functools.lru_cache(maxsize=4096)
+def resolve_fallback(model: str, provider: str = "") -> str | None:
+    """The key of ``model`` in LiteLLM's map, or None: the name itself when its entry is the
+    provider's, else the provider-prefixed name, else the bare name (but a model that a
+    self-pricing host serves is only priced from that host's own entries)."""
+    name = model.strip()
+    host = provider.strip().lower()
+    if not host and "/" in name:
+        host = name.split("/", 1)[0].lower()
+    prefix = _LITELLM_PROVIDER.get(host, host)
+    exact = _FALLBACK_LOWER.get(name.lower())
+    if exact is not None and (not prefix or _FALLBACK[exact].provider == prefix):
+        return exact
+    bare = name.split("/", 1)[-1]
+    for candidate in (f"{prefix}/{name}", f"{prefix}/{bare}") if prefix else ():
+        if (found := _FALLBACK_LOWER.get(candidate.lower())) is not None:
+            return found
+    for candidate in (name, bare):
+        found = _FALLBACK_LOWER.get(candidate.lower())
+        if found is not None and (
+            host not in _SELF_PRICED_HOSTS or _FALLBACK[found].provider == prefix
+        ):
+            return found
+    return None
+
+
+def _rates_of(model: str, provider: str) -> tuple[_Price, str] | None:
+    """The price of ``model`` and its source: the reviewed table for the models it lists,
+    else LiteLLM's entry, else the reviewed price of the listed model that ``model`` extends."""
+    listed = resolve_model(model, provider, guess=False)
+    if listed is not None:
+        return _PRICES[listed], REVIEWED_SOURCE
+    fallback = resolve_fallback(model, provider)
+    if fallback is not None:
+        return _FALLBACK[fallback], FALLBACK_SOURCE
+    guessed = resolve_model(model, provider)
+    return (_PRICES[guessed], REVIEWED_SOURCE) if guessed is not None else None
 
 
 def _count(usage: Mapping[str, Any], *keys: str) -> int | None:
@@ -248,20 +329,30 @@ def _input_tokens(usage: Mapping[str, Any]) -> tuple[int, int, int, int]:
 
 def estimate_cost(model: str, provider: str, usage: Mapping[str, int] | None) -> float | None:
     """Estimated USD cost of one LLM call, or None if the model or the usage can't be priced."""
+    priced = price(model, provider, usage)
+    return priced[0] if priced else None
+
+
+def price(model: str, provider: str, usage: Mapping[str, int] | None) -> tuple[float, str] | None:
+    """(estimated USD cost, source of the price) of one LLM call, or None if unpriced.
+
+    The source is ``prices.json@<updated>`` or ``litellm@<version>``."""
     if not model or not usage:
         return None
-    key = resolve_model(model, provider or "")
-    if key is None:
+    found = _rates_of(model, provider or "")
+    if found is None:
         return None
+    model_price, source = found
     uncached, read, write_5m, write_1h = _input_tokens(usage)
     output = _output_tokens(usage)
     if uncached + read + write_5m + write_1h + output <= 0:
         return None
-    r = _PRICES[key].rates(uncached + read + write_5m + write_1h)
-    return (
+    r = model_price.rates(uncached + read + write_5m + write_1h)
+    cost = (
         uncached * r.input
         + read * r.cache_read
         + write_5m * r.cache_write
         + write_1h * r.cache_write_1h
         + output * r.output
     )
+    return cost, source

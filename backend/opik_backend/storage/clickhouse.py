@@ -76,7 +76,9 @@ class ClickHouse:
         """Run a SELECT and return its rows as tuples."""
         return self._run(
             lambda: (
-                self.client.query(sql, parameters=params, query_formats=_READ_FORMATS).result_rows
+                self.client.query(
+                    sql, parameters=_bound(params), query_formats=_READ_FORMATS
+                ).result_rows
             )
         )
 
@@ -86,7 +88,7 @@ class ClickHouse:
         """Run a SELECT and return its rows as dicts keyed by column name."""
 
         def run() -> list[dict[str, Any]]:
-            result = self.client.query(sql, parameters=params, query_formats=_READ_FORMATS)
+            result = self.client.query(sql, parameters=_bound(params), query_formats=_READ_FORMATS)
             names = result.column_names
             return [dict(zip(names, row, strict=True)) for row in result.result_rows]
 
@@ -94,7 +96,7 @@ class ClickHouse:
 
     def command(self, sql: str, params: Mapping[str, Any] | None = None) -> Any:
         """Run a statement that returns no rows (DDL, DELETE, OPTIMIZE)."""
-        return self._run(lambda: self.client.command(sql, parameters=params))
+        return self._run(lambda: self.client.command(sql, parameters=_bound(params)))
 
     def insert_json(
         self, table: str, columns: Sequence[str], rows: Iterable[Mapping[str, Any]]
@@ -140,3 +142,8 @@ def _safe(url: str) -> str:
     if parts.password:
         return url.replace(f":{parts.password}@", ":***@")
     return url
+
+
+def _bound(params: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """Query parameters as the driver takes them (a dict)."""
+    return dict(params) if params is not None else None

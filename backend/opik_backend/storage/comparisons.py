@@ -12,10 +12,10 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from ..filters import DURATION_MS, Compiler, Filter
 from .clickhouse import ClickHouse
 from .datasets import DATASET_ITEMS, item_public
 from .experiments import EXPERIMENT_ITEMS
+from .filter_sql import DURATION_MS, Compiler, Filter
 from .reads import Public, Reads, aware, json_value, latest_rows
 from .rows import SPANS, TRACES, Row
 from .shapes import compact
@@ -94,9 +94,9 @@ class Comparisons:
         )
         scored = [f for f in filters if f.field == "feedback_scores"]
         if scored:
-            runs = f"SELECT dataset_item_id, toString(trace_id) AS id FROM ({items})"
+            traced = f"SELECT dataset_item_id, toString(trace_id) AS id FROM ({items})"
             condition = Compiler("traces", params).where(scored)
-            scope += f" AND id IN (SELECT dataset_item_id FROM ({runs}) WHERE {condition})"
+            scope += f" AND id IN (SELECT dataset_item_id FROM ({traced}) WHERE {condition})"
         others = [f for f in filters if f.field != "feedback_scores"]
         source = (
             f"SELECT * FROM ({latest_rows(DATASET_ITEMS, scope, DATASET_ITEMS.columns)}) "

@@ -58,7 +58,10 @@ class RedisRateLimiter:
     def over_limit(self, workspace: str, events: int) -> bool:
         key = f"{self._prefix}{workspace}:{int(time.time())}"
         try:
-            total, _ = self._redis.pipeline().incrby(key, events).expire(key, 2).execute()
+            pipe = self._redis.pipeline()
+            pipe.incrby(key, events)
+            pipe.expire(key, 2)
+            total, _ = pipe.execute()
         except redis.RedisError as exc:
             raise StorageUnavailable(f"Redis is unavailable: {exc}") from exc
         return total > events and total > self._limit

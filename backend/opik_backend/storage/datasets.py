@@ -20,9 +20,9 @@ from typing import Any
 import msgspec
 
 from ..errors import Conflict, NotFound, ValidationFailed
-from ..filters import Compiler, Filter
 from ..schemas import DatasetItemWrite
 from .clickhouse import ClickHouse
+from .filter_sql import Compiler, Filter
 from .metadata import MetadataDB, contains_pattern, utcnow
 from .reads import Public, aware, json_value, latest_rows
 from .rows import Row, Table

@@ -94,7 +94,7 @@ class Experiment:
             "project_id": self.project_id,
             "project_name": self.project_name,
             "metadata": json_value(self.metadata or ""),
-            "tags": json.loads(self.tags),
+            "tags": json.loads(self.tags) or None,  # Opik answers null for no tags
             "type": self.type,
             "evaluation_method": self.evaluation_method,
             "status": self.status,
@@ -111,9 +111,12 @@ class Experiment:
 
 
 def _prompt_link(version: dict[str, Any]) -> dict[str, Any]:
-    """A ``prompt_versions`` entry as sent (``{"id": ...}``) in its public form."""
-    link = {"prompt_version_id": version.get("id") or version.get("prompt_version_id")}
-    return {**link, **{k: v for k, v in version.items() if k in ("commit", "prompt_id")}}
+    """A stored ``prompt_versions`` entry in its public form (``PromptVersionLink``, whose
+    version id Opik sends both as ``id`` and ``prompt_version_id``)."""
+    version_id = version.get("id") or version.get("prompt_version_id")
+    link = {"id": version_id, "prompt_version_id": version_id}
+    keys = ("commit", "prompt_id", "prompt_name")
+    return {**link, **{k: v for k, v in version.items() if k in keys}}
 
 
 @dataclasses.dataclass(frozen=True)

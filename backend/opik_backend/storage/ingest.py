@@ -83,7 +83,10 @@ class RedisPatchRegistry:
     def add(self, table: Table, key: Key) -> None:
         name = self._key(table, key[0])
         try:
-            self._redis.pipeline().sadd(name, key[1]).expire(name, self.TTL_SECONDS).execute()
+            pipe = self._redis.pipeline()
+            pipe.sadd(name, key[1])
+            pipe.expire(name, self.TTL_SECONDS)
+            pipe.execute()
         except redis.RedisError as exc:
             raise StorageUnavailable(f"Redis is unavailable: {exc}") from exc
 

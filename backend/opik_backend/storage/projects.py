@@ -79,13 +79,11 @@ class Projects:
             raise NotFound(f"project {project_id} not found")
         return Project(**row)
 
-    def by_name_or_id(self, workspace: str, name: str | None, project_id: str | None) -> Project:
-        """The project named by either parameter (id wins); 404 if it does not exist."""
-        if project_id:
-            return self.get(workspace, project_id)
-        project = self.find_by_name(workspace, name or DEFAULT_PROJECT)
+    def by_name(self, workspace: str, name: str) -> Project:
+        """The project called ``name``, or 404."""
+        project = self.find_by_name(workspace, name)
         if project is None:
-            raise NotFound(f"project {name or DEFAULT_PROJECT!r} not found")
+            raise NotFound(f"project {name!r} not found")
         return project
 
     def create(self, workspace: str, name: str, description: str | None) -> Project:

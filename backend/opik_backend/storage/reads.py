@@ -18,10 +18,10 @@ from typing import Any
 import msgspec
 from msgspec import Raw
 
-from ..filters import Compiler, Entity, Filter
 from .changes import ChangeLog
 from .clickhouse import ClickHouse
 from .comments import Comments
+from .filter_sql import Compiler, Entity, Filter
 from .rows import SPANS, TRACES, Row, Table
 from .shapes import compact
 
@@ -215,12 +215,12 @@ class Reads:
                 params,
             )
             full = len(rows) == batch
-            cut = rows[-1]["id"] if full else None
+            cut: str | None = rows[-1]["id"] if full else None
             newest = _newest_versions(row for row in rows if row["id"] != cut)
             if sel.filtered and newest:
                 newest = self._only_current(sel, newest)
             found.update(newest)
-            if not full:
+            if cut is None:
                 break
             batch, op, bound = batch * 2, "<=", cut
         return list(found.values())[offset:wanted]
@@ -323,6 +323,18 @@ class Reads:
             params["project_id"] = project_id
         return self._scores_where(where, params)
 
+    def score_names(self, workspace: str, entity_type: str, project_id: str | None) -> list[str]:
+        """The names of the feedback scores on entities of a type (in one project, if given)."""
+        params = {"ws": workspace, "kind": entity_type}
+        where = "workspace_id = {ws:String} AND entity_type = {kind:String}"
+        if project_id:
+            params["project_id"] = project_id
+            where += " AND project_id = {project_id:String}"
+        rows = self._ch.query(
+            f"SELECT DISTINCT name FROM feedback_scores WHERE {where} ORDER BY name", params
+        )
+        return [str(name) for (name,) in rows]
+
     def _annotations_in(
         self, entity_type: str, sel: Selection
     ) -> tuple[dict[str, list[Public]], dict[str, list[Public]]]:
@@ -423,8 +435,8 @@ def span_public(row: Row, scores: list[Public], comments: list[Public] | None = 
     out = _observation_public(row, scores)
     out["comments"] = comments
     out.update(trace_id=row["trace_id"], type=row["type"], usage=row["usage"])
-    for key in ("parent_span_id", "model", "provider"):
-        if row[key]:
+    for key in ("parent_span_id", "model", "provider", "total_estimated_cost_version"):
+        if row.get(key):
             out[key] = row[key]
     if row["total_estimated_cost"] is not None:
         out["total_estimated_cost"] = row["total_estimated_cost"]

@@ -63,6 +63,7 @@ SPANS = Table(
         "usage",
         "total_estimated_cost",
         "cost_is_manual",
+        "total_estimated_cost_version",
     ),
 )
 SCORES = Table(
@@ -109,9 +110,16 @@ def json_text(raw: JsonField, field: str) -> str:
     return data.decode()
 
 
-def usage_of(usage: Mapping[str, float] | None) -> dict[str, int]:
-    """Token counts as integers (some integrations send 12.0)."""
-    return {key: int(value) for key, value in (usage or {}).items()}
+def usage_of(usage: Mapping[str, float] | None, field: str = "usage") -> dict[str, int]:
+    """Token counts as integers (some integrations send 12.0), with ``total_tokens`` added
+    when the prompt and completion counts are known; a negative count is refused (422)."""
+    counts = {key: int(value) for key, value in (usage or {}).items()}
+    for key, value in counts.items():
+        if value < 0:
+            raise ValidationFailed(f"{field}.{key}: token counts must not be negative, got {value}")
+    if "total_tokens" not in counts and {"prompt_tokens", "completion_tokens"} <= counts.keys():
+        counts["total_tokens"] = counts["prompt_tokens"] + counts["completion_tokens"]
+    return counts
 
 
 def trace_row(
@@ -132,8 +140,10 @@ def span_row(
     trace_id: str,
     parent_span_id: str,
     received: dt.datetime,
+    where: str = "span",
 ) -> Row:
-    """The row a span create stores, priced from model and usage unless a cost was given."""
+    """The row a span create stores, priced from model and usage unless a cost was given
+    (``where`` names the span in errors: ``spans[3]``)."""
     row = {
         **_common(body, workspace, project_id, span_id, received),
         "trace_id": trace_id,
@@ -141,9 +151,10 @@ def span_row(
         "type": body.type,
         "model": body.model or "",
         "provider": body.provider or "",
-        "usage": usage_of(body.usage),
+        "usage": usage_of(body.usage, f"{where}.usage"),
         "total_estimated_cost": body.total_estimated_cost,
         "cost_is_manual": int(body.total_estimated_cost is not None),
+        "total_estimated_cost_version": "",
     }
     return reprice(row)
 
@@ -173,11 +184,13 @@ def _common(
 
 
 def reprice(row: Row) -> Row:
-    """Recompute the estimated cost of a span row unless the client gave one."""
-    if not row["cost_is_manual"]:
-        row["total_estimated_cost"] = pricing.estimate_cost(
-            row["model"], row["provider"], row["usage"]
-        )
+    """Recompute the estimated cost of a span row unless the client gave one; the source of
+    the price goes in ``total_estimated_cost_version`` ("" for a given or missing cost)."""
+    if row["cost_is_manual"]:
+        row["total_estimated_cost_version"] = ""
+        return row
+    priced = pricing.price(row["model"], row["provider"], row["usage"])
+    row["total_estimated_cost"], row["total_estimated_cost_version"] = priced or (None, "")
     return row
 
 
@@ -286,6 +299,7 @@ def partial_row(
             usage={},
             total_estimated_cost=None,
             cost_is_manual=0,
+            total_estimated_cost_version="",
         )
     return row
 

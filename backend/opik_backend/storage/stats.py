@@ -6,8 +6,8 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from ..filters import DURATION_MS
 from .clickhouse import ClickHouse
+from .filter_sql import DURATION_MS
 from .reads import Query, Reads, aware, latest_rows
 from .rows import SPANS, TRACES
 

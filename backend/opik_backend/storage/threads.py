@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..filters import Compiler, Filter
 from .clickhouse import ClickHouse
+from .filter_sql import Compiler, Filter
 from .reads import Public, Reads, aware, json_value, latest_rows
 from .rows import SPANS, TRACES, Row
 from .shapes import compact

@@ -76,7 +76,8 @@ class GroupCommitWriter(Generic[J]):
                 self._cond.wait()
             if not self._queue:
                 return None
-            group, rows = [], 0
+            group: list[tuple[J, Future[None]]] = []
+            rows = 0
             while self._queue and (
                 not group or rows + self._queue[0][0].size <= self._max_group_rows
             ):

@@ -1,5 +1,5 @@
 import type { ExperimentTableData, ItemRow, Run, ScoreChartData } from "../views/experiment_types";
-import type { WidgetModel } from "../widgets/model";
+import type { WidgetModel } from "../widgets/anywidget_types";
 import { XSS } from "./fixtures";
 
 export function run(output: string, scores: Record<string, number>, extra: Partial<Run> = {}): Run {

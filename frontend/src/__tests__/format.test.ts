@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { formatCost, formatDuration, formatTokens, truncate } from "../views/format";
+// Shared with tests/notebook/test_format.py: Python writes costs by the same rules.
+import costs from "../../../tests/fixtures/cost_format.json";
 
 describe("format", () => {
   it.each([
@@ -14,12 +16,14 @@ describe("format", () => {
 
   it.each([
     [formatCost, undefined, ""],
-    [formatCost, 0.000123, "$0.00012"],
-    [formatCost, 0.5, "$0.5000"],
     [formatTokens, 1234, "1234"],
     [formatTokens, 123_456, "123k"],
   ] as const)("formats costs and tokens (%#)", (format, value, text) => {
     expect(format(value)).toBe(text);
+  });
+
+  it.each(costs.map((c) => [c.value, c.text] as const))("writes a cost of %s as Python does: %s", (value, text) => {
+    expect(formatCost(value)).toBe(text);
   });
 
   it("truncates long text and says so", () => {

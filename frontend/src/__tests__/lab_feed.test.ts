@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { OpikClient, type Fetch } from "../lab/client";
 import { LiveFeed } from "../lab/feed";
-import { ago, shortCost, statusText } from "../lab/text";
+import { ago, costOrDash, statusText } from "../lab/text";
 import type { BackendStatus, BackendTrace, Project } from "../lab/types";
 
 /** A fake proxy: answers from ``routes`` by path prefix and records every call. */
@@ -148,6 +148,9 @@ describe("statusText and ago", () => {
       state: "down",
       detail: "gone",
     });
+    const hung = { ...status, healthy: false, answering: false, error: "pid 42 runs but does not answer" };
+    expect(statusText(hung, null)).toMatchObject({ state: "not answering", detail: hung.error });
+    expect(statusText({ ...status, healthy: false, answering: null }, null).state).toBe("starting");
     expect(statusText(null, "Forbidden").state).toBe("unreachable");
   });
 
@@ -161,11 +164,11 @@ describe("statusText and ago", () => {
   });
 });
 
-describe("shortCost", () => {
-  it("keeps narrow columns narrow", () => {
-    expect(shortCost(0.000013)).toBe("<$0.01");
-    expect(shortCost(1.5)).toBe("$1.50");
-    expect(shortCost(0)).toBe("–");
-    expect(shortCost(null)).toBe("–");
+describe("costOrDash", () => {
+  it("writes the real figure, a dash when there is none", () => {
+    expect(costOrDash(0.000013)).toBe("$0.000013");
+    expect(costOrDash(1.5)).toBe("$1.50");
+    expect(costOrDash(0)).toBe("–");
+    expect(costOrDash(null)).toBe("–");
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { toTraceData } from "../lab/model";
+import { toTraceData } from "../lab/panel_data";
 import type { BackendSpan, BackendTrace } from "../lab/types";
 // Shared with tests/notebook/test_view_model_contract.py: Python's from_stored and
 // toTraceData must make the same view model of one stored trace.

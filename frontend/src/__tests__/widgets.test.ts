@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import tree from "../widgets/trace_tree";
 import table from "../widgets/traces_table";
-import type { WidgetModel } from "../widgets/model";
+import type { WidgetModel } from "../widgets/anywidget_types";
 import { span, traceData } from "./fixtures";
 
 class FakeModel implements WidgetModel {

@@ -1,6 +1,7 @@
 /** The REST calls the panel makes, over any ``Fetch`` (``requestAPI`` in JupyterLab, a fake in tests). */
+import type { PromptExperimentRow, PromptHistoryData, PromptVersionRow } from "../views/prompts";
 import type { TraceData } from "../views/types";
-import { apiPath, notebookFilter, toTraceData, type Params } from "./model";
+import { apiPath, notebookFilter, toTraceData, type Params } from "./panel_data";
 import type {
   BackendSpan,
   BackendStatus,
@@ -22,6 +23,17 @@ export interface TraceQuery {
 }
 
 const PRIVATE = "v1/private";
+
+/** A prompt as the prompts list gives it. */
+export interface PromptSummary {
+  id: string;
+  name: string;
+  description?: string | null;
+  template_structure: string;
+  tags?: string[];
+  version_count?: number;
+  last_updated_at?: string;
+}
 export const MAX_SPANS = 2000;
 
 export class OpikClient {
@@ -82,9 +94,34 @@ export class OpikClient {
     return (await this.get<Page<Experiment>>("experiments", { dataset_id: datasetId, size: 100 })).content;
   }
 
+  experiment(id: string): Promise<Experiment> {
+    return this.get<Experiment>(`experiments/${encodeURIComponent(id)}`);
+  }
+
   async comparison(datasetId: string, experimentIds: string[], page = 1, size = 50): Promise<Page<ComparisonRow>> {
     const params = { experiment_ids: JSON.stringify(experimentIds), page, size };
     return this.get<Page<ComparisonRow>>(`datasets/${datasetId}/items/experiments/items`, params);
+  }
+
+  /** Prompts whose name contains ``search``, most recently changed first. */
+  async prompts(search = "", size = 100): Promise<PromptSummary[]> {
+    const sorting = JSON.stringify([{ field: "last_updated_at", direction: "DESC" }]);
+    const params = { name: search || null, size, sorting };
+    return (await this.get<Page<PromptSummary>>("prompts", params)).content;
+  }
+
+  /** A prompt's versions (newest first) and the experiments that used them. */
+  async promptHistory(prompt: PromptSummary): Promise<PromptHistoryData> {
+    const [versions, experiments] = await Promise.all([
+      this.get<Page<PromptVersionRow>>(`prompts/${prompt.id}/versions`, { size: 1000 }),
+      this.get<{ content: PromptExperimentRow[] }>(`prompts/${prompt.id}/experiments`),
+    ]);
+    return {
+      name: prompt.name,
+      template_structure: prompt.template_structure,
+      versions: versions.content,
+      experiments: experiments.content,
+    };
   }
 
   private get<T>(path: string, params: Params = {}): Promise<T> {

@@ -2,14 +2,25 @@
 import { Widget } from "@lumino/widgets";
 import { clear, el } from "../views/dom";
 import { formatCost, formatScore } from "../views/format";
+import { longText } from "../views/json";
 import type { OpikClient } from "./client";
-import { comparisonLines, preview, scoreNames, type ComparisonLine } from "./model";
+import { asText, fields, lineMatches, scoreCells, type ScoreCell } from "./compare_cells";
+import { comparisonLines, scoreNames, type ComparisonLine } from "./panel_data";
 import type { Dataset, Experiment, ExperimentItem } from "./types";
+
+/** Characters of an item field or an output shown before "show all". */
+const SHOWN_CHARS = 600;
 
 export class ComparisonView extends Widget {
   onOpenTrace: (traceId: string) => void = () => undefined;
   private readonly table = el("table", { className: "oj-lab-table oj-lab-compare" });
   private readonly pager = el("div", { className: "oj-lab-actions" });
+  private readonly filter = el("input", {
+    className: "jp-mod-styled oj-lab-compare-filter",
+    attrs: { type: "search", placeholder: "filter: text in items and outputs…", "aria-label": "filter items" },
+  });
+  private readonly shown = el("span", { className: "oj-lab-facts" });
+  private lines: ComparisonLine[] = [];
   private page = 1;
 
   constructor(
@@ -22,7 +33,9 @@ export class ComparisonView extends Widget {
     this.addClass("oj-lab-comparison");
     this.id = `opik-compare-${source.id}-${experiments.map((e) => e.id).join("-")}`.slice(0, 200);
     this.title.label = `${source.name}: ${experiments.map((e) => e.name).join(" vs ")}`;
-    this.node.append(this.summary(), this.table, this.pager);
+    this.filter.addEventListener("input", () => this.renderLines());
+    const tools = el("div", { className: "oj-lab-actions" }, [this.filter, this.shown]);
+    this.node.append(this.summary(), tools, this.table, this.pager);
   }
 
   async refresh(): Promise<void> {
@@ -31,7 +44,8 @@ export class ComparisonView extends Widget {
       this.experiments.map((e) => e.id),
       this.page,
     );
-    this.renderLines(comparisonLines(page.content, this.experiments));
+    this.lines = comparisonLines(page.content, this.experiments);
+    this.renderLines();
     const pages = Math.max(1, Math.ceil(page.total / Math.max(page.size, 1)));
     const go = (to: number) => {
       this.page = to;
@@ -82,35 +96,53 @@ export class ComparisonView extends Widget {
     ]);
   }
 
-  private renderLines(lines: ComparisonLine[]): void {
+  private renderLines(): void {
     clear(this.table);
+    const [baseline] = this.experiments;
     const head = el("tr", {}, [
       el("th", { text: "Dataset item" }),
-      ...this.experiments.map((e) => el("th", { text: e.name })),
+      ...this.experiments.map((e) => el("th", { text: e === baseline ? `${e.name} (baseline)` : e.name })),
     ]);
+    const lines = this.lines.filter((line) => lineMatches(line.data, line.runs, this.filter.value));
+    this.shown.textContent = `${lines.length} of ${this.lines.length} items on this page`;
     const body = lines.map((line) =>
       el("tr", { attrs: { "data-id": line.id } }, [
-        el("td", { className: "oj-lab-cell-text", text: preview(line.data, 400) }),
-        ...line.runs.map((run) => this.run(run)),
+        el(
+          "td",
+          { className: "oj-lab-compare-item" },
+          fields(line.data).map((field) =>
+            el("div", { className: "oj-lab-field" }, [
+              el("span", { className: "oj-lab-field-name", text: `${field.name} ` }),
+              longText(field.text, SHOWN_CHARS, "oj-lab-field-text"),
+            ]),
+          ),
+        ),
+        ...line.runs.map((run) => this.run(run, line.runs[0])),
       ]),
     );
     this.table.append(el("thead", {}, [head]), el("tbody", {}, body));
   }
 
-  private run(run: ExperimentItem | null): HTMLElement {
+  private run(run: ExperimentItem | null, base: ExperimentItem | null): HTMLElement {
     if (!run) return el("td", { className: "oj-lab-empty", text: "not run" });
-    const scores = (run.feedback_scores ?? []).map((s) =>
-      el("span", { className: "oj-score", text: `${s.name} ${formatScore(s.value)}`, title: s.reason ?? "" }),
-    );
     const open = el("button", {
       className: "oj-lab-link",
       text: "trace",
       attrs: { type: "button" },
       onClick: () => this.onOpenTrace(run.trace_id),
     });
-    return el("td", { className: "oj-lab-cell-text" }, [
-      el("div", { text: preview(run.output, 400) }),
-      el("div", { className: "oj-scores" }, [...scores, open]),
+    return el("td", { className: "oj-lab-compare-run" }, [
+      longText(asText(run.output), SHOWN_CHARS, "oj-lab-output"),
+      el("div", { className: "oj-scores" }, [...scoreCells(run, base).map(scoreChip), open]),
     ]);
   }
+}
+
+function scoreChip(score: ScoreCell): HTMLElement {
+  const delta = score.delta === null ? "" : ` (${score.delta >= 0 ? "+" : ""}${formatScore(score.delta)})`;
+  return el("span", {
+    className: `oj-score${score.mark ? ` oj-${score.mark}` : ""}`,
+    text: `${score.name} ${formatScore(score.value)}${delta}`,
+    title: [score.mark, score.reason].filter(Boolean).join(": "),
+  });
 }

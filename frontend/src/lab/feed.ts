@@ -4,7 +4,7 @@
  * projects that changed since the last poll have their newest traces read again.
  */
 import type { OpikClient } from "./client";
-import { byActivity, changedProjects, feedItem, mergeFeed, type FeedItem } from "./model";
+import { byActivity, changedProjects, feedItem, mergeFeed, type FeedItem } from "./panel_data";
 import type { Project } from "./types";
 
 export interface FeedQuery {

@@ -1,9 +1,9 @@
 /** The live feed section: newest traces, a search box, and "this notebook only". */
 import { Widget } from "@lumino/widgets";
 import { clear, el } from "../views/dom";
-import { formatDuration, formatScore, formatTokens } from "../views/format";
-import type { FeedItem } from "./model";
-import { ago, shortCost } from "./text";
+import { formatDuration, formatScore, formatTime, formatTokens } from "../views/format";
+import type { FeedItem } from "./panel_data";
+import { ago, costOrDash } from "./text";
 
 const SEARCH_DELAY_MS = 300;
 
@@ -47,14 +47,24 @@ export class FeedSection extends Widget {
   }
 
   private row(item: FeedItem): HTMLElement {
-    const facts = [item.project, ago(item.start_time), item.running ? "running" : formatDuration(item.duration_ms)];
+    const when = ago(item.start_time);
+    const facts = [item.running ? "running" : formatDuration(item.duration_ms)];
     if (item.tokens) facts.push(`${formatTokens(item.tokens)} tok`);
-    if (item.cost) facts.push(shortCost(item.cost));
+    if (item.cost) facts.push(costOrDash(item.cost));
+    if (item.project) facts.push(item.project);
+    const scores = item.scores.map((s) =>
+      el("span", {
+        className: "oj-score",
+        text: `${s.name.replace(/_metric$/, "")} ${formatScore(s.value)}`,
+        title: s.name,
+      }),
+    );
+    const hover = [item.name, `trace ${item.id}`, formatTime(item.start_time), facts.join(" · ")];
     const row = el(
       "div",
       {
         className: `oj-lab-feed-row${item.error ? " oj-lab-error" : ""}`,
-        title: `open trace ${item.id}`,
+        title: [...hover, ...item.scores.map((s) => `${s.name} = ${formatScore(s.value)}`)].join("\n"),
         attrs: { role: "listitem", tabindex: "0", "data-id": item.id },
         onClick: () => this.onOpen(item.id),
       },
@@ -65,15 +75,12 @@ export class FeedSection extends Widget {
           }),
           el("span", { className: "oj-lab-name", text: item.name }),
           item.error ? el("span", { className: "oj-error-badge", text: "error" }) : null,
+          el("span", { className: "oj-lab-when", text: when }),
         ]),
-        el("div", { className: "oj-lab-facts", text: facts.filter(Boolean).join(" · ") }),
-        item.scores.length
-          ? el(
-              "div",
-              { className: "oj-scores" },
-              item.scores.map((s) => el("span", { className: "oj-score", text: `${s.name} ${formatScore(s.value)}` })),
-            )
-          : null,
+        el("div", { className: "oj-lab-feed-facts" }, [
+          el("span", { className: "oj-lab-facts", text: facts.filter(Boolean).join(" · ") }),
+          ...scores,
+        ]),
       ],
     );
     row.addEventListener("keydown", (event) => event.key === "Enter" && this.onOpen(item.id));

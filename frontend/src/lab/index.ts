@@ -1,18 +1,20 @@
 /**
  * The opik-jupyter JupyterLab extension: a side panel (backend status, projects, a live
- * trace feed, experiments), traces and experiment comparisons in main-area tabs, and
+ * trace feed, experiments, prompts), traces, experiment comparisons and prompt histories in
+ * main-area tabs, and
  * command palette entries. Every request goes through ``requestAPI`` to the server
  * extension's authenticated proxy under ``<base_url>/opik/``.
  */
-import { ILabShell, type JupyterFrontEnd, type JupyterFrontEndPlugin } from "@jupyterlab/application";
-import { Dialog, ICommandPalette, InputDialog, MainAreaWidget } from "@jupyterlab/apputils";
+import { ILabShell, ILayoutRestorer, type JupyterFrontEnd, type JupyterFrontEndPlugin } from "@jupyterlab/application";
+import { Dialog, ICommandPalette, InputDialog, MainAreaWidget, WidgetTracker } from "@jupyterlab/apputils";
 import { INotebookTracker, NotebookActions } from "@jupyterlab/notebook";
 import { refreshIcon, ToolbarButton } from "@jupyterlab/ui-components";
 import type { Widget } from "@lumino/widgets";
-import { OpikClient } from "./client";
+import { OpikClient, type PromptSummary } from "./client";
 import { ComparisonView } from "./compare";
 import { opikIcon } from "./icon";
 import { OpikPanel } from "./panel";
+import { PromptView } from "./prompts";
 import { requestAPI } from "./request";
 import { TraceView } from "./traceview";
 import type { Dataset, Experiment } from "./types";
@@ -20,12 +22,24 @@ import type { Dataset, Experiment } from "./types";
 const CommandIDs = {
   openPanel: "opik-jupyter:open-panel",
   openTrace: "opik-jupyter:open-trace",
+  reopen: "opik-jupyter:reopen-tab",
 } as const;
 
 const CATEGORY = "Opik";
 
 type Refreshable = Widget & { refresh(): Promise<void> };
 type Show = (app: JupyterFrontEnd, content: Refreshable) => void;
+type Tab = MainAreaWidget<Refreshable>;
+
+/** The open trace and comparison tabs, which JupyterLab's layout restorer reopens after a reload. */
+const tabs = new WidgetTracker<Tab>({ namespace: "opik-jupyter" });
+
+/** What reopens a tab after a reload: the trace's id, or the comparison's dataset and experiments. */
+function reopenArgs(tab: Tab): Record<string, unknown> {
+  const content = tab.content;
+  if (content instanceof ComparisonView) return { dataset: content.source, experiments: content.experiments };
+  return { traceId: (content as TraceView).traceId };
+}
 
 /** Put ``content`` in a main-area tab (or bring its tab forward if it is open): JupyterLab. */
 function showInMain(app: JupyterFrontEnd, content: Refreshable): void {
@@ -35,7 +49,7 @@ function showInMain(app: JupyterFrontEnd, content: Refreshable): void {
     app.shell.activateById(existing.id);
     return;
   }
-  const tab = new MainAreaWidget({ content });
+  const tab: Tab = new MainAreaWidget({ content });
   tab.id = `${content.id}-tab`;
   tab.title.icon = opikIcon;
   tab.title.closable = true;
@@ -48,6 +62,7 @@ function showInMain(app: JupyterFrontEnd, content: Refreshable): void {
     new ToolbarButton({ icon: refreshIcon, tooltip: "Reload", onClick: () => void load(content, retitle) }),
   );
   app.shell.add(tab, "main");
+  void tabs.add(tab);
   app.shell.activateById(tab.id);
   void load(content, retitle);
 }
@@ -94,6 +109,7 @@ function activate(
   palette: ICommandPalette | null,
   notebooks: INotebookTracker | null,
   labShell: ILabShell | null,
+  restorer: ILayoutRestorer | null,
 ): void {
   const client = new OpikClient(requestAPI);
   // JupyterLab: tabs in the main area; Notebook 7 (no ILabShell): dialogs over the page
@@ -104,7 +120,17 @@ function activate(
     view.onOpenTrace = openTrace;
     show(app, view);
   };
-  const panel = new OpikPanel(client, { openTrace, compare });
+  const openPrompt = (prompt: PromptSummary) => {
+    const view = new PromptView(client, prompt);
+    view.onExperiment = (experimentId) =>
+      void client
+        .experiment(experimentId)
+        .then((experiment) =>
+          compare({ id: experiment.dataset_id, name: experiment.dataset_name ?? "dataset" }, [experiment]),
+        );
+    show(app, view);
+  };
+  const panel = new OpikPanel(client, { openTrace, compare, openPrompt });
   // JupyterLab: the left side bar; Notebook 7 (no ILabShell): its right side panel, on its
   // tree and document pages alike, listed under View > Right Sidebar by its caption
   app.shell.add(panel, labShell ? "left" : "right", { rank: 600 });
@@ -117,7 +143,7 @@ function activate(
   }
   app.commands.addCommand(CommandIDs.openPanel, {
     label: "Opik: open panel",
-    caption: "Show the Opik side panel: backend status, projects, live traces, experiments",
+    caption: "Show the Opik side panel: backend status, projects, live traces, experiments, prompts",
     execute: () => app.shell.activateById(panel.id),
   });
   app.commands.addCommand(CommandIDs.openTrace, {
@@ -132,13 +158,29 @@ function activate(
     },
   });
   for (const command of [CommandIDs.openPanel, CommandIDs.openTrace]) palette?.addItem({ command, category: CATEGORY });
+  app.commands.addCommand(CommandIDs.reopen, {
+    label: "Opik: reopen a trace or comparison tab",
+    execute: (args) => {
+      const experiments = args.experiments as unknown as Experiment[] | undefined;
+      if (typeof args.traceId === "string") openTrace(args.traceId);
+      else if (args.dataset && experiments?.length) compare(args.dataset as unknown as Dataset, experiments);
+    },
+  });
+  if (restorer && labShell) {
+    restorer.add(panel, "opik-jupyter-panel");
+    void restorer.restore(tabs, {
+      command: CommandIDs.reopen,
+      args: (tab) => reopenArgs(tab) as never,
+      name: (tab) => tab.content.id,
+    });
+  }
 }
 
 const plugin: JupyterFrontEndPlugin<void> = {
   id: "opik-jupyter:side-panel",
   description: "Opik traces, feedback and experiments next to the notebook.",
   autoStart: true,
-  optional: [ICommandPalette, INotebookTracker, ILabShell],
+  optional: [ICommandPalette, INotebookTracker, ILabShell, ILayoutRestorer],
   activate,
 };
 

@@ -1,13 +1,14 @@
-/** The side panel: status line, then Projects, Live traces and Experiments as accordion sections. */
+/** The side panel: status line, then Projects, Live traces, Experiments and Prompts as accordion sections. */
 import { refreshIcon, SidePanel, ToolbarButton } from "@jupyterlab/ui-components";
 import type { Message } from "@lumino/messaging";
 import { type AccordionPanel, Widget } from "@lumino/widgets";
-import type { OpikClient } from "./client";
-import { ExperimentsSection } from "./experiments";
+import type { OpikClient, PromptSummary } from "./client";
+import { ExperimentsSection } from "./experiments_section";
 import { LiveFeed } from "./feed";
 import { FeedSection } from "./feedview";
 import { opikIcon } from "./icon";
 import { ProjectsSection } from "./projects";
+import { PromptsSection } from "./prompts";
 import { StatusLine } from "./status";
 import type { Dataset, Experiment } from "./types";
 
@@ -18,6 +19,7 @@ const EXPERIMENTS_EVERY = 15;
 export interface PanelActions {
   openTrace: (traceId: string) => void;
   compare: (dataset: Dataset, experiments: Experiment[]) => void;
+  openPrompt: (prompt: PromptSummary) => void;
 }
 
 export class OpikPanel extends SidePanel {
@@ -26,6 +28,7 @@ export class OpikPanel extends SidePanel {
   private readonly projects = new ProjectsSection();
   private readonly feedView = new FeedSection();
   private readonly experiments: ExperimentsSection;
+  private readonly prompts: PromptsSection;
   private timer: ReturnType<typeof setInterval> | undefined;
   private ticks = 0;
   private busy = false;
@@ -40,9 +43,10 @@ export class OpikPanel extends SidePanel {
     this.addClass("oj-root");
     this.addClass("oj-lab-panel");
     this.title.icon = opikIcon;
-    this.title.caption = "Opik: traces and experiments";
+    this.title.caption = "Opik: traces, experiments and prompts";
     this.feed = new LiveFeed(client);
     this.experiments = new ExperimentsSection(client);
+    this.prompts = new PromptsSection(client);
     const heading = new Widget();
     heading.addClass("oj-lab-heading");
     heading.node.textContent = "Opik";
@@ -52,8 +56,8 @@ export class OpikPanel extends SidePanel {
       "refresh",
       new ToolbarButton({ icon: refreshIcon, tooltip: "Refresh", onClick: () => void this.refresh(true) }),
     );
-    for (const section of [this.projects, this.feedView, this.experiments]) this.addWidget(section);
-    (this.content as AccordionPanel).setRelativeSizes([1, 2, 1]);
+    for (const section of [this.projects, this.feedView, this.experiments, this.prompts]) this.addWidget(section);
+    (this.content as AccordionPanel).setRelativeSizes([1, 2, 1, 1]);
     this.wire(actions);
   }
 
@@ -63,6 +67,7 @@ export class OpikPanel extends SidePanel {
     this.feedView.onNotebookOnly = (on) => this.requery({ notebook: on ? this.notebook : null });
     this.feedView.onOpen = actions.openTrace;
     this.experiments.onCompare = actions.compare;
+    this.prompts.onOpen = actions.openPrompt;
   }
 
   /** The notebook in focus (its path), for "this notebook only". */
@@ -83,7 +88,10 @@ export class OpikPanel extends SidePanel {
     try {
       if (everything || this.ticks % STATUS_EVERY === 0) this.statusLine.render(await this.client.status(), null);
       if (await this.feed.poll()) this.draw();
-      if (everything || this.ticks % EXPERIMENTS_EVERY === 0) await this.experiments.refresh(everything);
+      if (everything || this.ticks % EXPERIMENTS_EVERY === 0) {
+        await this.experiments.refresh(everything);
+        await this.prompts.refresh(everything);
+      }
     } catch (error) {
       this.statusLine.render(null, (error as Error).message || `${error}`);
     } finally {

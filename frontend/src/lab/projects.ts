@@ -2,7 +2,7 @@
 import { Widget } from "@lumino/widgets";
 import { clear, el } from "../views/dom";
 import { formatCost, formatTokens } from "../views/format";
-import { shortCost } from "./text";
+import { costOrDash } from "./text";
 import type { Project } from "./types";
 
 export class ProjectsSection extends Widget {
@@ -29,7 +29,7 @@ export class ProjectsSection extends Widget {
   private row(project: Project, selected: boolean): HTMLElement {
     const count = project.trace_count ?? 0;
     const select = () => this.onSelect(selected ? null : project.id);
-    const facts = `${formatTokens(project.usage_sum?.total_tokens) || "0"} tokens · ${shortCost(project.total_estimated_cost_sum)}`;
+    const facts = `${formatTokens(project.usage_sum?.total_tokens) || "0"} tokens · ${costOrDash(project.total_estimated_cost_sum)}`;
     const row = el(
       "div",
       {

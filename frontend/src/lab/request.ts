@@ -1,7 +1,7 @@
 /** The one way the extension talks to the server: ``<base_url>/opik/<path>`` with Jupyter's auth. */
 import { URLExt } from "@jupyterlab/coreutils";
 import { ServerConnection } from "@jupyterlab/services";
-import { errorMessage, parseBody } from "./model";
+import { errorMessage, parseBody } from "./panel_data";
 
 /** A non-2xx answer of the proxy or the backend, with the backend's message. */
 export class OpikRequestError extends Error {

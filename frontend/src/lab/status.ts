@@ -14,10 +14,10 @@ export class StatusLine extends Widget {
   render(status: BackendStatus | null, error: string | null): void {
     const { state, detail, title } = statusText(status, error);
     clear(this.node);
-    this.node.title = title;
+    this.node.title = [`Backend ${state}`, detail, title].filter(Boolean).join("\n");
     this.node.dataset.state = state;
     this.node.append(
-      el("span", { className: `oj-lab-dot oj-lab-dot-${state}`, attrs: { "aria-hidden": "true" } }),
+      el("span", { className: `oj-lab-dot oj-lab-dot-${state.replace(/ /g, "-")}`, attrs: { "aria-hidden": "true" } }),
       el("span", { className: "oj-lab-status-state", text: `Backend ${state}` }),
       el("span", { className: "oj-lab-status-detail", text: detail }),
     );

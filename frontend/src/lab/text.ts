@@ -2,10 +2,9 @@
 import { formatCost } from "../views/format";
 import type { BackendStatus } from "./types";
 
-/** A cost short enough for a narrow column: under a cent is "<$0.01" (the exact one in a tooltip). */
-export function shortCost(cost: number | null | undefined): string {
-  if (cost === null || cost === undefined || !Number.isFinite(cost) || cost === 0) return "–";
-  return cost < 0.01 ? "<$0.01" : formatCost(cost);
+/** A cost as every view writes it, or "–" when there is none. */
+export function costOrDash(cost: number | null | undefined): string {
+  return cost ? formatCost(cost) || "–" : "–";
 }
 
 /** The words of the status line (tested): state, then what kind of backend. */
@@ -21,7 +20,13 @@ export function statusText(
       : status.managed
         ? "embedded, managed by Jupyter"
         : "embedded, attached";
-  const state = status.healthy ? "connected" : status.error ? "down" : "starting";
+  const state = status.healthy
+    ? "connected"
+    : status.answering === false
+      ? "not answering"
+      : status.error
+        ? "down"
+        : "starting";
   const pid = status.pid ? ` · pid ${status.pid}` : "";
   const title = [status.url, status.data_dir, status.error].filter(Boolean).join("\n");
   return { state, detail: status.healthy ? `${kind}${pid}` : (status.error ?? kind), title };

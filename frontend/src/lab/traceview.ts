@@ -4,7 +4,7 @@ import { clear, el } from "../views/dom";
 import { formatScore, formatTime } from "../views/format";
 import { render as renderTree } from "../views/tree";
 import type { OpikClient } from "./client";
-import { commentFromForm, commentLines, scoreFromForm } from "./model";
+import { commentFromForm, commentLines, scoreFromForm } from "./panel_data";
 import type { BackendComment, BackendScore } from "./types";
 
 export class TraceView extends Widget {
@@ -24,7 +24,7 @@ export class TraceView extends Widget {
     this.addClass("oj-lab-trace");
     this.id = `opik-trace-${traceId}`;
     this.names.id = `${this.id}-names`;
-    this.node.append(this.tree, this.annotations(), this.commentsSection());
+    this.node.append(idLine("trace", traceId), this.tree, this.annotations(), this.commentsSection());
   }
 
   /** Read the trace again and draw it. */
@@ -192,6 +192,26 @@ export class TraceView extends Widget {
       );
     }
   }
+}
+
+/** "trace <id>" with a button that copies the id (the id itself selects with one click). */
+export function idLine(kind: string, id: string): HTMLElement {
+  const button = el("button", {
+    className: "jp-mod-styled oj-lab-link",
+    text: "Copy id",
+    attrs: { type: "button", "aria-label": `copy the ${kind} id` },
+  });
+  button.addEventListener("click", () => {
+    void navigator.clipboard?.writeText(id).then(
+      () => (button.textContent = "Copied"),
+      () => (button.textContent = "Select the id to copy it"),
+    );
+  });
+  return el("div", { className: "oj-lab-trace-id" }, [
+    el("span", { text: kind }),
+    el("code", { text: id, attrs: { "data-copy": id } }),
+    button,
+  ]);
 }
 
 /** Show a form's outcome next to its button. */

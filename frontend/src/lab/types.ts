@@ -88,6 +88,7 @@ export interface Experiment {
   id: string;
   name: string;
   dataset_id: string;
+  dataset_name?: string | null;
   status?: string;
   created_at?: string;
   trace_count?: number;
@@ -124,4 +125,6 @@ export interface BackendStatus {
   version: string | null;
   data_dir: string | null;
   error: string | null;
+  /** False while the backend's process lives but does not answer. */
+  answering?: boolean | null;
 }

@@ -9,11 +9,25 @@ export function formatDuration(ms: number | null | undefined): string {
   return `${minutes} min ${Math.round((ms % 60_000) / 1000)} s`;
 }
 
+const MAX_COST_DECIMALS = 10;
+
+/**
+ * A cost in dollars: two significant digits under a cent ("$0.000027"), up to four decimals
+ * under a dollar ("$0.0123"), cents above ("$1,234.50"); "" for none. Python writes costs by
+ * the same rules (opik_jupyter/widgets/_format.py, pinned by tests/fixtures/cost_format.json).
+ */
 export function formatCost(cost: number | null | undefined): string {
   if (cost === null || cost === undefined || !Number.isFinite(cost)) return "";
   if (cost === 0) return "$0";
-  if (cost < 0.01) return `$${cost.toPrecision(2)}`;
-  return `$${cost.toFixed(cost < 1 ? 4 : 2)}`;
+  const sign = cost < 0 ? "-" : "";
+  const size = Math.abs(cost);
+  if (size >= 1) {
+    const [whole, cents] = size.toFixed(2).split(".");
+    return `${sign}$${whole.replace(/\B(?=(\d{3})+(?!\d))/g, ",")}.${cents}`;
+  }
+  const decimals = size >= 0.01 ? 4 : Math.min(MAX_COST_DECIMALS, 1 - Math.floor(Math.log10(size)));
+  const [whole, fraction] = size.toFixed(decimals).replace(/0+$/, "").split(".");
+  return `${sign}$${whole}.${(fraction ?? "").padEnd(2, "0")}`;
 }
 
 export function formatTokens(tokens: number | null | undefined): string {

@@ -29,7 +29,7 @@ function jsonNode(value: Json, depth: number, options: Required<JsonOptions>): H
   if (value !== null && typeof value === "object") {
     return container(Object.entries(value), "object", depth, options);
   }
-  if (typeof value === "string") return stringNode(value, options.maxChars);
+  if (typeof value === "string") return longText(value, options.maxChars, "oj-json-string");
   return el("span", { className: `oj-json-${value === null ? "null" : typeof value}`, text: String(value) });
 }
 
@@ -70,9 +70,10 @@ function container(
   return details;
 }
 
-function stringNode(value: string, maxChars: number): HTMLElement {
+/** ``value`` as text cut to ``maxChars``, with a control that shows it whole. */
+export function longText(value: string, maxChars: number, className: string): HTMLElement {
   const { text, cut } = truncate(value, maxChars);
-  const span = el("span", { className: "oj-json-string", text: cut ? `${text}…` : value });
+  const span = el("span", { className, text: cut ? `${text}…` : value });
   if (!cut) return span;
   const toggle = el("button", {
     className: "oj-more",

@@ -1,9 +1,11 @@
 /** The span tree of one trace: a row per span with a timeline bar, and a details panel. */
 import { clear, el } from "./dom";
 import { formatCost, formatDuration, formatScore, formatTokens } from "./format";
+import { renderConversation } from "./chat";
+import { conversation } from "./conversation";
 import { render as renderJson } from "./json";
 import { barGeometry, render as renderBar, safeClass } from "./timeline";
-import type { Score, TraceData, TreeNode } from "./types";
+import type { Json, Score, TraceData, TreeNode } from "./types";
 
 export interface TreeCallbacks {
   /** Called when the user selects a node (the trace or a span). */
@@ -19,6 +21,8 @@ export interface Row {
 interface ViewState {
   collapsed: Set<string>;
   selected: string | null;
+  /** An LLM call's input and output shown as JSON instead of as a conversation. */
+  asJson: boolean;
 }
 
 const states = new WeakMap<HTMLElement, ViewState>();
@@ -68,7 +72,7 @@ export function timelineLength(data: TraceData): number {
 }
 
 export function render(container: HTMLElement, data: TraceData, callbacks: TreeCallbacks = {}): void {
-  const state = states.get(container) ?? { collapsed: new Set<string>(), selected: null };
+  const state = states.get(container) ?? { collapsed: new Set<string>(), selected: null, asJson: false };
   states.set(container, state);
   const rows = buildRows(data);
   if (!state.selected || !rows.some((row) => row.node.id === state.selected)) state.selected = data.trace.id;
@@ -91,7 +95,11 @@ export function render(container: HTMLElement, data: TraceData, callbacks: TreeC
     ),
   ]);
   const selected = rows.find((row) => row.node.id === state.selected)?.node ?? data.trace;
-  const root = el("div", { className: "oj-tree" }, [header(data), list, details(selected)]);
+  const flip = () => {
+    state.asJson = !state.asJson;
+    rerender();
+  };
+  const root = el("div", { className: "oj-tree" }, [header(data), list, details(selected, state.asJson, flip)]);
   if (data.omitted) root.appendChild(el("div", { className: "oj-note", text: `${data.omitted} more spans not shown` }));
   clear(container);
   container.appendChild(root);
@@ -105,7 +113,7 @@ function header(data: TraceData): HTMLElement {
     el("span", { className: `oj-status oj-status-${status}`, text: status }),
     stat("duration", formatDuration(data.live ? data.elapsed_ms : trace.duration_ms)),
     stat("spans", `${data.spans.length + (data.omitted ?? 0)}`),
-    stat("tokens", formatTokens(trace.total_tokens) || "0"),
+    trace.total_tokens ? stat("tokens", formatTokens(trace.total_tokens)) : null,
     trace.total_cost ? stat("cost", formatCost(trace.total_cost)) : null,
     scoreChips(trace.scores),
   ]);
@@ -201,7 +209,7 @@ function scoreChips(scores: Score[] | undefined): HTMLElement | null {
   );
 }
 
-function details(node: TreeNode): HTMLElement {
+function details(node: TreeNode, asJson: boolean, flip: () => void): HTMLElement {
   const facts = [
     node.type !== "trace" ? `type ${node.type}` : "",
     node.model ? `model ${node.model}` : "",
@@ -217,22 +225,46 @@ function details(node: TreeNode): HTMLElement {
     facts.length ? el("div", { className: "oj-facts", text: facts.join(" · ") }) : null,
     node.error ? errorBlock(node) : null,
   ]);
-  for (const [label, value] of [
-    ["Input", node.input],
-    ["Output", node.output],
-    ["Metadata", node.metadata],
-  ] as const) {
+  const turns = node.type === "llm" ? conversation(node.input, node.output) : null;
+  if (turns) panel.appendChild(switcher(asJson, flip));
+  const payloads: [string, Json | undefined][] =
+    turns && !asJson
+      ? [["Metadata", node.metadata]]
+      : [
+          ["Input", node.input],
+          ["Output", node.output],
+          ["Metadata", node.metadata],
+        ];
+  if (turns && !asJson) panel.appendChild(section("Conversation", renderConversation(turns), true));
+  for (const [label, value] of payloads) {
     if (value === undefined || value === null) continue;
     const body = el("div", { className: "oj-json" });
     renderJson(body, value);
-    panel.appendChild(
-      el("details", { className: "oj-section", attrs: label === "Metadata" ? {} : { open: "" } }, [
-        el("summary", { text: label }),
-        body,
-      ]),
-    );
+    panel.appendChild(section(label, body, label !== "Metadata"));
   }
   return panel;
+}
+
+function section(label: string, body: HTMLElement, open: boolean): HTMLElement {
+  return el("details", { className: "oj-section", attrs: open ? { open: "" } : {} }, [
+    el("summary", { text: label }),
+    body,
+  ]);
+}
+
+/** The two ways of reading an LLM call: as a conversation or as the JSON it was given. */
+function switcher(asJson: boolean, flip: () => void): HTMLElement {
+  const option = (label: string, pressed: boolean) =>
+    el("button", {
+      className: `oj-switch-option${pressed ? " oj-pressed" : ""}`,
+      text: label,
+      attrs: { type: "button", "aria-pressed": `${pressed}` },
+      onClick: pressed ? undefined : flip,
+    });
+  return el("div", { className: "oj-switch", attrs: { role: "group", "aria-label": "show as" } }, [
+    option("Conversation", !asJson),
+    option("JSON", asJson),
+  ]);
 }
 
 function errorBlock(node: TreeNode): HTMLElement {

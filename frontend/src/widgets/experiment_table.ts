@@ -5,10 +5,10 @@
  */
 import { el as h } from "../views/dom";
 import type { ExperimentTableData } from "../views/experiment_types";
-import { render as renderTable } from "../views/experiments";
+import { render as renderTable } from "../views/comparison_table";
 import { renderOpened } from "../views/opened";
 import type { TraceData } from "../views/types";
-import type { RenderProps } from "./model";
+import type { RenderProps } from "./anywidget_types";
 
 function render({ model, el }: RenderProps): () => void {
   el.classList.add("oj-root");

@@ -1,7 +1,7 @@
 /** anywidget entry point of ScoreChart: the charts of the synced ``data``. */
 import { render as renderCharts } from "../views/charts";
 import type { ScoreChartData } from "../views/experiment_types";
-import type { RenderProps } from "./model";
+import type { RenderProps } from "./anywidget_types";
 
 function render({ model, el }: RenderProps): () => void {
   el.classList.add("oj-root");

@@ -2,7 +2,7 @@
 import { clear, el as h } from "../views/dom";
 import { render as renderTree } from "../views/tree";
 import type { TraceData } from "../views/types";
-import type { RenderProps } from "./model";
+import type { RenderProps } from "./anywidget_types";
 
 function render({ model, el }: RenderProps): () => void {
   el.classList.add("oj-root");

@@ -6,7 +6,7 @@ import { clear, el as h } from "../views/dom";
 import { render as renderTable } from "../views/table";
 import { render as renderTree } from "../views/tree";
 import type { TableData, TraceData } from "../views/types";
-import type { RenderProps, WidgetModel } from "./model";
+import type { RenderProps, WidgetModel } from "./anywidget_types";
 
 function tableData(model: WidgetModel): TableData {
   return {

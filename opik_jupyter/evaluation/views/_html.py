@@ -13,10 +13,16 @@ from ...widgets._html import esc
 
 _TABLE = "font-family:system-ui,sans-serif;font-size:13px;border-collapse:collapse"
 _CELL = (
-    "padding:3px 8px;border-bottom:1px solid #d1d9e0;text-align:left;vertical-align:top;"
-    "max-width:360px;white-space:pre-wrap;word-break:break-word"
+    "padding:3px 8px;border-bottom:1px solid rgba(128,128,128,0.35);text-align:left;"
+    "vertical-align:top;min-width:14ch;max-width:360px;white-space:pre-wrap;"
+    "overflow-wrap:break-word"
 )
-_MARKS = {"regression": "background:#ffebe9", "improvement": "background:#dafbe1", "": ""}
+# translucent shades over the page's own background, so the text keeps the theme's colour
+_MARKS = {
+    "regression": "background:rgba(209,36,47,0.2);font-weight:600",
+    "improvement": "background:rgba(26,127,55,0.2)",
+    "": "",
+}
 _BAR = "#0969da"
 
 
@@ -91,9 +97,12 @@ def _run_cell(
         else f"<div>{esc(run['output'])}</div>"
     ]
     for name, value in sorted(run["scores"].items()):
-        mark = classify(value, (base.get("scores") or {}).get(name), name in lower, threshold)
+        before = (base.get("scores") or {}).get(name)
+        mark = classify(value, before, name in lower, threshold)
+        change = "" if before is None else f" ({value - before:+.3g})"
         parts.append(
-            f'<span style="{_MARKS[mark]};padding:0 4px">{esc(name)} {_number(value)}</span>'
+            f'<span style="{_MARKS[mark]};padding:0 4px;white-space:nowrap">'
+            f"{esc(name)} {_number(value)}{change}</span>"
         )
     parts += [
         f'<span style="color:#d1242f">{esc(name)}: failed ({esc(why)})</span>'

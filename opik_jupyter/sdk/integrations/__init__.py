@@ -27,11 +27,14 @@ __all__ = [
 ]
 
 
-def track_openai(client: Any) -> Any:
-    """Trace the calls of one ``OpenAI`` / ``AsyncOpenAI`` client; returns the client."""
+def track_openai(client: Any, provider: str | None = None) -> Any:
+    """Trace the calls of one ``OpenAI`` / ``AsyncOpenAI`` client; returns the client.
+
+    ``provider`` names who serves the API (``"groq"``); by default it is read from the
+    client's ``base_url`` (Groq, Mistral, DeepSeek, Together, Ollama, ... or ``openai``)."""
     from .openai import track_openai as track  # noqa: PLC0415 - imports openai
 
-    return track(client)
+    return track(client, provider)
 
 
 def track_anthropic(client: Any) -> Any:
@@ -46,4 +49,8 @@ def __getattr__(name: str) -> Any:
         from .langchain import OpikTracer  # noqa: PLC0415 - imports langchain-core
 
         return OpikTracer
+    if name == "OpikDSPyCallback":  # needs dspy: imported on first use
+        from .dspy import OpikDSPyCallback  # noqa: PLC0415 - imports dspy
+
+        return OpikDSPyCallback
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,13 +1,18 @@
 """OpenAI: chat completions (``create``/``parse``, streamed or not) and the Responses API.
 
 Spans are named ``chat.completions.create``, ``chat.completions.parse``,
-``responses.create`` and ``responses.parse``; provider ``openai``. The ``.stream()``
-helpers of both APIs go through ``create`` and are traced with it.
+``responses.create`` and ``responses.parse``. The ``.stream()`` helpers of both APIs go
+through ``create`` and are traced with it. The provider is ``openai``, or the host that the
+client's ``base_url`` names when it serves the OpenAI API for another provider (Groq, Mistral,
+DeepSeek, Together, Ollama, ...: :func:`provider_of`), so those calls are priced at the
+host's own rates.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
+from urllib.parse import urlsplit
 
 from openai.resources.chat import AsyncCompletions, Completions
 from openai.resources.responses import AsyncResponses, Responses
@@ -106,8 +111,53 @@ class ResponseEvents:
         return Reading({"role": "assistant", "content": "".join(self.text)})
 
 
+# hosts that serve the OpenAI API for another provider -> that provider (LiteLLM's name)
+_HOSTS = {
+    "api.groq.com": "groq",
+    "api.mistral.ai": "mistral",
+    "api.deepseek.com": "deepseek",
+    "api.together.xyz": "together_ai",
+    "api.fireworks.ai": "fireworks_ai",
+    "generativelanguage.googleapis.com": "gemini",
+    "api.x.ai": "xai",
+    "openrouter.ai": "openrouter",
+    "api.perplexity.ai": "perplexity",
+    "api.cerebras.ai": "cerebras",
+    "api.deepinfra.com": "deepinfra",
+}
+_LOCAL_PORTS = {11434: "ollama", 1234: "lm_studio"}  # their default ports
+
+
+def provider_of(base_url: Any) -> str:
+    """The provider behind an OpenAI-compatible ``base_url`` (``openai`` when unknown)."""
+    parts = urlsplit(str(base_url))
+    host = (parts.hostname or "").lower()
+    if host.endswith(".openai.azure.com"):
+        return "azure"
+    for known, provider in _HOSTS.items():
+        if host == known or host.endswith("." + known):
+            return provider
+    return _LOCAL_PORTS.get(parts.port or 0, "openai")
+
+
+def _params(args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The call's keyword arguments, and (for a patched class) the provider of its client."""
+    client = getattr(args[0], "_client", None) if args else None
+    if client is None:
+        return kwargs
+    return {**kwargs, "_provider": provider_of(client.base_url)}
+
+
 def _endpoint(name: str, read: Any, accumulator: Any) -> Endpoint:
-    return Endpoint(name, "openai", read, accumulator, provider="openai")
+    return Endpoint(
+        name,
+        "openai",
+        read,
+        accumulator,
+        provider="openai",
+        params=_params,
+        find_provider=lambda params: params.get("_provider") or "openai",
+    )
 
 
 CHAT = _endpoint("chat.completions.create", read_chat, ChatChunks)
@@ -132,13 +182,17 @@ def install(patch: Any) -> None:
             patch(owner, attr, traced, endpoint)
 
 
-def track_openai(client: Any) -> Any:
+def track_openai(client: Any, provider: str | None = None) -> Any:
     """Trace the calls of one ``OpenAI`` / ``AsyncOpenAI`` client (returned, for chaining).
 
     Every ``chat.completions.create``/``parse`` and ``responses.create``/``parse`` call,
     and their ``.stream()`` helpers, becomes an ``llm`` span, inside a trace or not.
+    ``provider`` names who serves the API (``"groq"``); by default it is read from the
+    client's ``base_url``.
     """
+    chosen = provider or provider_of(client.base_url)
     for group, resource in (("chat", client.chat.completions), ("responses", client.responses)):
         for attr, endpoint in _METHODS[group].items():
-            wrap_instance(resource, attr, traced, endpoint)
+            mine = dataclasses.replace(endpoint, provider=chosen, find_provider=None)
+            wrap_instance(resource, attr, traced, mine)
     return client

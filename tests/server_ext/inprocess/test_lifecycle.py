@@ -67,6 +67,23 @@ async def test_restarts_a_killed_backend(jp_fetch: Any, own_data_dir: Path) -> N
     assert runtime.find_running(own_data_dir).pid == second["pid"]  # type: ignore[union-attr]
 
 
+async def test_a_hung_backend_is_not_answering_not_starting_and_not_replaced(
+    jp_fetch: Any,
+) -> None:
+    first = await wait_for_status(jp_fetch, lambda s: s["healthy"])
+    os.kill(first["pid"], signal.SIGSTOP)  # the process lives but answers nothing
+    try:
+        hung = await wait_for_status(jp_fetch, lambda s: s["answering"] is False, timeout=30)
+        assert hung["healthy"] is False
+        assert hung["pid"] == first["pid"]
+        assert hung["restarts"] == 0
+        assert f"pid {first['pid']}) is running but does not answer" in hung["error"]
+    finally:
+        os.kill(first["pid"], signal.SIGCONT)
+    back = await wait_for_status(jp_fetch, lambda s: s["healthy"])
+    assert (back["pid"], back["restarts"], back["answering"]) == (first["pid"], 0, True)
+
+
 @pytest.fixture
 def cli_backend(own_data_dir: Path) -> Any:
     """A backend started before the server, as a kernel or ``opik-jupyter server`` would."""

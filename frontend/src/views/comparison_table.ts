@@ -194,7 +194,7 @@ export function means(data: ExperimentTableData, experiment: string, metric: str
 }
 
 function footer(data: ExperimentTableData): HTMLElement {
-  const cells = [el("td"), el("td", { text: "mean" })];
+  const cells = [el("td", { className: "oj-exp-index" }), el("td", { className: "oj-exp-item", text: "mean" })];
   for (const experiment of data.experiments) {
     cells.push(el("td"));
     for (const metric of data.metrics) {
@@ -224,8 +224,8 @@ function drawBaselineMenu(
 
 function header(view: Parts, data: ExperimentTableData, options: TableOptions): HTMLElement {
   const top = el("tr", {}, [
-    el("th", { text: "#", attrs: { rowspan: "2" } }),
-    el("th", { text: "item", attrs: { rowspan: "2" } }),
+    el("th", { className: "oj-exp-index", text: "#", attrs: { rowspan: "2" } }),
+    el("th", { className: "oj-exp-item", text: "item", attrs: { rowspan: "2" } }),
   ]);
   const bottom = el("tr");
   for (const experiment of data.experiments) {
@@ -243,7 +243,7 @@ function header(view: Parts, data: ExperimentTableData, options: TableOptions): 
 function metricHeader(view: Parts, experiment: string, metric: string, options: TableOptions): HTMLElement {
   const key = `score:${experiment}:${metric}`;
   const cell = el("th", { className: "oj-exp-sort", title: `sort by ${metric}` }, [
-    el("span", { text: metric + arrow(view.state, key) }),
+    el("span", { text: metric.replace(/_metric$/, "") + arrow(view.state, key) }),
   ]);
   cell.addEventListener("click", () => sortBy(view, key));
   if (options.baseline && experiment !== options.baseline) {
@@ -284,7 +284,7 @@ function rowNode(
     first ? el("div", { text: first.text, title: first.name }) : null,
     ...rest.map((f) => el("div", { className: "oj-exp-field", text: `${f.name}: ${f.text}` })),
   ]);
-  const cells: HTMLElement[] = [el("td", { className: "oj-cell-num", text: `${row.index}` }), item];
+  const cells: HTMLElement[] = [el("td", { className: "oj-cell-num oj-exp-index", text: `${row.index}` }), item];
   const base = options.baseline && options.baseline in row.runs ? row.runs[options.baseline] : undefined;
   for (const experiment of data.experiments) {
     const run = row.runs[experiment.id];

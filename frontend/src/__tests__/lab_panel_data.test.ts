@@ -15,7 +15,7 @@ import {
   MAX_COMMENT_LENGTH,
   toTraceData,
   type FeedItem,
-} from "../lab/model";
+} from "../lab/panel_data";
 import type { BackendSpan, BackendTrace, Experiment, Project } from "../lab/types";
 
 const T0 = "2026-01-01T10:00:00.000Z";

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { classify, filterRows, means, render, sortRows, type ViewState } from "../views/experiments";
+import { classify, filterRows, means, render, sortRows, type ViewState } from "../views/comparison_table";
 import { tableData } from "./experiment_fixtures";
 import { XSS } from "./fixtures";
 

@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 import msgspec
 
-from .errors import BadRequest
+from ..errors import BadRequest
 
 Entity = Literal["traces", "spans", "threads", "dataset_items"]
 Kind = Literal[
