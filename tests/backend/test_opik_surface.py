@@ -95,6 +95,7 @@ def test_empty_lists_are_left_out_and_providers_lead_the_metadata(api: httpx.Cli
     got_span = api.get(f"v1/private/spans/{llm['id']}").json()
     assert "feedback_scores" not in got_span
     assert "tags" not in got_span
+    assert got_span["metadata"] == {"provider": "openai"}
     thread = api.post(f"{THREADS}/retrieve", json={"project_name": "shapes", "thread_id": "t"})
     assert "feedback_scores" not in thread.json()
 

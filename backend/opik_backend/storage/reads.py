@@ -422,12 +422,16 @@ def trace_public(
 
 def _with_providers(metadata: str, providers: list[str]) -> Raw | None:
     """A trace's metadata with its spans' providers first, as Opik injects them."""
-    if not providers:
-        return json_value(metadata)
+    return _led_by(metadata, "providers", providers) if providers else json_value(metadata)
+
+
+def _led_by(metadata: str, key: str, value: object) -> Raw | None:
+    """Stored metadata with ``key`` first (Opik injects a span's ``provider`` and a
+    trace's ``providers`` so); unchanged when it is not a JSON object."""
     stored = msgspec.json.decode(metadata) if metadata else {}
     if not isinstance(stored, dict):
         return json_value(metadata)
-    return Raw(msgspec.json.encode({"providers": providers, **stored}))
+    return Raw(msgspec.json.encode({key: value, **stored}))
 
 
 def span_public(row: Row, scores: list[Public], comments: list[Public] | None = None) -> Public:
@@ -440,6 +444,8 @@ def span_public(row: Row, scores: list[Public], comments: list[Public] | None = 
             out[key] = row[key]
     if row["total_estimated_cost"] is not None:
         out["total_estimated_cost"] = row["total_estimated_cost"]
+    if row["provider"]:
+        out["metadata"] = _led_by(row["metadata"], "provider", row["provider"])
     return compact(out)
 
 
