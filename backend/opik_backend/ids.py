@@ -8,7 +8,7 @@ import uuid
 
 import uuid6
 
-from .errors import BadRequest
+from .errors import BadRequest, NotFound
 
 
 def new_id() -> str:
@@ -42,6 +42,18 @@ def check_v7(value: str, field: str) -> str:
     if int(canonical[:8] + canonical[9:13], 16) > _LAST_MILLIS:
         raise BadRequest(f"{field}: {value} carries a creation time after the year 2299")
     return canonical
+
+
+def path_id(value: str, what: str) -> str:
+    """A v7 id taken from the URL path, canonical; 404 naming ``what`` when it is not one.
+
+    Opik answers a malformed id in the path with 404: no entity can have it. The official
+    SDK maps 404 to its "not found" errors and the CLI falls back to a name lookup on 404.
+    """
+    try:
+        return check_v7(value, what)
+    except BadRequest:
+        raise NotFound(f"{what} {value!r} not found: ids are version 7 UUIDs") from None
 
 
 def check_uuid(value: str, field: str) -> str:

@@ -193,6 +193,15 @@ class ThreadRetrieve(_Body):
     truncate: bool = False
 
 
+class ThreadBatchIdentifier(_Body):
+    """Threads to close: one ``thread_id`` or up to 1000 ``thread_ids``."""
+
+    project_name: ProjectName | None = None
+    project_id: str | None = None
+    thread_id: Name | None = None
+    thread_ids: Annotated[list[Name], Meta(min_length=1, max_length=1000)] | None = None
+
+
 class ProjectCreate(_Body):
     name: ProjectName
     description: str | None = None
@@ -302,6 +311,34 @@ class DatasetVersionCreate(_Body):
     tag: VersionTag | None = None  # older Opik APIs take one tag, newer ones a list
     tags: Annotated[list[VersionTag], Meta(max_length=100)] | None = None
     change_description: Annotated[str, Meta(max_length=10_000)] | None = None
+    metadata: dict[str, str] | None = None
+
+
+class Evaluator(_Body):
+    """A test-suite evaluator (Opik's ``EvaluatorItem``): an LLM judge or code metric."""
+
+    name: Annotated[str, Meta(min_length=1, max_length=255)]
+    type: Literal["llm_judge", "code_metric"]
+    config: Raw
+
+
+class ExecutionPolicy(_Body):
+    runs_per_item: Annotated[int, Meta(ge=1, le=100)] | None = None
+    pass_threshold: Annotated[int, Meta(ge=1, le=100)] | None = None
+
+
+class DatasetItemChanges(_Body):
+    """``POST /datasets/{id}/items/changes``: items added, edited and deleted, and the
+    test-suite settings, recorded as one new version based on ``base_version``."""
+
+    base_version: str | None = None
+    added_items: Annotated[list[DatasetItemWrite], Meta(max_length=10_000)] | None = None
+    edited_items: Annotated[list[DatasetItemWrite], Meta(max_length=10_000)] | None = None
+    deleted_ids: Annotated[list[str], Meta(max_length=10_000)] | None = None
+    evaluators: Annotated[list[Evaluator], Meta(max_length=100)] | None = None
+    execution_policy: ExecutionPolicy | None = None
+    change_description: Annotated[str, Meta(max_length=10_000)] | None = None
+    tags: Annotated[list[VersionTag], Meta(max_length=100)] | None = None
     metadata: dict[str, str] | None = None
 
 
@@ -513,6 +550,58 @@ class DeleteAttachments(_Body):
     entity_type: AttachmentEntity
     entity_id: str
     container_id: str
+
+
+OptimizationStatus = Literal["running", "completed", "cancelled", "initialized", "error"]
+
+
+class OptimizationWrite(_Body):
+    """An optimization as ``POST /optimizations`` takes it (Opik's ``Optimization_Write``)."""
+
+    dataset_name: DatasetName
+    objective_name: Annotated[str, Meta(min_length=1, max_length=255)]
+    status: OptimizationStatus
+    id: str | None = None
+    name: Annotated[str, Meta(max_length=255)] | None = None
+    project_name: ProjectName | None = None
+    project_id: str | None = None
+    metadata: JsonField = UNSET
+    studio_config: JsonField = UNSET
+
+
+class OptimizationUpdate(_Body):
+    name: Annotated[str, Meta(min_length=1, max_length=255)] | None = None
+    status: OptimizationStatus | None = None
+
+
+class AnnotationQueueWrite(_Body):
+    """A queue of traces or threads to review (Opik's ``AnnotationQueue_Write``)."""
+
+    name: Annotated[str, Meta(min_length=1, max_length=255)]
+    scope: Literal["trace", "thread"]
+    project_id: str | None = None
+    project_name: ProjectName | None = None
+    id: str | None = None
+    description: Annotated[str, Meta(max_length=10_000)] | None = None
+    instructions: Annotated[str, Meta(max_length=10_000)] | None = None
+    comments_enabled: bool | None = None  # None (or absent): enabled
+    feedback_definition_names: Annotated[list[Name], Meta(max_length=100)] | None = None
+
+
+class AnnotationQueueBatch(_Body):
+    annotation_queues: Annotated[list[AnnotationQueueWrite], Meta(min_length=1, max_length=1000)]
+
+
+class AnnotationQueueUpdate(_Body):
+    name: Annotated[str, Meta(min_length=1, max_length=255)] | None = None
+    description: Annotated[str, Meta(max_length=10_000)] | None = None
+    instructions: Annotated[str, Meta(max_length=10_000)] | None = None
+    comments_enabled: bool | None = None
+    feedback_definition_names: Annotated[list[Name], Meta(max_length=100)] | None = None
+
+
+class AnnotationQueueItemIds(_Body):
+    ids: Annotated[list[Name], Meta(min_length=1, max_length=1000)]
 
 
 # -- the prompt library ------------------------------------------------------------------

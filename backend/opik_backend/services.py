@@ -20,6 +20,7 @@ from .storage.changes import ChangeLog
 from .storage.clickhouse import ClickHouse
 from .storage.comparisons import Comparisons
 from .storage.coordination import RateLimiter, open_rate_limiter, shared_lock
+from .storage.dataset_versions import DatasetVersioning
 from .storage.datasets import DatasetItems, Datasets
 from .storage.definitions import FeedbackDefinitions
 from .storage.experiments import ExperimentItems, Experiments
@@ -50,6 +51,7 @@ class Services:
     api_keys: ApiKeys
     datasets: Datasets
     dataset_items: DatasetItems
+    dataset_versions: DatasetVersioning
     experiments: Experiments
     experiment_items: ExperimentItems
     prompts: Prompts
@@ -112,6 +114,7 @@ class Services:
         )
         ingestor.listeners.append(online.publisher.traces_stored)
         api_keys = ApiKeys(db)
+        datasets, dataset_items = Datasets(db), DatasetItems(ch)
         return cls(
             settings=settings,
             ch=ch,
@@ -120,8 +123,9 @@ class Services:
             projects=Projects(db, cache),
             definitions=FeedbackDefinitions(db),
             api_keys=api_keys,
-            datasets=Datasets(db),
-            dataset_items=DatasetItems(ch),
+            datasets=datasets,
+            dataset_items=dataset_items,
+            dataset_versions=DatasetVersioning(db, ch, datasets, dataset_items),
             experiments=Experiments(db),
             experiment_items=ExperimentItems(ch),
             prompts=Prompts(db),

@@ -178,11 +178,12 @@ class Dataset:
         tags: Iterable[str] = (),
         metadata: Mapping[str, str] | None = None,
     ) -> DatasetVersion:
-        """Snapshot the current items as a new version (``v1``, ``v2``, ...). Later
-        inserts and deletes do not change it; read it back with ``items(version=...)`` or
-        ``to_pandas(version=...)``, or evaluate on it with ``evaluate(...,
-        dataset_version=...)``. ``tag`` (and ``tags``) name it; a tag belongs to one
-        version of the dataset."""
+        """Name the current items' version. Every insert or delete that changes the
+        items records a version (``v1``, ``v2``, ...), as Opik does; this puts ``tag`` (and
+        ``tags``), the description and metadata on the newest one. Later changes do not
+        change it; read it back with ``items(version=...)`` or ``to_pandas(version=...)``,
+        or evaluate on it with ``evaluate(..., dataset_version=...)``. A tag belongs to
+        one version of the dataset."""
         all_tags = list(dict.fromkeys([*([tag] if tag else []), *tags]))
         body: dict[str, Any] = {
             "tags": all_tags,

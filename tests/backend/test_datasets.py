@@ -263,15 +263,45 @@ def test_a_version_is_a_snapshot_that_later_changes_do_not_touch(api: httpx.Clie
     rest = stream(api, "qa", dataset_version=v1["version_hash"], last_retrieved_id=second["id"])
     assert [i["data"]["q"] for i in rest] == ["one"]
 
-    v2 = new_version(api, dataset["id"], tag="next")
-    assert (v2["items_total"], v2["items_added"], v2["items_modified"], v2["items_deleted"]) == (
+    # the put and the delete each recorded a version; naming the content tags the newest
+    v3 = new_version(api, dataset["id"], tag="next")
+    assert v3["version_name"] == "v3"
+    assert (v3["items_total"], v3["items_added"], v3["items_modified"], v3["items_deleted"]) == (
         2,
+        0,
+        0,
         1,
+    )
+    v2 = api.post(f"{DATASETS}/{dataset['id']}/versions/retrieve", json={"version_name": "v2"})
+    assert (v2.json()["items_total"], v2.json()["items_added"], v2.json()["items_modified"]) == (
+        3,
         1,
         1,
     )
-    assert v2["version_hash"] != v1["version_hash"]
-    assert v2["tags"] == ["next"]
+    assert v3["version_hash"] != v1["version_hash"]
+    assert v3["tags"] == ["next"]
+
+
+def test_every_change_of_the_items_records_a_version(api: httpx.Client) -> None:
+    dataset = create(api)
+    assert versions(api, dataset["id"])["total"] == 0
+    first = item(q="one")
+    put_items(api, "qa", first)
+    put_items(api, "qa", item(q="two"))
+    put_items(api, "qa", first)  # the same content again: nothing changed, no version
+    api.post(f"{DATASETS}/items/delete", json={"item_ids": [first["id"]]})
+    api.post(f"{DATASETS}/items/delete", json={"dataset_id": dataset["id"]})
+    listed = versions(api, dataset["id"])["content"]
+    assert [(v["version_name"], v["items_total"]) for v in listed] == [
+        ("v4", 0),
+        ("v3", 1),
+        ("v2", 2),
+        ("v1", 1),
+    ]
+    assert [v["is_latest"] for v in listed] == [True, False, False, False]
+    assert [i["data"]["q"] for i in items_page(api, dataset["id"], version="v3")["content"]] == [
+        "two"
+    ]
 
 
 def test_versions_are_listed_newest_first(api: httpx.Client) -> None:
@@ -322,9 +352,10 @@ def test_versions_by_name_and_tags(api: httpx.Client) -> None:
     tagged = api.post(f"{base}/hash/{v1['version_hash']}/tags", json={"tag": "prod"})
     assert tagged.status_code == 204, tagged.text
     assert api.get(f"{base}/hash/prod").json()["tags"] == ["prod"]
+    put_items(api, "qa", item(q=2))  # v2: naming it "prod" too would take the tag from v1
     assert_error(api.post(base, json={"tags": ["prod"]}), 409, "prod")
     assert_error(api.post(base, json={"tag": "latest"}), 400, "latest")
-    assert items_page(api, dataset["id"], version="latest")["total"] == 1
+    assert items_page(api, dataset["id"], version="latest")["total"] == 2
 
 
 def test_unknown_versions_are_404_naming_the_version(api: httpx.Client) -> None:
@@ -355,7 +386,7 @@ def test_bad_version_bodies_and_unknown_datasets(api: httpx.Client) -> None:
     dataset = create(api)
     base = f"{DATASETS}/{dataset['id']}/versions"
     assert_error(api.post(f"{DATASETS}/{new_id()}/versions", json={}), 404)
-    assert_error(api.post(f"{DATASETS}/not-an-id/versions", json={}), 400)
+    assert_error(api.post(f"{DATASETS}/not-an-id/versions", json={}), 404, "not-an-id")
     for body in (
         {"tags": "x"},
         {"tag": ""},

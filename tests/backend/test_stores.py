@@ -97,8 +97,8 @@ def test_optimizer_merges_parts_after_writes_go_idle(backend, api) -> None:
 def test_cluster_migrations_replicate_every_table() -> None:
     statements = [s for m in clickhouse_migrations("prod") for s in m.statements]
     creates = [s for s in statements if s.startswith("CREATE TABLE")]
-    assert len(creates) == 7  # traces, spans, scores, dataset and experiment items, item
-    # copies of dataset versions, comments
+    assert len(creates) == 8  # traces, spans, scores, dataset and experiment items, item
+    # copies of dataset versions, comments, thread states
     for statement in creates:
         assert "ON CLUSTER `prod`" in statement
         assert "ENGINE = ReplicatedReplacingMergeTree(last_updated_at)" in statement

@@ -159,7 +159,7 @@ def test_delete_items_and_the_dataset(capitals: Dataset, sdk: opik_jupyter.Clien
 
 
 def test_versions__a_version_keeps_the_items_it_was_made_with(capitals: Dataset) -> None:
-    assert capitals.versions() == []
+    assert [v.name for v in capitals.versions()] == ["v1"]  # the insert recorded it
     v1 = capitals.create_version("baseline", "the four capitals", metadata={"by": "test"})
     assert isinstance(v1, DatasetVersion)
     assert (v1.name, v1.items_total, v1.tags, v1.description) == (
@@ -181,10 +181,11 @@ def test_versions__a_version_keeps_the_items_it_was_made_with(capitals: Dataset)
     assert frame["input"].tolist() == [country for country, _ in CAPITALS]
     assert frame["id"].tolist() == [i["id"] for i in before]
 
-    v2 = capitals.create_version(tags=["next"])
-    assert v2.hash != v1.hash
-    assert [v.name for v in capitals.versions()] == ["v2", "v1"]
-    assert [v.is_latest for v in capitals.versions()] == [True, False]
+    v3 = capitals.create_version(tags=["next"])  # the insert and the delete made v2, v3
+    assert (v3.name, v3.tags) == ("v3", ("next",))
+    assert v3.hash != v1.hash
+    assert [v.name for v in capitals.versions()] == ["v3", "v2", "v1"]
+    assert [v.is_latest for v in capitals.versions()] == [True, False, False]
     assert capitals.version("latest") == capitals.versions()[0]
 
 
@@ -212,6 +213,7 @@ def test_versions__unknown_versions_say_what_to_do(
     with pytest.raises(TypeError, match="DatasetVersion or a non-empty str"):
         capitals.items(version="")
     capitals.create_version("taken")
+    capitals.insert([{"input": "spain", "expected_output": "Madrid"}])  # a newer version
     with pytest.raises(_rest_error(), match="taken"):
         capitals.create_version("taken")
 

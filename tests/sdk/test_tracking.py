@@ -52,7 +52,7 @@ def test_track__nested_depth_3__one_trace_with_the_whole_tree(
         input={"question": "why?"},
         output={"answer": "DOC-0 DOC-1"},
         tags=["app"],
-        metadata={"user": "u1"},
+        metadata={"providers": ["openai"], "user": "u1"},  # its spans' providers first
         thread_id="conversation-1",
         spans=[
             S(

@@ -8,7 +8,7 @@ and ``POST /{kind}/comments/delete``. Comments also come with every trace and sp
 from __future__ import annotations
 
 from ..errors import NotFound, ValidationFailed
-from ..ids import check_v7, new_id
+from ..ids import check_v7, new_id, path_id
 from ..schemas import CommentWrite, DeleteIds
 from ..storage.comments import comment_public
 from .base import ApiHandler, Route, operation
@@ -31,7 +31,7 @@ class AddCommentHandler(CommentHandler):
         "Add a comment to a stored trace or span; Location names it", status=201, body=CommentWrite
     )
     async def post(self, entity_id: str) -> None:
-        entity_id = check_v7(entity_id, "id")
+        entity_id = path_id(entity_id, self.entity_type)
         body = self.body_as(CommentWrite)
         text = self.text_of(body)
         comment_id = check_v7(body.id, "id") if body.id else new_id()
@@ -60,8 +60,8 @@ class AddCommentHandler(CommentHandler):
 class GetCommentHandler(CommentHandler):
     @operation("Get one comment of a trace or span")
     async def get(self, entity_id: str, comment_id: str) -> None:
-        entity_id = check_v7(entity_id, "entity_id")
-        comment_id = check_v7(comment_id, "comment_id")
+        entity_id = path_id(entity_id, self.entity_type)
+        comment_id = path_id(comment_id, "comment")
         row = await self.blocking(
             self.services.reads.comments.get, self.workspace, self.entity_type, comment_id
         )
@@ -73,7 +73,7 @@ class GetCommentHandler(CommentHandler):
 class UpdateCommentHandler(CommentHandler):
     @operation("Replace the text of a comment", status=204, body=CommentWrite)
     async def patch(self, comment_id: str) -> None:
-        comment_id = check_v7(comment_id, "comment_id")
+        comment_id = path_id(comment_id, "comment")
         text = self.text_of(self.body_as(CommentWrite))
         updated = await self.blocking(
             self.services.reads.comments.update,

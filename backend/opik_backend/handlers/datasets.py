@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from ..codec import encode
 from ..errors import BadRequest, Conflict, NotFound, ValidationFailed
-from ..ids import check_v7, new_id
+from ..ids import check_v7, new_id, path_id
 from ..schemas import (
     DatasetIdentifier,
     DatasetItemBatch,
@@ -44,7 +44,7 @@ class CatalogHandler(ApiHandler):
         """The dataset named by id or name; 400 if neither is given, 404 if it is missing."""
         if dataset_id:
             return await self.blocking(
-                self.services.datasets.get, self.workspace, check_v7(dataset_id, "dataset_id")
+                self.services.datasets.get, self.workspace, path_id(dataset_id, "dataset")
             )
         if name:
             return await self.blocking(self.services.datasets.by_name, self.workspace, name)
@@ -67,6 +67,13 @@ class CatalogHandler(ApiHandler):
                 "version hash, id, name such as 'v1', or tag)"
             )
         return found
+
+    async def record_versions(self, dataset_ids: Sequence[str]) -> None:
+        """Record a new version of each dataset whose items changed (Opik's versioning)."""
+        for dataset_id in dataset_ids:
+            await self.blocking(
+                self.services.dataset_versions.record, self.workspace, dataset_id, self.user
+            )
 
     async def delete_datasets(self, ids: Sequence[str]) -> None:
         """Delete datasets with their items and versions; their experiments stay."""
@@ -135,7 +142,7 @@ class DatasetByIdHandler(CatalogHandler):
         await self.blocking(
             self.services.datasets.update,
             self.workspace,
-            check_v7(dataset_id, "id"),
+            path_id(dataset_id, "dataset"),
             body.name,
             body.description,
             list(dict.fromkeys(body.tags)) if body.tags is not None else None,
@@ -144,7 +151,7 @@ class DatasetByIdHandler(CatalogHandler):
 
     @operation("Delete a dataset, its items and versions (its experiments stay)", status=204)
     async def delete(self, dataset_id: str) -> None:
-        await self.delete_datasets([check_v7(dataset_id, "id")])
+        await self.delete_datasets([path_id(dataset_id, "dataset")])
         self.no_content()
 
 
@@ -194,12 +201,13 @@ class DatasetItemsWriteHandler(CatalogHandler):
     async def put(self) -> None:
         body = self.body_as(DatasetItemBatch)
         dataset = await self.dataset_of(body.dataset_name, body.dataset_id)
-        rows = _item_rows(body.items, self.workspace, dataset.id)
+        rows = item_rows(body.items, self.workspace, dataset.id)
         await self.blocking(self.services.dataset_items.put, self.workspace, dataset.id, rows)
+        await self.record_versions([dataset.id])
         self.no_content()
 
 
-def _item_rows(items: Sequence[DatasetItemWrite], workspace: str, dataset_id: str) -> list[Row]:
+def item_rows(items: Sequence[DatasetItemWrite], workspace: str, dataset_id: str) -> list[Row]:
     """Checked rows of a batch: v7 ids, no id twice, data an object."""
     received = now()
     seen: dict[str, int] = {}
@@ -272,12 +280,17 @@ class DatasetItemsDeleteHandler(CatalogHandler):
             raise BadRequest("item_ids and dataset_id: give one or the other, not both")
         if body.item_ids is not None:
             ids = [check_v7(i, f"item_ids[{n}]") for n, i in enumerate(body.item_ids)]
+            holders = await self.blocking(
+                self.services.dataset_versions.datasets_of_items, self.workspace, ids
+            )
             await self.blocking(items.delete, self.workspace, ids)
+            await self.record_versions(holders)
         elif body.dataset_id:
             dataset = await self.dataset_of(None, body.dataset_id)
             await self.blocking(
                 items.delete_matching, self.workspace, dataset.id, parse(body.filters)
             )
+            await self.record_versions([dataset.id])
         else:
             raise BadRequest("item_ids or dataset_id: give one to say what to delete")
         self.no_content()
@@ -328,8 +341,8 @@ class VersionsHandler(CatalogHandler):
         self.send_page(page, content, total)
 
     @operation(
-        "Create a version: an immutable copy of the dataset's current items, named "
-        "'v1', 'v2', ..., with a hash of their content",
+        "Name the current items: tags, description and metadata on their version (every "
+        "change of the items records one, 'v1', 'v2', ...; one is recorded if none is)",
         status=201,
         body=DatasetVersionCreate,
     )
@@ -343,33 +356,15 @@ class VersionsHandler(CatalogHandler):
         tags = list(dict.fromkeys([*([body.tag] if body.tag else []), *(body.tags or [])]))
         if "latest" in tags:
             raise BadRequest("tags: 'latest' always names the newest version; pick another tag")
-        previous = await self.blocking(
-            self.services.datasets.latest_version, self.workspace, dataset.id
-        )
-        version_id = new_id()
-        items = self.services.dataset_items
-        snapshot = await self.blocking(
-            items.snapshot,
+        version = await self.blocking(
+            self.services.dataset_versions.name_current,
             self.workspace,
             dataset.id,
-            version_id,
-            previous.id if previous else None,
+            self.user,
+            tags,
+            body.change_description,
+            body.metadata,
         )
-        try:
-            version = await self.blocking(
-                self.services.datasets.add_version,
-                self.workspace,
-                dataset.id,
-                version_id,
-                self.user,
-                snapshot,
-                tags,
-                body.change_description,
-                body.metadata,
-            )
-        except BaseException:
-            await self.blocking(items.drop_version, self.workspace, dataset.id, version_id)
-            raise
         self.set_location(f"{BASE}/{dataset.id}/versions/hash/{version.version_hash}")
         self.send_json(version.public(version.version_number), status=201)
 

@@ -18,6 +18,7 @@ from ..schemas import (
     TraceWrite,
 )
 from ..storage.experiments import ExperimentQuery
+from ..storage.filter_sql import parse
 from ..storage.ingest import CreateRows, InsertScores
 from ..storage.rows import SPANS, TRACES, Row, now, span_row, trace_row
 from .base import Route, operation
@@ -310,12 +311,16 @@ class CompareHandler(ExperimentItemsHandler):
             raise BadRequest(
                 f"experiment_ids: give 1 to {MAX_COMPARED} experiment ids as a JSON list"
             )
-        if self.str_arg("filters") not in (None, "[]"):
-            raise BadRequest("filters: not supported on the comparison view")
         ids = [check_v7(i, f"experiment_ids[{n}]") for n, i in enumerate(raw_ids)]
         page, size = self.page_args()
         content, total = await self.blocking(
-            self.services.comparisons.compare, self.workspace, dataset.id, ids, page, size
+            self.services.comparisons.compare,
+            self.workspace,
+            dataset.id,
+            ids,
+            page,
+            size,
+            parse(self.str_arg("filters")),
         )
         self.send_page(page, content, total, columns=[], sortableBy=[])
 

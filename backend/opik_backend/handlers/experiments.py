@@ -8,7 +8,7 @@ from typing import Any
 
 from ..codec import encode
 from ..errors import BadRequest, Conflict, NotFound
-from ..ids import check_uuid, check_v7, new_id
+from ..ids import check_uuid, check_v7, new_id, path_id
 from ..schemas import DeleteIds, ExperimentStream, ExperimentUpdate, ExperimentWrite
 from ..storage.experiments import Experiment, ExperimentQuery
 from ..storage.metadata import utcnow
@@ -156,7 +156,7 @@ class ExperimentByIdHandler(ExperimentHandler):
     @operation("Get an experiment with trace count, score averages, duration and cost")
     async def get(self, experiment_id: str) -> None:
         experiment = await self.blocking(
-            self.services.experiments.get, self.workspace, check_v7(experiment_id, "id")
+            self.services.experiments.get, self.workspace, path_id(experiment_id, "experiment")
         )
         (found,) = await self.with_computed([experiment])
         self.send_json(found)
@@ -169,7 +169,7 @@ class ExperimentByIdHandler(ExperimentHandler):
     async def patch(self, experiment_id: str) -> None:
         body = self.body_as(ExperimentUpdate)
         experiment = await self.blocking(
-            self.services.experiments.get, self.workspace, check_v7(experiment_id, "id")
+            self.services.experiments.get, self.workspace, path_id(experiment_id, "experiment")
         )
         await self.blocking(
             self.services.experiments.update,

@@ -14,7 +14,7 @@ from typing import Any
 
 from ..codec import encode
 from ..errors import NotFound, ValidationFailed
-from ..ids import check_v7, new_id
+from ..ids import check_v7, new_id, path_id
 from ..schemas import (
     DeleteIds,
     Search,
@@ -196,7 +196,7 @@ class ItemHandler(KindHandler):
         query=("strip_attachments",),
     )
     async def get(self, entity_id: str) -> None:
-        entity_id = check_v7(entity_id, "id")
+        entity_id = path_id(entity_id, self.kind.singular)
         method = self.services.reads.trace if self.kind is TRACE else self.services.reads.span
         found = await self.blocking(method, self.workspace, entity_id)
         if found is None:
@@ -209,7 +209,7 @@ class ItemHandler(KindHandler):
 
     @operation("Update fields of an entity (it may not exist yet)", status=204, body="kind.update")
     async def patch(self, entity_id: str) -> None:
-        entity_id = check_v7(entity_id, "id")
+        entity_id = path_id(entity_id, self.kind.singular)
         update = self.body_as(self.kind.update)
         must_match: dict[str, str] = {}
         if update.project_id:
@@ -233,7 +233,7 @@ class ItemHandler(KindHandler):
 
     @operation("Delete an entity", status=204)
     async def delete(self, entity_id: str) -> None:
-        await self.delete_ids([check_v7(entity_id, "id")])
+        await self.delete_ids([path_id(entity_id, self.kind.singular)])
         self.no_content()
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..ids import check_v7
+from ..ids import check_v7, path_id
 from ..schemas import DeleteIds, RuleUpdate, RuleWrite
 from .base import ApiHandler, Route, operation
 
@@ -58,7 +58,9 @@ class RuleItemHandler(RuleHandler):
 
     @operation("Get a rule")
     async def get(self, rule_id: str) -> None:
-        rule = await self.blocking(self.services.rules.get, self.workspace, check_v7(rule_id, "id"))
+        rule = await self.blocking(
+            self.services.rules.get, self.workspace, path_id(rule_id, "rule")
+        )
         self.send_json(rule.public())
 
     @operation(
@@ -67,13 +69,13 @@ class RuleItemHandler(RuleHandler):
     async def patch(self, rule_id: str) -> None:
         body = self.body_as(RuleUpdate)
         await self.blocking(
-            self.services.rules.update, self.workspace, check_v7(rule_id, "id"), body
+            self.services.rules.update, self.workspace, path_id(rule_id, "rule"), body
         )
         self.no_content()
 
     @operation("Delete a rule", status=204)
     async def delete(self, rule_id: str) -> None:
-        await self.blocking(self.services.rules.delete, self.workspace, [check_v7(rule_id, "id")])
+        await self.blocking(self.services.rules.delete, self.workspace, [path_id(rule_id, "rule")])
         self.no_content()
 
 
@@ -95,7 +97,9 @@ class RuleLogsHandler(RuleHandler):
         "Events this rule gave up on (dead letters), newest first, with the reason", query=("size",)
     )
     async def get(self, rule_id: str) -> None:
-        rule = await self.blocking(self.services.rules.get, self.workspace, check_v7(rule_id, "id"))
+        rule = await self.blocking(
+            self.services.rules.get, self.workspace, path_id(rule_id, "rule")
+        )
         letters = await self.blocking(self.dead_letters, rule.id, self.int_arg("size", 100))
         self.send_json(
             {

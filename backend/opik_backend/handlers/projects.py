@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..ids import check_v7
+from ..ids import check_v7, path_id
 from ..schemas import DeleteIds, ProjectCreate, ProjectRetrieve, ProjectUpdate
 from ..storage import deletions
 from ..storage.projects import Project
@@ -59,7 +59,7 @@ class ProjectItemHandler(ProjectHandler):
 
     @operation("Get a project with its totals")
     async def get(self, project_id: str) -> None:
-        project = await self.project(id=check_v7(project_id, "id"))
+        project = await self.project(id=path_id(project_id, "project"))
         (detailed,) = await self.detailed([project])
         self.send_json(detailed)
 
@@ -69,7 +69,7 @@ class ProjectItemHandler(ProjectHandler):
         await self.blocking(
             self.services.projects.update,
             self.workspace,
-            check_v7(project_id, "id"),
+            path_id(project_id, "project"),
             body.name,
             body.description,
         )
@@ -77,7 +77,7 @@ class ProjectItemHandler(ProjectHandler):
 
     @operation("Delete a project with its traces, spans and scores", status=204)
     async def delete(self, project_id: str) -> None:
-        await self.delete_projects([check_v7(project_id, "id")])
+        await self.delete_projects([path_id(project_id, "project")])
         self.no_content()
 
 

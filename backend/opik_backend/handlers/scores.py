@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..errors import NotFound, ValidationFailed
-from ..ids import check_v7
+from ..ids import check_v7, path_id
 from ..schemas import (
     DeleteScore,
     DeleteThreadScores,
@@ -62,7 +62,7 @@ class BatchScoresHandler(ScoreHandler):
 class EntityScoreHandler(ScoreHandler):
     @operation("Put one feedback score on a stored trace or span", status=204, body=FeedbackScore)
     async def put(self, entity_id: str) -> None:
-        entity_id = check_v7(entity_id, "id")
+        entity_id = path_id(entity_id, self.entity_type)
         score = self.body_as(FeedbackScore)
         project_id = await self.entity_project(entity_id)
         await self.commit(
@@ -76,7 +76,7 @@ class EntityScoreHandler(ScoreHandler):
 class EntityScoreDeleteHandler(ScoreHandler):
     @operation("Delete a trace's or span's feedback score by name", status=204, body=DeleteScore)
     async def post(self, entity_id: str) -> None:
-        entity_id = check_v7(entity_id, "id")
+        entity_id = path_id(entity_id, self.entity_type)
         body = self.body_as(DeleteScore)
         await self.commit(
             deletions.scores(self.workspace, self.entity_type, entity_id, [body.name])

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from .. import __version__
+from ..errors import NotFound
 from ..schemas import Empty
+from ..storage.workspaces import Workspaces
 from .base import ApiHandler, Route, operation
 from .observations import TRACE, KindHandler
 
@@ -39,8 +41,11 @@ class WorkspaceHandler(ApiHandler):
 class AuthHandler(ApiHandler):
     path = "/v1/private/auth"
 
-    @operation("Check access to the workspace", status=204, body=Empty)
+    @operation("Check access to the workspace; 404 for one never used", status=204, body=Empty)
     async def post(self) -> None:
+        known = await self.blocking(Workspaces(self.services.db).known, self.workspace)
+        if not known:
+            raise NotFound(f"workspace {self.workspace!r} not found: it has no project yet")
         self.no_content()
 
 

@@ -15,9 +15,10 @@ from typing import Any
 from .clickhouse import ClickHouse
 from .datasets import DATASET_ITEMS, item_public
 from .experiments import EXPERIMENT_ITEMS
-from .filter_sql import DURATION_MS
+from .filter_sql import DURATION_MS, Compiler, Filter
 from .reads import Public, Reads, aware, json_value, latest_rows
 from .rows import SPANS, TRACES, Row
+from .shapes import compact
 
 _ITEMS = "workspace_id = {ws:String} AND experiment_id IN {ids:Array(String)}"
 _PAIRS = "SELECT DISTINCT experiment_id, trace_id FROM ({items})"
@@ -70,16 +71,37 @@ class Comparisons:
         return out
 
     def compare(
-        self, workspace: str, dataset_id: str, experiment_ids: Sequence[str], page: int, size: int
+        self,
+        workspace: str,
+        dataset_id: str,
+        experiment_ids: Sequence[str],
+        page: int,
+        size: int,
+        filters: Sequence[Filter] = (),
     ) -> tuple[list[Public], int]:
-        """A page of the dataset items the experiments ran, each with their items."""
-        params = {"ws": workspace, "ids": list(experiment_ids), "dataset_id": dataset_id}
+        """A page of the dataset items the experiments ran, each with their items; filters
+        on ``feedback_scores`` keep the items whose run's trace has such a score, the other
+        filters apply to the dataset items' own fields."""
+        params: dict[str, Any] = {
+            "ws": workspace,
+            "ids": list(experiment_ids),
+            "dataset_id": dataset_id,
+        }
         items = latest_rows(EXPERIMENT_ITEMS, _ITEMS, EXPERIMENT_ITEMS.columns)
         scope = (
             "workspace_id = {ws:String} AND dataset_id = {dataset_id:String} AND id IN "
             f"(SELECT dataset_item_id FROM ({items}))"
         )
-        source = latest_rows(DATASET_ITEMS, scope, DATASET_ITEMS.columns)
+        scored = [f for f in filters if f.field == "feedback_scores"]
+        if scored:
+            traced = f"SELECT dataset_item_id, toString(trace_id) AS id FROM ({items})"
+            condition = Compiler("traces", params).where(scored)
+            scope += f" AND id IN (SELECT dataset_item_id FROM ({traced}) WHERE {condition})"
+        others = [f for f in filters if f.field != "feedback_scores"]
+        source = (
+            f"SELECT * FROM ({latest_rows(DATASET_ITEMS, scope, DATASET_ITEMS.columns)}) "
+            f"WHERE {Compiler('dataset_items', params).where(others)}"
+        )
         rows = self._ch.query_dicts(
             f"SELECT * FROM ({source}) ORDER BY id DESC LIMIT {{limit:UInt32}} "
             "OFFSET {offset:UInt64}",
@@ -195,4 +217,4 @@ def _run_public(item: Row, trace: Row | None, scores: list[Public]) -> Public:
             usage={k: int(v) for k, v in (trace["usage"] or {}).items()},
             total_estimated_cost=trace["cost"] if trace["priced"] else None,
         )
-    return {key: value for key, value in out.items() if value is not None}
+    return compact(out)

@@ -59,7 +59,7 @@ _VERSION_SCOPE = f"{_SCOPE} AND version_id = {{version_id:String}}"
 _VERSION_SELECT = (
     "SELECT id, workspace, dataset_id, version_number, version_hash, tags, change_description,"
     " metadata, items_total, items_added, items_modified, items_deleted, created_by,"
-    " created_at, last_updated_at FROM dataset_versions"
+    " created_at, last_updated_at, evaluators, execution_policy FROM dataset_versions"
 )
 _VERSION_NAME = re.compile(r"^v([1-9][0-9]{0,8})$")
 HASH_LENGTH = 16
@@ -217,8 +217,10 @@ class Datasets:
         tags: list[str],
         change_description: str | None,
         metadata: dict[str, str] | None,
+        settings: tuple[str | None, str | None] = (None, None),
     ) -> Version:
-        """Record a version whose items were copied; it gets the next ``vN`` name."""
+        """Record a version whose items were copied; it gets the next ``vN`` name.
+        ``settings`` are its evaluators and execution policy (JSON text, or None)."""
         for tag in tags:
             holder = self._version_by_tag(workspace, dataset_id, tag)
             if holder is not None:
@@ -235,8 +237,9 @@ class Datasets:
                 self._db.execute(
                     "INSERT INTO dataset_versions (id, workspace, dataset_id, version_number,"
                     " version_hash, tags, change_description, metadata, items_total, items_added,"
-                    " items_modified, items_deleted, created_by, created_at, last_updated_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    " items_modified, items_deleted, created_by, created_at, last_updated_at,"
+                    " evaluators, execution_policy)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         version_id,
                         workspace,
@@ -253,6 +256,7 @@ class Datasets:
                         user,
                         now,
                         now,
+                        *settings,
                     ),
                 )
                 break
@@ -373,6 +377,8 @@ class Version:
     created_by: str
     created_at: dt.datetime
     last_updated_at: dt.datetime
+    evaluators: str | None = None  # JSON text: the test-suite settings of the version
+    execution_policy: str | None = None
 
     @property
     def name(self) -> str:
@@ -393,6 +399,10 @@ class Version:
             "items_deleted": int(self.items_deleted),
             "change_description": self.change_description,
             "metadata": json.loads(self.metadata) if self.metadata else None,
+            "evaluators": json.loads(self.evaluators) if self.evaluators else None,
+            "execution_policy": json.loads(self.execution_policy)
+            if self.execution_policy
+            else None,
             "created_at": aware(self.created_at),
             "created_by": self.created_by,
             "last_updated_at": aware(self.last_updated_at),

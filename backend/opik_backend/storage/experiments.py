@@ -18,6 +18,7 @@ from .clickhouse import ClickHouse
 from .metadata import MetadataDB, contains_pattern, utcnow
 from .reads import Public, aware, json_value, latest_rows
 from .rows import Row, Table
+from .shapes import compact
 
 EXPERIMENT_ITEMS = Table(
     "experiment_items",
@@ -100,13 +101,13 @@ class Experiment:
             "optimization_id": self.optimization_id,
             "dataset_version_id": self.dataset_version_id,
             "prompt_versions": [_prompt_link(v) for v in versions] if versions else None,
-            "experiment_scores": json.loads(self.experiment_scores or "[]"),
+            "experiment_scores": json.loads(self.experiment_scores or "null"),
             "created_at": aware(self.created_at),
             "last_updated_at": aware(self.last_updated_at),
             "finished_at": aware(self.finished_at),
             **computed,
         }
-        return {key: value for key, value in out.items() if value is not None}
+        return compact(out)
 
 
 def _prompt_link(version: dict[str, Any]) -> dict[str, Any]:

@@ -145,6 +145,7 @@ FIELDS: dict[Entity, dict[str, Field]] = {
         "tags": Field("list", "tags"),
         "feedback_scores": Field("feedback_scores", "thread"),
         "environment": Field("enum", "environment"),
+        "status": Field("enum", "status"),
     },
     "dataset_items": {
         "id": Field("string", "id"),

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import msgspec
 from msgspec import Raw
 
 from .changes import ChangeLog
@@ -22,6 +23,7 @@ from .clickhouse import ClickHouse
 from .comments import Comments
 from .filter_sql import Compiler, Entity, Filter
 from .rows import SPANS, TRACES, Row, Table
+from .shapes import compact
 
 JSON_COLUMNS = ("input", "output", "metadata")
 COUNT_TTL_SECONDS = 10.0  # bounds staleness when other replicas write
@@ -395,7 +397,7 @@ def _observation_public(row: Row, scores: list[Public]) -> Public:
         "source": row["source"],
         "environment": row["environment"] or None,
     }
-    return {key: value for key, value in out.items() if value is not None}
+    return out
 
 
 def trace_public(
@@ -403,31 +405,48 @@ def trace_public(
 ) -> Public:
     """A trace as ``GET /traces/{id}`` returns it."""
     out = _observation_public(row, scores)
-    out["comments"] = comments or []
+    out["comments"] = comments
     agg = aggregates or {}
     out["span_count"] = int(agg.get("span_count", 0))
     out["llm_span_count"] = int(agg.get("llm_span_count", 0))
     out["has_tool_spans"] = bool(agg.get("has_tool_spans", False))
     out["usage"] = {k: int(v) for k, v in (agg.get("usage") or {}).items()}
     out["providers"] = list(agg.get("providers") or [])
+    out["metadata"] = _with_providers(row["metadata"], out["providers"])
     if agg.get("priced"):
         out["total_estimated_cost"] = float(agg["total_estimated_cost"])
     if row["thread_id"]:
         out["thread_id"] = row["thread_id"]
-    return out
+    return compact(out)
+
+
+def _with_providers(metadata: str, providers: list[str]) -> Raw | None:
+    """A trace's metadata with its spans' providers first, as Opik injects them."""
+    return _led_by(metadata, "providers", providers) if providers else json_value(metadata)
+
+
+def _led_by(metadata: str, key: str, value: object) -> Raw | None:
+    """Stored metadata with ``key`` first (Opik injects a span's ``provider`` and a
+    trace's ``providers`` so); unchanged when it is not a JSON object."""
+    stored = msgspec.json.decode(metadata) if metadata else {}
+    if not isinstance(stored, dict):
+        return json_value(metadata)
+    return Raw(msgspec.json.encode({key: value, **stored}))
 
 
 def span_public(row: Row, scores: list[Public], comments: list[Public] | None = None) -> Public:
     """A span as ``GET /spans/{id}`` returns it."""
     out = _observation_public(row, scores)
-    out["comments"] = comments or []
+    out["comments"] = comments
     out.update(trace_id=row["trace_id"], type=row["type"], usage=row["usage"])
     for key in ("parent_span_id", "model", "provider", "total_estimated_cost_version"):
         if row.get(key):
             out[key] = row[key]
     if row["total_estimated_cost"] is not None:
         out["total_estimated_cost"] = row["total_estimated_cost"]
-    return out
+    if row["provider"]:
+        out["metadata"] = _led_by(row["metadata"], "provider", row["provider"])
+    return compact(out)
 
 
 def score_public(row: Row) -> Public:

@@ -8,8 +8,9 @@ from .clickhouse import ClickHouse
 from .filter_sql import Compiler, Filter
 from .reads import Public, Reads, aware, json_value, latest_rows
 from .rows import SPANS, TRACES, Row
+from .shapes import compact
+from .threads_status import STATES, status_sql
 
-INACTIVE_AFTER_MINUTES = 15
 _SCOPE = "workspace_id = {ws:String} AND project_id = {project_id:String}"
 _TRACE_COLUMNS = (
     "id",
@@ -31,11 +32,17 @@ _THREADS = (
     " AS duration, argMin(input, start_time) AS first_message,"
     " argMax(output, start_time) AS last_message, min(created_at) AS created_at,"
     " max(last_updated_at) AS last_updated_at,"
-    " arrayDistinct(arrayFlatten(groupArray(tags))) AS tags, any(environment) AS environment,"
-    f" if(max(last_updated_at) < now64(6) - INTERVAL {INACTIVE_AFTER_MINUTES} MINUTE,"
-    " 'inactive', 'active') AS status"
+    " arrayDistinct(arrayFlatten(groupArray(tags))) AS tags, any(environment) AS environment"
     " FROM ({traces}) WHERE thread_id != '' GROUP BY thread_id"
 )
+
+
+def _with_status(threads: str) -> str:
+    """The threads with their status (see :mod:`.threads_status`)."""
+    return (
+        f"SELECT t.*, {status_sql('t.last_updated_at')} AS status FROM ({threads}) AS t"
+        f" LEFT JOIN ({STATES}) AS s ON s.thread_id = t.id"
+    )
 
 
 class Threads:
@@ -49,7 +56,7 @@ class Threads:
         self, workspace: str, project_id: str, filters: list[Filter]
     ) -> tuple[str, dict[str, Any]]:
         params: dict[str, Any] = {"ws": workspace, "project_id": project_id}
-        threads = _THREADS.format(traces=latest_rows(TRACES, _SCOPE, _TRACE_COLUMNS))
+        threads = _with_status(_THREADS.format(traces=latest_rows(TRACES, _SCOPE, _TRACE_COLUMNS)))
         where = Compiler("threads", params).where(filters)
         return f"SELECT * FROM ({threads}) WHERE {where}", params
 
@@ -149,4 +156,4 @@ def thread_public(row: Row, costs: Row | None, scores: list[Public]) -> Public:
     }
     if costs and costs["priced"]:
         out["total_estimated_cost"] = float(costs["cost"])
-    return {key: value for key, value in out.items() if value is not None}
+    return compact(out)
