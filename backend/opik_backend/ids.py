@@ -52,8 +52,8 @@ def path_id(value: str, what: str) -> str:
     """
     try:
         return check_v7(value, what)
-    except BadRequest:
-        raise NotFound(f"{what} {value!r} not found: ids are version 7 UUIDs") from None
+    except BadRequest as exc:
+        raise NotFound(f"{what} {value!r} not found: {exc.message}") from None
 
 
 def check_uuid(value: str, field: str) -> str:

@@ -56,8 +56,9 @@ class TraceWrite(_Body):
 
 
 INT64_MAX = 2**63 - 1
-TokenCount = Annotated[int, Meta(ge=0, le=INT64_MAX)] | Annotated[float, Meta(ge=0, le=9.2e18)]
-"""A usage count: what the Int64 column holds, never negative."""
+TokenCount = int | float
+"""A usage count; its range (what the Int64 column holds, never negative) is checked where
+the row is built, which can name the count (``spans[1].usage.prompt_tokens``)."""
 
 
 class SpanWrite(TraceWrite):

@@ -25,7 +25,7 @@ def test_unbuilt_paths_answer_501_naming_the_product(
     api: httpx.Client, method: str, path: str, product: Product
 ) -> None:
     concrete = re.sub(r"\{\w+\}", ANY_ID, path)
-    response = api.request(method, concrete.lstrip("/"), content=b"{}")
+    response = api.request(method, concrete.lstrip("/"), json={})
     assert response.status_code == 501
     body = response.json()
     assert body["code"] == 501

@@ -134,9 +134,12 @@ def test_openapi_path_ids_carry_the_uuid_v7_pattern(api: httpx.Client) -> None:
     assert not pattern.match("0190a000-0000-4000-8000-000000000000")  # a v4
 
 
-def test_an_id_from_beyond_the_stored_time_range_is_400(api: httpx.Client) -> None:
+def test_an_id_from_beyond_the_stored_time_range_is_refused_naming_the_limit(
+    api: httpx.Client,
+) -> None:
     far = "fffffffffff0-7000-8000-000000000000"  # a v7 whose time is in the year 10889
     far = f"{far[:8]}-{far[8:12]}{far[12:]}"
     body = trace(project="far", id=far)
     assert_error(api.post(f"{TRACES}/batch", json={"traces": [body]}), 400, "2299")
-    assert_error(api.patch(f"{TRACES}/{far}", json={"name": "x"}), 400, "2299")
+    # in the URL path no entity can have it: 404, as for any malformed path id
+    assert_error(api.patch(f"{TRACES}/{far}", json={"name": "x"}), 404, "2299")

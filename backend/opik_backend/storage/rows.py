@@ -17,7 +17,15 @@ from msgspec import UNSET
 from .. import pricing
 from ..codec import encode
 from ..errors import ValidationFailed
-from ..schemas import FeedbackScore, JsonField, SpanUpdate, SpanWrite, TraceUpdate, TraceWrite
+from ..schemas import (
+    INT64_MAX,
+    FeedbackScore,
+    JsonField,
+    SpanUpdate,
+    SpanWrite,
+    TraceUpdate,
+    TraceWrite,
+)
 
 Row = dict[str, Any]
 ONE_MICROSECOND = dt.timedelta(microseconds=1)
@@ -113,12 +121,18 @@ def json_text(raw: JsonField, field: str) -> str:
 def usage_of(usage: Mapping[str, float] | None, field: str = "usage") -> dict[str, int]:
     """Token counts as integers (some integrations send 12.0), with ``total_tokens`` added
     when the prompt and completion counts are known; a negative count is refused (422)."""
-    counts = {key: int(value) for key, value in (usage or {}).items()}
-    for key, value in counts.items():
-        if value < 0:
-            raise ValidationFailed(f"{field}.{key}: token counts must not be negative, got {value}")
+    counts: dict[str, int] = {}
+    for key, value in (usage or {}).items():
+        if not 0 <= value <= INT64_MAX:
+            raise ValidationFailed(
+                f"{field}.{key}: a token count must not be negative or above {INT64_MAX} "
+                f"(the Int64 column's range), got {value}"
+            )
+        counts[key] = int(value)
     if "total_tokens" not in counts and {"prompt_tokens", "completion_tokens"} <= counts.keys():
-        counts["total_tokens"] = counts["prompt_tokens"] + counts["completion_tokens"]
+        counts["total_tokens"] = min(
+            counts["prompt_tokens"] + counts["completion_tokens"], INT64_MAX
+        )
     return counts
 
 
