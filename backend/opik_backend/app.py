@@ -8,6 +8,7 @@ from typing import Any
 
 import tornado.httpserver
 import tornado.httputil
+import tornado.log
 import tornado.web
 
 from . import openapi
@@ -96,6 +97,19 @@ class GatedApplication(tornado.web.Application):
         super().__init__(*args, **kwargs)
         self.services = services
         self.route_of = route_of
+
+    def log_request(self, handler: tornado.web.RequestHandler) -> None:
+        """Tornado's access log, except that a 501 (a path of an Opik product left out, see
+        handlers/unbuilt.py) is the expected answer and not logged as a server error."""
+        if handler.get_status() == 501:
+            tornado.log.access_log.info(
+                "%d %s %.2fms",
+                501,
+                handler._request_summary(),
+                1000 * handler.request.request_time(),
+            )
+            return
+        super().log_request(handler)
 
     def start_request(
         self, server_conn: object, request_conn: tornado.httputil.HTTPConnection

@@ -47,7 +47,7 @@ class Settings:
     judge_base_url: str = ""  # OpenAI-compatible endpoint for LLM-as-judge rules
     judge_api_key: str = ""  # sent only to judge_base_url and judge_allowed_base_urls
     judge_allowed_base_urls: str = ""  # comma-separated endpoints rules may name (with the key)
-    judge_allow_private_network: bool = False  # rules' own endpoints may be internal addresses
+    judge_allow_private_network: str = "local"  # rules' endpoints may be internal: local|on|off
     metric_timeout_seconds: float = 10.0  # a Python metric is killed after this
     metric_memory_mb: int = 512
     allow_unsandboxed_metrics: bool = False  # run Python metrics without bubblewrap (one user)
@@ -79,6 +79,21 @@ class Settings:
         """``allowed_hosts`` as a list, with the address the server binds."""
         names = [name.strip() for name in self.allowed_hosts.split(",") if name.strip()]
         return [*names, self.host]
+
+    @property
+    def judge_private_network_allowed(self) -> bool:
+        """Whether a rule's own judge endpoint may be an internal address: ``local`` (the
+        default) allows it when no ``--auth`` is set, where every caller is the backend's own
+        user and could reach those addresses anyway; ``on``/``off`` decide outright."""
+        value = str(self.judge_allow_private_network).strip().lower()
+        if value == "local":
+            return not self.auth
+        try:
+            return _boolean(value)
+        except ValueError:
+            raise ConfigError(
+                f"judge_allow_private_network must be local, on or off, got {value!r}"
+            ) from None
 
     @property
     def max_attachment_bytes(self) -> int:

@@ -98,7 +98,7 @@ class Services:
             JudgeEndpoints.from_settings(
                 settings.judge_base_url,
                 settings.judge_allowed_base_urls,
-                settings.judge_allow_private_network,
+                settings.judge_private_network_allowed,
             ),
         )
         rules = Rules(db, vet=scoring.vet)

@@ -47,7 +47,7 @@ def test_chat__sync__span_has_model_provider_input_output_and_usage(
     assert span["input"] == {"messages": USER, "temperature": 0.2, "max_tokens": 50, "tools": TOOLS}
     assert span["output"] == {"role": "assistant", "content": REPLY}
     assert span["usage"] == openai_usage(PROMPT, tokens(REPLY))
-    assert span["metadata"] == {"created_from": "openai"}
+    assert span["metadata"] == {"provider": "openai", "created_from": "openai"}
 
 
 def test_chat__async__same_span_as_sync(
@@ -89,7 +89,7 @@ def test_chat_stream__consumed__span_has_the_accumulated_text_and_usage(
     span = only_span(traced, project)
     assert span["output"] == {"role": "assistant", "content": REPLY, "finish_reason": "stop"}
     assert span["usage"] == openai_usage(PROMPT, tokens(REPLY))
-    assert span["metadata"] == {"created_from": "openai", "stream": True}
+    assert span["metadata"] == {"provider": "openai", "created_from": "openai", "stream": True}
 
 
 def test_chat_stream__abandoned_half_way__span_ends_when_collected(

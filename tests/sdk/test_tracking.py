@@ -324,7 +324,7 @@ def test_context_managers__trace_spans_scores_and_thread(traced: oj.Client, proj
                 provider="acme",
                 input={"messages": ["hi"]},
                 output={"text": "hello"},
-                usage={"prompt_tokens": 1, "completion_tokens": 2},
+                usage={"prompt_tokens": 1, "completion_tokens": 2, "total_tokens": 3},
             )
         ],
     )

@@ -57,8 +57,13 @@ def _backend(session_dir: Path, name: str, **judge: object) -> tuple[object, Run
 
 @pytest.fixture(scope="module")
 def strict(session_dir: Path, operator_judge: FakeLLMServer) -> Iterator[RunningBackend]:
-    """The default: the key goes to the operator's judge only; no internal addresses."""
-    thread, running = _backend(session_dir, "strict", judge_base_url=operator_judge.openai_base_url)
+    """The key goes to the operator's judge only; no internal addresses (server mode's default)."""
+    thread, running = _backend(
+        session_dir,
+        "strict",
+        judge_base_url=operator_judge.openai_base_url,
+        judge_allow_private_network="off",  # as with --auth, where "local" means off
+    )
     yield running
     thread.stop()  # type: ignore[attr-defined]
     running.services.close()
@@ -71,7 +76,7 @@ def private_allowed(session_dir: Path, operator_judge: FakeLLMServer) -> Iterato
         session_dir,
         "private",
         judge_base_url=operator_judge.openai_base_url,
-        judge_allow_private_network=True,
+        judge_allow_private_network="on",
     )
     yield running
     thread.stop()  # type: ignore[attr-defined]
@@ -193,3 +198,16 @@ def test_an_allow_listed_endpoint_gets_the_key() -> None:
     assert (public.base_url, public.with_key) == ("http://93.184.216.34/v1", False)
     with pytest.raises(EgressRefused):
         judges.endpoint("http://10.1.2.4:8000/v1")
+
+
+@pytest.mark.parametrize(
+    ("value", "auth", "allowed"),
+    [("local", False, True), ("local", True, False), ("off", False, False), ("on", True, True)],
+)
+def test_internal_judge_endpoints_by_default_only_without_auth(
+    value: str, auth: bool, allowed: bool
+) -> None:
+    """Without --auth every caller is the backend's own user, who reaches a local model server
+    anyway; with --auth a workspace's rule must not reach the host's network."""
+    settings = Settings(judge_allow_private_network=value, auth=auth)
+    assert settings.judge_private_network_allowed is allowed

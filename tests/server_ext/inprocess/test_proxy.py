@@ -173,6 +173,6 @@ async def test_proxy__streams_ndjson_without_buffering_it(jp_fetch: Any, workspa
 async def test_proxy__passes_the_backends_errors_through(jp_fetch: Any) -> None:
     with pytest.raises(HTTPClientError) as bad:
         await jp_fetch("opik", "api", "v1", "private", "traces", "not-a-uuid")
-    assert bad.value.code == 400
+    assert bad.value.code == 404  # a malformed id in the path: no trace can have it
     assert bad.value.response is not None
     assert "UUID" in json.loads(bad.value.response.body)["message"]
