@@ -51,7 +51,9 @@ def test_an_event_held_by_a_killed_worker_is_scored_exactly_once(
         try:
             with httpx.Client(base_url=again.url + "/") as api:
                 scores = wait_for(
-                    lambda: api.get(f"v1/private/traces/{body['id']}").json()["feedback_scores"],
+                    lambda: (
+                        api.get(f"v1/private/traces/{body['id']}").json().get("feedback_scores", [])
+                    ),
                     interval=0.1,
                     what="the score after the restart",
                 )

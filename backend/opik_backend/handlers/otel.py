@@ -34,11 +34,11 @@ class OtlpTracesHandler(ApiHandler):
 
     def _answer(self) -> None:
         """An empty ``ExportTraceServiceResponse``, in the request's encoding."""
-        if "json" in self.request.headers.get("Content-Type", "").lower():
-            self.finish(b"{}")
-        else:
+        if "protobuf" in self.request.headers.get("Content-Type", "").lower():
             self.set_header("Content-Type", "application/x-protobuf")
             self.finish(b"")
+        else:
+            self.finish(b"{}")
 
     def _project_name(self, span: OtelSpan) -> str | None:
         header = self.request.headers.get(PROJECT_HEADER)
