@@ -6,14 +6,13 @@ Playwright against a ``jupyter lab`` started here. Screenshots go to ``tests/art
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import nbformat
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from tests.testlib.browser import KERNEL_READY, command, run_all_cells, shot
+from tests.testlib.browser import ARTIFACTS, KERNEL_READY, command, run_all_cells, shot
 from tests.testlib.jupyter import Lab, browser_page, running_jupyter
 
 pytestmark = pytest.mark.slow
@@ -89,8 +88,8 @@ def test_cell_tree__shows_the_images_and_never_runs_svg_or_html(page: Page) -> N
     assert image_loaded(photo)
     photo.click()
     expect(tree.locator(".oj-attachment-enlarged")).to_have_count(1)
-    Path("/tmp/shots-attach").mkdir(exist_ok=True)
-    tree.screenshot(path="/tmp/shots-attach/cell-tree-image.png")
+    ARTIFACTS.mkdir(exist_ok=True)
+    tree.screenshot(path=ARTIFACTS / "attachments-cell-tree-image.png")
     shot(page, "attachments-cell")
     tree.locator(".oj-row[data-id]").first.click()
     for link in tree.locator(".oj-attachment-file a").all():
@@ -115,7 +114,7 @@ def test_trace_tab__shows_the_images(page: Page, lab: Lab) -> None:
     tab.locator(".oj-row[data-id]", has_text="look").click()
     expect(tab.locator("img.oj-attachment-thumb")).to_have_attribute("alt", "photo.png")
     assert image_loaded(tab.locator("img.oj-attachment-thumb"))
-    tab.screenshot(path="/tmp/shots-attach/trace-tab-image.png")
+    tab.screenshot(path=ARTIFACTS / "attachments-trace-tab-image.png")
     assert page.evaluate("() => window.__opik_xss") is None
     assert page.dialogs == []  # type: ignore[attr-defined]
 
@@ -137,7 +136,7 @@ def test_static_export__embeds_the_images(page: Page) -> None:
     images = saved.locator(".opik-attachments-static img")
     expect(images).to_have_count(2)
     assert all(image_loaded(img) for img in images.all())
-    saved.screenshot(path="/tmp/shots-attach/static-export.png", full_page=True)
+    saved.screenshot(path=ARTIFACTS / "attachments-static-export.png", full_page=True)
     assert saved.evaluate("() => window.__opik_xss") is None
     saved.close()
     assert page.evaluate("() => window.__opik_xss") is None
