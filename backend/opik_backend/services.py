@@ -13,6 +13,7 @@ from .online.queue import open_queue
 from .online.rules import Rules
 from .online.scoring import ScoringSettings
 from .online.workers import OnlineEvaluation
+from .storage.annotation_queues import AnnotationQueues
 from .storage.api_keys import ApiKeys
 from .storage.attachments import Attachments
 from .storage.cache import Cache, open_cache
@@ -29,6 +30,7 @@ from .storage.ingest import IngestJob, Ingestor, open_patch_registry
 from .storage.maintenance import Optimizer
 from .storage.metadata import MetadataDB
 from .storage.migrations import migrate_clickhouse, migrate_metadata
+from .storage.optimizations import Optimizations
 from .storage.otel_ids import OtelTraceIds
 from .storage.projects import Projects
 from .storage.prompts import Prompts
@@ -52,6 +54,8 @@ class Services:
     datasets: Datasets
     dataset_items: DatasetItems
     dataset_versions: DatasetVersioning
+    optimizations: Optimizations
+    annotation_queues: AnnotationQueues
     experiments: Experiments
     experiment_items: ExperimentItems
     prompts: Prompts
@@ -126,6 +130,8 @@ class Services:
             datasets=datasets,
             dataset_items=dataset_items,
             dataset_versions=DatasetVersioning(db, ch, datasets, dataset_items),
+            optimizations=Optimizations(db),
+            annotation_queues=AnnotationQueues(db),
             experiments=Experiments(db),
             experiment_items=ExperimentItems(ch),
             prompts=Prompts(db),

@@ -26,7 +26,7 @@ class QueueHandler(ApiHandler):
 
     @property
     def store(self) -> AnnotationQueues:
-        return AnnotationQueues(self.services.db)
+        return self.services.annotation_queues
 
     async def create(self, body: AnnotationQueueWrite) -> str:
         """Store one queue; its id."""

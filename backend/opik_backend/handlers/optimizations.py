@@ -18,7 +18,7 @@ class OptimizationHandler(ApiHandler):
 
     @property
     def store(self) -> Optimizations:
-        return Optimizations(self.services.db)
+        return self.services.optimizations
 
 
 class OptimizationsHandler(OptimizationHandler):
