@@ -1,4 +1,5 @@
-"""What the fake LLM server sends: the OpenAI and Anthropic wire formats.
+"""What the fake LLM server sends: the OpenAI and Anthropic wire formats (the other
+providers' are in ``_wire_native``).
 
 Each route takes the server and the request and returns an :data:`Answer`: a JSON body,
 or a list of ``(event name, data)`` pairs sent as server-sent events. The shapes follow the
@@ -9,17 +10,19 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import re
 import struct
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
     from .llm_server import FakeLLMServer, RecordedRequest
 
 Event = tuple[str | None, Any]  # (SSE event name, data)
-Answer = dict[str, Any] | list[Event]  # a JSON body, or the events of a stream
+Answer = dict[str, Any] | list[Any]  # a JSON body, or the events of a stream
 
 _OPENAI_ERRORS = {
     400: "invalid_request_error",
@@ -40,6 +43,18 @@ _ANTHROPIC_ERRORS = {
 }
 
 
+@dataclass(frozen=True)
+class ToolCall:
+    """A reply that calls a tool: ``ToolCall("get_weather", {"city": "Paris"})``."""
+
+    name: str
+    arguments: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def arguments_json(self) -> str:
+        return json.dumps(self.arguments)
+
+
 class Reply(NamedTuple):
     """What one LLM request gets."""
 
@@ -48,6 +63,10 @@ class Reply(NamedTuple):
     prompt_tokens: int
     completion_tokens: int
     n: int  # numbers the ids
+    calls: tuple[ToolCall, ...] = ()
+
+    def call_id(self, index: int) -> str:
+        return f"call_fake_{self.n}_{index}"
 
 
 def tokens(text: str) -> int:
@@ -78,19 +97,26 @@ def _chat(fake: FakeLLMServer, request: RecordedRequest) -> Answer:
         "model": reply.model,
         "system_fingerprint": "fp_fake",
     }
+    finish = "tool_calls" if reply.calls else "stop"
     if not body.get("stream"):
-        message = {"role": "assistant", "content": reply.text, "refusal": None}
+        message: dict[str, Any] = {
+            "role": "assistant",
+            "content": reply.text or None if reply.calls else reply.text,
+            "refusal": None,
+        }
+        if reply.calls:
+            message["tool_calls"] = _chat_tool_calls(reply)
         return {
             **head,
             "object": "chat.completion",
             "usage": _openai_usage(reply),
             "choices": [
-                {"index": 0, "message": message, "logprobs": None, "finish_reason": "stop"}
+                {"index": 0, "message": message, "logprobs": None, "finish_reason": finish}
             ],
         }
     head["object"] = "chat.completion.chunk"
-    pieces = ({"content": piece} for piece in _pieces(reply.text))
-    deltas = [{"role": "assistant", "content": ""}, *pieces, {}]
+    pieces = [{"content": piece} for piece in _pieces(reply.text)] if reply.text else []
+    deltas = [{"role": "assistant", "content": ""}, *pieces, *_chat_call_deltas(reply), {}]
     events: list[Event] = [
         (
             None,
@@ -101,20 +127,77 @@ def _chat(fake: FakeLLMServer, request: RecordedRequest) -> Answer:
                         "index": 0,
                         "delta": delta,
                         "logprobs": None,
-                        "finish_reason": None if delta else "stop",
+                        "finish_reason": None if delta else finish,
                     }
                 ],
             },
         )
         for delta in deltas
     ]
-    if (body.get("stream_options") or {}).get("include_usage"):
+    _, last = events[-1]
+    if request.path.startswith("/openai/"):  # Groq: the usage rides on the last chunk
+        last["x_groq"] = {"id": f"req_fake_{reply.n}", "usage": _openai_usage(reply)}
+    elif "mistral" in _user_agent(request):  # Mistral: the same
+        last["usage"] = _openai_usage(reply)
+    elif (body.get("stream_options") or {}).get("include_usage"):  # OpenAI: when asked
         events.append((None, {**head, "choices": [], "usage": _openai_usage(reply)}))
     return [*events, (None, "[DONE]")]
 
 
+def _chat_tool_calls(reply: Reply) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": reply.call_id(i),
+            "type": "function",
+            "function": {"name": call.name, "arguments": call.arguments_json},
+        }
+        for i, call in enumerate(reply.calls)
+    ]
+
+
+def _chat_call_deltas(reply: Reply) -> list[dict[str, Any]]:
+    """Each tool call streamed as OpenAI does: its name first, then its arguments."""
+    deltas: list[dict[str, Any]] = []
+    for i, call in enumerate(reply.calls):
+        start = {"name": call.name, "arguments": ""}
+        deltas.append(
+            {
+                "tool_calls": [
+                    {"index": i, "id": reply.call_id(i), "type": "function", "function": start}
+                ]
+            }
+        )
+        deltas.append(
+            {"tool_calls": [{"index": i, "function": {"arguments": call.arguments_json}}]}
+        )
+    return deltas
+
+
+def _function_calls(reply: Reply) -> list[dict[str, Any]]:
+    """The Responses API's ``function_call`` output items."""
+    return [
+        {
+            "type": "function_call",
+            "id": f"fc_fake_{reply.n}_{i}",
+            "call_id": reply.call_id(i),
+            "name": call.name,
+            "arguments": call.arguments_json,
+            "status": "completed",
+        }
+        for i, call in enumerate(reply.calls)
+    ]
+
+
+def _user_agent(request: RecordedRequest) -> str:
+    agents = (v for k, v in request.headers.items() if k.lower() == "user-agent")
+    return next(agents, "").lower()
+
+
 def _response_object(reply: Reply, done: bool) -> dict[str, Any]:
     content = [{"type": "output_text", "text": reply.text, "annotations": [], "logprobs": []}]
+    output = (
+        _function_calls(reply) if reply.calls else [_response_message(reply, content, "completed")]
+    )
     usage = {
         "input_tokens": reply.prompt_tokens,
         "input_tokens_details": {"cached_tokens": 0},
@@ -138,7 +221,7 @@ def _response_object(reply: Reply, done: bool) -> dict[str, Any]:
         "tool_choice": "auto",
         "tools": [],
         "text": {"format": {"type": "text"}},
-        "output": [_response_message(reply, content, "completed")] if done else [],
+        "output": output if done else [],
         "usage": usage if done else None,
     }
 
@@ -158,6 +241,8 @@ def _responses(fake: FakeLLMServer, request: RecordedRequest) -> Answer:
     final = _response_object(reply, done=True)
     if not request.body.get("stream"):
         return final
+    if reply.calls:
+        return _streamed_function_calls(reply, final)
     part = {"type": "output_text", "text": "", "annotations": [], "logprobs": []}
     at = {"item_id": f"msg_fake_{reply.n}", "output_index": 0, "content_index": 0}
     raw: list[dict[str, Any]] = [
@@ -180,6 +265,35 @@ def _responses(fake: FakeLLMServer, request: RecordedRequest) -> Answer:
         {"type": "response.output_item.done", "output_index": 0, "item": final["output"][0]},
         {"type": "response.completed", "response": final},
     ]
+    return [(e["type"], {**e, "sequence_number": i}) for i, e in enumerate(raw)]
+
+
+def _streamed_function_calls(reply: Reply, final: dict[str, Any]) -> Answer:
+    raw: list[dict[str, Any]] = [
+        {"type": "response.created", "response": _response_object(reply, done=False)}
+    ]
+    for i, item in enumerate(final["output"]):
+        raw += [
+            {
+                "type": "response.output_item.added",
+                "output_index": i,
+                "item": {**item, "arguments": "", "status": "in_progress"},
+            },
+            {
+                "type": "response.function_call_arguments.delta",
+                "item_id": item["id"],
+                "output_index": i,
+                "delta": item["arguments"],
+            },
+            {
+                "type": "response.function_call_arguments.done",
+                "item_id": item["id"],
+                "output_index": i,
+                "arguments": item["arguments"],
+            },
+            {"type": "response.output_item.done", "output_index": i, "item": item},
+        ]
+    raw.append({"type": "response.completed", "response": final})
     return [(e["type"], {**e, "sequence_number": i}) for i, e in enumerate(raw)]
 
 
@@ -227,40 +341,60 @@ def _messages(fake: FakeLLMServer, request: RecordedRequest) -> Answer:
         "cache_creation_input_tokens": 0,
         "cache_read_input_tokens": 0,
     }
-    message = {
+    message: dict[str, Any] = {
         "id": f"msg_fake_{reply.n}",
         "type": "message",
         "role": "assistant",
         "model": reply.model,
-        "content": [{"type": "text", "text": reply.text}],
-        "stop_reason": "end_turn",
+        "content": _anthropic_blocks(reply),
+        "stop_reason": "tool_use" if reply.calls else "end_turn",
         "stop_sequence": None,
         "usage": usage,
     }
     if not request.body.get("stream"):
         return message
     start = {**message, "content": [], "stop_reason": None, "usage": {**usage, "output_tokens": 1}}
-    raw: list[dict[str, Any]] = [
-        {"type": "message_start", "message": start},
-        {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}},
-        {"type": "ping"},
-        *(
-            {
-                "type": "content_block_delta",
-                "index": 0,
-                "delta": {"type": "text_delta", "text": piece},
-            }
-            for piece in _pieces(reply.text)
-        ),
-        {"type": "content_block_stop", "index": 0},
+    raw: list[dict[str, Any]] = [{"type": "message_start", "message": start}, {"type": "ping"}]
+    for index, block in enumerate(message["content"]):
+        raw += _anthropic_block_events(index, block)
+    raw += [
         {
             "type": "message_delta",
-            "delta": {"stop_reason": "end_turn", "stop_sequence": None},
+            "delta": {"stop_reason": message["stop_reason"], "stop_sequence": None},
             "usage": {"output_tokens": reply.completion_tokens},
         },
         {"type": "message_stop"},
     ]
     return [(event["type"], event) for event in raw]
+
+
+def _anthropic_blocks(reply: Reply) -> list[dict[str, Any]]:
+    blocks: list[dict[str, Any]] = [{"type": "text", "text": reply.text}] if reply.text else []
+    blocks += [
+        {
+            "type": "tool_use",
+            "id": f"toolu_fake_{reply.n}_{i}",
+            "name": c.name,
+            "input": c.arguments,
+        }
+        for i, c in enumerate(reply.calls)
+    ]
+    return blocks or [{"type": "text", "text": ""}]
+
+
+def _anthropic_block_events(index: int, block: dict[str, Any]) -> list[dict[str, Any]]:
+    """One content block streamed: text word by word, a tool's input as one JSON delta."""
+    if block["type"] == "tool_use":
+        start = {**block, "input": {}}
+        deltas = [{"type": "input_json_delta", "partial_json": json.dumps(block["input"])}]
+    else:
+        start = {"type": "text", "text": ""}
+        deltas = [{"type": "text_delta", "text": piece} for piece in _pieces(block["text"])]
+    return [
+        {"type": "content_block_start", "index": index, "content_block": start},
+        *({"type": "content_block_delta", "index": index, "delta": d} for d in deltas),
+        {"type": "content_block_stop", "index": index},
+    ]
 
 
 def error_body(request: RecordedRequest, status: int, message: str | None) -> dict[str, Any]:

@@ -1,11 +1,20 @@
-"""A local, scriptable stand-in for the OpenAI and Anthropic HTTP APIs (standard library only).
+"""A local, scriptable stand-in for the LLM providers' HTTP APIs (standard library only).
 
-The real ``openai``, ``anthropic``, ``litellm`` and LangChain clients work against it
-unchanged (``base_url=server.openai_base_url, api_key="test"``). Routes under ``/v1``:
-``POST chat/completions``, ``responses``, ``embeddings``, ``messages`` (Anthropic), each
-streamed (server-sent events) or not, and ``GET models``. Replies are deterministic:
-``"Echo: <last user text>"`` unless ``replies`` says otherwise (a string, a callable taking
-the :class:`RecordedRequest`, a list used as a queue, or a dict of those by model). Token
+The real client libraries work against it unchanged: ``openai``, ``anthropic``, ``litellm``
+and LangChain (``base_url=server.openai_base_url, api_key="test"``), ``groq``
+(``base_url=server.url``, Groq's ``/openai/v1`` paths), ``mistralai``
+(``server_url=server.url``), ``google-genai`` (``HttpOptions(base_url=server.url)``), boto3's
+``bedrock-runtime`` (``endpoint_url=server.url``) and ``ollama`` (``Client(host=server.url)``).
+Routes: under ``/v1`` ``POST chat/completions``, ``responses``, ``embeddings``, ``messages``
+(Anthropic) and ``GET models``; Gemini's ``POST /v1beta/models/<model>:generateContent`` and
+``:streamGenerateContent``; Bedrock's ``POST /model/<id>/converse``, ``converse-stream`` and
+``invoke``; Ollama's ``POST /api/chat``. Each LLM route streams in its provider's format
+(server-sent events, newline-delimited JSON, or AWS event stream) when asked.
+
+Replies are deterministic: ``"Echo: <last user text>"`` unless ``replies`` says otherwise
+(a string, a :class:`ToolCall` or a list of them, a callable taking the
+:class:`RecordedRequest` and returning one of those, a list used as a queue, or a dict of
+those by model). A tool call is answered in each provider's function-calling shape. Token
 counts are the text length / 4, rounded up. A model named ``error-<status>``
 (``error-429``) or :meth:`FakeLLMServer.fail` gets that status and the provider's error JSON.
 """
@@ -22,12 +31,15 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import unquote
 
-from ._wire import ROUTES, Answer, Reply, error_body, tokens
+from ._wire import ROUTES, Answer, Reply, ToolCall, error_body, tokens
+from ._wire_native import PATTERN_ROUTES, send_native
 
-__all__ = ["FakeLLMServer", "RecordedRequest"]
+__all__ = ["FakeLLMServer", "RecordedRequest", "ToolCall"]
 
-Replies = Callable[["RecordedRequest"], "str | None"] | Mapping[str, Any] | Sequence[str]
+Scripted = str | ToolCall | Sequence[ToolCall]
+Replies = Callable[["RecordedRequest"], "Scripted | None"] | Mapping[str, Any] | Sequence[Scripted]
 
 
 @dataclass
@@ -38,10 +50,12 @@ class RecordedRequest:
     path: str
     headers: dict[str, str]
     body: Any
+    path_model: str | None = None  # the model named by the path (Gemini, Bedrock)
 
     @property
     def model(self) -> str | None:
-        return self.body.get("model") if isinstance(self.body, dict) else None
+        given = self.body.get("model") if isinstance(self.body, dict) else None
+        return given or self.path_model
 
 
 @dataclass
@@ -52,12 +66,21 @@ class _Failure:
     retry_after: float | None = None
 
 
+def _as_reply(scripted: Any) -> str | tuple[ToolCall, ...]:
+    if isinstance(scripted, ToolCall):
+        return (scripted,)
+    if isinstance(scripted, list | tuple) and all(isinstance(c, ToolCall) for c in scripted):
+        return tuple(scripted)
+    return str(scripted)
+
+
 def _text_of(value: Any) -> str:
     """All the text in a message content, a list of parts or a list of messages."""
     if isinstance(value, str):
         return value
     if isinstance(value, Mapping):
-        return _text_of(value.get("content", value.get("text", "")))
+        inner = value.get("content", value.get("parts", value.get("text", "")))
+        return _text_of(inner)
     return " ".join(_text_of(part) for part in value) if isinstance(value, Iterable) else ""
 
 
@@ -82,7 +105,7 @@ class FakeLLMServer:
         self.chunk_delay = chunk_delay
         self.requests: list[RecordedRequest] = []
         self._port = port
-        self._queues: dict[str, deque[str]] = {}
+        self._queues: dict[str, deque[Any]] = {}
         self._failures: deque[_Failure] = deque()
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
@@ -141,24 +164,29 @@ class FakeLLMServer:
         with self._lock:
             self._failures.append(_Failure(status, message, times, retry_after))
 
-    def reply_text(self, request: RecordedRequest) -> str:
-        """The reply for ``request``: from ``replies`` if it has one, else an echo."""
+    def reply_for(self, request: RecordedRequest) -> str | tuple[ToolCall, ...]:
+        """The reply for ``request`` (a text, or tool calls): from ``replies``, else an echo."""
         replies, model = self.replies, request.model or ""
         key, source = (model, replies.get(model)) if isinstance(replies, Mapping) else ("", replies)
         if callable(source):
-            text = source(request)
-            if text is not None:
-                return str(text)
-        elif isinstance(source, str):
-            return source
+            scripted = source(request)
+            if scripted is not None:
+                return _as_reply(scripted)
+        elif isinstance(source, str | ToolCall):
+            return _as_reply(source)
         elif source:
             with self._lock:
                 queue = self._queues.setdefault(key, deque(source))
                 if queue:
-                    return queue.popleft()
+                    return _as_reply(queue.popleft())
         body = request.body or {}
-        last = body.get("messages") or body.get("input") or [""]
+        last = body.get("messages") or body.get("input") or body.get("contents") or [""]
         return f"Echo: {_text_of(last[-1] if isinstance(last, list) else last)}"
+
+    def reply_text(self, request: RecordedRequest) -> str:
+        """The text of the reply for ``request`` (empty when it is tool calls)."""
+        reply = self.reply_for(request)
+        return reply if isinstance(reply, str) else ""
 
     def _failure(self, request: RecordedRequest) -> _Failure | None:
         match = re.fullmatch(r"error-(\d{3})", request.model or "")
@@ -180,7 +208,7 @@ class FakeLLMServer:
             self.requests.append(request)
         if self.latency:
             time.sleep(self.latency)
-        route = ROUTES.get((method, path.removeprefix("/v1")))
+        route = _route(request)
         failure = self._failure(request) if route is not None and method == "POST" else None
         status, headers = (failure.status if failure else 200), {}
         answer: Answer
@@ -196,22 +224,47 @@ class FakeLLMServer:
             except (AttributeError, KeyError, TypeError, ValueError) as exc:
                 status, answer = 400, error_body(request, 400, f"bad request: {exc!r}")
         try:
-            _send(handler, status, answer, headers, self.chunk_delay)
+            if not send_native(handler, status, answer, self.chunk_delay):
+                _send(handler, status, answer, headers, self.chunk_delay)
         except (BrokenPipeError, ConnectionResetError):  # the client went away mid-stream
             handler.close_connection = True
 
     def make_reply(self, request: RecordedRequest) -> Reply:
-        body, text = request.body or {}, self.reply_text(request)
+        body, reply = request.body or {}, self.reply_for(request)
+        text, calls = (reply, ()) if isinstance(reply, str) else ("", reply)
         prompt = [
-            body[key] for key in ("system", "instructions", "messages", "input") if body.get(key)
+            body[key]
+            for key in ("system", "instructions", "messages", "input", "contents")
+            if body.get(key)
         ]
+        said = text + "".join(call.name + json.dumps(call.arguments) for call in calls)
         return Reply(
             text,
-            body.get("model", "fake-model"),
+            request.model or "fake-model",
             tokens(_text_of(prompt)),
-            tokens(text),
+            tokens(said),
             next(self._ids),
+            calls,
         )
+
+
+def _route(request: RecordedRequest) -> Any:
+    """The route answering ``request`` (a model named in its path is recorded on it)."""
+    path = request.path
+    for prefix in ("/openai/v1", "/v1"):  # Groq serves the OpenAI API under /openai/v1
+        if path.startswith(prefix + "/"):
+            path = path.removeprefix(prefix)
+            break
+    route = ROUTES.get((request.method, path))
+    if route is not None:
+        return route
+    for method, pattern, handler in PATTERN_ROUTES:
+        match = pattern.fullmatch(request.path)
+        if match and method == request.method:
+            model = match.groupdict().get("model")
+            request.path_model = unquote(model) if model else None
+            return handler
+    return None
 
 
 def _read(handler: _Handler, method: str) -> RecordedRequest:

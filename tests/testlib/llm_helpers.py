@@ -86,3 +86,28 @@ __all__ = [
     "tree",
     "usage",
 ]
+
+
+def in_cell(shell: Any, code: str, **names: Any) -> None:
+    """Run ``code`` as a ``%%opik_track`` cell of ``shell`` (an IPython shell with the
+    extension loaded), with ``names`` defined in the notebook; its errors are raised."""
+    shell.user_ns.update(names)
+    result = shell.run_cell(f"%%opik_track --name cell --no-display\n{code}", store_history=True)
+    result.raise_error()
+
+
+def cell_spans(client: oj.Client, project: str) -> list[dict[str, Any]]:
+    """The spans of the one trace of ``project`` (the cell's), oldest first."""
+    [trace] = traces(client, project)
+    assert trace["name"] == "cell"
+    return sorted(trace["spans"], key=lambda s: s["start_time"])
+
+
+def priced(span: dict[str, Any]) -> None:
+    """``span`` is an LLM span with usage whose total adds up, and a cost."""
+    assert span["type"] == "llm"
+    counts = span["usage"]
+    assert counts["prompt_tokens"] > 0
+    assert counts["completion_tokens"] > 0
+    assert counts["total_tokens"] == counts["prompt_tokens"] + counts["completion_tokens"]
+    assert span["total_estimated_cost"] > 0
