@@ -14,6 +14,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -95,3 +96,16 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "test_reliability" in str(item.fspath):
             item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture
+def cell_shell(traced: opik_jupyter.Client) -> Iterator[Any]:
+    """An IPython shell with the extension loaded, as in a notebook (``%%opik_track`` works
+    and instruments the LLM clients); unloaded afterwards."""
+    from IPython.testing import globalipapp  # noqa: PLC0415 - IPython only where used
+
+    globalipapp.start_ipython()  # once per process; later calls do nothing
+    shell = globalipapp.get_ipython()
+    shell.run_line_magic("load_ext", "opik_jupyter")
+    yield shell
+    shell.run_line_magic("unload_ext", "opik_jupyter")

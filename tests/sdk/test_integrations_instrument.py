@@ -6,9 +6,16 @@ import dataclasses
 from typing import Any
 
 import anthropic.resources.messages
+import groq.resources.chat.completions
 import litellm
+import ollama
 import openai
 import pytest
+from agents.tracing import get_trace_provider
+from botocore.client import BaseClient
+from google.genai.models import Models
+from llama_index.core.instrumentation import root_dispatcher
+from mistralai.client.chat import Chat
 from openai.resources.chat import AsyncCompletions, Completions
 from openai.resources.responses import Responses
 
@@ -26,7 +33,19 @@ from tests.testlib.llm_helpers import USER, FakeLLMServer, llm_spans, traces
 from tests.testlib.sdk_env import run_python
 from tests.testlib.trees import S, tree_of
 
-ALL = ["openai", "anthropic", "litellm", "langchain"]
+ALL = [
+    "openai",
+    "anthropic",
+    "litellm",
+    "langchain",
+    "google_genai",
+    "bedrock",
+    "mistral",
+    "groq",
+    "ollama",
+    "llama_index",
+    "openai_agents",
+]
 
 
 def _patched() -> list[Any]:
@@ -38,6 +57,14 @@ def _patched() -> list[Any]:
         litellm.completion,
         litellm.acompletion,
         _HOOK.handler,
+        vars(Models)["generate_content_stream"],
+        vars(BaseClient)["_make_api_call"],
+        vars(Chat)["stream"],
+        vars(groq.resources.chat.completions.Completions)["create"],
+        vars(ollama.Client)["chat"],
+        ollama.chat,
+        root_dispatcher.span_handlers,
+        get_trace_provider()._multi_processor._processors,
     ]
 
 

@@ -26,6 +26,13 @@ LIBRARIES = {
     "anthropic": ("anthropic", "anthropic"),
     "litellm": ("litellm", "litellm"),
     "langchain": ("langchain_core", "langchain"),
+    "google_genai": ("google.genai", "google_genai"),
+    "bedrock": ("botocore", "bedrock"),
+    "mistral": ("mistralai", "mistral"),
+    "groq": ("groq", "groq"),
+    "ollama": ("ollama", "ollama"),
+    "llama_index": ("llama_index.core", "llama_index"),
+    "openai_agents": ("agents", "openai_agents"),
 }
 
 _lock = threading.RLock()
@@ -81,7 +88,8 @@ def instrument(
     libraries: Iterable[str] | None = None, *, only_inside_traces: bool = False
 ) -> list[str]:
     """Trace every call of the installed LLM client libraries (all known ones by default:
-    ``openai``, ``anthropic``, ``litellm``, ``langchain``).
+    ``openai``, ``anthropic``, ``litellm``, ``langchain``, ``google_genai``, ``bedrock``,
+    ``mistral``, ``groq``, ``ollama``, ``llama_index``, ``openai_agents``).
 
     Idempotent. Libraries that are not installed are skipped; one installed but not yet
     imported is patched when it is imported. With ``only_inside_traces=True`` a call made

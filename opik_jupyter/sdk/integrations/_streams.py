@@ -2,10 +2,11 @@
 
 The span of a streaming call ends when the stream does: at its last chunk, at an error, when
 the caller closes it (``close()``, or leaving ``with stream:``), or when a stream abandoned
-half-way is garbage-collected. The OpenAI and Anthropic clients' own stream objects are kept
-(so ``isinstance`` checks, ``.response`` and their ``with`` helpers keep working): only the
-iterator inside them is replaced. Other streams (LiteLLM's) are handed back behind a thin
-proxy that iterates like them and forwards every other attribute.
+half-way is garbage-collected. The OpenAI, Anthropic, Groq and Mistral clients' own stream
+objects are kept (so ``isinstance`` checks, ``.response`` and their ``with`` helpers keep
+working): only the iterator inside them is replaced. Other streams (LiteLLM's, Gemini's,
+Ollama's, Bedrock's event stream) are handed back behind a thin proxy that iterates like
+them and forwards every other attribute.
 """
 
 from __future__ import annotations
@@ -31,11 +32,15 @@ def parsed(response: Any) -> Any:
     return None if hasattr(response, "http_response") else response
 
 
+_INNER = ("_iterator", "generator")  # Stainless clients' (OpenAI...), Speakeasy's (Mistral)
+
+
 def follow(stream: Any, call: Recorder, asynchronous: bool) -> Any:
     """Make ``stream`` feed ``call`` while it is consumed; returns what the caller gets."""
-    inner = getattr(stream, "_iterator", None)
-    if inner is not None and hasattr(inner, "__anext__") == asynchronous:
-        stream._iterator = (_follow_async if asynchronous else _follow)(inner, call)
+    attr = next((name for name in _INNER if hasattr(stream, name)), None)
+    inner = getattr(stream, attr) if attr else None
+    if attr and inner is not None and hasattr(inner, "__anext__") == asynchronous:
+        setattr(stream, attr, (_follow_async if asynchronous else _follow)(inner, call))
         _hook_close(stream, call, asynchronous)
         weakref.finalize(stream, call.abandoned).atexit = False
         return stream

@@ -11,6 +11,7 @@ host's own rates.
 from __future__ import annotations
 
 import dataclasses
+import json
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -67,7 +68,10 @@ class ChatChunks:
             function = kept["function"]
             if call.function is not None:
                 function["name"] += call.function.name or ""
-                function["arguments"] += call.function.arguments or ""
+                arguments = call.function.arguments or ""  # Mistral's may be a dict
+                function["arguments"] += (
+                    arguments if isinstance(arguments, str) else json.dumps(arguments)
+                )
 
     def reading(self) -> Reading:
         message: dict[str, Any] = {"role": "assistant", "content": "".join(self.text)}
