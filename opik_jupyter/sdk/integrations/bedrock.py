@@ -118,22 +118,26 @@ INVOKE = Endpoint(
 )
 
 
-def _converse_stream(original: Any, explicit: bool, args: tuple[Any, ...]) -> Any:
-    call = LLMCall.open(CONVERSE_STREAM, args, {}, explicit)
+def _requested(endpoint: Endpoint, original: Any, explicit: bool, args: tuple[Any, ...]) -> Any:
+    """Run the request with its span open: ``(call or None when untraced, response)``."""
+    call = LLMCall.open(endpoint, args, {}, explicit)
     if call is None:
-        return original(*args)
+        return None, original(*args)
     with call:
-        response = original(*args)
-    response["stream"] = call.follow(response["stream"], asynchronous=False)
+        return call, original(*args)
+
+
+def _converse_stream(original: Any, explicit: bool, args: tuple[Any, ...]) -> Any:
+    call, response = _requested(CONVERSE_STREAM, original, explicit, args)
+    if call is not None:
+        response["stream"] = call.follow(response["stream"], asynchronous=False)
     return response
 
 
 def _invoke(original: Any, explicit: bool, args: tuple[Any, ...]) -> Any:
-    call = LLMCall.open(INVOKE, args, {}, explicit)
+    call, response = _requested(INVOKE, original, explicit, args)
     if call is None:
-        return original(*args)
-    with call:
-        response = original(*args)
+        return response
     try:
         raw = response["body"].read()
         response["body"] = StreamingBody(io.BytesIO(raw), len(raw))
