@@ -11,7 +11,7 @@ import anthropic
 import openai
 import pytest
 
-from opik_jupyter.testing import FakeLLMServer, RecordedRequest
+from opik_jupyter.testing import FakeLLMServer, RecordedRequest, ToolCall
 from tests.testlib.llm_helpers import USER
 
 
@@ -114,3 +114,58 @@ def test_start_stop__url_only_while_running() -> None:
     server.stop()
     with pytest.raises(RuntimeError, match="not running"):
         _ = server.url
+
+
+CALLS = [ToolCall("get_weather", {"city": "Paris"}), ToolCall("get_time", {"tz": "CET"})]
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_tool_calls__the_openai_client_reads_them_streamed_or_not(stream: bool) -> None:
+    with FakeLLMServer(replies=lambda _request: CALLS) as server:
+        client = _openai(server)
+        if stream:
+            chunks = list(client.chat.completions.create(model="m", messages=USER, stream=True))
+            calls = {}
+            for chunk in chunks:
+                for delta in chunk.choices[0].delta.tool_calls or ():
+                    kept = calls.setdefault(delta.index, {"name": "", "arguments": ""})
+                    kept["name"] += delta.function.name or ""
+                    kept["arguments"] += delta.function.arguments or ""
+            found = [(c["name"], json.loads(c["arguments"])) for c in calls.values()]
+            assert chunks[-1].choices[0].finish_reason == "tool_calls"
+        else:
+            choice = client.chat.completions.create(model="m", messages=USER).choices[0]
+            assert choice.finish_reason == "tool_calls"
+            found = [
+                (c.function.name, json.loads(c.function.arguments))
+                for c in choice.message.tool_calls
+            ]
+    assert found == [(c.name, c.arguments) for c in CALLS]
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_tool_calls__the_anthropic_client_reads_tool_use_blocks(stream: bool) -> None:
+    with FakeLLMServer(replies=[CALLS]) as server:
+        client = anthropic.Anthropic(base_url=server.anthropic_base_url, api_key="k")
+        if stream:
+            with client.messages.stream(model="m", max_tokens=50, messages=USER) as events:
+                message = events.get_final_message()
+        else:
+            message = client.messages.create(model="m", max_tokens=50, messages=USER)
+    assert message.stop_reason == "tool_use"
+    assert [(b.type, b.name, b.input) for b in message.content] == [
+        ("tool_use", c.name, c.arguments) for c in CALLS
+    ]
+
+
+def test_tool_calls__the_responses_api_returns_function_call_items(
+    llm_server: FakeLLMServer,
+) -> None:
+    llm_server.replies = [CALLS[0]]
+    response = _openai(llm_server).responses.create(model="m", input="weather?")
+    [item] = response.output
+    assert (item.type, item.name, json.loads(item.arguments)) == (
+        "function_call",
+        "get_weather",
+        {"city": "Paris"},
+    )
