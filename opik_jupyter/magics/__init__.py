@@ -64,7 +64,7 @@ def tracer_of(shell: Any) -> CellTracer | None:
 
 
 def _instrument_llm_clients() -> list[str]:
-    """LLM clients (OpenAI, Anthropic, LiteLLM, LangChain) make spans inside traces."""
+    """Every LLM client and framework `instrument()` knows makes spans inside traces."""
     global _instrumented_here  # noqa: PLW0603
     try:
         from ..sdk.integrations import instrument, instrumented  # noqa: PLC0415
