@@ -130,6 +130,11 @@ class ApiHandler(tornado.web.RequestHandler):
             raise BadRequest(f"Content-Encoding {encoding!r} is not supported; send gzip or none")
         return body
 
+    def compute_etag(self) -> str | None:
+        """No ETag: hashing every JSON body costs a list or a tree a few percent, and no
+        Opik client revalidates with If-None-Match (routes that need one set it)."""
+        return None
+
     def send_json(self, data: Any, status: int = 200) -> None:
         self.set_status(status)
         self.finish(encode(data))

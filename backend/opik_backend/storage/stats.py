@@ -6,21 +6,39 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+from .cache import Memo
 from .clickhouse import ClickHouse
 from .filter_sql import DURATION_MS
-from .reads import Query, Reads, aware, latest_rows
+from .reads import COUNT_TTL_SECONDS, Query, Reads, aware, latest_rows
 from .rows import SPANS, TRACES
 
 _IN_PROJECTS = "workspace_id = {ws:String} AND project_id IN {ids:Array(String)}"
 
 
 class Stats:
+    """Aggregates over a project's traces, each kept until the project's data changes: a
+    page of projects or a stats panel asked again does not rescan the project."""
+
     def __init__(self, ch: ClickHouse, reads: Reads) -> None:
         self._ch = ch
         self._reads = reads
+        self._memo: Memo[tuple[str, ...], Any] = Memo(COUNT_TTL_SECONDS)
 
     def projects(self, workspace: str, project_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         """Trace count, last activity, duration, cost and token totals, per project."""
+        versions = {pid: self._reads.changes.version(workspace, pid) for pid in project_ids}
+        out: dict[str, dict[str, Any]] = {}
+        for pid, version in versions.items():
+            found = self._memo.get(("project", workspace, pid), version)
+            if found is not None:
+                out[pid] = found
+        missing = [pid for pid in project_ids if pid not in out]
+        for pid, stats in self._projects(workspace, missing).items():
+            self._memo.put(("project", workspace, pid), versions[pid], stats)
+            out[pid] = stats
+        return {pid: dict(out[pid]) for pid in project_ids}
+
+    def _projects(self, workspace: str, project_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         if not project_ids:
             return {}
         params = {"ws": workspace, "ids": list(project_ids)}
@@ -72,6 +90,14 @@ class Stats:
 
     def traces(self, query: Query) -> list[dict[str, Any]]:
         """Statistics of the traces matching ``query``: count, duration, cost, usage, scores."""
+        found: list[dict[str, Any]] = self._memo.get_or_compute(
+            ("traces", repr(query)),
+            self._reads.changes.version(query.workspace, query.project_id),
+            lambda: self._traces(query),
+        )
+        return [dict(stat) for stat in found]
+
+    def _traces(self, query: Query) -> list[dict[str, Any]]:
         selection = self._reads.select(TRACES, "traces", query)
         source, params = selection.latest_sql(), selection.params
         (row,) = self._ch.query_dicts(
