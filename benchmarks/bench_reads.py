@@ -252,7 +252,9 @@ class Reads:
         }
 
 
-def time_reads(reads: Reads, runs: int, backend: psutil.Process) -> dict[str, dict[str, float]]:
+def time_reads(
+    reads: Reads, runs: int, backend: psutil.Process, cap: float
+) -> dict[str, dict[str, float]]:
     out: dict[str, dict[str, float]] = {}
     for name, call in reads.calls().items():
         first = call()
@@ -262,12 +264,16 @@ def time_reads(reads: Reads, runs: int, backend: psutil.Process) -> dict[str, di
         assert first.status_code == 200, (name, first.status_code, first.text[:300])
         samples = []
         cpu = sum(backend.cpu_times()[:2])
+        began = time.perf_counter()
         for _ in range(runs):
+            if len(samples) >= 5 and time.perf_counter() - began > cap:
+                print(f"  {name}: stopped after {len(samples)} runs ({cap:.0f} s cap)")
+                break
             start = time.perf_counter()
             response = call()
             samples.append((time.perf_counter() - start) * 1000)
             assert response.status_code == 200, (name, response.text[:300])
-        cpu_ms = (sum(backend.cpu_times()[:2]) - cpu) * 1000 / runs
+        cpu_ms = (sum(backend.cpu_times()[:2]) - cpu) * 1000 / len(samples)
         out[name] = {"cpu": cpu_ms} | {
             q: percentile(samples, f) for q, f in (("p50", 0.5), ("p95", 0.95), ("p99", 0.99))
         }
@@ -292,8 +298,7 @@ def mixed(url: str, reads: Reads, clients: int, seconds: float) -> dict[str, lis
         trace_id = str(uuid6.uuid7())
         now = iso(t0)
         if rng.random() < 0.5:
-            trace_ids.append(trace_id)
-            return client.post(
+            response = client.post(
                 "v1/private/traces/batch",
                 json={
                     "traces": [
@@ -308,6 +313,9 @@ def mixed(url: str, reads: Reads, clients: int, seconds: float) -> dict[str, lis
                     ]
                 },
             )
+            if response.status_code == 204:
+                trace_ids.append(trace_id)
+            return response
         parent = trace_ids[-1] if trace_ids else trace_id
         return client.post(
             "v1/private/spans/batch",
@@ -406,7 +414,7 @@ def measure(
         print(f"{label}: uptime: {uptime()}")
         for call in reads.calls().values():  # warm caches and the page cache once
             call()
-        figures = time_reads(reads, args.runs, backend)
+        figures = time_reads(reads, args.runs, backend, args.cap)
         if args.clients:
             mixed(url, reads, args.clients, args.seconds)
         print(
@@ -453,6 +461,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--spans", type=int, default=1_000_000, help="spans to load (4 per trace)")
     parser.add_argument("--runs", type=int, default=100, help="requests per read")
+    parser.add_argument("--cap", type=float, default=60, help="seconds at most per read")
     parser.add_argument("--clients", type=int, default=50, help="mixed-load clients (0: skip)")
     parser.add_argument("--seconds", type=float, default=30, help="mixed-load duration")
     parser.add_argument("--threads", type=int, default=4, help="loading client threads")

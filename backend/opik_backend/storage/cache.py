@@ -6,6 +6,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from concurrent.futures import Future
 from typing import Generic, Protocol, TypeVar
 
 import redis
@@ -107,6 +108,7 @@ class Memo(Generic[K, V]):
         self._ttl = ttl
         self._max = max_entries
         self._data: dict[K, tuple[object, float, V]] = {}
+        self._running: dict[K, tuple[object, Future[V]]] = {}
         self._lock = threading.Lock()
 
     def get(self, key: K, version: object) -> V | None:
@@ -123,9 +125,32 @@ class Memo(Generic[K, V]):
             self._data[key] = (version, time.monotonic() + self._ttl, value)
 
     def get_or_compute(self, key: K, version: object, compute: Callable[[], V]) -> V:
-        """The fresh answer for ``key``, computed (and kept) when there is none."""
+        """The fresh answer for ``key``, computed (and kept) when there is none.
+
+        Callers asking for the same key and version while it is computed wait for that one
+        computation instead of each starting the same scan.
+        """
         found = self.get(key, version)
-        if found is None:
+        if found is not None:
+            return found
+        with self._lock:
+            running = self._running.get(key)
+            mine = running is None or running[0] != version
+            if mine:
+                running = (version, Future())
+                self._running[key] = running
+        assert running is not None
+        if not mine:
+            return running[1].result()
+        try:
             found = compute()
-            self.put(key, version, found)
+        except BaseException as exc:
+            running[1].set_exception(exc)
+            raise
+        finally:
+            with self._lock:
+                if self._running.get(key) is running:
+                    del self._running[key]
+        self.put(key, version, found)
+        running[1].set_result(found)
         return found
