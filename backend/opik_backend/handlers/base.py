@@ -206,6 +206,11 @@ class ApiHandler(tornado.web.RequestHandler):
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self.services.executor, fn, *args)
 
+    async def read(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run a trace/span/stats read on the reads' own pool (see ``Reads.executor``)."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.services.reads.executor, fn, *args)
+
     async def project(
         self, *, name: str | None = None, id: str | None = None, create: bool = False
     ) -> Project:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import os
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -103,6 +104,12 @@ class Reads:
         self.comments = Comments(ch)
         self._counts: Memo[tuple[str, ...], int] = Memo(COUNT_TTL_SECONDS)
         self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="opik-backend-read")
+        # Requests' reads run here, apart from the pool that serves writes' lookups, so a
+        # burst of heavy reads never holds up an ingest; more threads than cores would only
+        # make every read slower.
+        self.executor = ThreadPoolExecutor(
+            max_workers=max(2, os.cpu_count() or 2), thread_name_prefix="opik-backend-query"
+        )
 
     # -- single entities -------------------------------------------------------------------
 
