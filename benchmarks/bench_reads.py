@@ -31,13 +31,12 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
 
 import httpx
 import msgspec
 import psutil
 import uuid6
-from common import percentile, start_backend
+from common import big_trace, peak_rss, percentile, start_backend
 
 from opik_backend import runtime
 
@@ -145,43 +144,6 @@ def load(url: str, traces: int, threads: int) -> None:
         sent += size
         rate = sent * (1 + SPANS_PER_TRACE) / (time.perf_counter() - start)
         print(f"  loaded {sent:,} traces ({rate:,.0f} events/s incl. payload building)")
-
-
-def big_trace(client: httpx.Client) -> str:
-    """One trace with a root span and 999 children: the 1,000-span tree."""
-    trace_id = str(uuid6.uuid7())
-    now = iso(dt.datetime.now(dt.UTC))
-    body = {
-        "traces": [{"id": trace_id, "project_name": PROJECT, "name": "agent", "start_time": now}]
-    }
-    assert client.post("v1/private/traces/batch", json=body).status_code == 204
-    root = str(uuid6.uuid7())
-    rows: list[dict[str, Any]] = [
-        {
-            "id": root,
-            "trace_id": trace_id,
-            "project_name": PROJECT,
-            "name": "root",
-            "start_time": now,
-        }
-    ]
-    rows += [
-        {
-            "id": str(uuid6.uuid7()),
-            "trace_id": trace_id,
-            "parent_span_id": root,
-            "project_name": PROJECT,
-            "name": f"step-{i}",
-            "type": "tool",
-            "start_time": now,
-            "end_time": now,
-            "input": {"i": i},
-            "output": {"ok": True},
-        }
-        for i in range(TREE_SPANS - 1)
-    ]
-    assert client.post("v1/private/spans/batch", json={"spans": rows}).status_code == 204
-    return trace_id
 
 
 def settle(data_dir: Path, timeout: float = 600) -> None:
@@ -392,14 +354,6 @@ def uptime() -> str:
     return subprocess.run(["uptime"], check=False, capture_output=True, text=True).stdout.strip()
 
 
-def peak_rss(process: psutil.Process) -> int:
-    """VmHWM: the highest resident set size the process reached."""
-    for line in Path(f"/proc/{process.pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) * 1024
-    return 0
-
-
 def measure(
     data_dir: Path, label: str, args: argparse.Namespace, env: dict[str, str] | None = None
 ) -> dict[str, dict[str, float]]:
@@ -442,7 +396,7 @@ def prepare(data_dir: Path, args: argparse.Namespace) -> None:
         load(url, traces, args.threads)
         elapsed = time.perf_counter() - start
         print(f"  {traces * 5 / elapsed:,.0f} events/s over {elapsed:.0f} s")
-        tree_id = big_trace(client)
+        tree_id = big_trace(client, PROJECT, TREE_SPANS)
         project_id = client.get("v1/private/projects", params={"name": PROJECT}).json()["content"][
             0
         ]["id"]
