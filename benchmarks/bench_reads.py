@@ -36,6 +36,7 @@ import httpx
 import msgspec
 import psutil
 import uuid6
+from bench_backend import send_all
 from common import big_trace, peak_rss, percentile, start_backend
 
 from opik_backend import runtime
@@ -104,34 +105,6 @@ def trace_batch(start: int, count: int, t0: dt.datetime) -> tuple[bytes, bytes]:
     )
 
 
-def post_batches(url: str, batches: list[tuple[bytes, bytes]], threads: int) -> None:
-    lock = threading.Lock()
-    failures: list[str] = []
-
-    def worker() -> None:
-        headers = {"Content-Encoding": "gzip", **JSON}
-        with httpx.Client(base_url=url + "/", timeout=300) as client:
-            while True:
-                with lock:
-                    if not batches:
-                        return
-                    traces, spans = batches.pop()
-                for path, body in (("traces", traces), ("spans", spans)):
-                    response = client.post(
-                        f"v1/private/{path}/batch", content=body, headers=headers
-                    )
-                    if response.status_code != 204:
-                        failures.append(f"{response.status_code} {response.text[:200]}")
-
-    pool = [threading.Thread(target=worker) for _ in range(threads)]
-    for thread in pool:
-        thread.start()
-    for thread in pool:
-        thread.join()
-    if failures:
-        raise RuntimeError(f"{len(failures)} batches failed, first: {failures[0]}")
-
-
 def load(url: str, traces: int, threads: int) -> None:
     """Post ``traces`` traces (and 4 spans each) in batches of 1,000 traces."""
     t0 = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
@@ -140,7 +113,7 @@ def load(url: str, traces: int, threads: int) -> None:
     for chunk in range(0, traces, 25_000):
         size = min(25_000, traces - chunk)
         batches = [trace_batch(chunk + i, min(1000, size - i), t0) for i in range(0, size, 1000)]
-        post_batches(url, batches, threads)
+        send_all(url, batches, threads)
         sent += size
         rate = sent * (1 + SPANS_PER_TRACE) / (time.perf_counter() - start)
         print(f"  loaded {sent:,} traces ({rate:,.0f} events/s incl. payload building)")
