@@ -24,7 +24,7 @@ import httpx
 import msgspec
 import psutil
 import uuid6
-from common import start_backend
+from common import big_trace, peak_rss, start_backend
 
 from opik_backend import runtime
 
@@ -146,46 +146,6 @@ def latencies(call: Callable[[], httpx.Response], runs: int) -> dict[str, float]
     return {"p50": statistics.median(samples), "p95": samples[int(len(samples) * 0.95) - 1]}
 
 
-def big_trace(client: httpx.Client, spans: int) -> str:
-    trace_id = str(uuid6.uuid7())
-    now = iso(dt.datetime.now(dt.UTC))
-    client.post(
-        "v1/private/traces/batch",
-        json={
-            "traces": [
-                {"id": trace_id, "project_name": PROJECT, "name": "agent", "start_time": now}
-            ]
-        },
-    )
-    root = str(uuid6.uuid7())
-    rows = [
-        {
-            "id": root,
-            "trace_id": trace_id,
-            "project_name": PROJECT,
-            "name": "root",
-            "start_time": now,
-        }
-    ]
-    rows += [
-        {
-            "id": str(uuid6.uuid7()),
-            "trace_id": trace_id,
-            "parent_span_id": root,
-            "project_name": PROJECT,
-            "name": f"step-{i}",
-            "type": "tool",
-            "start_time": now,
-            "end_time": now,
-            "input": {"i": i},
-            "output": {"ok": True},
-        }
-        for i in range(spans - 1)
-    ]
-    assert client.post("v1/private/spans/batch", json={"spans": rows}).status_code == 204
-    return trace_id
-
-
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="100k spans instead of 1M")
@@ -240,7 +200,7 @@ def run(url: str, backend: psutil.Process, total_spans: int, threads: int) -> No
         f"p95 {listing['p95']:.1f} ms"
     )
 
-    trace_id = big_trace(client, 1000)
+    trace_id = big_trace(client, PROJECT, 1000)
     tree = latencies(
         lambda: client.get(
             "v1/private/spans", params={"trace_id": trace_id, "project_name": PROJECT, "size": 1000}
@@ -254,14 +214,6 @@ def run(url: str, backend: psutil.Process, total_spans: int, threads: int) -> No
         f"backend RSS at the end: {backend.memory_info().rss / 2**20:.0f} MB "
         f"(peak {peak_rss(backend) / 2**20:.0f} MB)"
     )
-
-
-def peak_rss(process: psutil.Process) -> int:
-    """VmHWM: the highest resident set size the process reached."""
-    for line in Path(f"/proc/{process.pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) * 1024
-    return 0
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import subprocess
 import sys
@@ -9,7 +10,15 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 
+import httpx
+import psutil
+import uuid6
+
 from opik_backend import runtime
+
+
+def iso(moment: dt.datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
 
 
 def start_backend(data_dir: Path, env: Mapping[str, str] | None = None) -> subprocess.Popen[bytes]:
@@ -45,3 +54,52 @@ def start_backend(data_dir: Path, env: Mapping[str, str] | None = None) -> subpr
 def percentile(samples: list[float], fraction: float) -> float:
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))]
+
+
+def big_trace(client: httpx.Client, project: str, spans: int) -> str:
+    """One trace whose root span has ``spans - 1`` children: a big tree to read back."""
+    trace_id = str(uuid6.uuid7())
+    now = iso(dt.datetime.now(dt.UTC))
+    client.post(
+        "v1/private/traces/batch",
+        json={
+            "traces": [
+                {"id": trace_id, "project_name": project, "name": "agent", "start_time": now}
+            ]
+        },
+    )
+    root = str(uuid6.uuid7())
+    rows = [
+        {
+            "id": root,
+            "trace_id": trace_id,
+            "project_name": project,
+            "name": "root",
+            "start_time": now,
+        }
+    ]
+    rows += [
+        {
+            "id": str(uuid6.uuid7()),
+            "trace_id": trace_id,
+            "parent_span_id": root,
+            "project_name": project,
+            "name": f"step-{i}",
+            "type": "tool",
+            "start_time": now,
+            "end_time": now,
+            "input": {"i": i},
+            "output": {"ok": True},
+        }
+        for i in range(spans - 1)
+    ]
+    assert client.post("v1/private/spans/batch", json={"spans": rows}).status_code == 204
+    return trace_id
+
+
+def peak_rss(process: psutil.Process) -> int:
+    """VmHWM: the highest resident set size the process reached."""
+    for line in Path(f"/proc/{process.pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    return 0

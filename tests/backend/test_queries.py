@@ -306,3 +306,50 @@ def test_project_list_has_counts_activity_and_totals(api: httpx.Client) -> None:
     assert project["usage_sum"]["total_tokens"] == 1650
     assert project["total_estimated_cost_sum"] > 0
     assert project["last_updated_trace_at"].endswith("Z")
+
+
+def _project_totals(api: httpx.Client, name: str) -> dict:
+    (project,) = [
+        p
+        for p in api.get("v1/private/projects", params={"name": name}).json()["content"]
+        if p["name"] == name
+    ]
+    stats = api.get(f"{TRACES}/stats", params={"project_name": name}).json()["stats"]
+    return {
+        "traces": project["trace_count"],
+        "tokens": project.get("usage_sum", {}).get("total_tokens", 0),
+        "stat_traces": next(s["value"] for s in stats if s["name"] == "trace_count"),
+        "stat_cost": next(s["value"] for s in stats if s["name"] == "total_estimated_cost_sum"),
+    }
+
+
+def test_cached_project_totals_follow_writes_upserts_and_deletes(api: httpx.Client) -> None:
+    """Totals are kept between reads; every kind of change must still show at once."""
+    first, second = trace("memo"), trace("memo")
+    seed(api, "memo", [first], [span(first["id"], "memo", type="llm", usage={"total_tokens": 10})])
+    assert _project_totals(api, "memo") == {
+        "traces": 1,
+        "tokens": 10,
+        "stat_traces": 1,
+        "stat_cost": 0.0,
+    }
+    assert _project_totals(api, "memo")["traces"] == 1  # asked again: the kept answer
+    # A span that arrives before its trace, then the trace.
+    late = span(second["id"], "memo", type="llm", usage={"total_tokens": 5})
+    seed(api, "memo", [], [late])
+    assert _project_totals(api, "memo")["tokens"] == 15
+    seed(api, "memo", [second])
+    assert _project_totals(api, "memo")["traces"] == 2
+    # An upsert of the same span replaces its usage and gives it a cost: not added twice.
+    seed(api, "memo", [], [{**late, "usage": {"total_tokens": 7}, "total_estimated_cost": 0.5}])
+    totals = _project_totals(api, "memo")
+    assert (totals["tokens"], totals["stat_cost"]) == (17, 0.5)
+    # Deleting a trace takes it and its spans out.
+    deleted = api.post(f"{TRACES}/delete", json={"ids": [second["id"]]})
+    assert deleted.status_code == 204
+    assert _project_totals(api, "memo") == {
+        "traces": 1,
+        "tokens": 10,
+        "stat_traces": 1,
+        "stat_cost": 0.0,
+    }

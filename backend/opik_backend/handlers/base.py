@@ -130,6 +130,11 @@ class ApiHandler(tornado.web.RequestHandler):
             raise BadRequest(f"Content-Encoding {encoding!r} is not supported; send gzip or none")
         return body
 
+    def compute_etag(self) -> str | None:
+        """No ETag: hashing every JSON body costs a list or a tree a few percent, and no
+        Opik client revalidates with If-None-Match (routes that need one set it)."""
+        return None
+
     def send_json(self, data: Any, status: int = 200) -> None:
         self.set_status(status)
         self.finish(encode(data))
@@ -200,6 +205,11 @@ class ApiHandler(tornado.web.RequestHandler):
     async def blocking(self, fn: Callable[..., T], *args: Any) -> T:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self.services.executor, fn, *args)
+
+    async def read(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run a trace/span/stats read on the reads' own pool (see ``Reads.executor``)."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.services.reads.executor, fn, *args)
 
     async def project(
         self, *, name: str | None = None, id: str | None = None, create: bool = False

@@ -176,13 +176,13 @@ class CollectionHandler(KindHandler):
             if self.kind is TRACE
             else self.services.reads.spans_page
         )
-        content, total = await self.blocking(method, query, page, size)
+        content, total = await self.read(method, query, page, size)
         self.send_page(page, content, total, sortableBy=[])
 
     async def _list_project(self) -> Project:
         trace_id = self._optional_v7("trace_id")
         if trace_id and not (self.str_arg("project_name") or self.str_arg("project_id")):
-            trace = await self.blocking(self.services.reads.trace, self.workspace, trace_id)
+            trace = await self.read(self.services.reads.trace, self.workspace, trace_id)
             if trace is None:
                 raise NotFound(f"trace {trace_id} not found")
             return await self.project(id=trace["project_id"])
@@ -198,7 +198,7 @@ class ItemHandler(KindHandler):
     async def get(self, entity_id: str) -> None:
         entity_id = path_id(entity_id, self.kind.singular)
         method = self.services.reads.trace if self.kind is TRACE else self.services.reads.span
-        found = await self.blocking(method, self.workspace, entity_id)
+        found = await self.read(method, self.workspace, entity_id)
         if found is None:
             raise NotFound(f"{self.kind.singular} {entity_id} not found")
         if self.str_arg("strip_attachments") != "true":
@@ -273,7 +273,7 @@ class SearchHandler(KindHandler):
             if self.kind is TRACE
             else self.services.reads.spans_after
         )
-        found = await self.blocking(method, query, last_id, body.limit)
+        found = await self.read(method, query, last_id, body.limit)
         self.set_header("Content-Type", "application/x-ndjson")
         self.finish(b"".join(encode(item) + b"\n" for item in found))
 

@@ -18,7 +18,7 @@ class ProjectHandler(ApiHandler):
 
     async def detailed(self, projects: list[Project]) -> list[dict[str, Any]]:
         """Projects with their trace count, last activity, cost and token totals."""
-        stats = await self.blocking(
+        stats = await self.read(
             self.services.stats.projects, self.workspace, [p.id for p in projects]
         )
         return [{**p.public(), **stats[p.id]} for p in projects]

@@ -60,7 +60,7 @@ class TraceStatsHandler(KindHandler):
     )
     async def get(self) -> None:
         project = await self.project_from_args()
-        stats = await self.blocking(self.services.stats.traces, self.query_from_args(project))
+        stats = await self.read(self.services.stats.traces, self.query_from_args(project))
         self.send_json({"stats": stats})
 
 

@@ -5,11 +5,16 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from typing import Protocol
+from collections.abc import Callable, Hashable
+from concurrent.futures import Future
+from typing import Generic, Protocol, TypeVar
 
 import redis
 
 from ..errors import StorageUnavailable
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
 
 
 class Cache(Protocol):
@@ -90,3 +95,62 @@ class RedisCache:
 def open_cache(url: str) -> Cache:
     """Redis for a ``redis://`` URL, the in-process cache for an empty one."""
     return RedisCache(url) if url else LocalCache()
+
+
+class Memo(Generic[K, V]):
+    """Answers kept until the data they were computed from changes, or ``ttl`` passes.
+
+    The version is whatever the caller compares (a :class:`~.changes.ChangeLog` version);
+    the TTL bounds staleness when another process changed the data.
+    """
+
+    def __init__(self, ttl: float, max_entries: int = 10_000) -> None:
+        self._ttl = ttl
+        self._max = max_entries
+        self._data: dict[K, tuple[object, float, V]] = {}
+        self._running: dict[K, tuple[object, Future[V]]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: K, version: object) -> V | None:
+        """The answer stored for ``key`` at ``version``, if it is still fresh."""
+        entry = self._data.get(key)
+        if entry is None or entry[0] != version or entry[1] < time.monotonic():
+            return None
+        return entry[2]
+
+    def put(self, key: K, version: object, value: V) -> None:
+        with self._lock:
+            if len(self._data) >= self._max:
+                self._data.clear()
+            self._data[key] = (version, time.monotonic() + self._ttl, value)
+
+    def get_or_compute(self, key: K, version: object, compute: Callable[[], V]) -> V:
+        """The fresh answer for ``key``, computed (and kept) when there is none.
+
+        Callers asking for the same key and version while it is computed wait for that one
+        computation instead of each starting the same scan.
+        """
+        found = self.get(key, version)
+        if found is not None:
+            return found
+        with self._lock:
+            running = self._running.get(key)
+            mine = running is None or running[0] != version
+            if mine:
+                running = (version, Future())
+                self._running[key] = running
+        assert running is not None
+        if not mine:
+            return running[1].result()
+        try:
+            found = compute()
+        except BaseException as exc:
+            running[1].set_exception(exc)
+            raise
+        finally:
+            with self._lock:
+                if self._running.get(key) is running:
+                    del self._running[key]
+        self.put(key, version, found)
+        running[1].set_result(found)
+        return found

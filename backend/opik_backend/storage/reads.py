@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import time
+import os
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -18,6 +18,7 @@ from typing import Any
 import msgspec
 from msgspec import Raw
 
+from .cache import Memo
 from .changes import ChangeLog
 from .clickhouse import ClickHouse
 from .comments import Comments
@@ -65,6 +66,11 @@ class Selection:
             f"WHERE {self.where}"
         )
 
+    def final_sql(self, columns: str = "*") -> str:
+        """The same rows through ``FINAL``: ClickHouse keeps each key's newest version while
+        it reads the sorted parts, cheaper than sorting the whole scope for aggregates."""
+        return f"SELECT {columns} FROM {self.table.name} FINAL WHERE {self.scope} AND {self.where}"
+
 
 def in_scope(sel: Selection) -> str:
     """SQL condition: an annotation's ``entity_id`` is a row in the selection's scope."""
@@ -94,10 +100,16 @@ class Reads:
 
     def __init__(self, ch: ClickHouse, changes: ChangeLog) -> None:
         self._ch = ch
-        self._changes = changes
+        self.changes = changes
         self.comments = Comments(ch)
-        self._counts: dict[tuple[str, ...], tuple[tuple[int, int], float, int]] = {}
+        self._counts: Memo[tuple[str, ...], int] = Memo(COUNT_TTL_SECONDS)
         self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="opik-backend-read")
+        # Requests' reads run here, apart from the pool that serves writes' lookups, so a
+        # burst of heavy reads never holds up an ingest; more threads than cores would only
+        # make every read slower.
+        self.executor = ThreadPoolExecutor(
+            max_workers=max(2, os.cpu_count() or 2), thread_name_prefix="opik-backend-query"
+        )
 
     # -- single entities -------------------------------------------------------------------
 
@@ -240,20 +252,16 @@ class Reads:
     def _count(self, sel: Selection) -> int:
         """How many newest versions match (cached until the project's data changes)."""
         key = (sel.table.name, sel.scope, sel.where, repr(sorted(sel.params.items())))
-        version = self._changes.version(sel.params["ws"], sel.params["project_id"])
-        cached = self._counts.get(key)
-        if cached is not None and cached[0] == version and cached[1] > time.monotonic():
-            return cached[2]
-        total = int(
-            self._ch.query(
-                f"SELECT count() FROM {sel.table.name} FINAL WHERE {sel.scope} AND {sel.where}",
-                sel.params,
-            )[0][0]
+        return self._counts.get_or_compute(
+            key,
+            self.changes.version(sel.params["ws"], sel.params["project_id"]),
+            lambda: int(
+                self._ch.query(
+                    f"SELECT count() FROM {sel.table.name} FINAL WHERE {sel.scope} AND {sel.where}",
+                    sel.params,
+                )[0][0]
+            ),
         )
-        if len(self._counts) > 10_000:
-            self._counts.clear()
-        self._counts[key] = (version, time.monotonic() + COUNT_TTL_SECONDS, total)
-        return total
 
     # -- computed fields -------------------------------------------------------------------
 
@@ -292,19 +300,17 @@ class Reads:
             by_project.setdefault(row["project_id"], []).append(row["id"])
         found: dict[str, Row] = {}
         for project_id, ids in by_project.items():
-            spans = latest_rows(
-                SPANS,
-                "workspace_id = {ws:String} AND project_id = {project_id:String} "
-                "AND trace_id IN {ids:Array(String)}",
-                ("trace_id", "id", "type", "usage", "total_estimated_cost", "provider"),
-            )
+            # FINAL over the traces' key range: the spans' sorting key is their trace and id,
+            # so it keeps each span's newest version, without sorting the rows first.
             rows = self._ch.query_dicts(
                 "SELECT trace_id, count() AS span_count, countIf(type = 'llm') AS llm_span_count,"
                 " sumMap(usage) AS usage, sum(total_estimated_cost) AS total_estimated_cost,"
                 " countIf(total_estimated_cost IS NOT NULL) AS priced,"
                 " arraySort(groupUniqArrayIf(provider, provider != '')) AS providers,"
                 " countIf(type = 'tool') > 0 AS has_tool_spans"
-                f" FROM ({spans}) GROUP BY trace_id",
+                " FROM spans FINAL WHERE workspace_id = {ws:String}"
+                " AND project_id = {project_id:String} AND trace_id IN {ids:Array(String)}"
+                " GROUP BY trace_id",
                 {"ws": workspace, "project_id": project_id, "ids": ids},
             )
             found.update({row["trace_id"]: row for row in rows})

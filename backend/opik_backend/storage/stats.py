@@ -6,40 +6,42 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+from .cache import Memo
 from .clickhouse import ClickHouse
 from .filter_sql import DURATION_MS
-from .reads import Query, Reads, aware, latest_rows
-from .rows import SPANS, TRACES
+from .reads import COUNT_TTL_SECONDS, Query, Reads, aware
+from .rows import TRACES
 
 _IN_PROJECTS = "workspace_id = {ws:String} AND project_id IN {ids:Array(String)}"
 
 
 class Stats:
+    """Aggregates over a project's traces, each kept until the project's data changes: a
+    page of projects or a stats panel asked again does not rescan the project."""
+
     def __init__(self, ch: ClickHouse, reads: Reads) -> None:
         self._ch = ch
         self._reads = reads
+        self._memo: Memo[tuple[str, ...], Any] = Memo(COUNT_TTL_SECONDS)
 
     def projects(self, workspace: str, project_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         """Trace count, last activity, duration, cost and token totals, per project."""
+        versions = {pid: self._reads.changes.version(workspace, pid) for pid in project_ids}
+        out: dict[str, dict[str, Any]] = {}
+        for pid, version in versions.items():
+            found = self._memo.get(("project", workspace, pid), version)
+            if found is not None:
+                out[pid] = found
+        missing = [pid for pid in project_ids if pid not in out]
+        for pid, stats in self._projects(workspace, missing).items():
+            self._memo.put(("project", workspace, pid), versions[pid], stats)
+            out[pid] = stats
+        return {pid: dict(out[pid]) for pid in project_ids}
+
+    def _projects(self, workspace: str, project_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         if not project_ids:
             return {}
         params = {"ws": workspace, "ids": list(project_ids)}
-        traces = latest_rows(
-            TRACES,
-            _IN_PROJECTS,
-            (
-                "id",
-                "project_id",
-                "start_time",
-                "end_time",
-                "error_info",
-                "thread_id",
-                "last_updated_at",
-            ),
-        )
-        spans = latest_rows(
-            SPANS, _IN_PROJECTS, ("id", "project_id", "usage", "total_estimated_cost")
-        )
         out: dict[str, dict[str, Any]] = {pid: _empty_project() for pid in project_ids}
         for row in self._ch.query_dicts(
             "SELECT project_id, count() AS trace_count,"
@@ -47,7 +49,7 @@ class Stats:
             " countIf(error_info != '') AS error_count,"
             " uniqExactIf(thread_id, thread_id != '') AS thread_count,"
             f" quantiles(0.5, 0.9, 0.99)({DURATION_MS}) AS duration"
-            f" FROM ({traces}) GROUP BY project_id",
+            f" FROM traces FINAL WHERE {_IN_PROJECTS} GROUP BY project_id",
             params,
         ):
             out[row["project_id"]].update(
@@ -59,7 +61,7 @@ class Stats:
             )
         for row in self._ch.query_dicts(
             "SELECT project_id, sum(total_estimated_cost) AS cost, sumMap(usage) AS usage"
-            f" FROM ({spans}) GROUP BY project_id",
+            f" FROM spans FINAL WHERE {_IN_PROJECTS} GROUP BY project_id",
             params,
         ):
             stats = out[row["project_id"]]
@@ -72,26 +74,33 @@ class Stats:
 
     def traces(self, query: Query) -> list[dict[str, Any]]:
         """Statistics of the traces matching ``query``: count, duration, cost, usage, scores."""
+        found: list[dict[str, Any]] = self._memo.get_or_compute(
+            ("traces", repr(query)),
+            self._reads.changes.version(query.workspace, query.project_id),
+            lambda: self._traces(query),
+        )
+        return [dict(stat) for stat in found]
+
+    def _traces(self, query: Query) -> list[dict[str, Any]]:
         selection = self._reads.select(TRACES, "traces", query)
-        source, params = selection.latest_sql(), selection.params
+        params = selection.params
         (row,) = self._ch.query_dicts(
-            "SELECT count() AS n, countIf(error_info != '') AS errors,"
-            f" quantiles(0.5, 0.9, 0.99)({DURATION_MS}) AS duration FROM ({source})",
+            selection.final_sql(
+                "count() AS n, countIf(error_info != '') AS errors,"
+                f" quantiles(0.5, 0.9, 0.99)({DURATION_MS}) AS duration"
+            ),
             params,
         )
+        source = selection.final_sql("id")
         stats: list[dict[str, Any]] = [
             {"name": "trace_count", "type": "COUNT", "value": int(row["n"])},
             {"name": "error_count", "type": "COUNT", "value": int(row["errors"])},
             {"name": "duration", "type": "PERCENTAGE", "value": _percentiles(row["duration"])},
         ]
-        spans = latest_rows(
-            SPANS,
-            "workspace_id = {ws:String} AND project_id = {project_id:String}"
-            f" AND trace_id IN (SELECT id FROM ({source}))",
-            ("id", "usage", "total_estimated_cost"),
-        )
         (cost,) = self._ch.query_dicts(
-            f"SELECT sum(total_estimated_cost) AS cost, sumMap(usage) AS usage FROM ({spans})",
+            "SELECT sum(total_estimated_cost) AS cost, sumMap(usage) AS usage FROM spans FINAL"
+            " WHERE workspace_id = {ws:String} AND project_id = {project_id:String}"
+            f" AND trace_id IN ({source})",
             params,
         )
         count = max(int(row["n"]), 1)
@@ -112,7 +121,7 @@ class Stats:
         for name, value in self._ch.query(
             "SELECT name, avg(value) FROM (SELECT entity_id, name, value FROM feedback_scores"
             " WHERE workspace_id = {ws:String} AND entity_type = 'trace'"
-            f" AND entity_id IN (SELECT id FROM ({source}))"
+            f" AND entity_id IN ({source})"
             " ORDER BY last_updated_at DESC LIMIT 1 BY entity_id, name)"
             " GROUP BY name ORDER BY name",
             params,
