@@ -27,7 +27,8 @@ def test_item_settings_are_stored_per_item_and_read_back(api: httpx.Client) -> N
     found = {i["data"]["q"]: i for i in stream(api, "suite-items")}
     assert found[1]["execution_policy"] == {"runs_per_item": 3, "pass_threshold": 2}
     assert found[1]["evaluators"] == [judge]
-    assert "execution_policy" not in found[2] and "evaluators" not in found[2]
+    assert "execution_policy" not in found[2]
+    assert "evaluators" not in found[2]
     # the version copies carry them too
     assert stream(api, "suite-items", dataset_version="v1")[0]["id"] in {own["id"], plain["id"]}
     v1 = {i["id"]: i for i in items_page(api, dataset["id"], version="v1")["content"]}
@@ -62,7 +63,8 @@ def test_get_and_patch_an_item_by_id(api: httpx.Client) -> None:
     assert api.patch(f"{ITEMS}/{body['id']}", json=patch).status_code == 204
     after = api.get(f"{ITEMS}/{body['id']}").json()
     assert after["data"] == {"q": 10}
-    assert after["tags"] == ["a"] and after["description"] == "first"  # untouched
+    assert after["tags"] == ["a"]
+    assert after["description"] == "first"
     assert after["execution_policy"] == {"runs_per_item": 2, "pass_threshold": 1}
     names = [(v["version_name"], v["items_modified"]) for v in versions(api, dataset["id"])]
     assert names == [("v2", 1), ("v1", 0)]
@@ -128,7 +130,8 @@ def test_diff_against_the_draft_and_between_versions(api: httpx.Client) -> None:
     put_items(api, "diffs", {**a, "data": {"q": 11}}, item(q=3))  # v2: 1 modified, 1 added
     api.post(f"{ITEMS}/delete", json={"item_ids": [b["id"]]})  # v3: 1 deleted
     draft = api.get(diff).json()
-    assert draft["from_version"] == "latest" and draft["to_version"] == "draft"
+    assert draft["from_version"] == "latest"
+    assert draft["to_version"] == "draft"
     assert draft["statistics"] == {
         "itemsAdded": 0,
         "itemsModified": 0,
@@ -153,7 +156,8 @@ def test_restore_makes_an_old_version_current_as_a_new_version(api: httpx.Client
     put_items(api, "restore", a)  # v1
     put_items(api, "restore", {**a, "data": {"q": 10}}, b)  # v2
     latest = api.post(restore, json={"version_ref": "v2"})
-    assert latest.status_code == 200 and latest.json()["version_name"] == "v2"  # a no-op
+    assert latest.status_code == 200
+    assert latest.json()["version_name"] == "v2"
     restored = api.post(restore, json={"version_ref": "v1"})
     assert restored.status_code == 200, restored.text
     body = restored.json()
@@ -215,7 +219,8 @@ def test_items_from_traces_and_spans_carry_what_was_asked(api: httpx.Client) -> 
     ]
     assert from_trace["execution_policy"] == {"runs_per_item": 2}
     span_body = {"span_ids": [s["id"]], "enrichment_options": {"includeMetadata": True}}
-    assert api.post(f"{DATASETS}/{dataset['id']}/items/from-spans", json=span_body).status_code == 204
+    from_spans = f"{DATASETS}/{dataset['id']}/items/from-spans"
+    assert api.post(from_spans, json=span_body).status_code == 204
     from_span = next(i for i in stream(api, "from-obs") if i["source"] == "span")
     assert (from_span["span_id"], from_span["trace_id"]) == (s["id"], t["id"])
     assert from_span["data"] == {"input": {"p": 1}, "expected_output": {"r": 2}}
