@@ -283,7 +283,14 @@ class ExecutionPolicy(_Body):
     pass_threshold: Annotated[int, Meta(ge=1, le=100)] | None = None
 
 
-class DatasetItemWrite(_Body):
+class ItemSettings(_Body, kw_only=True):
+    """A dataset item's own test-suite settings (or those given to the items made)."""
+
+    evaluators: Annotated[list[Evaluator], Meta(max_length=100)] | None = None
+    execution_policy: ExecutionPolicy | None = None
+
+
+class DatasetItemWrite(ItemSettings):
     data: Raw
     id: str | None = None
     source: ItemSource = "sdk"
@@ -291,8 +298,6 @@ class DatasetItemWrite(_Body):
     span_id: str | None = None
     description: str | None = None
     tags: list[Name] | None = None
-    evaluators: Annotated[list[Evaluator], Meta(max_length=100)] | None = None
-    execution_policy: ExecutionPolicy | None = None
 
 
 class DatasetItemBatch(_Body):
@@ -364,7 +369,7 @@ class DatasetVersionRestore(_Body):
     version_ref: Annotated[str, Meta(min_length=1, max_length=100)]
 
 
-class DatasetItemPatch(_Body):
+class DatasetItemPatch(ItemSettings):
     """``PATCH /datasets/items/{id}``: only the fields given change."""
 
     data: JsonField = UNSET
@@ -373,14 +378,12 @@ class DatasetItemPatch(_Body):
     span_id: str | None = None
     description: str | None = None
     tags: list[Name] | None = None
-    evaluators: Annotated[list[Evaluator], Meta(max_length=100)] | None = None
-    execution_policy: ExecutionPolicy | None = None
 
 
 ItemTags = Annotated[list[Annotated[str, Meta(max_length=100)]], Meta(max_length=50)]
 
 
-class DatasetItemUpdate(_Body):
+class DatasetItemUpdate(ItemSettings):
     """What a batch update sets on each item (Opik's ``DatasetItemUpdate``)."""
 
     input: str | None = None
@@ -391,8 +394,6 @@ class DatasetItemUpdate(_Body):
     tags: ItemTags | None = None
     tags_to_add: ItemTags | None = None
     tags_to_remove: ItemTags | None = None
-    evaluators: Annotated[list[Evaluator], Meta(max_length=100)] | None = None
-    execution_policy: ExecutionPolicy | None = None
     clear_execution_policy: bool | None = None
 
 
@@ -413,18 +414,14 @@ class TraceEnrichment(_Body, rename="camel"):
     include_metadata: bool = False
 
 
-class DatasetItemsFromTraces(_Body):
+class DatasetItemsFromTraces(ItemSettings):
     trace_ids: Annotated[list[str], Meta(min_length=1, max_length=1000)]
     enrichment_options: TraceEnrichment
-    evaluators: Annotated[list[Evaluator], Meta(max_length=100)] | None = None
-    execution_policy: ExecutionPolicy | None = None
 
 
-class DatasetItemsFromSpans(_Body):
+class DatasetItemsFromSpans(ItemSettings):
     span_ids: Annotated[list[str], Meta(min_length=1, max_length=1000)]
     enrichment_options: TraceEnrichment
-    evaluators: Annotated[list[Evaluator], Meta(max_length=100)] | None = None
-    execution_policy: ExecutionPolicy | None = None
 
 
 class ExperimentScore(_Body):

@@ -234,5 +234,7 @@ def test_items_from_missing_traces_are_404_and_add_nothing(api: httpx.Client) ->
     assert_error(api.post(url, json=missing), 404, "trace")
     assert_error(api.post(url, json={"trace_ids": [], "enrichment_options": {}}), 422, "trace_ids")
     spans = f"{DATASETS}/{new_id()}/items/from-spans"
-    assert_error(api.post(spans, json={"span_ids": [new_id()], "enrichment_options": {}}), 404)
+    assert_error(
+        api.post(spans, json={"span_ids": [new_id()], "enrichment_options": {}}), 404, "dataset"
+    )
     assert stream(api, "from-missing") == []

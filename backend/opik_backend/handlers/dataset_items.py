@@ -16,9 +16,10 @@ from ..schemas import (
     DatasetItemsFromSpans,
     DatasetItemsFromTraces,
     DatasetItemWrite,
+    ItemSettings,
     TraceEnrichment,
 )
-from ..storage.datasets import item_public, patched, updated
+from ..storage.datasets import Dataset, item_public, patched, updated
 from ..storage.filter_sql import parse
 from ..storage.reads import Public, Query
 from ..storage.rows import Row
@@ -115,8 +116,7 @@ class ItemByIdHandler(ItemHandler):
 class FromObservationsHandler(CatalogHandler):
     """What making items from traces and from spans shares."""
 
-    async def add_items(self, dataset_id: str, items: list[DatasetItemWrite]) -> None:
-        dataset = await self.dataset_of(None, dataset_id)
+    async def add_items(self, dataset: Dataset, items: list[DatasetItemWrite]) -> None:
         rows = item_rows(items, self.workspace, dataset.id)
         await self.blocking(self.services.dataset_items.put, self.workspace, dataset.id, rows)
         await self.record_versions([dataset.id])
@@ -142,6 +142,7 @@ class FromTracesHandler(FromObservationsHandler):
     )
     async def post(self, dataset_id: str) -> None:
         body = self.body_as(DatasetItemsFromTraces)
+        dataset = await self.dataset_of(None, dataset_id)
         options = body.enrichment_options
         items = []
         for n, raw in enumerate(dict.fromkeys(body.trace_ids)):
@@ -150,14 +151,13 @@ class FromTracesHandler(FromObservationsHandler):
             if options.include_spans:
                 data["spans"] = await self.spans_of(trace)
             items.append(_item(data, "trace", body, trace_id=trace["id"]))
-        await self.add_items(path_id(dataset_id, "dataset"), items)
+        await self.add_items(dataset, items)
 
     async def spans_of(self, trace: dict[str, Any]) -> list[dict[str, Any]]:
         query = Query(self.workspace, trace["project_id"], trace_id=trace["id"])
         spans, _ = await self.blocking(self.services.reads.spans_page, query, 1, SPANS_PER_TRACE)
-        keys = SPAN_KEYS
         return [
-            {k: v for k, v in _plain(span).items() if k in keys and v is not None}
+            {k: v for k, v in _plain(span).items() if k in SPAN_KEYS and v is not None}
             for span in reversed(spans)
         ]
 
@@ -173,12 +173,13 @@ class FromSpansHandler(FromObservationsHandler):
     )
     async def post(self, dataset_id: str) -> None:
         body = self.body_as(DatasetItemsFromSpans)
+        dataset = await self.dataset_of(None, dataset_id)
         items = []
         for n, raw in enumerate(dict.fromkeys(body.span_ids)):
             span = await self.observation("span", check_v7(raw, f"span_ids[{n}]"))
             data = _enriched(span, body.enrichment_options)
             items.append(_item(data, "span", body, trace_id=span["trace_id"], span_id=span["id"]))
-        await self.add_items(path_id(dataset_id, "dataset"), items)
+        await self.add_items(dataset, items)
 
 
 def _plain(public: Public) -> dict[str, Any]:
@@ -218,7 +219,7 @@ def _score(score: dict[str, Any]) -> dict[str, Any]:
 def _item(
     data: dict[str, Any],
     source: str,
-    body: DatasetItemsFromTraces | DatasetItemsFromSpans,
+    body: ItemSettings,
     trace_id: str,
     span_id: str | None = None,
 ) -> DatasetItemWrite:
