@@ -219,7 +219,7 @@ def test_test_suite_item_policy_and_item_edits_through_the_sdk(backend, workspac
         def task(item):
             calls[item["q"]] = calls.get(item["q"], 0) + 1
             return {"input": item, "output": "ok"}
-        opik.run_tests(test_suite=suite, task=task, verbose=0)
+        opik.run_tests(test_suite=suite, task=task, verbose=0, generate_report=False)
         rest = client.rest_client.datasets
         dataset = rest.get_dataset_by_identifier(dataset_name="sdk-suite")
         page = rest.get_dataset_items(dataset.id).content
