@@ -270,7 +270,27 @@ class DatasetIdentifier(_Body):
     project_name: ProjectName | None = None
 
 
-class DatasetItemWrite(_Body):
+class Evaluator(_Body):
+    """A test-suite evaluator (Opik's ``EvaluatorItem``): an LLM judge or code metric."""
+
+    name: Annotated[str, Meta(min_length=1, max_length=255)]
+    type: Literal["llm_judge", "code_metric"]
+    config: Raw
+
+
+class ExecutionPolicy(_Body):
+    runs_per_item: Annotated[int, Meta(ge=1, le=100)] | None = None
+    pass_threshold: Annotated[int, Meta(ge=1, le=100)] | None = None
+
+
+class ItemSettings(_Body, kw_only=True):
+    """A dataset item's own test-suite settings (or those given to the items made)."""
+
+    evaluators: Annotated[list[Evaluator], Meta(max_length=100)] | None = None
+    execution_policy: ExecutionPolicy | None = None
+
+
+class DatasetItemWrite(ItemSettings):
     data: Raw
     id: str | None = None
     source: ItemSource = "sdk"
@@ -315,19 +335,6 @@ class DatasetVersionCreate(_Body):
     metadata: dict[str, str] | None = None
 
 
-class Evaluator(_Body):
-    """A test-suite evaluator (Opik's ``EvaluatorItem``): an LLM judge or code metric."""
-
-    name: Annotated[str, Meta(min_length=1, max_length=255)]
-    type: Literal["llm_judge", "code_metric"]
-    config: Raw
-
-
-class ExecutionPolicy(_Body):
-    runs_per_item: Annotated[int, Meta(ge=1, le=100)] | None = None
-    pass_threshold: Annotated[int, Meta(ge=1, le=100)] | None = None
-
-
 class DatasetItemChanges(_Body):
     """``POST /datasets/{id}/items/changes``: items added, edited and deleted, and the
     test-suite settings, recorded as one new version based on ``base_version``."""
@@ -349,6 +356,72 @@ class DatasetVersionRetrieve(_Body):
 
 class DatasetVersionTag(_Body):
     tag: VersionTag
+
+
+class DatasetVersionUpdate(_Body):
+    """``PATCH /datasets/{id}/versions/hash/{hash}``: a new description, tags to add."""
+
+    change_description: Annotated[str, Meta(max_length=10_000)] | None = None
+    tags_to_add: Annotated[list[VersionTag], Meta(max_length=100)] | None = None
+
+
+class DatasetVersionRestore(_Body):
+    version_ref: Annotated[str, Meta(min_length=1, max_length=100)]
+
+
+class DatasetItemPatch(ItemSettings):
+    """``PATCH /datasets/items/{id}``: only the fields given change."""
+
+    data: JsonField = UNSET
+    source: ItemSource | None = None
+    trace_id: str | None = None
+    span_id: str | None = None
+    description: str | None = None
+    tags: list[Name] | None = None
+
+
+ItemTags = Annotated[list[Annotated[str, Meta(max_length=100)]], Meta(max_length=50)]
+
+
+class DatasetItemUpdate(ItemSettings):
+    """What a batch update sets on each item (Opik's ``DatasetItemUpdate``)."""
+
+    input: str | None = None
+    expected_output: str | None = None
+    metadata: dict[str, Any] | None = None
+    data: dict[str, Any] | None = None
+    description: str | None = None
+    tags: ItemTags | None = None
+    tags_to_add: ItemTags | None = None
+    tags_to_remove: ItemTags | None = None
+    clear_execution_policy: bool | None = None
+
+
+class DatasetItemBatchUpdate(_Body):
+    update: DatasetItemUpdate
+    ids: Annotated[list[str], Meta(min_length=1, max_length=1000)] | None = None
+    filters: list[dict[str, Any]] | None = None
+    dataset_id: str | None = None
+    merge_tags: bool | None = None
+
+
+class TraceEnrichment(_Body, rename="camel"):
+    include_spans: bool = False
+    include_tags: bool = False
+    include_feedback_scores: bool = False
+    include_comments: bool = False
+    include_usage: bool = False
+    include_metadata: bool = False
+
+
+class DatasetItemsFromTraces(ItemSettings):
+    trace_ids: Annotated[list[str], Meta(min_length=1, max_length=1000)]
+    enrichment_options: TraceEnrichment
+
+
+class DatasetItemsFromSpans(ItemSettings):
+    span_ids: Annotated[list[str], Meta(min_length=1, max_length=1000)]
+    enrichment_options: TraceEnrichment
 
 
 class ExperimentScore(_Body):

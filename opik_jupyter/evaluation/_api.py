@@ -80,6 +80,37 @@ def get_version(client: Client, dataset_id: str, ref: str) -> dict[str, Any] | N
     return found
 
 
+def get_item(client: Client, item_id: str) -> dict[str, Any] | None:
+    """The current item with this id (in any dataset), or None."""
+    found: dict[str, Any] | None = client.json("GET", f"{DATASETS}/items/{quote(item_id)}")
+    return found
+
+
+def patch_item(client: Client, item_id: str, body: Mapping[str, Any]) -> None:
+    """Change the fields of ``body`` on an item (a new version of its dataset)."""
+    client.request("PATCH", f"{DATASETS}/items/{quote(item_id)}", dict(body))
+
+
+def diff_versions(
+    client: Client, dataset_id: str, start: str | None, end: str | None
+) -> dict[str, Any] | None:
+    """Opik's version diff: from ``start`` (default: the newest version) to ``end``
+    (default: the current items); None if a version is missing."""
+    params = {k: v for k, v in (("from", start), ("to", end)) if v}
+    found: dict[str, Any] | None = client.json(
+        "GET", f"{DATASETS}/{dataset_id}/versions/diff", params=params
+    )
+    return found
+
+
+def restore_version(client: Client, dataset_id: str, ref: str) -> dict[str, Any] | None:
+    """Make version ``ref``'s items current (a new version); None if it is missing."""
+    found: dict[str, Any] | None = client.json(
+        "POST", f"{DATASETS}/{dataset_id}/versions/restore", {"version_ref": ref}
+    )
+    return found
+
+
 # -- experiments ---------------------------------------------------------------------------
 
 

@@ -59,6 +59,31 @@ class DatasetVersion:
         )
 
 
+@dataclasses.dataclass(frozen=True)
+class DatasetDiff:
+    """How the items of one version (or the current items) differ from another's: by item
+    id, an item is added, deleted, modified (its content or tags changed) or unchanged."""
+
+    from_version: str
+    to_version: str
+    added: int
+    modified: int
+    deleted: int
+    unchanged: int
+
+    @classmethod
+    def _of(cls, record: Mapping[str, Any]) -> DatasetDiff:
+        stats = record.get("statistics") or {}
+        return cls(
+            from_version=record.get("from_version") or "",
+            to_version=record.get("to_version") or "",
+            added=int(stats.get("itemsAdded") or 0),
+            modified=int(stats.get("itemsModified") or 0),
+            deleted=int(stats.get("itemsDeleted") or 0),
+            unchanged=int(stats.get("itemsUnchanged") or 0),
+        )
+
+
 VersionArg = DatasetVersion | str | None
 """A version: a :class:`DatasetVersion`, or its hash, id, name (``"v1"``) or a tag."""
 
@@ -223,6 +248,74 @@ class Dataset:
             )
         return DatasetVersion._of(found)
 
+    def diff(self, start: VersionArg = None, end: VersionArg = None) -> DatasetDiff:
+        """How the items of version ``end`` differ from those of version ``start``: by
+        default, how the current items differ from the newest version; ``diff("v1")``
+        compares the current items with ``v1``, ``diff("v1", "v3")`` two versions."""
+        refs = [self.version(v).id if v is not None else None for v in (start, end)]
+        found = _api.diff_versions(self.client, self.id, refs[0], refs[1])
+        if found is None:
+            raise LookupError(
+                f"dataset {self.name!r} has no version yet: insert items to make 'v1'"
+            )
+        labels = [_label(v) for v in (start, end)]
+        return dataclasses.replace(
+            DatasetDiff._of(found),
+            from_version=labels[0] or "latest",
+            to_version=labels[1] or "current",
+        )
+
+    def restore(self, version: DatasetVersion | str) -> DatasetVersion:
+        """Make ``version``'s items (and its test-suite settings) the current ones again.
+        This records a new version, so nothing is lost: ``restore("v2")`` undoes
+        ``restore("v1")``. Restoring the newest version changes nothing and returns it."""
+        ref = self.version(version).id
+        found = _api.restore_version(self.client, self.id, ref)
+        if found is None:
+            raise LookupError(f"dataset {self.name!r} has no version {version!r}")
+        return DatasetVersion._of(found)
+
+    def get_item(self, item_id: str) -> dict[str, Any]:
+        """The current item with this id, as ``{"id": ..., **fields}`` (as
+        :meth:`items` gives them); ``LookupError`` if the dataset has no such item."""
+        row = _api.get_item(self.client, item_id) if item_id else None
+        if row is None or row.get("dataset_id") != self.id:
+            raise LookupError(
+                f"dataset {self.name!r} has no item {item_id!r}: dataset.items() lists "
+                "its items with their ids"
+            )
+        return {"id": row["id"], **_fields(row)}
+
+    def update_item(
+        self,
+        item_id: str,
+        fields: Mapping[str, Any] | None = None,
+        *,
+        replace: bool = False,
+        tags: Iterable[str] | None = None,
+        description: str | None = None,
+    ) -> dict[str, Any]:
+        """Change one item and return it: ``fields`` are set on it (the others stay,
+        unless ``replace=True``), ``tags`` and ``description`` replace its own. Records a
+        new version of the dataset, as every change does; ``LookupError`` if the dataset
+        has no such item."""
+        current = self.get_item(item_id)
+        body: dict[str, Any] = {}
+        if fields is not None:
+            if not isinstance(fields, Mapping):
+                raise TypeError(f"fields must be a dict of field names to values, not {fields!r}")
+            kept = {} if replace else {k: v for k, v in current.items() if k != "id"}
+            body["data"] = {**kept, **fields}
+        if tags is not None:
+            if isinstance(tags, str):
+                raise TypeError("tags must be a list of str, not one str")
+            body["tags"] = list(tags)
+        if description is not None:
+            body["description"] = description
+        if body:
+            _api.patch_item(self.client, item_id, body)
+        return self.get_item(item_id)
+
     def delete_items(self, item_ids: Iterable[str]) -> None:
         """Remove items by id."""
         _api.delete_items(self.client, list(item_ids))
@@ -250,6 +343,13 @@ def _create(
         if found is None:  # not a race with another creator of the same name
             raise
         return found
+
+
+def _label(version: VersionArg) -> str | None:
+    """How a diff names a version it was given."""
+    if isinstance(version, DatasetVersion):
+        return version.name
+    return version
 
 
 def _fields(row: Mapping[str, Any]) -> dict[str, Any]:

@@ -293,6 +293,37 @@ def test_compare_view_filters_on_run_scores_and_item_fields(
     )
 
 
+def test_compare_view_filters_on_the_runs_traces_dotted_fields_and_search(
+    api: httpx.Client, dataset: dict
+) -> None:
+    a, b, c = (i["id"] for i in dataset["items"])
+    base = new_experiment(api, name="runs")
+    for item_id, output in ((a, "A"), (b, "x"), (c, "C")):
+        run(api, base["id"], item_id, output)
+    url = f"{DATASETS}/{dataset['id']}/items/experiments/items"
+
+    def matching(*filters: dict, search: str | None = None) -> list[str]:
+        params = {"experiment_ids": json.dumps([base["id"]]), "filters": json.dumps(filters)}
+        if search:
+            params["search"] = search
+        response = api.get(url, params=params)
+        assert response.status_code == 200, response.text
+        return sorted(row["data"]["q"] for row in response.json()["content"])
+
+    assert matching({"field": "output.output", "operator": "=", "value": "x"}) == ["b"]
+    assert matching({"field": "output", "operator": "contains", "value": '"c"'}) == ["c"]
+    assert matching({"field": "input.item", "operator": "=", "value": a}) == ["a"]
+    assert matching({"field": "duration", "operator": ">=", "value": "1000"}) == ["a", "b", "c"]
+    assert matching({"field": "duration", "operator": ">", "value": "5000"}) == []
+    assert matching({"field": "data.q", "operator": "!=", "value": "b"}) == ["a", "c"]
+    assert matching(search="c") == ["c"]
+    both = ({"field": "output.output", "operator": "=", "value": "A"},)
+    assert matching(*both, {"field": "data.q", "operator": "=", "value": "b"}) == []
+    bad = {"field": "duration", "operator": "contains", "value": "1"}
+    params = {"experiment_ids": json.dumps([base["id"]]), "filters": json.dumps([bad])}
+    assert_error(api.get(url, params=params), 400, "duration")
+
+
 def test_compare_view_bad_input(api: httpx.Client, dataset: dict) -> None:
     url = f"{DATASETS}/{dataset['id']}/items/experiments/items"
     assert_error(api.get(url), 400, "experiment_ids")

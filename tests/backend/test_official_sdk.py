@@ -196,3 +196,57 @@ def test_dataset_versions_read_through_the_sdk(backend, api: httpx.Client, works
     assert found["hash"] == made.json()["version_hash"]
     assert (found["tags"], found["latest"], found["name"]) == ([], True, "v2")
     assert found["missing"] == "DatasetVersionNotFound"
+
+
+def test_test_suite_item_policy_and_item_edits_through_the_sdk(backend, workspace: str) -> None:
+    """An item's own execution policy is kept (its runs follow it); the SDK's REST calls
+    for one item, a batch update, items from traces, the version diff and restore work."""
+    found = run_sdk(
+        backend,
+        workspace,
+        "sdk-suite",
+        """
+        from opik.rest_api.types.dataset_item_update import DatasetItemUpdate
+        from opik.rest_api.types.trace_enrichment_options import TraceEnrichmentOptions
+        client = opik.Opik()
+        suite = client.create_test_suite(
+            name="sdk-suite", global_execution_policy={"runs_per_item": 1, "pass_threshold": 1})
+        suite.insert([
+            {"data": {"q": 1}},
+            {"data": {"q": 2}, "execution_policy": {"runs_per_item": 3, "pass_threshold": 2}},
+        ])
+        calls = {}
+        def task(item):
+            calls[item["q"]] = calls.get(item["q"], 0) + 1
+            return {"input": item, "output": "ok"}
+        opik.run_tests(test_suite=suite, task=task, verbose=0, generate_report=False)
+        rest = client.rest_client.datasets
+        dataset = rest.get_dataset_by_identifier(dataset_name="sdk-suite")
+        page = rest.get_dataset_items(dataset.id).content
+        first = next(i for i in page if i.data["q"] == 1)
+        rest.patch_dataset_item(first.id, source="sdk", data={"q": 10})
+        patched = rest.get_dataset_item_by_id(first.id)
+        rest.batch_update_dataset_items(ids=[first.id], update=DatasetItemUpdate(tags=["gold"]))
+        tagged = rest.get_dataset_item_by_id(first.id)
+        trace = client.trace(name="t", input={"x": 1}, output={"y": 2})
+        client.flush()
+        rest.create_dataset_items_from_traces(
+            dataset.id, trace_ids=[trace.id],
+            enrichment_options=TraceEnrichmentOptions(include_metadata=True))
+        from_trace = [i.data for i in rest.get_dataset_items(dataset.id).content
+                      if i.source == "trace"]
+        diff = rest.compare_dataset_versions(dataset.id)
+        restored = rest.restore_dataset_version(dataset.id, version_ref="v2")
+        after = sorted(i.data["q"] for i in rest.get_dataset_items(dataset.id).content)
+        print(json.dumps({
+            "calls": calls, "patched": patched.data, "tags": tagged.tags,
+            "from_trace": from_trace, "unchanged": diff.statistics.items_unchanged,
+            "restored": restored.version_name, "after": after}))
+    """,
+    )
+    assert found["calls"] == {"1": 1, "2": 3}
+    assert (found["patched"], found["tags"]) == ({"q": 10}, ["gold"])
+    assert found["from_trace"] == [{"input": {"x": 1}, "expected_output": {"y": 2}}]
+    assert found["unchanged"] == 3
+    assert found["restored"] == "v6"
+    assert found["after"] == [1, 2]

@@ -11,6 +11,7 @@ import pytest
 
 import opik_jupyter
 from opik_jupyter.evaluation import Dataset, DatasetVersion, _api
+from opik_jupyter.evaluation.dataset import DatasetDiff
 from tests.testlib.evaluation import CAPITALS
 
 
@@ -225,6 +226,50 @@ def test_versions__deleting_the_dataset_deletes_them(sdk: opik_jupyter.Client) -
     dataset.delete()
     again = Dataset("gone", client=sdk)
     assert again.versions() == []
+
+
+def test_versions__diff_and_restore(capitals: Dataset) -> None:
+    assert capitals.diff() == DatasetDiff("latest", "current", 0, 0, 0, 4)
+    france = next(i for i in capitals.items() if i["input"] == "france")
+    capitals.update_item(france["id"], {"expected_output": "PARIS"})  # v2
+    capitals.insert([{"input": "spain", "expected_output": "Madrid"}])  # v3
+    changed = capitals.diff("v1", "v3")
+    assert (changed.added, changed.modified, changed.deleted, changed.unchanged) == (1, 1, 0, 3)
+    assert (changed.from_version, changed.to_version) == ("v1", "v3")
+    v1 = capitals.version("v1")
+    assert capitals.diff(v1).from_version == "v1"
+    restored = capitals.restore(v1)
+    assert (restored.name, restored.is_latest, restored.items_total) == ("v4", True, 4)
+    assert capitals.get_item(france["id"])["expected_output"] == "Paris"
+    assert capitals.diff("v1", "v4").unchanged == 4
+    assert capitals.restore("v4") == capitals.version("v4")  # the newest: nothing to do
+    with pytest.raises(LookupError, match="no version 'v9'"):
+        capitals.restore("v9")
+    with pytest.raises(LookupError, match="no version 'v9'"):
+        capitals.diff("v9")
+
+
+def test_versions__diff_of_a_dataset_without_versions_says_why(sdk: opik_jupyter.Client) -> None:
+    with pytest.raises(LookupError, match="no version yet"):
+        Dataset("empty", client=sdk).diff()
+
+
+def test_items__get_and_update_one_by_id(capitals: Dataset, sdk: opik_jupyter.Client) -> None:
+    item = capitals.items()[0]
+    assert capitals.get_item(item["id"]) == item
+    changed = capitals.update_item(item["id"], {"note": "checked"}, tags=["gold"])
+    assert changed == {**item, "note": "checked"}
+    replaced = capitals.update_item(item["id"], {"input": "x"}, replace=True)
+    assert replaced == {"id": item["id"], "input": "x"}
+    assert [v.name for v in capitals.versions()][:2] == ["v3", "v2"]
+    with pytest.raises(LookupError, match=r"no item 'nope'.*dataset.items\(\)"):
+        capitals.get_item("nope")
+    other = Dataset("other-items", client=sdk)
+    with pytest.raises(LookupError, match="no item"):  # an item of another dataset
+        other.update_item(item["id"], {"q": 1})
+    with pytest.raises(TypeError, match="dict of field names"):
+        capitals.update_item(item["id"], ["input"])  # type: ignore[arg-type]
+    assert capitals.get_item(item["id"]) == replaced
 
 
 def _rest_error() -> type[Exception]:

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from ..codec import encode
 from ..ids import check_v7
-from ..schemas import DatasetItemChanges
+from ..schemas import DatasetItemChanges, DatasetVersionRestore
 from ..storage.dataset_versions import Change
 from .base import Route, operation
-from .datasets import BASE, CatalogHandler, item_rows
+from .datasets import BASE, CatalogHandler, VersionHandler, item_rows
 
 
 class ItemChangesHandler(CatalogHandler):
@@ -52,5 +52,61 @@ class ItemChangesHandler(CatalogHandler):
         self.send_json(version.public(version.version_number), status=201)
 
 
+class DiffHandler(CatalogHandler):
+    path = BASE + "/{id}/versions/diff"
+
+    @operation(
+        "How the current items differ from the newest version (Opik's draft diff): items "
+        "added, modified, deleted and unchanged; from and to (version hash, id, name or tag) "
+        "compare two versions instead; 404 if a version is missing",
+        query=("from", "to"),
+    )
+    async def get(self, dataset_id: str) -> None:
+        dataset = await self.dataset_of(None, dataset_id)
+        start, end = self.str_arg("from") or "latest", self.str_arg("to")
+        old = await self.version_of(dataset, start, "from")
+        new = await self.version_of(dataset, end, "to") if end else None
+        stats = await self.blocking(
+            self.services.dataset_items.diff,
+            self.workspace,
+            dataset.id,
+            old.id,
+            new.id if new else None,
+        )
+        self.send_json({"from_version": start, "to_version": end or "draft", "statistics": stats})
+
+
+class RestoreHandler(VersionHandler):
+    path = BASE + "/{id}/versions/restore"
+
+    @operation(
+        "Make a version's items current again, recorded as a new version (the newest "
+        "version is returned as it is); 404 if the version is missing",
+        body=DatasetVersionRestore,
+    )
+    async def post(self, dataset_id: str) -> None:
+        body = self.body_as(DatasetVersionRestore)
+        dataset = await self.dataset_of(None, dataset_id)
+        version = await self.version_of(dataset, body.version_ref, "version_ref")
+        restored = await self.blocking(
+            self.services.dataset_versions.restore, self.workspace, dataset.id, self.user, version
+        )
+        await self.send_version(dataset, restored)
+
+
+class VersionTagHandler(VersionHandler):
+    path = BASE + "/{id}/versions/{version_hash}/tags/{tag}"
+
+    @operation("Take a tag off a version (the version stays)", status=204)
+    async def delete(self, dataset_id: str, version_hash: str, tag: str) -> None:
+        dataset = await self.dataset_of(None, dataset_id)
+        version = await self.version_of(dataset, version_hash)
+        await self.blocking(self.services.datasets.remove_version_tag, self.workspace, version, tag)
+        self.no_content()
+
+
 def routes() -> list[Route]:
-    return [(ItemChangesHandler.path, ItemChangesHandler)]
+    return [
+        (cls.path, cls)
+        for cls in (ItemChangesHandler, DiffHandler, RestoreHandler, VersionTagHandler)
+    ]

@@ -17,6 +17,7 @@ from ..schemas import (
     DatasetVersionCreate,
     DatasetVersionRetrieve,
     DatasetVersionTag,
+    DatasetVersionUpdate,
     DatasetWrite,
     DeleteIds,
 )
@@ -388,6 +389,27 @@ class VersionByHashHandler(VersionHandler):
     async def get(self, dataset_id: str, version_hash: str) -> None:
         dataset = await self.dataset_of(None, dataset_id)
         await self.send_version(dataset, await self.version_of(dataset, version_hash))
+
+    @operation(
+        "Change a version's description and add tags; 409 if another version has a tag",
+        body=DatasetVersionUpdate,
+    )
+    async def patch(self, dataset_id: str, version_hash: str) -> None:
+        body = self.body_as(DatasetVersionUpdate)
+        tags = list(dict.fromkeys(body.tags_to_add or []))
+        if "latest" in tags:
+            raise BadRequest("tags_to_add: 'latest' always names the newest version")
+        dataset = await self.dataset_of(None, dataset_id)
+        version = await self.version_of(dataset, version_hash)
+        await self.blocking(
+            self.services.datasets.update_version,
+            self.workspace,
+            version,
+            body.change_description,
+            tags,
+        )
+        found = await self.version_of(dataset, version.id)
+        await self.send_version(dataset, found)
 
 
 class VersionTagsHandler(VersionHandler):

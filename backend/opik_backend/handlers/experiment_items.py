@@ -301,8 +301,10 @@ class CompareHandler(ExperimentItemsHandler):
 
     @operation(
         "Compare experiments on a dataset: a page of the dataset items they ran, each "
-        "with every experiment's item, trace input/output and feedback scores",
-        query=("experiment_ids", "page", "size", "filters", "truncate"),
+        "with every experiment's item, trace input/output and feedback scores; filters on "
+        "the items (data.*), the runs' traces (output, duration, cost, tokens, input.*, "
+        "output.*, metadata.*) and scores; search finds words in the items' data",
+        query=("experiment_ids", "page", "size", "filters", "search", "truncate"),
     )
     async def get(self, dataset_id: str) -> None:
         dataset = await self.dataset_of(None, dataset_id)
@@ -321,6 +323,7 @@ class CompareHandler(ExperimentItemsHandler):
             page,
             size,
             parse(self.str_arg("filters")),
+            self.str_arg("search"),
         )
         self.send_page(page, content, total, columns=[], sortableBy=[])
 

@@ -12,6 +12,8 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+import msgspec
+
 from .clickhouse import ClickHouse
 from .datasets import DATASET_ITEMS, item_public
 from .experiments import EXPERIMENT_ITEMS
@@ -78,10 +80,14 @@ class Comparisons:
         page: int,
         size: int,
         filters: Sequence[Filter] = (),
+        search: str | None = None,
     ) -> tuple[list[Public], int]:
-        """A page of the dataset items the experiments ran, each with their items; filters
-        on ``feedback_scores`` keep the items whose run's trace has such a score, the other
-        filters apply to the dataset items' own fields."""
+        """A page of the dataset items the experiments ran, each with their items. Filters
+        on ``feedback_scores`` and on a run's trace (``output``, ``duration``,
+        ``total_estimated_cost``, ``usage.total_tokens``, ``input.*``, ``output.*``,
+        ``metadata.*``) keep the items with a run that matches; the others (``data.*``
+        too) apply to the dataset items' own fields; ``search`` finds any of its words in
+        the items' data."""
         params: dict[str, Any] = {
             "ws": workspace,
             "ids": list(experiment_ids),
@@ -92,15 +98,24 @@ class Comparisons:
             "workspace_id = {ws:String} AND dataset_id = {dataset_id:String} AND id IN "
             f"(SELECT dataset_item_id FROM ({items}))"
         )
-        scored = [f for f in filters if f.field == "feedback_scores"]
+        scored, on_runs, others = _split(filters)
         if scored:
             traced = f"SELECT dataset_item_id, toString(trace_id) AS id FROM ({items})"
             condition = Compiler("traces", params).where(scored)
             scope += f" AND id IN (SELECT dataset_item_id FROM ({traced}) WHERE {condition})"
-        others = [f for f in filters if f.field != "feedback_scores"]
+        if on_runs:
+            condition = Compiler("experiment_runs", params).where(on_runs)
+            scope += (
+                f" AND id IN (SELECT i.dataset_item_id FROM ({items}) AS i INNER JOIN"
+                f" (SELECT * FROM ({_traces(items)}) WHERE {condition}) AS t ON t.id = i.trace_id)"
+            )
+        where = Compiler("dataset_items", params).where(others)
+        if search:
+            params["search"] = search.split()
+            where += " AND multiSearchAnyCaseInsensitiveUTF8(data, {search:Array(String)})"
         source = (
             f"SELECT * FROM ({latest_rows(DATASET_ITEMS, scope, DATASET_ITEMS.columns)}) "
-            f"WHERE {Compiler('dataset_items', params).where(others)}"
+            f"WHERE {where}"
         )
         rows = self._ch.query_dicts(
             f"SELECT * FROM ({source}) ORDER BY id DESC LIMIT {{limit:UInt32}} "
@@ -141,6 +156,31 @@ class Comparisons:
             run = _run_public(row, traces.get(row["trace_id"]), scores.get(row["trace_id"], []))
             found.setdefault(row["dataset_item_id"], []).append(run)
         return found
+
+
+_RUN_FIELDS = frozenset(("output", "duration", "total_estimated_cost", "usage.total_tokens"))
+_RUN_PREFIXES = {"input.": "input", "output.": "output_json", "metadata.": "metadata"}
+
+
+def _split(filters: Sequence[Filter]) -> tuple[list[Filter], list[Filter], list[Filter]]:
+    """Filters on scores, on the runs' traces, and on the dataset items, as Opik splits
+    them; a dotted field (``output.answer``, ``data.topic``) becomes a keyed filter."""
+    scored, runs, items = [], [], []
+    for flt in filters:
+        head, dot, rest = flt.field.partition(".")
+        key = f"{rest}.{flt.key}" if flt.key and rest else rest or flt.key
+        if flt.field == "feedback_scores":
+            scored.append(flt)
+        elif flt.field in _RUN_FIELDS:
+            runs.append(flt)
+        elif dot and f"{head}." in _RUN_PREFIXES:
+            field = _RUN_PREFIXES[f"{head}."]
+            runs.append(msgspec.structs.replace(flt, field=field, key=key))
+        elif dot and head == "data":
+            items.append(msgspec.structs.replace(flt, field="data", key=key))
+        else:
+            items.append(flt)
+    return scored, runs, items
 
 
 def _latest_scores(items: str) -> str:

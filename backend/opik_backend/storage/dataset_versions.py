@@ -131,3 +131,17 @@ class DatasetVersioning:
             {"ws": workspace, "ids": list(item_ids)},
         )
         return [str(row[0]) for row in rows]
+
+    def restore(self, workspace: str, dataset_id: str, user: str, version: Version) -> Version:
+        """Make ``version``'s items and test-suite settings current again, recorded as a new
+        version; the newest version itself is returned unchanged (nothing to restore)."""
+        latest = self._datasets.latest_version(workspace, dataset_id)
+        if latest is not None and latest.id == version.id:
+            return latest
+        self._items.restore(workspace, dataset_id, version.id)
+        change = Change(
+            description=f"Restored from version {version.name}",
+            evaluators=version.evaluators,
+            execution_policy=version.execution_policy,
+        )
+        return self.record(workspace, dataset_id, user, change)

@@ -20,12 +20,12 @@ from typing import Any
 import msgspec
 
 from ..errors import Conflict, NotFound, ValidationFailed
-from ..schemas import DatasetItemWrite
+from ..schemas import DatasetItemPatch, DatasetItemUpdate, DatasetItemWrite
 from .clickhouse import ClickHouse
 from .filter_sql import Compiler, Filter
 from .metadata import MetadataDB, contains_pattern, utcnow
 from .reads import Public, aware, json_value, latest_rows
-from .rows import Row, Table
+from .rows import Row, Table, now
 
 DATASET_ITEMS = Table(
     "dataset_items",
@@ -42,6 +42,8 @@ DATASET_ITEMS = Table(
         "content_hash",
         "created_at",
         "last_updated_at",
+        "evaluators",
+        "execution_policy",
     ),
 )
 _SELECT = (
@@ -63,6 +65,8 @@ _VERSION_SELECT = (
 )
 _VERSION_NAME = re.compile(r"^v([1-9][0-9]{0,8})$")
 HASH_LENGTH = 16
+_COMPARED = "(content_hash, tags)"
+"""What makes an item modified between versions: its content or its tags."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -330,6 +334,28 @@ class Datasets:
             (json.dumps(merged), utcnow(), workspace, version.id),
         )
 
+    def update_version(
+        self, workspace: str, version: Version, description: str | None, tags: Sequence[str]
+    ) -> None:
+        """Add tags to a version (409 if another version has one) and set its description."""
+        if tags:
+            self.add_version_tags(workspace, version, tags)
+        if description is not None:
+            self._db.execute(
+                "UPDATE dataset_versions SET change_description = ?, last_updated_at = ? WHERE "
+                "workspace = ? AND id = ?",
+                (description, utcnow(), workspace, version.id),
+            )
+
+    def remove_version_tag(self, workspace: str, version: Version, tag: str) -> None:
+        """Take ``tag`` off a version (nothing happens if it does not have it)."""
+        kept = [t for t in json.loads(version.tags) if t != tag]
+        self._db.execute(
+            "UPDATE dataset_versions SET tags = ?, last_updated_at = ? WHERE workspace = ? AND "
+            "id = ?",
+            (json.dumps(kept), utcnow(), workspace, version.id),
+        )
+
     def page(
         self, workspace: str, page: int, size: int, name: str | None, project_id: str | None
     ) -> tuple[list[Dataset], int]:
@@ -418,10 +444,32 @@ def _marks(values: Sequence[object]) -> str:
 # -- items ------------------------------------------------------------------------------------
 
 
-def content_hash(data: Any, description: str | None) -> str:
-    """SHA-256 of the item's content: its data with sorted keys, and its description."""
+def content_hash(
+    data: Any, description: str | None, settings: tuple[Any, Any] = (None, None)
+) -> str:
+    """SHA-256 of the item's content: its data with sorted keys, its description, and its
+    own evaluators and execution policy when it has them (``settings``, decoded JSON)."""
     content = {"data": data, "description": description}
+    for key, value in zip(("evaluators", "execution_policy"), settings, strict=True):
+        if value is not None:
+            content[key] = value
     return hashlib.sha256(msgspec.json.encode(content, order="sorted")).hexdigest()
+
+
+def settings_text(value: Any) -> str:
+    """An item's evaluators or execution policy as stored: JSON text, "" if none."""
+    return msgspec.json.encode(value).decode() if value is not None else ""
+
+
+def row_hash(row: Row) -> str:
+    """The content hash of a stored item row (after its fields changed)."""
+    settings = tuple(
+        msgspec.json.decode(row[k]) if row.get(k) else None
+        for k in ("evaluators", "execution_policy")
+    )
+    return content_hash(
+        msgspec.json.decode(row["data"]), row["description"] or None, (settings[0], settings[1])
+    )
 
 
 def item_row(
@@ -437,8 +485,7 @@ def item_row(
     raw = bytes(body.data)
     if raw[:1] != b"{":
         raise ValidationFailed(f"{where}.data: must be a JSON object")
-    data = msgspec.json.decode(raw)
-    return {
+    row: Row = {
         "workspace_id": workspace,
         "dataset_id": dataset_id,
         "id": item_id,
@@ -448,10 +495,13 @@ def item_row(
         "span_id": ids[1],
         "description": body.description or "",
         "tags": list(dict.fromkeys(body.tags or [])),
-        "content_hash": content_hash(data, body.description),
         "created_at": received,
         "last_updated_at": received,
+        "evaluators": settings_text(body.evaluators),
+        "execution_policy": settings_text(body.execution_policy),
     }
+    row["content_hash"] = row_hash(row)
+    return row
 
 
 def item_public(row: Row) -> Public:
@@ -465,10 +515,64 @@ def item_public(row: Row) -> Public:
         "span_id": row["span_id"] or None,
         "description": row["description"] or None,
         "tags": row["tags"],
+        "evaluators": json_value(row["evaluators"]) if row.get("evaluators") else None,
+        "execution_policy": json_value(row["execution_policy"])
+        if row.get("execution_policy")
+        else None,
         "created_at": aware(row["created_at"]),
         "last_updated_at": aware(row["last_updated_at"]),
     }
     return {key: value for key, value in out.items() if value is not None}
+
+
+def patched(row: Row, patch: DatasetItemPatch, ids: tuple[str | None, str | None]) -> Row:
+    """An item row with the fields a ``PATCH`` gives replaced; ``ids`` are its checked
+    trace and span ids (None: unchanged)."""
+    out = dict(row)
+    if isinstance(patch.data, msgspec.Raw):
+        raw = bytes(patch.data)
+        if raw[:1] != b"{":
+            raise ValidationFailed("data: must be a JSON object")
+        out["data"] = raw.decode()
+    for key, value in (("trace_id", ids[0]), ("span_id", ids[1]), ("source", patch.source)):
+        if value is not None:
+            out[key] = value
+    if patch.description is not None:
+        out["description"] = patch.description
+    if patch.tags is not None:
+        out["tags"] = list(dict.fromkeys(patch.tags))
+    if patch.evaluators is not None:
+        out["evaluators"] = settings_text(patch.evaluators)
+    if patch.execution_policy is not None:
+        out["execution_policy"] = settings_text(patch.execution_policy)
+    return out
+
+
+def updated(row: Row, update: DatasetItemUpdate, merge_tags: bool) -> Row:
+    """An item row with a batch update applied: ``data`` replaces the data, ``input``,
+    ``expected_output`` and ``metadata`` set those keys of it; tags are replaced (merged
+    when ``merge_tags``), then ``tags_to_add`` and ``tags_to_remove`` apply."""
+    out = dict(row)
+    data = dict(update.data) if update.data is not None else json.loads(row["data"])
+    for key in ("input", "expected_output", "metadata"):
+        value = getattr(update, key)
+        if value is not None:
+            data[key] = value
+    out["data"] = json.dumps(data)
+    if update.description is not None:
+        out["description"] = update.description
+    tags = list(row["tags"])
+    if update.tags is not None:
+        tags = [*tags, *update.tags] if merge_tags else list(update.tags)
+    tags = [*tags, *(update.tags_to_add or [])]
+    out["tags"] = [t for t in dict.fromkeys(tags) if t not in set(update.tags_to_remove or [])]
+    if update.evaluators is not None:
+        out["evaluators"] = settings_text(update.evaluators)
+    if update.clear_execution_policy:
+        out["execution_policy"] = ""
+    elif update.execution_policy is not None:
+        out["execution_policy"] = settings_text(update.execution_policy)
+    return out
 
 
 class DatasetItems:
@@ -650,8 +754,8 @@ class DatasetItems:
             "SELECT countIf(in_new AND NOT in_old), countIf(in_new AND in_old AND new != old), "
             "countIf(in_old AND NOT in_new) FROM (SELECT id, max(version_id = {version_id:String})"
             " AS in_new, max(version_id = {previous_id:String}) AS in_old, "
-            "anyIf(content_hash, version_id = {version_id:String}) AS new, "
-            "anyIf(content_hash, version_id = {previous_id:String}) AS old "
+            f"anyIf({_COMPARED}, version_id = {{version_id:String}}) AS new, "
+            f"anyIf({_COMPARED}, version_id = {{previous_id:String}}) AS old "
             f"FROM {DATASET_ITEM_VERSIONS.name} WHERE {_SCOPE} AND version_id IN "
             "({version_id:String}, {previous_id:String}) GROUP BY id)",
             params,
@@ -666,3 +770,84 @@ class DatasetItems:
             f"DELETE FROM {DATASET_ITEM_VERSIONS.name} WHERE {_VERSION_SCOPE}",
             {"ws": workspace, "dataset_id": dataset_id, "version_id": version_id},
         )
+
+    # -- single items, edits, restore and diff -----------------------------------------------
+
+    def current_rows(self, workspace: str, ids: Sequence[str]) -> list[Row]:
+        """The current rows of the items ``ids`` (in any dataset); deleted ones are absent."""
+        if not ids:
+            return []
+        return self._ch.query_dicts(
+            latest_rows(
+                DATASET_ITEMS,
+                "workspace_id = {ws:String} AND id IN {ids:Array(String)}",
+                DATASET_ITEMS.columns,
+            ),
+            {"ws": workspace, "ids": list(ids)},
+        )
+
+    def matching_rows(
+        self, workspace: str, dataset_id: str, filters: Sequence[Filter]
+    ) -> list[Row]:
+        """The current rows of a dataset's items that match ``filters`` (all, if none)."""
+        source, params = self._current(workspace, dataset_id, filters)
+        return self._ch.query_dicts(source, params)
+
+    def rewrite(self, rows: Sequence[Row]) -> None:
+        """Store edited rows as the items' newest versions (their hashes recomputed)."""
+        if not rows:
+            return
+        edited = now()
+        fresh = [{**row, "last_updated_at": edited} for row in rows]
+        for row in fresh:
+            row["content_hash"] = row_hash(row)
+        with self._lock:
+            self._ch.insert_json(DATASET_ITEMS.name, DATASET_ITEMS.columns, fresh)
+
+    def restore(self, workspace: str, dataset_id: str, version_id: str) -> None:
+        """Make a version's items the dataset's current items: items the version lacks are
+        deleted, the others are written back as they were in it (inside ClickHouse)."""
+        params = {"ws": workspace, "dataset_id": dataset_id, "version_id": version_id}
+        kept = f"SELECT id FROM {DATASET_ITEM_VERSIONS.name} WHERE {_VERSION_SCOPE}"
+        copy = latest_rows(DATASET_ITEM_VERSIONS, _VERSION_SCOPE, DATASET_ITEMS.columns)
+        columns = ", ".join(DATASET_ITEMS.columns)
+        restored = ", ".join(
+            "now64(6)" if c == "last_updated_at" else c for c in DATASET_ITEMS.columns
+        )
+        with self._lock:
+            self._ch.command(
+                f"DELETE FROM {DATASET_ITEMS.name} WHERE {_SCOPE} AND id NOT IN ({kept})", params
+            )
+            self._ch.command(
+                f"INSERT INTO {DATASET_ITEMS.name} ({columns}) SELECT {restored} FROM ({copy})",
+                params,
+            )
+
+    def diff(
+        self, workspace: str, dataset_id: str, from_id: str | None, to_id: str | None
+    ) -> dict[str, int]:
+        """How the items of version ``to_id`` differ from those of ``from_id`` (None: the
+        current items): added, modified, deleted and unchanged, by item id and content."""
+        sides = []
+        params: dict[str, Any] = {"ws": workspace, "dataset_id": dataset_id}
+        for n, version_id in enumerate((from_id, to_id)):
+            if version_id is None:
+                sql = latest_rows(DATASET_ITEMS, _SCOPE, ("id", "content_hash", "tags"))
+            else:
+                params[f"v{n}"] = version_id
+                scope = f"{_SCOPE} AND version_id = {{v{n}:String}}"
+                sql = latest_rows(DATASET_ITEM_VERSIONS, scope, ("id", "content_hash", "tags"))
+            sides.append(f"SELECT id, {_COMPARED} AS h, {n} AS side FROM ({sql})")
+        ((added, modified, deleted, unchanged),) = self._ch.query(
+            "SELECT countIf(t AND NOT f), countIf(t AND f AND ht != hf), countIf(f AND NOT t),"
+            " countIf(t AND f AND ht = hf) FROM (SELECT id, max(side = 0) AS f,"
+            " max(side = 1) AS t, anyIf(h, side = 0) AS hf, anyIf(h, side = 1) AS ht FROM"
+            f" ({' UNION ALL '.join(sides)}) GROUP BY id)",
+            params,
+        )
+        return {
+            "itemsAdded": int(added),
+            "itemsModified": int(modified),
+            "itemsDeleted": int(deleted),
+            "itemsUnchanged": int(unchanged),
+        }

@@ -19,7 +19,7 @@ import msgspec
 
 from ..errors import BadRequest
 
-Entity = Literal["traces", "spans", "threads", "dataset_items"]
+Entity = Literal["traces", "spans", "threads", "dataset_items", "experiment_runs"]
 Kind = Literal[
     "string",
     "number",
@@ -156,6 +156,16 @@ FIELDS: dict[Entity, dict[str, Field]] = {
         "tags": Field("list", "tags"),
         "created_at": Field("date_time", "created_at"),
         "last_updated_at": Field("date_time", "last_updated_at"),
+    },
+    # an experiment's run of an item, with its trace (the comparison view's filters)
+    "experiment_runs": {
+        "input": Field("dictionary", "input"),
+        "output": Field("string", "output"),
+        "output_json": Field("dictionary", "output"),
+        "metadata": Field("dictionary", "metadata"),
+        "duration": Field("number", "duration"),
+        "total_estimated_cost": Field("number", "cost"),
+        "usage.total_tokens": Field("number", "usage['total_tokens']"),
     },
 }
 
