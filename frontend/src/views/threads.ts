@@ -197,6 +197,12 @@ function detail(thread: ThreadSummary, turns: ThreadTurn[] | undefined): HTMLEle
   ]);
 }
 
+/** Draw one thread (its turns as a chat, scores, comments) into ``root``: a panel tab. */
+export function renderThread(root: HTMLElement, thread: ThreadSummary, turns: ThreadTurn[]): void {
+  clear(root);
+  root.appendChild(el("div", { className: "oj-threads" }, [detail(thread, turns)]));
+}
+
 /** Draw the threads view into ``root``; clicking a thread calls ``onSelect`` with its id. */
 export function renderThreads(root: HTMLElement, data: ThreadsData, onSelect: (id: string) => void): void {
   clear(root);
