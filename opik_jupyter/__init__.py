@@ -47,6 +47,7 @@ from .sdk import (
     spans_dataframe,
     start_span,
     start_trace,
+    threads,
     traces_dataframe,
     track,
     track_anthropic,
@@ -66,7 +67,7 @@ if TYPE_CHECKING:
         metrics,
     )
     from .evaluation.views import ExperimentTable, ScoreChart
-    from .widgets import PromptHistory, TracesTable, TraceTree
+    from .widgets import PromptHistory, Threads, TracesTable, TraceTree
 
 __all__ = [
     "Attachment",
@@ -88,6 +89,7 @@ __all__ = [
     "ScoreChart",
     "Span",
     "TemplateError",
+    "Threads",
     "Trace",
     "TraceTree",
     "TracesTable",
@@ -120,6 +122,7 @@ __all__ = [
     "spans_dataframe",
     "start_span",
     "start_trace",
+    "threads",
     "traces_dataframe",
     "track",
     "track_anthropic",
@@ -135,6 +138,7 @@ _LAZY = {
     "PromptHistory": ".widgets",
     "TraceTree": ".widgets",
     "TracesTable": ".widgets",
+    "Threads": ".widgets",
     "ExperimentTable": ".evaluation.views",
     "ScoreChart": ".evaluation.views",
     **dict.fromkeys(

@@ -203,6 +203,26 @@ class ThreadBatchIdentifier(_Body):
     thread_ids: Annotated[list[Name], Meta(min_length=1, max_length=1000)] | None = None
 
 
+ThreadTags = Annotated[list[Annotated[str, Meta(max_length=100)]], Meta(max_length=50)]
+
+
+class ThreadUpdate(_Body):
+    """A change to a thread (Opik's ``TraceThreadUpdate``): replace its ``tags`` or add and
+    remove some."""
+
+    tags: ThreadTags | None = None
+    tags_to_add: ThreadTags | None = None
+    tags_to_remove: ThreadTags | None = None
+
+
+class ThreadBatchUpdate(_Body):
+    """The same change to up to 1000 threads, by thread_model_id."""
+
+    ids: Annotated[list[str], Meta(min_length=1, max_length=1000)]
+    update: ThreadUpdate
+    merge_tags: bool = False
+
+
 class ProjectCreate(_Body):
     name: ProjectName
     description: str | None = None

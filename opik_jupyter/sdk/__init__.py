@@ -11,6 +11,7 @@ from ._client import (
     search_spans,
     search_traces,
     spans_dataframe,
+    threads,
     traces_dataframe,
 )
 from ._config import Config, ConfigError
@@ -89,6 +90,7 @@ __all__ = [
     "spans_dataframe",
     "start_span",
     "start_trace",
+    "threads",
     "traces_dataframe",
     "track",
     "track_anthropic",

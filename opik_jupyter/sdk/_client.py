@@ -1,4 +1,5 @@
-"""Reading traces and spans back: one trace with its spans, searches, and DataFrames.
+"""Reading traces, spans and threads back: one trace with its spans, searches, and
+DataFrames; scores and comments on threads.
 
 Reads are explicit calls, so unlike tracing they raise: :class:`HttpStatusError` for an
 unexpected status and :class:`TransportError` when the backend cannot be reached. A trace
@@ -7,6 +8,7 @@ that is not there yet is ``None`` (right after tracing, ``flush()`` first).
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
@@ -24,8 +26,9 @@ if TYPE_CHECKING:
 SEARCH_PAGE = PAGE
 TRACES = "v1/private/traces"
 SPANS = "v1/private/spans"
+THREADS = "v1/private/traces/threads"
 FilterArg = str | Sequence[Mapping[str, Any]] | None
-Entity = Literal["traces", "spans"]
+Entity = Literal["traces", "spans", "traces/threads"]
 
 
 _STRIPPED = {"strip_attachments": "true"}
@@ -130,8 +133,111 @@ class Client(RestClient):
             {"id": comment_id, "text": text},
         )
         if found is None:
-            raise HttpStatusError(404, f"{entity[:-1]} {entity_id} not found".encode())
+            what = entity.rsplit("/", 1)[-1][:-1]
+            raise HttpStatusError(404, f"{what} {entity_id} not found".encode())
         return comment_id
+
+    # -- threads (conversations) ---------------------------------------------------------
+
+    def list_threads(
+        self, filter: FilterArg = None, project_name: str | None = None, limit: int | None = None
+    ) -> list[dict[str, Any]]:
+        """A project's threads (traces sharing a ``thread_id``) matching ``filter``, most
+        recently active first: turns, duration, cost, usage, status, scores, comments."""
+        params = {
+            "project_name": project_name or self.project,
+            "filters": json.dumps(as_filters(filter)) if filter else None,
+        }
+        found: list[dict[str, Any]] = []
+        for page in self.pages(THREADS, params):
+            found += page
+            if limit is not None and len(found) >= limit:
+                return found[:limit]
+        return found
+
+    def get_thread(self, thread_id: str, project_name: str | None = None) -> dict[str, Any] | None:
+        """One thread by its ``thread_id``, or None if the project has no such thread."""
+        body = {"project_name": project_name or self.project, "thread_id": thread_id}
+        found: dict[str, Any] | None = self.json("POST", f"{THREADS}/retrieve", body)
+        return found
+
+    def thread_turns(self, thread_id: str, project_name: str | None = None) -> list[dict[str, Any]]:
+        """The traces of a thread, oldest first (one per turn of the conversation)."""
+        found = self.search_traces(
+            f"thread_id = {json.dumps(thread_id)}", project_name=project_name, limit=None
+        )
+        return sorted(found, key=lambda t: str(t.get("start_time") or ""))
+
+    def threads_dataframe(
+        self, filter: FilterArg = None, project_name: str | None = None, limit: int | None = None
+    ) -> pd.DataFrame:
+        """Threads as a DataFrame, one row per thread (see ``docs/sdk.md`` for the columns;
+        each feedback score is a column of its own)."""
+        from ._frames import threads_frame  # noqa: PLC0415 - pandas loads only when asked for
+
+        return threads_frame(self.list_threads(filter, project_name, limit))
+
+    def log_thread_score(
+        self,
+        thread_id: str,
+        name: str,
+        value: float,
+        reason: str | None = None,
+        category_name: str | None = None,
+        project_name: str | None = None,
+    ) -> None:
+        """Score a thread (replacing its score of that name)."""
+        self.log_thread_scores(
+            [
+                {
+                    "thread_id": thread_id,
+                    "name": name,
+                    "value": value,
+                    "reason": reason,
+                    "category_name": category_name,
+                }
+            ],
+            project_name,
+        )
+
+    def log_thread_scores(
+        self, scores: Sequence[Mapping[str, Any]], project_name: str | None = None
+    ) -> None:
+        """Score threads: each score a mapping with ``thread_id``, ``name``, ``value`` and
+        optionally ``reason`` and ``category_name``."""
+        project = project_name or self.project
+        rows = []
+        for i, score in enumerate(scores):
+            missing = [key for key in ("thread_id", "name", "value") if score.get(key) is None]
+            if missing:
+                raise ValueError(f"scores[{i}] needs {', '.join(missing)}")
+            row = {"source": "sdk", "project_name": project, **score}
+            rows.append({k: v for k, v in row.items() if v is not None})
+        self.batched("PUT", f"{THREADS}/feedback-scores", "scores", rows, 1000)
+
+    def add_thread_comment(self, thread_id: str, text: str, project_name: str | None = None) -> str:
+        """Add a comment to a thread; its id. ``LookupError`` if the project has no such
+        thread."""
+        return self._add_comment("traces/threads", self._model_id(thread_id, project_name), text)
+
+    def thread_comments(
+        self, thread_id: str, project_name: str | None = None
+    ) -> list[dict[str, Any]]:
+        """The comments of a thread, oldest first."""
+        thread = self.get_thread(thread_id, project_name)
+        if thread is None:
+            raise LookupError(
+                f"no thread {thread_id!r} in project {project_name or self.project!r}"
+            )
+        return list(thread.get("comments") or [])
+
+    def _model_id(self, thread_id: str, project_name: str | None) -> str:
+        thread = self.get_thread(thread_id, project_name)
+        if thread is None:
+            raise LookupError(
+                f"no thread {thread_id!r} in project {project_name or self.project!r}"
+            )
+        return str(thread["thread_model_id"])
 
     # -- searches ------------------------------------------------------------------------
 
@@ -246,3 +352,10 @@ def spans_dataframe(
 ) -> pd.DataFrame:
     """All matching spans of a project as a pandas DataFrame."""
     return _default().spans_dataframe(filter, project_name, limit, parse_json)
+
+
+def threads(
+    project_name: str | None = None, filter: FilterArg = None, limit: int | None = None
+) -> pd.DataFrame:
+    """The threads (conversations) of a project as a DataFrame, one row per thread."""
+    return _default().threads_dataframe(filter, project_name, limit)

@@ -72,3 +72,46 @@ def to_frame(
 def _datetimes(values: pd.Series) -> pd.Series:
     parsed = pd.to_datetime(values, utc=True, format="ISO8601")
     return parsed.astype("datetime64[ns, UTC]")
+
+
+THREAD_COLUMNS = (
+    "id",
+    "thread_model_id",
+    "first_message",
+    "last_message",
+    "number_of_messages",
+    "start_time",
+    "end_time",
+    "duration",
+    "total_estimated_cost",
+    "status",
+    "tags",
+    "created_at",
+    "last_updated_at",
+)
+
+
+def threads_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """One row per thread: its columns, ``usage.*`` tokens, ``comments`` (a count) and one
+    ``feedback_scores.<name>`` column per score name."""
+    frame = pd.DataFrame(
+        {name: [row.get(name) for row in rows] for name in THREAD_COLUMNS},
+        columns=list(THREAD_COLUMNS),
+    )
+    for name in DATETIMES:
+        frame[name] = _datetimes(frame[name])
+    for name in ("number_of_messages", "duration", "total_estimated_cost"):
+        frame[name] = pd.to_numeric(frame[name], errors="coerce")
+    frame["tags"] = [list(tags or []) for tags in frame["tags"]]
+    for name in USAGE:
+        values = [(row.get("usage") or {}).get(name) for row in rows]
+        frame[f"usage.{name}"] = pd.array(values, dtype="Int64")
+    frame["comments"] = [len(row.get("comments") or ()) for row in rows]
+    names = sorted({s["name"] for row in rows for s in row.get("feedback_scores") or ()})
+    for name in names:
+        frame[f"feedback_scores.{name}"] = [
+            next((s["value"] for s in row.get("feedback_scores") or () if s["name"] == name), None)
+            for row in rows
+        ]
+        frame[f"feedback_scores.{name}"] = pd.to_numeric(frame[f"feedback_scores.{name}"])
+    return frame

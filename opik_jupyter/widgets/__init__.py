@@ -11,15 +11,17 @@ from .._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from .prompt_history import PromptHistory
+    from .threads import Threads
     from .trace_tree import TraceTree, show_trace
     from .traces_table import TracesTable
 
-__all__ = ["PromptHistory", "TraceTree", "TracesTable", "show_trace"]
+__all__ = ["PromptHistory", "Threads", "TraceTree", "TracesTable", "show_trace"]
 
 _LAZY = {
     "PromptHistory": ".prompt_history",
     "TraceTree": ".trace_tree",
     "show_trace": ".trace_tree",
     "TracesTable": ".traces_table",
+    "Threads": ".threads",
 }
 __getattr__, __dir__ = lazy_exports(__name__, _LAZY, __all__)

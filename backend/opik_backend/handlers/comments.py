@@ -1,8 +1,10 @@
-"""Comments (annotations) on traces and spans: add, get, edit, delete in batch.
+"""Comments (annotations) on traces, spans and threads: add, get, edit, delete in batch.
 
 The routes are Opik's: ``POST /{kind}/{id}/comments`` (201, ``Location``),
 ``GET /{kind}/{entity_id}/comments/{comment_id}``, ``PATCH /{kind}/comments/{comment_id}``
-and ``POST /{kind}/comments/delete``. Comments also come with every trace and span read.
+and ``POST /{kind}/comments/delete``, where kind is ``traces``, ``spans`` or
+``traces/threads`` (a thread is named by its ``thread_model_id``). Comments also come with
+every trace, span and thread read.
 """
 
 from __future__ import annotations
@@ -13,12 +15,28 @@ from ..schemas import CommentWrite, DeleteIds
 from ..storage.comments import comment_public
 from .base import ApiHandler, Route, operation
 
-ENTITY_TYPES = {"traces": "trace", "spans": "span"}
+ENTITY_TYPES = {"traces": "trace", "spans": "span", "traces/threads": "thread"}
 
 
 class CommentHandler(ApiHandler):
-    entity_type: str  # trace or span
+    entity_type: str  # trace, span or thread
+    prefix: str  # the entity's route prefix: traces, spans or traces/threads
     tag = "comments"
+
+    async def project_of(self, entity_id: str) -> str:
+        """The project of the commented entity; 404 when there is none."""
+        if self.entity_type == "thread":
+            thread = await self.blocking(
+                self.services.threads.by_model_id, self.workspace, entity_id
+            )
+            found = {"project_id": thread[0]} if thread else None
+        else:
+            reads = self.services.reads
+            method = reads.trace if self.entity_type == "trace" else reads.span
+            found = await self.blocking(method, self.workspace, entity_id)
+        if found is None:
+            raise NotFound(f"{self.entity_type} {entity_id} not found")
+        return str(found["project_id"])
 
     def text_of(self, body: CommentWrite) -> str:
         if not body.text.strip():
@@ -28,37 +46,34 @@ class CommentHandler(ApiHandler):
 
 class AddCommentHandler(CommentHandler):
     @operation(
-        "Add a comment to a stored trace or span; Location names it", status=201, body=CommentWrite
+        "Add a comment to a stored trace, span or thread; Location names it",
+        status=201,
+        body=CommentWrite,
     )
     async def post(self, entity_id: str) -> None:
         entity_id = path_id(entity_id, self.entity_type)
         body = self.body_as(CommentWrite)
         text = self.text_of(body)
         comment_id = check_v7(body.id, "id") if body.id else new_id()
-        reads = self.services.reads
-        method = reads.trace if self.entity_type == "trace" else reads.span
-        found = await self.blocking(method, self.workspace, entity_id)
-        if found is None:
-            raise NotFound(f"{self.entity_type} {entity_id} not found")
+        project_id = await self.project_of(entity_id)
         await self.blocking(
-            reads.comments.add,
+            self.services.reads.comments.add,
             self.workspace,
             self.entity_type,
             entity_id,
-            str(found["project_id"]),
+            project_id,
             comment_id,
             text,
             self.user,
         )
-        kind = f"{self.entity_type}s"
-        self.set_location(f"/v1/private/{kind}/{entity_id}/comments/{comment_id}")
+        self.set_location(f"/v1/private/{self.prefix}/{entity_id}/comments/{comment_id}")
         self.set_status(201)
         self.clear_header("Content-Type")
         self.finish()
 
 
 class GetCommentHandler(CommentHandler):
-    @operation("Get one comment of a trace or span")
+    @operation("Get one comment of a trace, span or thread")
     async def get(self, entity_id: str, comment_id: str) -> None:
         entity_id = path_id(entity_id, self.entity_type)
         comment_id = path_id(comment_id, "comment")
@@ -112,7 +127,7 @@ def routes() -> list[Route]:
             cls = type(
                 f"{entity_type.title()}{handler.__name__}",
                 (handler,),
-                {"entity_type": entity_type, "path": base + suffix},
+                {"entity_type": entity_type, "prefix": prefix, "path": base + suffix},
             )
             made.append((base + suffix, cls))
     return made

@@ -30,15 +30,27 @@ def traces(workspace: str, trace_ids: Sequence[str]) -> RunStatements:
 def threads(
     workspace: str, project_id: str, thread_ids: Sequence[str], trace_ids: Sequence[str]
 ) -> RunStatements:
-    """Delete threads: the traces they hold (``trace_ids``) and the threads' own scores."""
+    """Delete threads: the traces they hold (``trace_ids``), the threads' own scores,
+    comments, tags and model ids."""
     statements = _trace_statements(workspace, trace_ids) if trace_ids else []
-    statements.append(
+    params = {"ws": workspace, "project_id": project_id, "ids": list(thread_ids)}
+    in_threads = "project_id = {project_id:String} AND thread_id IN {ids:Array(String)}"
+    statements += [
         (
             f"DELETE FROM feedback_scores WHERE {_IN_WORKSPACE} AND entity_type = 'thread' AND "
             "project_id = {project_id:String} AND entity_id IN {ids:Array(String)}",
-            {"ws": workspace, "project_id": project_id, "ids": list(thread_ids)},
-        )
-    )
+            params,
+        ),
+        (
+            f"DELETE FROM comments WHERE {_IN_WORKSPACE} AND entity_type = 'thread' AND "
+            f"entity_id IN (SELECT id FROM thread_models WHERE {_IN_WORKSPACE} AND {in_threads})",
+            params,
+        ),
+        *(
+            (f"DELETE FROM {table} WHERE {_IN_WORKSPACE} AND {in_threads}", params)
+            for table in ("thread_tags", "thread_models")
+        ),
+    ]
     return RunStatements(statements)
 
 
@@ -52,7 +64,14 @@ def projects_data(workspace: str, project_ids: Sequence[str]) -> RunStatements:
                 "AND project_id IN {ids:Array(String)}",
                 params,
             )
-            for table in ("comments", "feedback_scores", "spans", "traces")
+            for table in (
+                "comments",
+                "feedback_scores",
+                "spans",
+                "traces",
+                "thread_tags",
+                "thread_models",
+            )
         ]
     )
 

@@ -1,5 +1,6 @@
 /** The REST calls the panel makes, over any ``Fetch`` (``requestAPI`` in JupyterLab, a fake in tests). */
 import type { PromptExperimentRow, PromptHistoryData, PromptVersionRow } from "../views/prompts";
+import type { ThreadSummary, ThreadTurn } from "../views/threads";
 import type { TraceData } from "../views/types";
 import { addAttachments, type FetchBlob } from "./attachments";
 import { apiPath, notebookFilter, toTraceData, type Params } from "./panel_data";
@@ -131,6 +132,22 @@ export class OpikClient {
       versions: versions.content,
       experiments: experiments.content,
     };
+  }
+
+  /** A project's threads (conversations), most recently active first. */
+  async threads(projectId: string, size = 50): Promise<ThreadSummary[]> {
+    return (await this.get<Page<ThreadSummary>>("traces/threads", { project_id: projectId, size })).content;
+  }
+
+  /** One thread and its turns (its traces, oldest first). */
+  async thread(projectId: string, threadId: string): Promise<{ thread: ThreadSummary; turns: ThreadTurn[] }> {
+    const filters = JSON.stringify([{ field: "thread_id", operator: "=", value: threadId }]);
+    const [thread, traces] = await Promise.all([
+      this.send("POST", "traces/threads/retrieve", { project_id: projectId, thread_id: threadId }),
+      this.get<Page<ThreadTurn>>("traces", { project_id: projectId, filters, size: 200 }),
+    ]);
+    const turns = [...traces.content].sort((a, b) => String(a.start_time).localeCompare(String(b.start_time)));
+    return { thread: thread as ThreadSummary, turns };
   }
 
   private get<T>(path: string, params: Params = {}): Promise<T> {

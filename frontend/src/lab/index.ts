@@ -15,6 +15,7 @@ import { ComparisonView } from "./compare";
 import { opikIcon } from "./icon";
 import { OpikPanel } from "./panel";
 import { PromptView } from "./prompts";
+import { ThreadView } from "./threads_section";
 import { requestAPI, requestBlob } from "./request";
 import { TraceView } from "./traceview";
 import type { Dataset, Experiment } from "./types";
@@ -130,7 +131,8 @@ function activate(
         );
     show(app, view);
   };
-  const panel = new OpikPanel(client, { openTrace, compare, openPrompt });
+  const openThread = (projectId: string, threadId: string) => show(app, new ThreadView(client, projectId, threadId));
+  const panel = new OpikPanel(client, { openTrace, compare, openPrompt, openThread });
   // JupyterLab: the left side bar; Notebook 7 (no ILabShell): its right side panel, on its
   // tree and document pages alike, listed under View > Right Sidebar by its caption
   app.shell.add(panel, labShell ? "left" : "right", { rank: 600 });

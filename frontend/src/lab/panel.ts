@@ -10,6 +10,7 @@ import { opikIcon } from "./icon";
 import { ProjectsSection } from "./projects";
 import { PromptsSection } from "./prompts";
 import { StatusLine } from "./status";
+import { ThreadsSection } from "./threads_section";
 import type { Dataset, Experiment } from "./types";
 
 export const FEED_INTERVAL_MS = 1000;
@@ -20,6 +21,7 @@ export interface PanelActions {
   openTrace: (traceId: string) => void;
   compare: (dataset: Dataset, experiments: Experiment[]) => void;
   openPrompt: (prompt: PromptSummary) => void;
+  openThread: (projectId: string, threadId: string) => void;
 }
 
 export class OpikPanel extends SidePanel {
@@ -29,6 +31,7 @@ export class OpikPanel extends SidePanel {
   private readonly feedView = new FeedSection();
   private readonly experiments: ExperimentsSection;
   private readonly prompts: PromptsSection;
+  private readonly threads: ThreadsSection;
   private timer: ReturnType<typeof setInterval> | undefined;
   private ticks = 0;
   private busy = false;
@@ -47,6 +50,7 @@ export class OpikPanel extends SidePanel {
     this.feed = new LiveFeed(client);
     this.experiments = new ExperimentsSection(client);
     this.prompts = new PromptsSection(client);
+    this.threads = new ThreadsSection(client);
     const heading = new Widget();
     heading.addClass("oj-lab-heading");
     heading.node.textContent = "Opik";
@@ -57,7 +61,8 @@ export class OpikPanel extends SidePanel {
       new ToolbarButton({ icon: refreshIcon, tooltip: "Refresh", onClick: () => void this.refresh(true) }),
     );
     for (const section of [this.projects, this.feedView, this.experiments, this.prompts]) this.addWidget(section);
-    (this.content as AccordionPanel).setRelativeSizes([1, 2, 1, 1]);
+    this.addWidget(this.threads);
+    (this.content as AccordionPanel).setRelativeSizes([1, 2, 1, 1, 1]);
     this.wire(actions);
   }
 
@@ -68,6 +73,7 @@ export class OpikPanel extends SidePanel {
     this.feedView.onOpen = actions.openTrace;
     this.experiments.onCompare = actions.compare;
     this.prompts.onOpen = actions.openPrompt;
+    this.threads.onOpen = actions.openThread;
   }
 
   /** The notebook in focus (its path), for "this notebook only". */
@@ -91,6 +97,7 @@ export class OpikPanel extends SidePanel {
       if (everything || this.ticks % EXPERIMENTS_EVERY === 0) {
         await this.experiments.refresh(everything);
         await this.prompts.refresh(everything);
+        await this.threads.refresh(this.feed.query.projectId, everything);
       }
     } catch (error) {
       this.statusLine.render(null, (error as Error).message || `${error}`);
@@ -104,6 +111,7 @@ export class OpikPanel extends SidePanel {
     this.feed.setQuery(change);
     this.draw();
     void this.refresh();
+    if ("projectId" in change) void this.threads.refresh(this.feed.query.projectId).catch(() => undefined);
   }
 
   private draw(): void {

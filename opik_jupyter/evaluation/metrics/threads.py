@@ -87,11 +87,13 @@ def evaluate_threads(
     output_transform: Transform | None = None,
     context_transform: Callable[[dict[str, Any]], list[str] | None] | None = None,
     workers: int = 4,
+    log_scores: bool = True,
 ) -> pd.DataFrame:
     """Score threads with conversation metrics: ``thread_ids``, or every thread of the
     traces ``filter`` finds (all of the project's by default). One row per thread and
     metric: ``thread_id``, ``metric``, ``value``, ``reason``, ``error`` (a metric that
-    fails fails its row only)."""
+    fails fails its row only). With ``log_scores`` each value is also logged on its thread
+    as a feedback score (shown by ``oj.threads()`` and the ``Threads`` widget)."""
     import pandas as pd  # noqa: PLC0415 - pandas only when asked for a DataFrame
 
     client = client or Client()
@@ -119,6 +121,14 @@ def evaluate_threads(
 
     with ThreadPoolExecutor(max(1, workers)) as pool:
         rows = [row for part in pool.map(score, thread_ids) for row in part]
+    if log_scores:
+        scored = [
+            {k: row[k] for k in ("thread_id", "value", "reason")} | {"name": row["metric"]}
+            for row in rows
+            if row["error"] is None and row["value"] is not None
+        ]
+        if scored:
+            client.log_thread_scores(scored, project_name)
     return pd.DataFrame(rows, columns=["thread_id", "metric", "value", "reason", "error"])
 
 
