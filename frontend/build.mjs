@@ -10,6 +10,7 @@ const options = {
     experiment_table: "src/widgets/experiment_table.ts",
     score_chart: "src/widgets/score_chart.ts",
     prompt_history: "src/widgets/prompt_history.ts",
+    annotation_queue: "src/widgets/annotation_queue.ts",
     opik: "src/styles.css",
     evaluation: "src/views/evaluation.css",
     prompts: "src/views/prompts.css",

@@ -2,6 +2,7 @@
 import { refreshIcon, SidePanel, ToolbarButton } from "@jupyterlab/ui-components";
 import type { Message } from "@lumino/messaging";
 import { type AccordionPanel, Widget } from "@lumino/widgets";
+import { AnnotationQueuesSection } from "./annotation_queues_section";
 import type { OpikClient, PromptSummary } from "./client";
 import { ExperimentsSection } from "./experiments_section";
 import { LiveFeed } from "./feed";
@@ -29,6 +30,7 @@ export class OpikPanel extends SidePanel {
   private readonly feedView = new FeedSection();
   private readonly experiments: ExperimentsSection;
   private readonly prompts: PromptsSection;
+  private readonly queues: AnnotationQueuesSection;
   private timer: ReturnType<typeof setInterval> | undefined;
   private ticks = 0;
   private busy = false;
@@ -47,6 +49,7 @@ export class OpikPanel extends SidePanel {
     this.feed = new LiveFeed(client);
     this.experiments = new ExperimentsSection(client);
     this.prompts = new PromptsSection(client);
+    this.queues = new AnnotationQueuesSection(client);
     const heading = new Widget();
     heading.addClass("oj-lab-heading");
     heading.node.textContent = "Opik";
@@ -57,7 +60,8 @@ export class OpikPanel extends SidePanel {
       new ToolbarButton({ icon: refreshIcon, tooltip: "Refresh", onClick: () => void this.refresh(true) }),
     );
     for (const section of [this.projects, this.feedView, this.experiments, this.prompts]) this.addWidget(section);
-    (this.content as AccordionPanel).setRelativeSizes([1, 2, 1, 1]);
+    this.addWidget(this.queues);
+    (this.content as AccordionPanel).setRelativeSizes([1, 2, 1, 1, 1]);
     this.wire(actions);
   }
 
@@ -68,6 +72,7 @@ export class OpikPanel extends SidePanel {
     this.feedView.onOpen = actions.openTrace;
     this.experiments.onCompare = actions.compare;
     this.prompts.onOpen = actions.openPrompt;
+    this.queues.onOpenTrace = actions.openTrace;
   }
 
   /** The notebook in focus (its path), for "this notebook only". */
@@ -91,6 +96,7 @@ export class OpikPanel extends SidePanel {
       if (everything || this.ticks % EXPERIMENTS_EVERY === 0) {
         await this.experiments.refresh(everything);
         await this.prompts.refresh(everything);
+        await this.queues.refresh(everything);
       }
     } catch (error) {
       this.statusLine.render(null, (error as Error).message || `${error}`);
