@@ -9,6 +9,8 @@ export class AnnotationQueuesSection extends Widget {
   onOpenTrace: (traceId: string) => void = () => undefined;
   private readonly list = el("div", { className: "oj-lab-queues" });
   private readonly open = new Set<string>();
+  /** The items last read per queue: drawn at once when the list is redrawn, then read again. */
+  private readonly loaded = new Map<string, { id: string; done: boolean }[]>();
   private shown = "";
 
   constructor(private readonly client: OpikClient) {
@@ -61,13 +63,19 @@ export class AnnotationQueuesSection extends Widget {
   }
 
   private async items(queue: AnnotationQueueSummary, body: HTMLElement): Promise<void> {
+    const known = this.loaded.get(queue.id);
+    if (known) this.drawItems(queue, known, body);
     const items = await this.client.annotationQueueItems(queue.id);
+    this.loaded.set(queue.id, items);
+    this.drawItems(queue, items, body);
+  }
+
+  private drawItems(queue: AnnotationQueueSummary, items: { id: string; done: boolean }[], body: HTMLElement): void {
     clear(body);
     body.appendChild(
-      el("div", {
-        className: "oj-lab-hint",
-        text: `Annotate in a notebook: oj.AnnotationQueue(${JSON.stringify(queue.name)})`,
-      }),
+      el("div", { className: "oj-lab-hint", text: "Annotate in a notebook: " }, [
+        el("code", { text: `oj.AnnotationQueue(${JSON.stringify(queue.name)})` }),
+      ]),
     );
     for (const item of items) {
       const row = el("div", { className: "oj-lab-queue-item", attrs: { "data-id": item.id } }, [
