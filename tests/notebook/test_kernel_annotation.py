@@ -117,3 +117,40 @@ def test_reviewing_a_queue_survives_a_kernel_restart(
     assert w_back == [{"correct": 1.0, "quality": 4.0}, ["ok"]]
     progress = state(kernel, 'oj.annotation_queue_progress("review-answers")["done"]')
     assert progress == 1
+
+
+def test_a_thread_queue_shows_turns_and_stores_thread_scores(
+    kernel: Kernel, api: httpx.Client
+) -> None:
+    setup = kernel.run(
+        textwrap.dedent(
+            """
+            for thread, question in (("chat-1", "hi"), ("chat-1", "and then?"), ("chat-2", "yo")):
+                with oj.start_trace("turn", input={"question": question}, thread_id=thread) as t:
+                    t.update(output={"answer": question.upper()})
+            oj.flush()
+            oj.create_annotation_queue(
+                "review-chats", scope="thread", items=["chat-1", "chat-2"],
+                scores=[{"name": "resolved", "true_label": "resolved", "false_label": "open"}])
+            w = oj.AnnotationQueue("review-chats")
+            """
+        ),
+        timeout=120,
+    )
+    assert setup.ok, setup.traceback
+    turns = state(kernel, "[t['input']['question'] for t in w.item['turns']]")
+    assert turns == ["hi", "and then?"]  # chat-1's turns, oldest first
+    assert state(kernel, "[o['label'] for o in w.definitions[0]['options']]") == [
+        "resolved",
+        "open",
+    ]
+    assert kernel.run("w.save({'resolved': 1})").ok
+    assert state(kernel, "[w.done, w.item['id']]") == [1, "chat-2"]
+    page = api.get(
+        "v1/private/traces/threads", params={"project_name": "review", "size": 10}
+    ).json()
+    scored = {t["id"]: t.get("feedback_scores", []) for t in page["content"]}
+    assert [(s["name"], s["value"], s["category_name"]) for s in scored["chat-1"]] == [
+        ("resolved", 1.0, "resolved")
+    ]
+    assert scored["chat-2"] == []
