@@ -12,7 +12,7 @@ import nbformat
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from tests.testlib.browser import ARTIFACTS, PANEL, command, run_all_cells
+from tests.testlib.browser import ARTIFACTS, PANEL, command, run_all_cells, theme
 from tests.testlib.jupyter import Lab, browser_page
 
 pytestmark = pytest.mark.slow
@@ -54,15 +54,6 @@ def page(lab: Lab) -> Iterator[Page]:
     with browser_page(f"{lab.url}/lab/tree/annotate.ipynb?token={lab.token}") as page:
         page.set_viewport_size({"width": 1400, "height": 1000})
         yield page
-
-
-def theme(page: Page, dark: bool) -> None:
-    name = "JupyterLab Dark" if dark else "JupyterLab Light"
-    command(page, "apputils:change-theme", {"theme": name})
-    page.wait_for_function(
-        f"() => document.body.dataset.jpThemeLight === '{str(not dark).lower()}'"
-    )
-    page.wait_for_timeout(300)
 
 
 def shoot(page: Page, target: Locator, name: str, ready: Locator | None = None) -> None:
