@@ -169,15 +169,17 @@ class AnnotationQueue(StaticFallback, anywidget.AnyWidget):
             raise AnnotationQueueError("this backend does not take comments on threads")
 
     def _on_message(self, _widget: Any, content: Mapping[str, Any], _buffers: Any) -> None:
-        """The front end's requests: ``save`` and ``show``; a failure is shown, not raised."""
+        """The front end's requests: ``save`` and ``show``; a failure is shown, not raised
+        (cleared first, so the same error twice still redraws the form)."""
+        self.error = ""
         try:
             if content.get("type") == "save":
                 self.save(dict(content.get("scores") or {}), content.get("comment"))
             elif content.get("type") == "show":
                 self.show(int(content.get("index", 0)))
-            self.error = ""
         except (AnnotationQueueError, HttpStatusError, OSError, ValueError) as exc:
             self.error = str(exc)
+        self.send({"type": "handled"})  # the form is drawn again even if nothing changed
 
     def _turns(self, thread_id: str) -> list[dict[str, Any]]:
         traces = self._client.search_traces(

@@ -15,10 +15,11 @@ function render({ model, el }: RenderProps): () => void {
       show: (index) => model.send({ type: "show", index }),
     });
   };
-  for (const name of TRAITS) model.on(`change:${name}`, draw);
+  const events = [...TRAITS.map((name) => `change:${name}`), "msg:custom"]; // "handled": a Save ended
+  for (const event of events) model.on(event, draw);
   draw();
   return () => {
-    for (const name of TRAITS) model.off(`change:${name}`, draw);
+    for (const event of events) model.off(event, draw);
   };
 }
 
