@@ -11,6 +11,7 @@ const options = {
     score_chart: "src/widgets/score_chart.ts",
     prompt_history: "src/widgets/prompt_history.ts",
     threads: "src/widgets/threads.ts",
+    annotation_queue: "src/widgets/annotation_queue.ts",
     opik: "src/styles.css",
     evaluation: "src/views/evaluation.css",
     prompts: "src/views/prompts.css",

@@ -10,6 +10,7 @@ from opik_backend import __version__
 
 from ._lazy import lazy_exports
 from .sdk import (
+    AnnotationQueueError,
     Attachment,
     ChatPrompt,
     Client,
@@ -27,19 +28,26 @@ from .sdk import (
     Trace,
     TransportError,
     add_online_rule,
+    add_to_annotation_queue,
+    annotation_queue_progress,
     configure,
+    create_annotation_queue,
+    delete_annotation_queue,
     delete_online_rule,
     delivery_status,
     flush,
+    get_annotation_queue,
     get_current_span,
     get_current_trace,
     get_prompt,
     get_trace,
     instrument,
+    list_annotation_queues,
     list_online_rules,
     log_feedback_score,
     online_rule_errors,
     parse_filter,
+    remove_from_annotation_queue,
     search_spans,
     search_traces,
     set_online_rule_enabled,
@@ -67,9 +75,11 @@ if TYPE_CHECKING:
         metrics,
     )
     from .evaluation.views import ExperimentTable, ScoreChart
-    from .widgets import PromptHistory, Threads, TracesTable, TraceTree
+    from .widgets import AnnotationQueue, PromptHistory, Threads, TracesTable, TraceTree
 
 __all__ = [
+    "AnnotationQueue",
+    "AnnotationQueueError",
     "Attachment",
     "ChatPrompt",
     "Client",
@@ -96,24 +106,31 @@ __all__ = [
     "TransportError",
     "__version__",
     "add_online_rule",
+    "add_to_annotation_queue",
+    "annotation_queue_progress",
     "compare_experiments",
     "configure",
+    "create_annotation_queue",
+    "delete_annotation_queue",
     "delete_online_rule",
     "delivery_status",
     "evaluate",
     "evaluate_async",
     "flush",
+    "get_annotation_queue",
     "get_current_span",
     "get_current_trace",
     "get_prompt",
     "get_trace",
     "instrument",
+    "list_annotation_queues",
     "list_online_rules",
     "load_ipython_extension",
     "log_feedback_score",
     "metrics",
     "online_rule_errors",
     "parse_filter",
+    "remove_from_annotation_queue",
     "search_spans",
     "search_traces",
     "set_online_rule_enabled",
@@ -135,6 +152,7 @@ __all__ = [
 
 # names exported lazily: the module that defines each, imported on first use
 _LAZY = {
+    "AnnotationQueue": ".widgets",
     "PromptHistory": ".widgets",
     "TraceTree": ".widgets",
     "TracesTable": ".widgets",

@@ -4,6 +4,16 @@ Importing it has no side effects: the sender thread starts with the first traced
 and the local backend is found (or started) by that thread when it first sends.
 """
 
+from ._annotation_queues import (
+    AnnotationQueueError,
+    add_to_annotation_queue,
+    annotation_queue_progress,
+    create_annotation_queue,
+    delete_annotation_queue,
+    get_annotation_queue,
+    list_annotation_queues,
+    remove_from_annotation_queue,
+)
 from ._attachments import Attachment, StoredAttachment
 from ._client import (
     Client,
@@ -49,6 +59,7 @@ from ._transport import (
 from .integrations import instrument, track_anthropic, track_openai, uninstrument
 
 __all__ = [
+    "AnnotationQueueError",
     "Attachment",
     "ChatPrompt",
     "Client",
@@ -70,19 +81,26 @@ __all__ = [
     "Trace",
     "TransportError",
     "add_online_rule",
+    "add_to_annotation_queue",
+    "annotation_queue_progress",
     "configure",
+    "create_annotation_queue",
+    "delete_annotation_queue",
     "delete_online_rule",
     "delivery_status",
     "flush",
+    "get_annotation_queue",
     "get_current_span",
     "get_current_trace",
     "get_prompt",
     "get_trace",
     "instrument",
+    "list_annotation_queues",
     "list_online_rules",
     "log_feedback_score",
     "online_rule_errors",
     "parse_filter",
+    "remove_from_annotation_queue",
     "search_spans",
     "search_traces",
     "set_online_rule_enabled",

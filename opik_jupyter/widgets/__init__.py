@@ -10,14 +10,16 @@ from typing import TYPE_CHECKING
 from .._lazy import lazy_exports
 
 if TYPE_CHECKING:
+    from .annotation_queue import AnnotationQueue
     from .prompt_history import PromptHistory
     from .threads import Threads
     from .trace_tree import TraceTree, show_trace
     from .traces_table import TracesTable
 
-__all__ = ["PromptHistory", "Threads", "TraceTree", "TracesTable", "show_trace"]
+__all__ = ["AnnotationQueue", "PromptHistory", "Threads", "TraceTree", "TracesTable", "show_trace"]
 
 _LAZY = {
+    "AnnotationQueue": ".annotation_queue",
     "PromptHistory": ".prompt_history",
     "TraceTree": ".trace_tree",
     "show_trace": ".trace_tree",

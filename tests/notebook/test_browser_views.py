@@ -11,7 +11,7 @@ import nbformat
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from tests.testlib.browser import ARTIFACTS, KERNEL_READY, PANEL, command, run_all_cells
+from tests.testlib.browser import ARTIFACTS, KERNEL_READY, PANEL, command, run_all_cells, theme
 from tests.testlib.jupyter import Lab
 
 pytestmark = pytest.mark.slow
@@ -82,15 +82,6 @@ def notebook(lab: Lab, page: Page) -> Page:
     expect(page.locator(".oj-exp tbody tr[data-id]")).to_have_count(3, timeout=180_000)
     page.wait_for_function(KERNEL_READY)
     return page
-
-
-def theme(page: Page, dark: bool) -> None:
-    name = "JupyterLab Dark" if dark else "JupyterLab Light"
-    command(page, "apputils:change-theme", {"theme": name})
-    page.wait_for_function(
-        f"() => document.body.dataset.jpThemeLight === '{str(not dark).lower()}'"
-    )
-    page.wait_for_timeout(300)  # the theme's stylesheet applies
 
 
 def shoot(page: Page, target: Locator, name: str) -> None:

@@ -82,6 +82,16 @@ def command(page: Page, name: str, args: dict[str, Any] | None = None) -> None:
     )
 
 
+def theme(page: Page, dark: bool) -> None:
+    """Switch JupyterLab to its dark (or light) theme and wait until it applies."""
+    name = "JupyterLab Dark" if dark else "JupyterLab Light"
+    command(page, "apputils:change-theme", {"theme": name})
+    page.wait_for_function(
+        f"() => document.body.dataset.jpThemeLight === '{str(not dark).lower()}'"
+    )
+    page.wait_for_timeout(300)  # the theme's stylesheet applies
+
+
 def run_cell(page: Page, index: int) -> None:
     """Run cell ``index`` of the notebook and wait until the kernel is idle again."""
     page.locator(".jp-Notebook .jp-Cell").nth(index).click()

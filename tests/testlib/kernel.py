@@ -119,6 +119,11 @@ class Kernel:
         except queue.Empty:
             return found
 
+    def restart(self) -> None:
+        """Restart the kernel process (as the front ends' Restart does); state is lost."""
+        self.manager.restart_kernel(now=True)
+        self.client.wait_for_ready(timeout=60)
+
     def shutdown(self) -> None:
         self.client.stop_channels()
         self.manager.shutdown_kernel(now=False)

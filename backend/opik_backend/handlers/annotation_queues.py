@@ -1,5 +1,10 @@
 """Annotation queues: queues of a project's traces or threads for people to review and
-score; create (one or a batch), list, get, update, delete, add and remove items."""
+score; create (one or a batch), list, get, update, delete, add and remove items, and (our
+addition) the items with the scores each still needs.
+
+An item is done when it has every score the queue asks for (``feedback_definition_names``;
+with none named, any score); progress is read from the stored scores, so it survives
+anything a reviewer's notebook does."""
 
 from __future__ import annotations
 
@@ -15,7 +20,8 @@ from ..schemas import (
     AnnotationQueueWrite,
     DeleteIds,
 )
-from ..storage.annotation_queues import AnnotationQueues
+from ..storage.annotation_queues import AnnotationQueue, AnnotationQueues
+from ..storage.shapes import Public
 from .base import ApiHandler, Route, operation
 
 BASE = "/v1/private/annotation-queues"
@@ -46,6 +52,68 @@ class QueueHandler(ApiHandler):
         await self.blocking(self.store.create, self.workspace, row, self.user)
         return queue_id
 
+    def progress(self, queue: AnnotationQueue) -> Progress:
+        """The queue's items with their scores and comments, read from the stores."""
+        ids = self.store.item_ids(queue.id)
+        reads = self.services.reads
+        return Progress(
+            queue,
+            ids,
+            reads.scores(self.workspace, queue.scope, ids, queue.project_id),
+            reads.comments.of(self.workspace, queue.scope, ids),
+        )
+
+    def with_progress(self, queue: AnnotationQueue) -> Public:
+        """Opik's queue fields, with ``reviewers``, the score averages and ``items_done``."""
+        return {**queue.public(), **self.progress(queue).summary()}
+
+
+class Progress:
+    """Which items of a queue have the scores it asks for, who gave them, their averages."""
+
+    def __init__(
+        self,
+        queue: AnnotationQueue,
+        ids: list[str],
+        scores: dict[str, list[Public]],
+        comments: dict[str, list[Public]],
+    ) -> None:
+        self.required = set(json.loads(queue.feedback_definition_names))
+        self.ids = ids
+        self.comments = comments
+        self.scores = {item: [s for s in scores.get(item, []) if self._counts(s)] for item in ids}
+
+    def _counts(self, score: Public) -> bool:
+        return not self.required or score["name"] in self.required
+
+    def done(self, item: str) -> bool:
+        names = {s["name"] for s in self.scores[item]}
+        return self.required <= names if self.required else bool(names)
+
+    def item(self, item: str) -> Public:
+        out: Public = {"id": item, "done": self.done(item), "feedback_scores": self.scores[item]}
+        if self.comments.get(item):
+            out["comments"] = self.comments[item]
+        return out
+
+    def summary(self) -> Public:
+        reviewed: dict[str, set[str]] = {}
+        values: dict[str, list[float]] = {}
+        for item, scores in self.scores.items():
+            for score in scores:
+                reviewed.setdefault(score.get("created_by") or "unknown", set()).add(item)
+                values.setdefault(score["name"], []).append(float(score["value"]))
+        out: Public = {"items_done": sum(self.done(item) for item in self.ids)}
+        if reviewed:
+            out["reviewers"] = [
+                {"username": name, "status": len(items)} for name, items in sorted(reviewed.items())
+            ]
+        if values:
+            out["feedback_scores"] = [
+                {"name": name, "value": sum(v) / len(v)} for name, v in sorted(values.items())
+            ]
+        return out
+
 
 class QueuesHandler(QueueHandler):
     path = BASE
@@ -62,7 +130,7 @@ class QueuesHandler(QueueHandler):
             self.str_arg("name"),
             check_v7(project_id, "project_id") if project_id else None,
         )
-        content = [q.public() for q in found]
+        content = [await self.blocking(self.with_progress, q) for q in found]
         self.send_json({"page": page, "size": len(content), "total": total, "content": content})
 
     @operation("Create an annotation queue", status=201, body=AnnotationQueueWrite)
@@ -98,10 +166,10 @@ class QueueDeleteHandler(QueueHandler):
 class QueueByIdHandler(QueueHandler):
     path = BASE + "/{id}"
 
-    @operation("Get an annotation queue with its item count")
+    @operation("Get an annotation queue with its item count and progress")
     async def get(self, queue_id: str) -> None:
         found = await self.blocking(self.store.get, self.workspace, path_id(queue_id, "queue"))
-        self.send_json(found.public())
+        self.send_json(await self.blocking(self.with_progress, found))
 
     @operation("Update an annotation queue", status=204, body=AnnotationQueueUpdate)
     async def patch(self, queue_id: str) -> None:
@@ -149,6 +217,26 @@ class QueueItemsDeleteHandler(QueueHandler):
         self.no_content()
 
 
+class QueueItemsHandler(QueueHandler):
+    path = BASE + "/{id}/items"
+
+    @operation("Page of a queue's items in order, with scores and done", query=("page", "size"))
+    async def get(self, queue_id: str) -> None:
+        page, size = self.page_args()
+        queue = await self.blocking(self.store.get, self.workspace, path_id(queue_id, "queue"))
+        progress = await self.blocking(self.progress, queue)
+        ids = progress.ids[(page - 1) * size : page * size]
+        self.send_json(
+            {
+                "page": page,
+                "size": len(ids),
+                "total": len(progress.ids),
+                "done": progress.summary()["items_done"],
+                "content": [progress.item(item) for item in ids],
+            }
+        )
+
+
 def routes() -> list[Route]:
     return [
         (cls.path, cls)
@@ -159,5 +247,6 @@ def routes() -> list[Route]:
             QueueByIdHandler,
             QueueItemsAddHandler,
             QueueItemsDeleteHandler,
+            QueueItemsHandler,
         )
     ]

@@ -164,13 +164,13 @@ class AnnotationQueues:
             )
         }
         now = utcnow()
-        for item_id in dict.fromkeys(item_ids):
-            if item_id not in present:
-                self._db.execute(
-                    "INSERT INTO annotation_queue_items (queue_id, item_id, created_at)"
-                    " VALUES (?, ?, ?)",
-                    (queue_id, item_id, now),
-                )
+        new = [item_id for item_id in dict.fromkeys(item_ids) if item_id not in present]
+        for step, item_id in enumerate(new):  # a microsecond apart: the queue keeps their order
+            self._db.execute(
+                "INSERT INTO annotation_queue_items (queue_id, item_id, created_at)"
+                " VALUES (?, ?, ?)",
+                (queue_id, item_id, now + dt.timedelta(microseconds=step)),
+            )
 
     def remove_items(self, workspace: str, queue_id: str, item_ids: Sequence[str]) -> None:
         self.get(workspace, queue_id)
@@ -179,3 +179,12 @@ class AnnotationQueues:
             f"DELETE FROM annotation_queue_items WHERE queue_id = ? AND item_id IN ({marks})",
             (queue_id, *item_ids),
         )
+
+    def item_ids(self, queue_id: str) -> list[str]:
+        """The queue's entries in the order they were added."""
+        rows = self._db.fetch(
+            "SELECT item_id FROM annotation_queue_items WHERE queue_id = ?"
+            " ORDER BY created_at, item_id",
+            (queue_id,),
+        )
+        return [str(row["item_id"]) for row in rows]

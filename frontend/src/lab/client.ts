@@ -36,6 +36,17 @@ export interface PromptSummary {
   version_count?: number;
   last_updated_at?: string;
 }
+export interface AnnotationQueueSummary {
+  id: string;
+  name: string;
+  project_name?: string;
+  scope: "trace" | "thread";
+  instructions?: string;
+  feedback_definition_names?: string[];
+  items_count?: number;
+  items_done?: number;
+}
+
 export const MAX_SPANS = 2000;
 
 export class OpikClient {
@@ -98,6 +109,17 @@ export class OpikClient {
 
   async datasets(): Promise<Dataset[]> {
     return (await this.get<Page<Dataset>>("datasets", { size: 100 })).content;
+  }
+
+  /** Annotation queues of the workspace with their progress (``items_done`` of ``items_count``). */
+  async annotationQueues(): Promise<AnnotationQueueSummary[]> {
+    return (await this.get<Page<AnnotationQueueSummary>>("annotation-queues", { size: 100 })).content;
+  }
+
+  /** A queue's items in order, each with whether it has every score the queue asks for. */
+  async annotationQueueItems(id: string): Promise<{ id: string; done: boolean }[]> {
+    return (await this.get<Page<{ id: string; done: boolean }>>(`annotation-queues/${id}/items`, { size: 100 }))
+      .content;
   }
 
   async experiments(datasetId: string): Promise<Experiment[]> {

@@ -2,6 +2,7 @@
 import { refreshIcon, SidePanel, ToolbarButton } from "@jupyterlab/ui-components";
 import type { Message } from "@lumino/messaging";
 import { type AccordionPanel, Widget } from "@lumino/widgets";
+import { AnnotationQueuesSection } from "./annotation_queues_section";
 import type { OpikClient, PromptSummary } from "./client";
 import { ExperimentsSection } from "./experiments_section";
 import { LiveFeed } from "./feed";
@@ -32,6 +33,7 @@ export class OpikPanel extends SidePanel {
   private readonly experiments: ExperimentsSection;
   private readonly prompts: PromptsSection;
   private readonly threads: ThreadsSection;
+  private readonly queues: AnnotationQueuesSection;
   private timer: ReturnType<typeof setInterval> | undefined;
   private ticks = 0;
   private busy = false;
@@ -51,6 +53,7 @@ export class OpikPanel extends SidePanel {
     this.experiments = new ExperimentsSection(client);
     this.prompts = new PromptsSection(client);
     this.threads = new ThreadsSection(client);
+    this.queues = new AnnotationQueuesSection(client);
     const heading = new Widget();
     heading.addClass("oj-lab-heading");
     heading.node.textContent = "Opik";
@@ -62,7 +65,8 @@ export class OpikPanel extends SidePanel {
     );
     for (const section of [this.projects, this.feedView, this.experiments, this.prompts]) this.addWidget(section);
     this.addWidget(this.threads);
-    (this.content as AccordionPanel).setRelativeSizes([1, 2, 1, 1, 1]);
+    this.addWidget(this.queues);
+    (this.content as AccordionPanel).setRelativeSizes([1, 2, 1, 1, 1, 1]);
     this.wire(actions);
   }
 
@@ -74,6 +78,7 @@ export class OpikPanel extends SidePanel {
     this.experiments.onCompare = actions.compare;
     this.prompts.onOpen = actions.openPrompt;
     this.threads.onOpen = actions.openThread;
+    this.queues.onOpenTrace = actions.openTrace;
   }
 
   /** The notebook in focus (its path), for "this notebook only". */
@@ -98,6 +103,7 @@ export class OpikPanel extends SidePanel {
         await this.experiments.refresh(everything);
         await this.prompts.refresh(everything);
         await this.threads.refresh(this.feed.query.projectId, everything);
+        await this.queues.refresh(everything);
       }
     } catch (error) {
       this.statusLine.render(null, (error as Error).message || `${error}`);
