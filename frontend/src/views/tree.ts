@@ -108,10 +108,14 @@ export function render(container: HTMLElement, data: TraceData, callbacks: TreeC
 
 function header(data: TraceData): HTMLElement {
   const trace = data.trace;
-  const status = data.live ? "running" : trace.error ? "error" : "ok";
+  const unstored = !data.live && data.delivery ? UNSTORED[data.delivery] : null;
+  const status = data.live ? "running" : trace.error ? "error" : unstored ? null : "ok";
   return el("div", { className: "oj-header" }, [
     el("span", { className: "oj-title", text: trace.name }),
-    el("span", { className: `oj-status oj-status-${status}`, text: status }),
+    status ? el("span", { className: `oj-status oj-status-${status}`, text: status }) : null,
+    unstored
+      ? el("span", { className: "oj-status oj-status-unstored", text: unstored.text, title: unstored.title })
+      : null,
     stat("duration", formatDuration(data.live ? data.elapsed_ms : trace.duration_ms)),
     stat("spans", `${data.spans.length + (data.omitted ?? 0)}`),
     trace.total_tokens ? stat("tokens", formatTokens(trace.total_tokens)) : null,
@@ -119,6 +123,15 @@ function header(data: TraceData): HTMLElement {
     scoreChips(trace.scores),
   ]);
 }
+
+/** What a finished tree says while its trace is not in the backend (as the static HTML). */
+const UNSTORED = {
+  spilled: {
+    text: "spilled · not yet stored",
+    title: "The backend did not answer: this trace waits on disk and is sent when it is back.",
+  },
+  pending: { text: "not yet stored", title: "This trace is still queued for the backend." },
+};
 
 function stat(label: string, value: string): HTMLElement {
   return el("span", { className: "oj-stat" }, [

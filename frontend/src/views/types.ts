@@ -67,6 +67,8 @@ export interface TraceData {
   elapsed_ms?: number;
   /** Spans left out of a very large trace. */
   omitted?: number;
+  /** Set on a finished tree whose trace is not in the backend yet: on disk, or queued. */
+  delivery?: "spilled" | "pending";
 }
 
 export interface TraceRow {
