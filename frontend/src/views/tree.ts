@@ -217,9 +217,12 @@ function stat(label: string, value: string): HTMLElement {
 }
 
 function columnHeads(state: ViewState, resized: (width: number) => void): HTMLElement {
-  const name = el("div", { className: "oj-cell-name", text: "span" });
+  const column = el("div", { className: "oj-cell-head-name" }, [
+    el("div", { className: "oj-cell-name", text: "span" }),
+  ]);
+  column.appendChild(resizer(column, state, resized));
   return el("div", { className: "oj-row oj-row-head" }, [
-    el("div", { className: "oj-cell-head-name" }, [name, resizer(name, state, resized)]),
+    column,
     el("div", { className: "oj-cell-num", text: "tokens" }),
     el("div", { className: "oj-cell-num", text: "cost" }),
     el("div", { className: "oj-cell-num", text: "duration" }),
