@@ -4,13 +4,15 @@ stored`` state while the backend does not answer. Screenshots: ``tests/artifacts
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import nbformat
 import pytest
 from playwright.sync_api import Page, expect
 
 from tests.notebook.test_browser_views import shoot
 from tests.testlib.browser import KERNEL_READY, run_all_cells
-from tests.testlib.jupyter import Lab
+from tests.testlib.jupyter import browser_page, running_jupyter
 
 pytestmark = pytest.mark.slow
 
@@ -43,20 +45,31 @@ oj.configure(url=stored_at, retry_max_delay=30.0)""",
 ROWS = ".oj-rows .oj-row[data-id]"
 
 
-@pytest.fixture(scope="module")
-def notebook(lab: Lab, page: Page) -> Page:
-    document = nbformat.v4.new_notebook()
-    document.cells = [nbformat.v4.new_code_cell(source) for source in CELLS]
-    document.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
-    nbformat.write(document, lab.root / "tree-tools.ipynb")
-    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=lab.url)
-    page.goto(f"{lab.url}/lab/tree/tree-tools.ipynb?token={lab.token}")
-    run_all_cells(page)
-    expect(page.locator(".jp-Cell").nth(4).locator(".jp-InputPrompt")).to_have_text(
-        "[5]:", timeout=120_000
-    )
-    page.wait_for_function(KERNEL_READY)
-    return page
+@pytest.fixture(scope="module", params=["lab", "notebook"])
+def notebook(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Page]:
+    """The notebook run in JupyterLab, then in Notebook 7 (the cell view is the same)."""
+    app = request.param
+    with running_jupyter(app, tmp_path_factory.mktemp(app)) as server:
+        document = nbformat.v4.new_notebook()
+        document.cells = [nbformat.v4.new_code_cell(source) for source in CELLS]
+        document.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
+        nbformat.write(document, server.root / "tree-tools.ipynb")
+        where = "lab/tree" if app == "lab" else "notebooks"
+        with browser_page(f"{server.url}/{where}/tree-tools.ipynb?token={server.token}") as page:
+            page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server.url)
+            run_all_cells(page)
+            last = page.locator(".jp-Cell").nth(len(CELLS) - 1).locator(".jp-InputPrompt")
+            expect(last).to_have_text(f"[{len(CELLS)}]:", timeout=120_000)
+            page.wait_for_function(KERNEL_READY)
+            page.app = app  # type: ignore[attr-defined]
+            yield page
+
+
+def _name(page: Page, name: str) -> str:
+    """Screenshot names: ``big-tree`` in JupyterLab, ``nb7-big-tree`` in Notebook 7."""
+    return name if page.app == "lab" else f"nb7-{name}"  # type: ignore[attr-defined]
 
 
 def test_big_tree__find_collapse_expand_resize_and_copy_an_id(notebook: Page) -> None:
@@ -106,7 +119,7 @@ def test_big_tree__find_collapse_expand_resize_and_copy_an_id(notebook: Page) ->
     details.get_by_role("button", name="copy the span id").click()
     expect(details.locator(".oj-copy")).to_have_text("Copied")
     assert notebook.evaluate("() => navigator.clipboard.readText()") == span_id
-    shoot(notebook, tree, "big-tree")
+    shoot(notebook, tree, _name(notebook, "big-tree"))
 
 
 def test_offline_cell__says_spilled_not_ok_until_stored(notebook: Page) -> None:
@@ -115,4 +128,4 @@ def test_offline_cell__says_spilled_not_ok_until_stored(notebook: Page) -> None:
     expect(badge).to_have_text("spilled · not yet stored", timeout=60_000)
     expect(tree.locator(".oj-status-ok")).to_have_count(0)
     assert "sent when it is back" in (badge.get_attribute("title") or "")
-    shoot(notebook, tree.locator(".oj-header"), "spilled-badge")
+    shoot(notebook, tree.locator(".oj-header"), _name(notebook, "spilled-badge"))
