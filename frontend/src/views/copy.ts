@@ -11,7 +11,7 @@ export interface CopyButtonOptions {
 
 export function copyButton(value: string, options: CopyButtonOptions): HTMLButtonElement {
   const button = el("button", {
-    className: options.className ?? "oj-copy",
+    className: options.className ?? "oj-button oj-copy",
     text: options.text,
     title: options.label,
     attrs: { type: "button", "aria-label": options.label },
