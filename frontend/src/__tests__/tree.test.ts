@@ -207,6 +207,15 @@ describe("tree details and header", () => {
     expect(host.querySelector(".oj-details .oj-copy")?.textContent).toBe("Copied");
   });
 
+  it("shows a streamed LLM call's time to first token, and nothing when there is none", () => {
+    const host = document.createElement("div");
+    render(host, traceData([span("s", null, 0, 900, { type: "llm", ttft: 310 }), span("g", null, 0, 5)]));
+    host.querySelector<HTMLElement>('.oj-row[data-id="s"]')!.click();
+    expect(host.querySelector(".oj-details .oj-facts")?.textContent).toContain("first token after 310 ms");
+    host.querySelector<HTMLElement>('.oj-row[data-id="g"]')!.click();
+    expect(host.querySelector(".oj-details .oj-facts")?.textContent).not.toContain("first token");
+  });
+
   it("leaves the trace id to a host that shows it", () => {
     const host = document.createElement("div");
     render(host, traceData([span("a", null, 0, 1)]), { traceIdShown: true });

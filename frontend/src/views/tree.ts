@@ -345,6 +345,7 @@ function details(
     node.type !== "trace" ? `type ${node.type}` : "",
     node.type === "trace" && startTime ? `started ${formatTime(startTime)}` : "",
     node.type !== "trace" ? `starts at +${formatDuration(node.start_ms)}` : "",
+    node.ttft ? `first token after ${formatDuration(node.ttft)}` : "",
     node.model ? `model ${node.model}` : "",
     node.provider ? `provider ${node.provider}` : "",
     node.usage?.total_tokens

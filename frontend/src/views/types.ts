@@ -39,6 +39,8 @@ export interface TreeNode {
   scores?: Score[];
   tags?: string[];
   attachments?: AttachmentView[];
+  /** Time to first token of a streamed LLM call (ms), when the backend has one. */
+  ttft?: number | null;
 }
 
 /** A file of a trace or span (see ``views/attachments.ts``). */
