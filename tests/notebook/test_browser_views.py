@@ -203,7 +203,13 @@ def test_panel__dense_feed_real_costs_full_status_and_tabs_back_after_reload(
     chat.click()
     opened = notebook.locator(".oj-lab-trace .oj-lab-trace-id code")
     expect(opened).to_have_text(trace_id or "")
-    shoot(notebook, notebook.locator(".oj-lab-trace").first, "trace-tab")
+    tab = notebook.locator(".oj-lab-trace").first
+    llm = tab.locator(".oj-row[data-id]", has=notebook.locator(".oj-type-llm"))
+    llm.click()  # the tree is drawn once the trace is read: wait for it before the picture
+    expect(tab.locator(".oj-details .oj-id")).to_have_text(llm.get_attribute("data-id") or "")
+    expect(tab.locator(".oj-details .oj-facts")).to_contain_text("starts at +")
+    expect(tab.locator(".oj-details .oj-id-line", has_text="trace id")).to_have_count(0)
+    shoot(notebook, tab, "trace-tab")
     notebook.wait_for_timeout(2000)  # the workspace is saved a moment after a layout change
     notebook.reload()
     expect(notebook.locator(".oj-lab-trace .oj-lab-trace-id code")).to_have_text(
