@@ -10,8 +10,7 @@ import nbformat
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.notebook.test_browser_views import shoot
-from tests.testlib.browser import KERNEL_READY, run_all_cells
+from tests.testlib.browser import KERNEL_READY, run_all_cells, shoot
 from tests.testlib.jupyter import browser_page, running_jupyter
 
 pytestmark = pytest.mark.slow

@@ -9,9 +9,9 @@ import time
 
 import nbformat
 import pytest
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Page, expect
 
-from tests.testlib.browser import ARTIFACTS, KERNEL_READY, PANEL, command, run_all_cells
+from tests.testlib.browser import ARTIFACTS, KERNEL_READY, PANEL, command, run_all_cells, shoot
 from tests.testlib.jupyter import Lab
 
 pytestmark = pytest.mark.slow
@@ -82,25 +82,6 @@ def notebook(lab: Lab, page: Page) -> Page:
     expect(page.locator(".oj-exp tbody tr[data-id]")).to_have_count(3, timeout=180_000)
     page.wait_for_function(KERNEL_READY)
     return page
-
-
-def theme(page: Page, dark: bool) -> None:
-    name = "JupyterLab Dark" if dark else "JupyterLab Light"
-    command(page, "apputils:change-theme", {"theme": name})
-    page.wait_for_function(
-        f"() => document.body.dataset.jpThemeLight === '{str(not dark).lower()}'"
-    )
-    page.wait_for_timeout(300)  # the theme's stylesheet applies
-
-
-def shoot(page: Page, target: Locator, name: str) -> None:
-    """``target`` in the light and the dark theme, as ``views-<name>-{light,dark}.png``."""
-    ARTIFACTS.mkdir(exist_ok=True)
-    for dark in (False, True):
-        theme(page, dark)
-        target.scroll_into_view_if_needed()
-        target.screenshot(path=str(ARTIFACTS / f"views-{name}-{'dark' if dark else 'light'}.png"))
-    theme(page, False)
 
 
 def test_llm_span__reads_as_a_conversation_with_json_a_click_away(notebook: Page) -> None:
