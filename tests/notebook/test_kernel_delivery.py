@@ -57,7 +57,7 @@ def test_tree__says_spilled_while_the_backend_is_down_and_ok_once_stored(
         assert "spilled · not yet stored" in html
         assert "(ok" not in html  # the static header does not say ok as well
         status = kernel.run("oj.delivery_status().spilled")
-        assert int(status.result or 0) >= 2
+        assert int(status.result or 0) >= 1  # the trace (its start and end may be one event)
         proxy.restore()
         stored = _later_states(
             kernel,
