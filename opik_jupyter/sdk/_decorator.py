@@ -3,7 +3,8 @@
 The wrappers do only this on the calling thread: open a span (two small objects and a
 queue put), make it current, call the function, close the span (a queue put). Arguments
 and results are kept by reference and serialised on the sender thread. The user's
-exceptions propagate unchanged, ``KeyboardInterrupt`` included.
+exceptions propagate unchanged, ``KeyboardInterrupt`` included, without the wrappers' own
+frames in their tracebacks.
 """
 
 from __future__ import annotations
@@ -131,6 +132,19 @@ def _decorate(
     return tracked
 
 
+def _drop_own_frame(exc: BaseException) -> None:
+    """Leave the wrapper's frame out of ``exc``'s traceback before a bare ``raise``.
+
+    The head of the traceback is the frame that caught ``exc`` (the wrapper); a bare
+    ``raise`` re-raises with the traceback as it is, so the user's traceback shows their
+    call and their function, without a ``_decorator.py ... wrapper`` line per level.
+    ``__tracebackhide__`` does the same for IPython only.
+    """
+    tb = exc.__traceback__
+    if tb is not None and tb.tb_next is not None:
+        exc.__traceback__ = tb.tb_next
+
+
 def _signature(func: Callable[..., Any]) -> inspect.Signature | None:
     try:
         return inspect.signature(func)
@@ -143,13 +157,18 @@ def _wrap_function(func: Callable[..., Any], spec: _Spec) -> Callable[..., Any]:
         __tracebackhide__ = True  # IPython leaves this frame out of tracebacks
         span = spec.begin(args, kwargs)
         if span is None:
-            return func(*args, **kwargs)
+            try:
+                return func(*args, **kwargs)
+            except BaseException as exc:
+                _drop_own_frame(exc)
+                raise
         token = current.set(span)
         try:
             result = func(*args, **kwargs)
         except BaseException as exc:
             current.reset(token)
             finish_span(span, error=exc)
+            _drop_own_frame(exc)
             raise
         current.reset(token)
         finish_span(span, spec.output(result))
@@ -163,13 +182,18 @@ def _wrap_coroutine(func: Callable[..., Any], spec: _Spec) -> Callable[..., Any]
         __tracebackhide__ = True  # IPython leaves this frame out of tracebacks
         span = spec.begin(args, kwargs)
         if span is None:
-            return await func(*args, **kwargs)
+            try:
+                return await func(*args, **kwargs)
+            except BaseException as exc:
+                _drop_own_frame(exc)
+                raise
         token = current.set(span)
         try:
             result = await func(*args, **kwargs)
         except BaseException as exc:
             _reset(token)
             finish_span(span, error=exc)
+            _drop_own_frame(exc)
             raise
         _reset(token)
         finish_span(span, spec.output(result))
@@ -237,6 +261,7 @@ def _traced_generator(
         except BaseException as exc:
             _reset(token)
             finish_span(span, collected.output(spec), exc)
+            _drop_own_frame(exc)
             raise
         _reset(token)
         collected.add(item)
@@ -279,6 +304,7 @@ async def _traced_async_generator(
             return
         except BaseException as exc:
             _reset_and_finish(token, span, collected.output(spec), exc)
+            _drop_own_frame(exc)
             raise
         _reset_and_finish(token, None)
         collected.add(item)

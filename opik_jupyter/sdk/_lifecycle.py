@@ -29,12 +29,29 @@ def install(at_exit: Callable[[], FlushResult | None], in_child: Callable[[], No
 
 
 def report_exit(result: FlushResult | None) -> None:
-    """Say what the exit flush could not deliver, and where it is."""
-    if result is not None and not result.delivered:
-        log.warning(
-            "opik-jupyter: at exit %d event(s) were not delivered (%d kept on disk "
-            "for the next session, %d dropped)",
-            result.pending,
-            result.spilled,
-            result.dropped,
-        )
+    """Say what the exit flush could not deliver, in the counts ``%opik_status`` shows.
+
+    The counts are those after the sender stopped (a flush that timed out may still have
+    delivered everything while its threads were joined): nothing is said when nothing is
+    missing, and the total is the sum of the parts it names.
+    """
+    if result is None or result.delivered:
+        return
+    message = exit_message(result)
+    if message:
+        log.warning("%s", message)
+
+
+def exit_message(result: FlushResult) -> str | None:
+    """The exit warning for ``result``, or None when every event was stored."""
+    status = result.status
+    in_memory = status.queued + status.retrying
+    missing = status.spilled + status.dropped + in_memory
+    if missing == 0:
+        return None
+    parts = [f"{status.spilled} kept on disk for the next session"]
+    if status.dropped:
+        parts.append(f"{status.dropped} dropped")
+    if in_memory:
+        parts.append(f"{in_memory} still in memory, lost")
+    return f"opik-jupyter: at exit {missing} event(s) were not delivered ({', '.join(parts)})"

@@ -37,6 +37,8 @@ log = logging.getLogger("opik_jupyter")
 DISPLAY_ENV = "OPIK_JUPYTER_DISPLAY"
 MAX_WAITING = 20
 """Trees waiting to be replaced by their stored trace; older ones keep their live data."""
+RETRY_SECONDS = 15.0
+"""How often trees whose trace is not stored yet (the backend is down) look again."""
 _display: bool | None = None
 
 
@@ -197,9 +199,11 @@ class Refresher:
     scores).
     """
 
-    def __init__(self, timeout: float = 10.0) -> None:
+    def __init__(self, timeout: float = 10.0, retry: float = RETRY_SECONDS) -> None:
         self.timeout = timeout
+        self.retry = retry
         self._waiting: OrderedDict[str, Any] = OrderedDict()
+        self._undelivered: OrderedDict[str, Any] = OrderedDict()
         self._cond = threading.Condition()
         self._thread: threading.Thread | None = None
 
@@ -208,6 +212,7 @@ class Refresher:
         shows (the static HTML a saved or exported notebook keeps) with it."""
         with self._cond:
             self._waiting[trace_id] = (widget, handle)
+            self._undelivered.pop(trace_id, None)
             while len(self._waiting) > MAX_WAITING:
                 self._waiting.popitem(last=False)
             if self._thread is None or not self._thread.is_alive():
@@ -220,16 +225,21 @@ class Refresher:
     def _run(self) -> None:
         while True:
             with self._cond:
-                if not self._cond.wait_for(lambda: bool(self._waiting), timeout=30.0):
-                    self._thread = None
-                    return
+                wait = self.retry if self._undelivered else 30.0
+                if not self._cond.wait_for(lambda: bool(self._waiting), timeout=wait):
+                    if not self._undelivered:
+                        self._thread = None
+                        return
+                    self._waiting, self._undelivered = self._undelivered, OrderedDict()
                 batch = list(self._waiting.items())
                 self._waiting.clear()
             self._refresh(batch)
 
     def _refresh(self, batch: list[tuple[str, tuple[Any, Any]]]) -> None:
         try:
-            if not flush(self.timeout).delivered:
+            result = flush(self.timeout)
+            if not result.delivered:
+                self._mark_undelivered(batch, "spilled" if result.spilled else "pending")
                 return
             from .trace_tree import fetch_trace  # noqa: PLC0415 - loaded with the first tree
 
@@ -240,6 +250,20 @@ class Refresher:
                         update(handle, widget)
         except Exception:  # the live view stays; reading back is a nicety
             log.debug("opik-jupyter: could not read traces back", exc_info=True)
+
+    def _mark_undelivered(self, batch: list[tuple[str, tuple[Any, Any]]], delivery: str) -> None:
+        """Say on each tree that its trace is not stored yet (on disk, or still queued), and
+        try again in :attr:`retry` seconds: the tree says ``ok`` only once it is stored."""
+        for trace_id, (widget, handle) in batch:
+            if widget.data.get("delivery") != delivery:
+                widget.data = {**widget.data, "delivery": delivery}
+                if handle is not None:
+                    update(handle, widget)
+            with self._cond:
+                if trace_id not in self._waiting:
+                    self._undelivered[trace_id] = (widget, handle)
+                while len(self._undelivered) > MAX_WAITING:
+                    self._undelivered.popitem(last=False)
 
 
 refresher = Refresher()

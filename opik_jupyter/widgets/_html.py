@@ -17,6 +17,9 @@ _STYLE = "font-family:system-ui,sans-serif;font-size:13px;border-collapse:collap
 _CELL = "padding:2px 8px;border-bottom:1px solid rgba(128,128,128,0.35);text-align:left"
 _COLORS = {"llm": "#8250df", "tool": "#1a7f37", "guardrail": "#bc4c00", "trace": "#57606a"}
 
+UNSTORED = {"spilled": "spilled · not yet stored", "pending": "not yet stored"}
+"""What a finished tree says while its trace is not in the backend (``data["delivery"]``)."""
+
 
 def tree_html(data: Mapping[str, Any]) -> str:
     """The span tree of a trace as a table, with its input and output below."""
@@ -30,9 +33,11 @@ def tree_html(data: Mapping[str, Any]) -> str:
         f'<th style="{_CELL}">{h}</th>'
         for h in ("span", "type", "model", "tokens", "cost", "duration", "timeline")
     )
-    status = "running" if data.get("live") else "error" if trace.get("error") else "ok"
+    unstored = "" if data.get("live") else UNSTORED.get(str(data.get("delivery")), "")
+    status = "running" if data.get("live") else "error" if trace.get("error") else ""
     facts = [
-        status,
+        status or ("" if unstored else "ok"),
+        unstored,
         duration_text(trace.get("duration_ms")),
         f"{len(data['spans'])} spans",
         f"{_int(trace['total_tokens'])} tokens" if trace.get("total_tokens") else "",

@@ -83,7 +83,14 @@ def _stored_node(
         "error": _error(item.get("error_info")),
         "scores": scores(item.get("feedback_scores")),
         "tags": [text(t) for t in item.get("tags") or ()],
+        **_ttft(item),
     }
+
+
+def _ttft(item: Mapping[str, Any]) -> dict[str, float]:
+    """A streamed LLM call's time to first token (ms), only when the backend has one."""
+    ttft = number(item.get("ttft"))
+    return {"ttft": ttft} if ttft is not None else {}
 
 
 def _trace_fields(trace: Mapping[str, Any], nodes: Sequence[Mapping[str, Any]]) -> dict[str, Any]:

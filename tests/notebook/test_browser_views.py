@@ -9,9 +9,9 @@ import time
 
 import nbformat
 import pytest
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Page, expect
 
-from tests.testlib.browser import ARTIFACTS, KERNEL_READY, PANEL, command, run_all_cells, theme
+from tests.testlib.browser import ARTIFACTS, KERNEL_READY, PANEL, command, run_all_cells, shoot
 from tests.testlib.jupyter import Lab
 
 pytestmark = pytest.mark.slow
@@ -82,16 +82,6 @@ def notebook(lab: Lab, page: Page) -> Page:
     expect(page.locator(".oj-exp tbody tr[data-id]")).to_have_count(3, timeout=180_000)
     page.wait_for_function(KERNEL_READY)
     return page
-
-
-def shoot(page: Page, target: Locator, name: str) -> None:
-    """``target`` in the light and the dark theme, as ``views-<name>-{light,dark}.png``."""
-    ARTIFACTS.mkdir(exist_ok=True)
-    for dark in (False, True):
-        theme(page, dark)
-        target.scroll_into_view_if_needed()
-        target.screenshot(path=str(ARTIFACTS / f"views-{name}-{'dark' if dark else 'light'}.png"))
-    theme(page, False)
 
 
 def test_llm_span__reads_as_a_conversation_with_json_a_click_away(notebook: Page) -> None:
@@ -194,7 +184,13 @@ def test_panel__dense_feed_real_costs_full_status_and_tabs_back_after_reload(
     chat.click()
     opened = notebook.locator(".oj-lab-trace .oj-lab-trace-id code")
     expect(opened).to_have_text(trace_id or "")
-    shoot(notebook, notebook.locator(".oj-lab-trace").first, "trace-tab")
+    tab = notebook.locator(".oj-lab-trace").first
+    llm = tab.locator(".oj-row[data-id]", has=notebook.locator(".oj-type-llm"))
+    llm.click()  # the tree is drawn once the trace is read: wait for it before the picture
+    expect(tab.locator(".oj-details .oj-id")).to_have_text(llm.get_attribute("data-id") or "")
+    expect(tab.locator(".oj-details .oj-facts")).to_contain_text("starts at +")
+    expect(tab.locator(".oj-details .oj-id-line", has_text="trace id")).to_have_count(0)
+    shoot(notebook, tab, "trace-tab")
     notebook.wait_for_timeout(2000)  # the workspace is saved a moment after a layout change
     notebook.reload()
     expect(notebook.locator(".oj-lab-trace .oj-lab-trace-id code")).to_have_text(

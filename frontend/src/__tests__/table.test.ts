@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { SEARCH_DELAY_MS, pageRange, render } from "../views/table";
+import { SEARCH_DELAY_MS } from "../views/search";
+import { pageRange, render } from "../views/table";
 import type { TableData } from "../views/types";
 import { XSS } from "./fixtures";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
-import { buildRows, render, timelineLength, visibleRows } from "../views/tree";
+import { BIG_TREE, MIN_NAME_WIDTH, buildRows, filterRows, render, timelineLength, visibleRows } from "../views/tree";
 import { XSS, span, traceData } from "./fixtures";
 
 const names = (host: HTMLElement) =>
@@ -115,5 +115,120 @@ describe("tree view", () => {
     expect(host.querySelector("img")).toBeNull();
     expect(host.querySelectorAll("[onerror]").length).toBe(0);
     expect(host.textContent).toContain(XSS);
+  });
+});
+
+describe("big trees: find, expand and collapse all", () => {
+  const big = () => {
+    const spans = [];
+    for (let i = 0; i < 6; i++) {
+      spans.push(span(`p${i}`, null, i * 10, 9));
+      spans.push(span(`p${i}-retrieve`, `p${i}`, i * 10 + 1, 2));
+    }
+    return traceData(spans);
+  };
+
+  it("keeps matching rows and their ancestors", () => {
+    const rows = buildRows(big());
+    expect(filterRows(rows, "P3-RETR").map((r) => r.node.id)).toEqual(["t", "p3", "p3-retrieve"]);
+    expect(filterRows(rows, "  ")).toHaveLength(rows.length);
+  });
+
+  it("shows the tools only from BIG_TREE rows on", () => {
+    const small = document.createElement("div");
+    render(small, traceData([span("a", null, 0, 1)]));
+    expect(small.querySelector(".oj-tree-tools")).toBeNull();
+    const host = document.createElement("div");
+    render(host, big());
+    expect(buildRows(big()).length).toBeGreaterThanOrEqual(BIG_TREE);
+    expect(host.querySelector(".oj-tree-tools input[type=search]")).not.toBeNull();
+  });
+
+  it("collapses and expands every row, and filters after typing pauses", () => {
+    vi.useFakeTimers();
+    const host = document.createElement("div");
+    render(host, big());
+    const button = (text: string) =>
+      Array.from(host.querySelectorAll<HTMLButtonElement>(".oj-tree-tools button")).find(
+        (b) => b.textContent === text,
+      )!;
+    button("collapse all").click();
+    expect(names(host)).toEqual(["cell", "p0", "p1", "p2", "p3", "p4", "p5"]);
+    expect(host.querySelectorAll(".oj-row:not(.oj-row-head)")).toHaveLength(7);
+    button("expand all").click();
+    expect(host.querySelectorAll(".oj-row:not(.oj-row-head)")).toHaveLength(13);
+    const box = host.querySelector<HTMLInputElement>(".oj-tree-tools input")!;
+    box.value = "p4-retrieve";
+    box.dispatchEvent(new Event("input"));
+    expect(host.querySelectorAll(".oj-row:not(.oj-row-head)")).toHaveLength(13);
+    vi.advanceTimersByTime(200);
+    expect(Array.from(host.querySelectorAll(".oj-row[data-id]")).map((r) => r.getAttribute("data-id"))).toEqual([
+      "t",
+      "p4",
+      "p4-retrieve",
+    ]);
+    expect(host.querySelector(".oj-tree-tools input")).toBe(box); // the same box: typing keeps focus
+    box.value = "nothing like it";
+    box.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter" }));
+    expect(host.querySelector(".oj-rows .oj-note")?.textContent).toContain("no span matches");
+    vi.useRealTimers();
+  });
+});
+
+describe("tree details and header", () => {
+  it("resizes the name column from the keyboard, and keeps the width across renders", () => {
+    const host = document.createElement("div");
+    const data = traceData([span("a", null, 0, 1)]);
+    render(host, data);
+    const handle = host.querySelector<HTMLElement>(".oj-col-resize")!;
+    expect(handle.getAttribute("role")).toBe("separator");
+    handle.dispatchEvent(new KeyboardEvent("keydown", { key: "ArrowRight" }));
+    const width = host.querySelector<HTMLElement>(".oj-rows")!.style.getPropertyValue("--oj-name-col");
+    expect(width).toMatch(/^\d+px$/);
+    expect(Number.parseInt(width)).toBeGreaterThanOrEqual(MIN_NAME_WIDTH);
+    render(host, data);
+    expect(host.querySelector<HTMLElement>(".oj-rows")!.style.getPropertyValue("--oj-name-col")).toBe(width);
+  });
+
+  it("shows the selected span's id with a copy button, and its start", async () => {
+    const written: string[] = [];
+    Object.defineProperty(navigator, "clipboard", {
+      value: { writeText: async (text: string) => void written.push(text) },
+      configurable: true,
+    });
+    const host = document.createElement("div");
+    render(host, traceData([span("a", null, 250, 1)]));
+    host.querySelector<HTMLElement>('.oj-row[data-id="a"]')!.click();
+    expect(host.querySelector(".oj-details .oj-id")?.textContent).toBe("a");
+    expect(host.querySelector(".oj-details .oj-facts")?.textContent).toContain("starts at +250 ms");
+    host.querySelector<HTMLButtonElement>(".oj-details .oj-copy")!.click();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(written).toEqual(["a"]);
+    expect(host.querySelector(".oj-details .oj-copy")?.textContent).toBe("Copied");
+  });
+
+  it("shows a streamed LLM call's time to first token, and nothing when there is none", () => {
+    const host = document.createElement("div");
+    render(host, traceData([span("s", null, 0, 900, { type: "llm", ttft: 310 }), span("g", null, 0, 5)]));
+    host.querySelector<HTMLElement>('.oj-row[data-id="s"]')!.click();
+    expect(host.querySelector(".oj-details .oj-facts")?.textContent).toContain("first token after 310 ms");
+    host.querySelector<HTMLElement>('.oj-row[data-id="g"]')!.click();
+    expect(host.querySelector(".oj-details .oj-facts")?.textContent).not.toContain("first token");
+  });
+
+  it("leaves the trace id to a host that shows it", () => {
+    const host = document.createElement("div");
+    render(host, traceData([span("a", null, 0, 1)]), { traceIdShown: true });
+    expect(host.querySelector(".oj-details .oj-id")).toBeNull();
+  });
+
+  it("says 'spilled · not yet stored', not ok, while the trace waits on disk", () => {
+    const host = document.createElement("div");
+    render(host, traceData([span("a", null, 0, 1)], { delivery: "spilled" }));
+    expect(host.querySelector(".oj-status-ok")).toBeNull();
+    expect(host.querySelector(".oj-status-unstored")?.textContent).toBe("spilled · not yet stored");
+    render(host, traceData([span("a", null, 0, 1)]));
+    expect(host.querySelector(".oj-status-ok")).not.toBeNull();
+    expect(host.querySelector(".oj-status-unstored")).toBeNull();
   });
 });

@@ -2,10 +2,9 @@
 import { Widget } from "@lumino/widgets";
 import { clear, el } from "../views/dom";
 import { formatDuration, formatScore, formatTime, formatTokens } from "../views/format";
+import { searchBox } from "../views/search";
 import type { FeedItem } from "./panel_data";
 import { ago, costOrDash } from "./text";
-
-const SEARCH_DELAY_MS = 300;
 
 export class FeedSection extends Widget {
   onSearch: (text: string) => void = () => undefined;
@@ -19,14 +18,11 @@ export class FeedSection extends Widget {
     super();
     this.addClass("oj-lab-section");
     this.title.label = "Live traces";
-    const search = el("input", {
+    const search = searchBox({
       className: "jp-mod-styled oj-lab-search",
-      attrs: { type: "search", placeholder: "Search traces", "aria-label": "search traces" },
-    });
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    search.addEventListener("input", () => {
-      clearTimeout(timer);
-      timer = setTimeout(() => this.onSearch(search.value), SEARCH_DELAY_MS);
+      placeholder: "Search traces",
+      label: "search traces",
+      onSearch: (text) => this.onSearch(text),
     });
     this.notebookBox.addEventListener("change", () => this.onNotebookOnly(this.notebookBox.checked));
     const toggle = el("label", { className: "oj-lab-check" }, [this.notebookBox, this.notebookLabel]);

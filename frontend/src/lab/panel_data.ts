@@ -62,6 +62,12 @@ function millis(iso: string | null | undefined): number | null {
   return Number.isNaN(ms) ? null : ms;
 }
 
+/** A streamed LLM call's time to first token, only when the backend has one. */
+function ttftOf(span: BackendSpan): { ttft?: number } {
+  const ttft = finite(span.ttft);
+  return ttft === null ? {} : { ttft };
+}
+
 function finite(value: unknown): number | null {
   return typeof value === "number" && Number.isFinite(value) ? value : null;
 }
@@ -112,6 +118,7 @@ function node(item: BackendTrace | BackendSpan, traceStart: number | null, span:
       : null,
     scores: scoresOf(item.feedback_scores),
     tags: item.tags ?? [],
+    ...ttftOf(asSpan),
   };
 }
 

@@ -4,9 +4,8 @@ import { Widget } from "@lumino/widgets";
 import { clear, el } from "../views/dom";
 import { formatTime } from "../views/format";
 import { renderPromptHistory } from "../views/prompts";
+import { searchBox } from "../views/search";
 import type { OpikClient, PromptSummary } from "./client";
-
-const SEARCH_DELAY_MS = 250;
 
 export class PromptsSection extends Widget {
   onOpen: (prompt: PromptSummary) => void = () => undefined;
@@ -18,17 +17,14 @@ export class PromptsSection extends Widget {
     super();
     this.addClass("oj-lab-section");
     this.title.label = "Prompts";
-    const input = el("input", {
+    const input = searchBox({
       className: "jp-mod-styled oj-lab-search",
-      attrs: { type: "search", placeholder: "Search prompts", "aria-label": "search prompts" },
-    });
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    input.addEventListener("input", () => {
-      clearTimeout(timer);
-      timer = setTimeout(() => {
-        this.search = input.value.trim();
+      placeholder: "Search prompts",
+      label: "search prompts",
+      onSearch: (text) => {
+        this.search = text.trim();
         void this.refresh(true);
-      }, SEARCH_DELAY_MS);
+      },
     });
     this.node.append(el("div", { className: "oj-lab-controls" }, [input]), this.list);
   }

@@ -2,6 +2,7 @@
 import { Widget } from "@lumino/widgets";
 import { clear, el } from "../views/dom";
 import { formatScore, formatTime } from "../views/format";
+import { copyButton } from "../views/copy";
 import { render as renderTree } from "../views/tree";
 import type { OpikClient } from "./client";
 import { commentFromForm, commentLines, scoreFromForm } from "./panel_data";
@@ -32,7 +33,7 @@ export class TraceView extends Widget {
     const [data, raw] = await Promise.all([this.client.trace(this.traceId), this.client.rawTrace(this.traceId)]);
     this.title.label = data.trace.name;
     this.title.caption = `trace ${this.traceId}`;
-    renderTree(this.tree, data);
+    renderTree(this.tree, data, { traceIdShown: true });
     this.renderScores(raw.feedback_scores ?? []);
     this.renderComments(raw.comments ?? []);
     void this.client.scoreNames().then(
@@ -196,21 +197,10 @@ export class TraceView extends Widget {
 
 /** "trace <id>" with a button that copies the id (the id itself selects with one click). */
 export function idLine(kind: string, id: string): HTMLElement {
-  const button = el("button", {
-    className: "jp-mod-styled oj-lab-link",
-    text: "Copy id",
-    attrs: { type: "button", "aria-label": `copy the ${kind} id` },
-  });
-  button.addEventListener("click", () => {
-    void navigator.clipboard?.writeText(id).then(
-      () => (button.textContent = "Copied"),
-      () => (button.textContent = "Select the id to copy it"),
-    );
-  });
   return el("div", { className: "oj-lab-trace-id" }, [
     el("span", { text: kind }),
     el("code", { text: id, attrs: { "data-copy": id } }),
-    button,
+    copyButton(id, { text: "Copy id", label: `copy the ${kind} id`, className: "jp-mod-styled oj-lab-link" }),
   ]);
 }
 

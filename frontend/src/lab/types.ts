@@ -59,6 +59,8 @@ export interface BackendSpan extends BackendTrace {
   type?: string | null;
   model?: string | null;
   provider?: string | null;
+  /** Time to first token of a streamed LLM call, in milliseconds. */
+  ttft?: number | null;
 }
 
 export interface Project {

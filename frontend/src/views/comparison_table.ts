@@ -4,6 +4,7 @@
  * errors only; clicking an output asks to open that run's trace.
  */
 import { clear, el } from "./dom";
+import { searchBox } from "./search";
 import { formatScore } from "./format";
 import type { ExperimentTableData, ItemRow, Run } from "./experiment_types";
 
@@ -137,17 +138,14 @@ function skeleton(container: HTMLElement): Parts {
     status: el("span", { className: "oj-table-status" }),
     redraw: () => undefined,
   };
-  const filter = el("input", {
-    className: "oj-search",
-    attrs: { type: "search", placeholder: "filter: text in items and outputs…", "aria-label": "filter items" },
-  });
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  filter.addEventListener("input", () => {
-    clearTimeout(timer);
-    timer = setTimeout(() => {
-      view.state.filter = filter.value;
+  const filter = searchBox({
+    placeholder: "filter: text in items and outputs…",
+    label: "filter items",
+    delayMs: FILTER_DELAY_MS,
+    onSearch: (text) => {
+      view.state.filter = text;
       view.redraw();
-    }, FILTER_DELAY_MS);
+    },
   });
   const toggles = [toggle("regressions only", "regressionsOnly", view), toggle("errors only", "errorsOnly", view)];
   container.appendChild(

@@ -1,6 +1,7 @@
 /** A page of traces with a text filter and a pager; clicking a row asks to open it. */
 import { clear, el } from "./dom";
 import { formatCost, formatDuration, formatScore, formatTime, formatTokens } from "./format";
+import { searchBox } from "./search";
 import type { TableData, TraceRow } from "./types";
 
 export interface TableCallbacks {
@@ -20,7 +21,6 @@ interface Parts {
 }
 
 const parts = new WeakMap<HTMLElement, Parts>();
-export const SEARCH_DELAY_MS = 300;
 const COLUMNS = ["name", "start", "duration", "tokens", "cost", "scores", ""];
 
 /** First and last row numbers of a page (1-based), and the number of pages. */
@@ -49,9 +49,10 @@ export function render(container: HTMLElement, data: TableData, callbacks: Table
 
 function skeleton(container: HTMLElement): Parts {
   clear(container);
-  const search = el("input", {
-    className: "oj-search",
-    attrs: { type: "search", placeholder: "filter: text in name, input, output…", "aria-label": "filter traces" },
+  const search = searchBox({
+    placeholder: "filter: text in name, input, output…",
+    label: "filter traces",
+    onSearch: (text) => view.callbacks.onSearch?.(text),
   });
   const view: Parts = {
     title: el("span", { className: "oj-title" }),
@@ -61,16 +62,6 @@ function skeleton(container: HTMLElement): Parts {
     status: el("span", { className: "oj-table-status" }),
     callbacks: {},
   };
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  search.addEventListener("input", () => {
-    clearTimeout(timer);
-    timer = setTimeout(() => view.callbacks.onSearch?.(search.value), SEARCH_DELAY_MS);
-  });
-  search.addEventListener("keydown", (event) => {
-    if (event.key !== "Enter") return;
-    clearTimeout(timer);
-    view.callbacks.onSearch?.(search.value);
-  });
   const refresh = el("button", {
     className: "oj-button",
     text: "refresh",

@@ -39,6 +39,8 @@ export interface TreeNode {
   scores?: Score[];
   tags?: string[];
   attachments?: AttachmentView[];
+  /** Time to first token of a streamed LLM call (ms), when the backend has one. */
+  ttft?: number | null;
 }
 
 /** A file of a trace or span (see ``views/attachments.ts``). */
@@ -67,6 +69,8 @@ export interface TraceData {
   elapsed_ms?: number;
   /** Spans left out of a very large trace. */
   omitted?: number;
+  /** Set on a finished tree whose trace is not in the backend yet: on disk, or queued. */
+  delivery?: "spilled" | "pending";
 }
 
 export interface TraceRow {

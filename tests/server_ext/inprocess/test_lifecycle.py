@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import signal
 import time
@@ -59,18 +60,23 @@ async def test_starts_a_managed_backend_that_kernels_find(
     assert not alive(started["pid"])  # stopped with the server
 
 
-async def test_restarts_a_killed_backend(jp_fetch: Any, own_data_dir: Path) -> None:
+async def test_restarts_a_killed_backend(
+    jp_fetch: Any, own_data_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="opik_jupyter.server_ext")
     first = await wait_for_status(jp_fetch, lambda s: s["healthy"])
     os.kill(first["pid"], signal.SIGKILL)
     second = await wait_for_status(jp_fetch, lambda s: s["healthy"] and s["pid"] != first["pid"])
     assert second["managed"] is True
     assert second["restarts"] == 1
     assert runtime.find_running(own_data_dir).pid == second["pid"]  # type: ignore[union-attr]
+    assert f"the backend (pid {first['pid']}) is gone" in caplog.text
 
 
 async def test_a_hung_backend_is_not_answering_not_starting_and_not_replaced(
-    jp_fetch: Any,
+    jp_fetch: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.INFO, logger="opik_jupyter.server_ext")
     first = await wait_for_status(jp_fetch, lambda s: s["healthy"])
     os.kill(first["pid"], signal.SIGSTOP)  # the process lives but answers nothing
     try:
@@ -83,6 +89,7 @@ async def test_a_hung_backend_is_not_answering_not_starting_and_not_replaced(
         os.kill(first["pid"], signal.SIGCONT)
     back = await wait_for_status(jp_fetch, lambda s: s["healthy"])
     assert (back["pid"], back["restarts"], back["answering"]) == (first["pid"], 0, True)
+    assert "is gone" not in caplog.text  # its process lived all along
 
 
 @pytest.fixture
