@@ -66,7 +66,7 @@ if TYPE_CHECKING:
         metrics,
     )
     from .evaluation.views import ExperimentTable, ScoreChart
-    from .widgets import PromptHistory, TracesTable, TraceTree
+    from .widgets import Dashboard, PromptHistory, TracesTable, TraceTree
 
 __all__ = [
     "Attachment",
@@ -74,6 +74,7 @@ __all__ = [
     "Client",
     "Config",
     "ConfigError",
+    "Dashboard",
     "Dataset",
     "DeliveryStatus",
     "EvaluationResult",
@@ -132,6 +133,7 @@ __all__ = [
 
 # names exported lazily: the module that defines each, imported on first use
 _LAZY = {
+    "Dashboard": ".widgets",
     "PromptHistory": ".widgets",
     "TraceTree": ".widgets",
     "TracesTable": ".widgets",

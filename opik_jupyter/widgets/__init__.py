@@ -10,13 +10,15 @@ from typing import TYPE_CHECKING
 from .._lazy import lazy_exports
 
 if TYPE_CHECKING:
+    from .dashboard import Dashboard
     from .prompt_history import PromptHistory
     from .trace_tree import TraceTree, show_trace
     from .traces_table import TracesTable
 
-__all__ = ["PromptHistory", "TraceTree", "TracesTable", "show_trace"]
+__all__ = ["Dashboard", "PromptHistory", "TraceTree", "TracesTable", "show_trace"]
 
 _LAZY = {
+    "Dashboard": ".dashboard",
     "PromptHistory": ".prompt_history",
     "TraceTree": ".trace_tree",
     "show_trace": ".trace_tree",

@@ -1,5 +1,6 @@
 /** The REST calls the panel makes, over any ``Fetch`` (``requestAPI`` in JupyterLab, a fake in tests). */
 import type { PromptExperimentRow, PromptHistoryData, PromptVersionRow } from "../views/prompts";
+import type { MetricResult } from "../views/dashboard_model";
 import type { TraceData } from "../views/types";
 import { addAttachments, type FetchBlob } from "./attachments";
 import { apiPath, notebookFilter, toTraceData, type Params } from "./panel_data";
@@ -131,6 +132,15 @@ export class OpikClient {
       versions: versions.content,
       experiments: experiments.content,
     };
+  }
+
+  /** One metric of a project per bucket (``POST /projects/{id}/metrics``): its series. */
+  async projectMetric(projectId: string, metricType: string, interval: string, start: string, end: string): Promise<MetricResult[]> {
+    const body = { metric_type: metricType, interval, interval_start: start, interval_end: end };
+    const found = (await this.send("POST", `projects/${encodeURIComponent(projectId)}/metrics`, body)) as {
+      results?: MetricResult[];
+    };
+    return found.results ?? [];
   }
 
   private get<T>(path: string, params: Params = {}): Promise<T> {

@@ -3,6 +3,7 @@ import { refreshIcon, SidePanel, ToolbarButton } from "@jupyterlab/ui-components
 import type { Message } from "@lumino/messaging";
 import { type AccordionPanel, Widget } from "@lumino/widgets";
 import type { OpikClient, PromptSummary } from "./client";
+import { DashboardSection } from "./dashboard_section";
 import { ExperimentsSection } from "./experiments_section";
 import { LiveFeed } from "./feed";
 import { FeedSection } from "./feedview";
@@ -29,6 +30,7 @@ export class OpikPanel extends SidePanel {
   private readonly feedView = new FeedSection();
   private readonly experiments: ExperimentsSection;
   private readonly prompts: PromptsSection;
+  private readonly dashboard: DashboardSection;
   private timer: ReturnType<typeof setInterval> | undefined;
   private ticks = 0;
   private busy = false;
@@ -47,6 +49,7 @@ export class OpikPanel extends SidePanel {
     this.feed = new LiveFeed(client);
     this.experiments = new ExperimentsSection(client);
     this.prompts = new PromptsSection(client);
+    this.dashboard = new DashboardSection(client);
     const heading = new Widget();
     heading.addClass("oj-lab-heading");
     heading.node.textContent = "Opik";
@@ -58,6 +61,7 @@ export class OpikPanel extends SidePanel {
     );
     for (const section of [this.projects, this.feedView, this.experiments, this.prompts]) this.addWidget(section);
     (this.content as AccordionPanel).setRelativeSizes([1, 2, 1, 1]);
+    this.addWidget(this.dashboard);
     this.wire(actions);
   }
 
@@ -91,6 +95,7 @@ export class OpikPanel extends SidePanel {
       if (everything || this.ticks % EXPERIMENTS_EVERY === 0) {
         await this.experiments.refresh(everything);
         await this.prompts.refresh(everything);
+        await this.dashboard.refresh();
       }
     } catch (error) {
       this.statusLine.render(null, (error as Error).message || `${error}`);
