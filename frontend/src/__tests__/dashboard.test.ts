@@ -88,9 +88,26 @@ describe("the dashboard view", () => {
   it("labels the axes in the chart's unit", () => {
     const host = drawn(full());
     const ticks = (id: string) =>
-      [...host.querySelectorAll(`[data-chart="${id}"] [aria-label="y-axis tick label"] text`)].map((t) => t.textContent);
-    expect(ticks("cost").every((t) => t!.startsWith("$"))).toBe(true);
-    expect(ticks("errors").every((t) => t!.endsWith("%"))).toBe(true);
+      [...host.querySelectorAll(`[data-chart="${id}"] [aria-label="y-axis tick label"] text`)].map(
+        (t) => t.textContent,
+      );
+    // the baseline is a bare 0; every other tick is in the unit
+    expect(ticks("cost")[0]).toBe("0");
+    expect(
+      ticks("cost")
+        .slice(1)
+        .every((t) => t!.startsWith("$")),
+    ).toBe(true);
+    expect(
+      ticks("errors")
+        .slice(1)
+        .every((t) => t!.endsWith("%")),
+    ).toBe(true);
+    expect(
+      ticks("latency")
+        .slice(1)
+        .every((t) => / (ms|s)$/.test(t!)),
+    ).toBe(true);
     expect(ticks("latency").some((t) => /ms|s$/.test(t!))).toBe(true);
     const days = [...host.querySelectorAll('[data-chart="traces"] [aria-label="x-axis tick label"] text')];
     expect(days.map((t) => t.textContent)).toContain("Nov 02");

@@ -135,7 +135,13 @@ export class OpikClient {
   }
 
   /** One metric of a project per bucket (``POST /projects/{id}/metrics``): its series. */
-  async projectMetric(projectId: string, metricType: string, interval: string, start: string, end: string): Promise<MetricResult[]> {
+  async projectMetric(
+    projectId: string,
+    metricType: string,
+    interval: string,
+    start: string,
+    end: string,
+  ): Promise<MetricResult[]> {
     const body = { metric_type: metricType, interval, interval_start: start, interval_end: end };
     const found = (await this.send("POST", `projects/${encodeURIComponent(projectId)}/metrics`, body)) as {
       results?: MetricResult[];

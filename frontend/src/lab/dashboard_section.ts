@@ -3,7 +3,7 @@
 import { Widget } from "@lumino/widgets";
 import { render } from "../views/dashboard";
 import { CHARTS, TOTALS, dashboardModel, hasTraces, intervalFor, type MetricResult } from "../views/dashboard_model";
-import { clear, el } from "../views/dom";
+import { el } from "../views/dom";
 import type { OpikClient } from "./client";
 import type { Project } from "./types";
 
@@ -26,7 +26,10 @@ export async function loadDashboard(client: OpikClient, project: Project, days: 
 }
 
 export class DashboardSection extends Widget {
-  private readonly picker = el("select", { className: "oj-dash-project", attrs: { "aria-label": "project" } });
+  private readonly picker = el("select", {
+    className: "oj-dash-range oj-dash-project",
+    attrs: { "aria-label": "project" },
+  });
   private readonly body = el("div", { className: "oj-dash-body" });
   private projects: Project[] = [];
   private days = DEFAULT_DAYS;
@@ -37,7 +40,7 @@ export class DashboardSection extends Widget {
     this.addClass("oj-lab-dashboard");
     this.title.label = "Dashboard";
     this.picker.addEventListener("change", () => void this.refresh(true));
-    this.node.append(el("div", { className: "oj-lab-dashboard-bar" }, [this.picker]), this.body);
+    this.node.append(this.body);
   }
 
   /** Read the chosen project's metrics again (only while the section is shown). */
@@ -47,22 +50,21 @@ export class DashboardSection extends Widget {
     this.syncPicker();
     const project = this.projects.find((p) => p.id === this.picker.value);
     if (!project) {
-      clear(this.body);
-      this.body.appendChild(el("div", { className: "oj-lab-empty", text: "No projects yet: trace a cell first." }));
+      this.body.replaceChildren(el("div", { className: "oj-lab-empty", text: "No projects yet: trace a cell first." }));
       return;
     }
     try {
       const data = await loadDashboard(this.client, project, this.days);
       render(this.body, data, {
         compact: true,
+        heading: this.picker,
         onRange: (days) => {
           this.days = days;
           void this.refresh(true);
         },
       });
     } catch (error) {
-      clear(this.body);
-      this.body.appendChild(el("div", { className: "oj-error-text", text: `${error}` }));
+      this.body.replaceChildren(this.picker, el("div", { className: "oj-error-text", text: `${error}` }));
     }
   }
 

@@ -13,6 +13,8 @@ import type { Chart, DashboardData, Kpi, Series, Unit } from "./dashboard_model"
 
 export const SERIES = 8;
 const SIZE = { width: 400, height: 170, marginLeft: 52, marginRight: 12, marginTop: 10, marginBottom: 26 };
+/** The side panel's size: drawn at about the width it is shown, so the labels stay legible. */
+const COMPACT = { ...SIZE, width: 250, height: 140, marginLeft: 46, marginRight: 8 };
 const STEP_MS: Record<string, number> = { HOURLY: 3_600_000, DAILY: 86_400_000, WEEKLY: 7 * 86_400_000 };
 /** The ranges (days) the picker offers, with their labels. */
 export const RANGES: [number, string][] = [
@@ -31,6 +33,8 @@ export interface DashboardOptions {
   error?: string;
   /** Narrow layout (the side panel): one chart per row, smaller. */
   compact?: boolean;
+  /** Shown in the header instead of the title (the panel's project menu). */
+  heading?: HTMLElement;
 }
 
 /** The theme colour of series ``i`` (a CSS variable of dashboard.css). */
@@ -92,7 +96,7 @@ export function render(container: HTMLElement, data: DashboardData, options: Das
       el(
         "div",
         { className: "oj-dash-grid" },
-        data.charts.map((chart) => chartCard(chart, data, domain, doc)),
+        data.charts.map((chart) => chartCard(chart, data, domain, doc, options.compact ?? false)),
       ),
     );
   }
@@ -103,10 +107,15 @@ function header(data: DashboardData, options: DashboardOptions): HTMLElement {
   const range = RANGES.find(([days]) => days === data.days)?.[1] ?? `Last ${data.days} days`;
   const picker = options.onRange ? rangePicker(data.days, options.onRange) : null;
   const refresh = options.onRefresh
-    ? el("button", { className: "oj-dash-refresh", text: "↻", title: "Read the metrics again", onClick: options.onRefresh })
+    ? el("button", {
+        className: "oj-dash-refresh",
+        text: "↻",
+        title: "Read the metrics again",
+        onClick: options.onRefresh,
+      })
     : null;
   return el("div", { className: "oj-header" }, [
-    el("span", { className: "oj-title", text: `Dashboard · ${data.project}` }),
+    options.heading ?? el("span", { className: "oj-title", text: `Dashboard · ${data.project}` }),
     picker ?? el("span", { className: "oj-dash-range", text: range }),
     el("span", { className: "oj-dash-interval", text: `${data.interval.toLowerCase()} · UTC` }),
     refresh,
@@ -134,14 +143,20 @@ function kpiCard(kpi: Kpi): HTMLElement {
   ]);
 }
 
-function chartCard(chart: Chart, data: DashboardData, domain: [Date, Date], doc: Document): HTMLElement {
+function chartCard(
+  chart: Chart,
+  data: DashboardData,
+  domain: [Date, Date],
+  doc: Document,
+  compact: boolean,
+): HTMLElement {
   const unit = unitLabel(chart.unit);
   const caption = el("figcaption", {}, [
     el("span", { text: chart.title }),
     unit ? el("span", { className: "oj-dash-unit", text: ` (${unit})` }) : null,
   ]);
   const body = hasData(chart)
-    ? [drawChart(chart, data, domain, doc), chart.series.length > 1 ? legend(chart.series) : null]
+    ? [drawChart(chart, data, domain, doc, compact), chart.series.length > 1 ? legend(chart.series) : null]
     : [el("div", { className: "oj-dash-empty", text: emptyText(chart) })];
   return el("figure", { className: "oj-dash-card", attrs: { "data-chart": chart.id } }, [caption, ...body]);
 }
@@ -189,11 +204,21 @@ function yDomain(chart: Chart): [number, number] {
   return [0, top > 0 ? top : 1];
 }
 
-function drawChart(chart: Chart, data: DashboardData, domain: [Date, Date], doc: Document): Element {
+/** The y axis labels: Plot's own for counts and scores (one precision for all ticks), the
+ * unit's format for the rest (and a bare 0 at the baseline). */
+function yTicks(unit: Unit): ((v: number) => string) | undefined {
+  if (unit === "count" || unit === "score") return undefined;
+  return (v: number) => (v === 0 ? "0" : formatValue(v, unit));
+}
+
+function drawChart(chart: Chart, data: DashboardData, domain: [Date, Date], doc: Document, compact: boolean): Element {
   const step = STEP_MS[data.interval] ?? Math.max(1, domain[1].getTime() - domain[0].getTime());
   const tickFormat = data.interval === "HOURLY" ? "%H:%M" : "%b %d";
   const title = (r: Row) =>
-    `${r.series} · ${r.time.toISOString().slice(0, data.interval === "HOURLY" ? 16 : 10).replace("T", " ")}: ${formatValue(r.value, chart.unit)}`;
+    `${r.series} · ${r.time
+      .toISOString()
+      .slice(0, data.interval === "HOURLY" ? 16 : 10)
+      .replace("T", " ")}: ${formatValue(r.value, chart.unit)}`;
   const marks = chart.series.flatMap((s, i) => {
     const data_ = rows(s, step);
     if (chart.unit === "count") {
@@ -231,15 +256,15 @@ function drawChart(chart: Chart, data: DashboardData, domain: [Date, Date], doc:
   });
   const node = plot({
     document: doc,
-    ...SIZE,
+    ...(compact ? COMPACT : SIZE),
     ariaLabel: `${chart.title} over time`,
-    x: { type: "utc", domain, label: null, ticks: 5, tickFormat },
+    x: { type: "utc", domain, label: null, ticks: compact ? 3 : 5, tickFormat },
     y: {
       domain: yDomain(chart),
       label: null,
       ticks: 4,
       grid: true,
-      tickFormat: (v: number) => formatValue(v, chart.unit),
+      tickFormat: yTicks(chart.unit),
     },
     marks: [...marks, ruleY([0], { className: "oj-baseline" })],
   });
