@@ -204,6 +204,22 @@ def test_token_usage_names(api: httpx.Client, project: str) -> None:
     assert answer.json() == {"names": ["completion_tokens", "prompt_tokens", "total_tokens"]}
 
 
+def test_span_stats(api: httpx.Client, project: str) -> None:
+    answer = api.get("v1/private/spans/stats", params={"project_id": project})
+    assert answer.status_code == 200, answer.text
+    stats = {s["name"]: s["value"] for s in answer.json()["stats"]}
+    assert stats["span_count"] == 2
+    assert stats["error_count"] == 0
+    assert stats["total_estimated_cost_sum"] == pytest.approx(0.012)
+    assert stats["total_estimated_cost"] == pytest.approx(0.006)
+    assert stats["usage.prompt_tokens"] == pytest.approx(75)
+    assert set(stats["duration"]) == {"p50", "p90", "p99"}
+    llm_only = api.get(
+        "v1/private/spans/stats", params={"project_name": "dash", "type": "general"}
+    ).json()
+    assert {s["name"]: s["value"] for s in llm_only["stats"]}["span_count"] == 0
+
+
 @pytest.mark.parametrize(
     ("body", "status", "words"),
     [
@@ -295,13 +311,16 @@ def test_official_sdk_reads_the_metrics(
             interval_start=datetime.datetime(2026, 11, 2, tzinfo=datetime.timezone.utc),
             interval_end=datetime.datetime(2026, 11, 5, tzinfo=datetime.timezone.utc))
         names = rest.projects.find_token_usage_names("{project}")
+        span_stats = rest.spans.get_span_stats(project_id="{project}")
         print(json.dumps({{
             "results": [[r.name, [p.value for p in r.data]] for r in answer.results],
             "interval": answer.interval,
             "names": names.names,
+            "span_count": [s.value for s in span_stats.stats if s.name == "span_count"],
         }}))
         """,
     )
     assert found["results"] == [["traces", [2, 1, 0]]]
     assert found["interval"] == "DAILY"
     assert found["names"] == ["completion_tokens", "prompt_tokens", "total_tokens"]
+    assert found["span_count"] == [2]
