@@ -107,6 +107,18 @@ class SpanUpdate(TraceUpdate):
     total_estimated_cost: Annotated[float, Meta(ge=0)] | None = None
 
 
+class TraceBatchUpdate(_Body):
+    ids: Annotated[list[str], Meta(min_length=1, max_length=1000)]
+    update: TraceUpdate
+    merge_tags: bool | None = None
+
+
+class SpanBatchUpdate(_Body):
+    ids: Annotated[list[str], Meta(min_length=1, max_length=1000)]
+    update: SpanUpdate
+    merge_tags: bool | None = None
+
+
 class FeedbackScore(_Body):
     name: Name
     value: float
