@@ -9,7 +9,7 @@ import nbformat
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from tests.testlib.browser import ARTIFACTS, KERNEL_READY, PANEL, command, run_all_cells
+from tests.testlib.browser import KERNEL_READY, PANEL, command, run_all_cells, shoot_themes
 from tests.testlib.jupyter import Lab
 
 pytestmark = pytest.mark.slow
@@ -77,26 +77,6 @@ def notebook(lab: Lab, page: Page) -> Page:
     return page
 
 
-def theme(page: Page, dark: bool) -> None:
-    name = "JupyterLab Dark" if dark else "JupyterLab Light"
-    command(page, "apputils:change-theme", {"theme": name})
-    page.wait_for_function(
-        f"() => document.body.dataset.jpThemeLight === '{str(not dark).lower()}'"
-    )
-    page.wait_for_timeout(300)  # the theme's stylesheet applies
-
-
-def shoot(page: Page, target: Locator, name: str) -> None:
-    """``target`` in the light and the dark theme, as ``dashboard-<name>-{light,dark}.png``."""
-    ARTIFACTS.mkdir(exist_ok=True)
-    for dark in (False, True):
-        theme(page, dark)
-        target.scroll_into_view_if_needed()
-        path = ARTIFACTS / f"dashboard-{name}-{'dark' if dark else 'light'}.png"
-        target.screenshot(path=str(path))
-    theme(page, False)
-
-
 def kpi(root: Locator, kpi_id: str) -> Locator:
     return root.locator(f'[data-kpi="{kpi_id}"] .oj-dash-kpi-value')
 
@@ -136,7 +116,7 @@ def test_widget__charts_totals_and_axes(notebook: Page) -> None:
     assert svg is not None
     assert svg["x"] >= card["x"] - 1
     assert svg["x"] + svg["width"] <= card["x"] + card["width"] + 1
-    shoot(notebook, dash, "widget")
+    shoot_themes(notebook, dash, "dashboard-widget")
 
 
 def test_widget__range_menu_reads_the_new_range(notebook: Page) -> None:
@@ -171,4 +151,4 @@ def test_panel__dashboard_section_shows_the_chosen_project(notebook: Page) -> No
     widget_total = notebook.locator(".jp-OutputArea-output .oj-dash").first
     expect(kpi(dash, "traces")).to_have_text(kpi(widget_total, "traces").inner_text())
     expect(dash.locator('[data-chart="traces"] .oj-dash-bars rect')).to_have_count(8)
-    shoot(notebook, panel, "panel")
+    shoot_themes(notebook, panel, "dashboard-panel")

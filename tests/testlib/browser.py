@@ -118,3 +118,24 @@ def luminance(css_color: str) -> float:
         int(part) for part in css_color[css_color.index("(") + 1 :].rstrip(")").split(",")[:3]
     )
     return (0.2126 * red + 0.7152 * green + 0.0722 * blue) / 255
+
+
+def theme(page: Page, dark: bool) -> None:
+    """Switch JupyterLab to its dark or light theme and wait until it applies."""
+    name = "JupyterLab Dark" if dark else "JupyterLab Light"
+    command(page, "apputils:change-theme", {"theme": name})
+    page.wait_for_function(
+        f"() => document.body.dataset.jpThemeLight === '{str(not dark).lower()}'"
+    )
+    page.wait_for_timeout(300)  # the theme's stylesheet applies
+
+
+def shoot_themes(page: Page, target: Locator, stem: str) -> None:
+    """``target`` in the light and the dark theme, as ``<stem>-{light,dark}.png`` under
+    ``tests/artifacts/``; the light theme again afterwards."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    for dark in (False, True):
+        theme(page, dark)
+        target.scroll_into_view_if_needed()
+        target.screenshot(path=str(ARTIFACTS / f"{stem}-{'dark' if dark else 'light'}.png"))
+    theme(page, False)
