@@ -15,6 +15,7 @@ def test_all__is_sorted_and_complete() -> None:
         assert all(hasattr(module, name) for name in module.__all__)
     sdk_names = set(opik_jupyter.sdk.__all__)
     notebook = {
+        "Dashboard",
         "PromptHistory",
         "TraceTree",
         "TracesTable",
