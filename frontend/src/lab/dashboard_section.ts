@@ -1,5 +1,6 @@
 /** The dashboard section: a project's charts over a range (views/dashboard), read from
  * ``POST /projects/{id}/metrics`` when the section is open, and again every few polls. */
+import type { Message } from "@lumino/messaging";
 import { Widget } from "@lumino/widgets";
 import { render } from "../views/dashboard";
 import { CHARTS, TOTALS, dashboardModel, hasTraces, intervalFor, type MetricResult } from "../views/dashboard_model";
@@ -41,6 +42,14 @@ export class DashboardSection extends Widget {
     this.title.label = "Dashboard";
     this.picker.addEventListener("change", () => void this.refresh(true));
     this.node.append(this.body);
+  }
+
+  /** Opened again after being collapsed: read the metrics now, not at the next poll. */
+  protected onAfterShow(msg: Message): void {
+    super.onAfterShow(msg);
+    void this.refresh(true).catch((error) =>
+      this.body.replaceChildren(el("div", { className: "oj-error-text", text: `${error}` })),
+    );
   }
 
   /** Read the chosen project's metrics again (only while the section is shown). */

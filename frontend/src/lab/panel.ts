@@ -60,8 +60,8 @@ export class OpikPanel extends SidePanel {
       new ToolbarButton({ icon: refreshIcon, tooltip: "Refresh", onClick: () => void this.refresh(true) }),
     );
     for (const section of [this.projects, this.feedView, this.experiments, this.prompts]) this.addWidget(section);
-    (this.content as AccordionPanel).setRelativeSizes([1, 2, 1, 1]);
     this.addWidget(this.dashboard);
+    (this.content as AccordionPanel).setRelativeSizes([1, 2, 1, 1, 2]);
     this.wire(actions);
   }
 
