@@ -16,6 +16,8 @@ const options = {
     evaluation: "src/views/evaluation.css",
     prompts: "src/views/prompts.css",
     threads_view: "src/views/threads.css",
+    dashboard: "src/widgets/dashboard.ts",
+    dashboard_style: "src/views/dashboard.css",
   },
   outdir,
   bundle: true,

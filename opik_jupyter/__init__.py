@@ -75,7 +75,14 @@ if TYPE_CHECKING:
         metrics,
     )
     from .evaluation.views import ExperimentTable, ScoreChart
-    from .widgets import AnnotationQueue, PromptHistory, Threads, TracesTable, TraceTree
+    from .widgets import (
+        AnnotationQueue,
+        Dashboard,
+        PromptHistory,
+        Threads,
+        TracesTable,
+        TraceTree,
+    )
 
 __all__ = [
     "AnnotationQueue",
@@ -85,6 +92,7 @@ __all__ = [
     "Client",
     "Config",
     "ConfigError",
+    "Dashboard",
     "Dataset",
     "DeliveryStatus",
     "EvaluationResult",
@@ -153,6 +161,7 @@ __all__ = [
 # names exported lazily: the module that defines each, imported on first use
 _LAZY = {
     "AnnotationQueue": ".widgets",
+    "Dashboard": ".widgets",
     "PromptHistory": ".widgets",
     "TraceTree": ".widgets",
     "TracesTable": ".widgets",

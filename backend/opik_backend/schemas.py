@@ -107,6 +107,18 @@ class SpanUpdate(TraceUpdate):
     total_estimated_cost: Annotated[float, Meta(ge=0)] | None = None
 
 
+class TraceBatchUpdate(_Body):
+    ids: Annotated[list[str], Meta(min_length=1, max_length=1000)]
+    update: TraceUpdate
+    merge_tags: bool | None = None
+
+
+class SpanBatchUpdate(_Body):
+    ids: Annotated[list[str], Meta(min_length=1, max_length=1000)]
+    update: SpanUpdate
+    merge_tags: bool | None = None
+
+
 class FeedbackScore(_Body):
     name: Name
     value: float
@@ -762,3 +774,44 @@ class PromptVersionsUpdate(_Body):
 
 class PromptCommits(_Body):
     commits: Annotated[list[str], Meta(max_length=1000)]
+
+
+MetricType = Literal[
+    "FEEDBACK_SCORES",
+    "TRACE_COUNT",
+    "TOKEN_USAGE",
+    "DURATION",
+    "COST",
+    "GUARDRAILS_FAILED_COUNT",
+    "THREAD_COUNT",
+    "THREAD_DURATION",
+    "THREAD_FEEDBACK_SCORES",
+    "SPAN_FEEDBACK_SCORES",
+    "SPAN_COUNT",
+    "SPAN_DURATION",
+    "SPAN_TOKEN_USAGE",
+    "TRACE_AVERAGE_DURATION",
+    "TRACE_ERROR_RATE",
+    "SPAN_AVERAGE_DURATION",
+    "SPAN_COST",
+    "SPAN_ERROR_RATE",
+    "THREAD_AVERAGE_DURATION",
+    "THREAD_COST",
+]
+
+
+class MetricBreakdown(_Body):
+    field: str = "none"
+    metadata_key: str | None = None
+    sub_metric: str | None = None
+
+
+class ProjectMetricQuery(_Body):
+    metric_type: MetricType
+    interval: Literal["HOURLY", "DAILY", "WEEKLY", "TOTAL"]
+    interval_start: Timestamp
+    interval_end: Timestamp | None = None
+    trace_filters: list[dict[str, Any]] | None = None
+    span_filters: list[dict[str, Any]] | None = None
+    thread_filters: list[dict[str, Any]] | None = None
+    breakdown: MetricBreakdown | None = None

@@ -32,6 +32,7 @@ from .storage.metadata import MetadataDB
 from .storage.migrations import migrate_clickhouse, migrate_metadata
 from .storage.optimizations import Optimizations
 from .storage.otel_ids import OtelTraceIds
+from .storage.project_metrics import ProjectMetrics
 from .storage.projects import Projects
 from .storage.prompts import Prompts
 from .storage.reads import Reads
@@ -63,6 +64,7 @@ class Services:
     reads: Reads
     threads: Threads
     stats: Stats
+    project_metrics: ProjectMetrics
     ingestor: Ingestor
     writer: GroupCommitWriter[IngestJob]
     optimizer: Optimizer
@@ -139,6 +141,7 @@ class Services:
             reads=reads,
             threads=Threads(ch, reads),
             stats=Stats(ch, reads),
+            project_metrics=ProjectMetrics(ch, reads),
             ingestor=ingestor,
             writer=writer,
             optimizer=optimizer,

@@ -11,15 +11,25 @@ from .._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from .annotation_queue import AnnotationQueue
+    from .dashboard import Dashboard
     from .prompt_history import PromptHistory
     from .threads import Threads
     from .trace_tree import TraceTree, show_trace
     from .traces_table import TracesTable
 
-__all__ = ["AnnotationQueue", "PromptHistory", "Threads", "TraceTree", "TracesTable", "show_trace"]
+__all__ = [
+    "AnnotationQueue",
+    "Dashboard",
+    "PromptHistory",
+    "Threads",
+    "TraceTree",
+    "TracesTable",
+    "show_trace",
+]
 
 _LAZY = {
     "AnnotationQueue": ".annotation_queue",
+    "Dashboard": ".dashboard",
     "PromptHistory": ".prompt_history",
     "TraceTree": ".trace_tree",
     "show_trace": ".trace_tree",

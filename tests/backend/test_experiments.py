@@ -532,3 +532,26 @@ def test_official_sdk_dataset_and_evaluate(backend, api: httpx.Client, workspace
         for row in rows["content"]
     }
     assert outputs == {"france": "FRANCE", "peru": "PERU", "chad": "CHAD"}
+
+
+def test_feedback_score_names_of_experiments(api: httpx.Client, dataset: dict) -> None:
+    first, second = new_experiment(api, name="one"), new_experiment(api, name="two")
+    a, b, _ = (i["id"] for i in dataset["items"])
+    run(api, first["id"], a, "A", accuracy=1.0, relevance=0.5)
+    run(api, second["id"], b, "B", hallucination=0.0)
+    names = "v1/private/experiments/feedback-scores/names"
+
+    def of(**params: str) -> list[dict]:
+        response = api.get(names, params=params)
+        assert response.status_code == 200, response.text
+        return response.json()["scores"]
+
+    assert of(experiment_ids=json.dumps([first["id"]])) == [
+        {"name": "accuracy", "type": "feedback_scores"},
+        {"name": "relevance", "type": "feedback_scores"},
+    ]
+    assert [s["name"] for s in of()] == ["accuracy", "hallucination", "relevance"]
+    assert of(experiment_ids=json.dumps([new_id()])) == []
+    bad = api.get(names, params={"experiment_ids": '["nope"]'})
+    assert bad.status_code == 400
+    assert "experiment_ids[0]" in bad.json()["message"]

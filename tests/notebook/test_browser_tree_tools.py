@@ -118,7 +118,7 @@ def test_big_tree__find_collapse_expand_resize_and_copy_an_id(notebook: Page) ->
     details.get_by_role("button", name="copy the span id").click()
     expect(details.locator(".oj-copy")).to_have_text("Copied")
     assert notebook.evaluate("() => navigator.clipboard.readText()") == span_id
-    shoot(notebook, tree, _name(notebook, "big-tree"))
+    shoot(notebook, tree, "views-" + _name(notebook, "big-tree"))
 
 
 def test_offline_cell__says_spilled_not_ok_until_stored(notebook: Page) -> None:
@@ -127,4 +127,4 @@ def test_offline_cell__says_spilled_not_ok_until_stored(notebook: Page) -> None:
     expect(badge).to_have_text("spilled · not yet stored", timeout=60_000)
     expect(tree.locator(".oj-status-ok")).to_have_count(0)
     assert "sent when it is back" in (badge.get_attribute("title") or "")
-    shoot(notebook, tree.locator(".oj-header"), _name(notebook, "spilled-badge"))
+    shoot(notebook, tree.locator(".oj-header"), "views-" + _name(notebook, "spilled-badge"))

@@ -95,7 +95,7 @@ def test_llm_span__reads_as_a_conversation_with_json_a_click_away(notebook: Page
     expect(turns.nth(2).locator(".oj-tool-call-name")).to_have_text("get_weather")
     expect(turns.nth(3).locator(".oj-turn-head")).to_have_text("tool · result of call_1")
     expect(turns.nth(4).locator(".oj-turn-text")).to_have_text(ANSWER)
-    shoot(notebook, tree, "conversation")
+    shoot(notebook, tree, "views-conversation")
     tree.locator(".oj-switch-option", has_text="JSON").click()
     expect(tree.locator(".oj-section > summary")).to_have_text(["Input", "Output", "Metadata"])
     expect(tree.locator(".oj-chat")).to_have_count(0)
@@ -127,11 +127,11 @@ def test_experiment_table__columns_wrap_at_words_and_scroll_with_the_item_in_vie
         after = item.bounding_box()
         assert after is not None
         assert abs(after["x"] - before["x"]) < 1
-        shoot(notebook, notebook.locator(".oj-root", has=table), "experiment-table-scrolled")
+        shoot(notebook, notebook.locator(".oj-root", has=table), "views-experiment-table-scrolled")
         scroller.evaluate("node => { node.scrollLeft = 0; }")
     regression = table.locator(".oj-regression").first
     expect(regression).to_contain_text("(-1)")
-    shoot(notebook, notebook.locator(".oj-root", has=table), "experiment-table")
+    shoot(notebook, notebook.locator(".oj-root", has=table), "views-experiment-table")
 
 
 def test_saved_notebook__static_html_has_costs_turns_and_span_io(notebook: Page, lab: Lab) -> None:
@@ -169,7 +169,7 @@ def test_panel__dense_feed_real_costs_full_status_and_tabs_back_after_reload(
     assert "<$0.01" not in panel.inner_text()
     scored = panel.locator(".oj-lab-feed-row", has=notebook.locator(".oj-score")).first
     expect(scored).to_be_visible(timeout=30_000)
-    shoot(notebook, panel, "panel")
+    shoot(notebook, panel, "views-panel")
     row = scored.bounding_box()
     facts = scored.locator(".oj-lab-facts").bounding_box()
     score = scored.locator(".oj-score").first.bounding_box()
@@ -190,7 +190,7 @@ def test_panel__dense_feed_real_costs_full_status_and_tabs_back_after_reload(
     expect(tab.locator(".oj-details .oj-id")).to_have_text(llm.get_attribute("data-id") or "")
     expect(tab.locator(".oj-details .oj-facts")).to_contain_text("starts at +")
     expect(tab.locator(".oj-details .oj-id-line", has_text="trace id")).to_have_count(0)
-    shoot(notebook, tab, "trace-tab")
+    shoot(notebook, tab, "views-trace-tab")
     notebook.wait_for_timeout(2000)  # the workspace is saved a moment after a layout change
     notebook.reload()
     expect(notebook.locator(".oj-lab-trace .oj-lab-trace-id code")).to_have_text(

@@ -60,3 +60,25 @@ def test_quickstart__exported_html_shows_costs_and_conversations(
     html, _ = HTMLExporter().from_notebook_node(executed)
     assert model in html
     assert json.dumps(state["data"]["trace"]["total_cost"]) in html
+
+
+def test_quickstart__ends_with_a_dashboard_that_exports_as_a_table(
+    executed: nbformat.NotebookNode,
+) -> None:
+    shown = next(c for c in executed.cells if c.source.startswith("dashboard = oj.Dashboard"))
+    (result,) = [o for o in shown.outputs if o.output_type == "execute_result"]
+    html = result["data"]["text/html"]
+    assert "Dashboard · Default Project" in html
+    assert "<b>2</b>" in html  # the two traces of the notebook, in the totals
+    assert "<th" in html  # the per-hour table
+    assert "$0.0" in html  # their cost, priced by the backend
+    model = result["data"][WIDGET_VIEW]["model_id"]
+    state = executed.metadata.widgets[WIDGET_STATE]["state"][model]["state"]
+    assert [c["id"] for c in state["data"]["charts"]] == [
+        "traces",
+        "tokens",
+        "cost",
+        "latency",
+        "errors",
+        "scores",
+    ]

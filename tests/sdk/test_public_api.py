@@ -16,6 +16,7 @@ def test_all__is_sorted_and_complete() -> None:
     sdk_names = set(opik_jupyter.sdk.__all__)
     notebook = {
         "AnnotationQueue",
+        "Dashboard",
         "PromptHistory",
         "Threads",
         "TraceTree",

@@ -10,9 +10,9 @@ from collections.abc import Iterator
 
 import nbformat
 import pytest
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Page, expect
 
-from tests.testlib.browser import ARTIFACTS, PANEL, command, run_all_cells, theme
+from tests.testlib.browser import PANEL, command, run_all_cells, shoot
 from tests.testlib.jupyter import Lab, browser_page
 
 pytestmark = pytest.mark.slow
@@ -54,17 +54,6 @@ def page(lab: Lab) -> Iterator[Page]:
     with browser_page(f"{lab.url}/lab/tree/annotate.ipynb?token={lab.token}") as page:
         page.set_viewport_size({"width": 1400, "height": 1000})
         yield page
-
-
-def shoot(page: Page, target: Locator, name: str, ready: Locator | None = None) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    for dark in (False, True):
-        theme(page, dark)
-        if ready is not None:
-            expect(ready).to_be_visible()
-        target.scroll_into_view_if_needed()
-        target.screenshot(path=str(ARTIFACTS / f"{name}-{'dark' if dark else 'light'}.png"))
-    theme(page, False)
 
 
 def test_widget__score_save_and_move_on(page: Page) -> None:

@@ -9,7 +9,7 @@ import nbformat
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from tests.testlib.browser import ARTIFACTS, KERNEL_READY, PANEL, command, run_all_cells
+from tests.testlib.browser import KERNEL_READY, PANEL, command, run_all_cells, shoot
 from tests.testlib.jupyter import Lab
 
 pytestmark = pytest.mark.slow
@@ -76,22 +76,6 @@ def notebook(lab: Lab, page: Page) -> Page:
     return page
 
 
-def shoot(page: Page, target: Locator, name: str) -> None:
-    """``target`` in the light and the dark theme, as ``otlp-<name>-{light,dark}.png``."""
-    ARTIFACTS.mkdir(exist_ok=True)
-    for dark in (False, True):
-        command(
-            page, "apputils:change-theme", {"theme": f"JupyterLab {'Dark' if dark else 'Light'}"}
-        )
-        page.wait_for_function(
-            f"() => document.body.dataset.jpThemeLight === '{str(not dark).lower()}'"
-        )
-        page.wait_for_timeout(300)  # the theme's stylesheet applies
-        target.scroll_into_view_if_needed()
-        target.screenshot(path=str(ARTIFACTS / f"otlp-{name}-{'dark' if dark else 'light'}.png"))
-    command(page, "apputils:change-theme", {"theme": "JupyterLab Light"})
-
-
 def _names(rows: Locator) -> list[str]:
     return [name.strip() for name in rows.locator(".oj-name").all_inner_texts()]
 
@@ -106,7 +90,7 @@ def test_trace_tree__an_otlp_trace_shows_its_spans_types_model_and_cost(notebook
     expect(llm).to_contain_text("1500")  # tokens, as for an SDK span
     expect(llm).to_contain_text("$")  # priced by the backend from model and usage
     expect(rows.filter(has_text="get_weather").first).to_contain_text("tool")
-    shoot(notebook, tree, "tree")
+    shoot(notebook, tree, "otlp-tree")
 
 
 def test_panel__the_otlp_trace_is_in_the_feed_and_opens_in_a_tab(notebook: Page) -> None:
@@ -115,10 +99,10 @@ def test_panel__the_otlp_trace_is_in_the_feed_and_opens_in_a_tab(notebook: Page)
     row = panel.locator(".oj-lab-feed-row", has_text="otlp-agent-run")
     expect(row).to_be_visible(timeout=30_000)
     expect(row).to_contain_text("$")  # its cost, like an SDK trace's
-    shoot(notebook, panel, "panel")
+    shoot(notebook, panel, "otlp-panel")
     row.click()
     tab = notebook.locator(".oj-lab-trace").last
     expect(tab.locator(".oj-row[data-id]").first).to_be_visible(timeout=30_000)
     names = _names(tab.locator(".oj-row[data-id]"))
     assert all(name in names for name in SPANS), names
-    shoot(notebook, tab, "trace-tab")
+    shoot(notebook, tab, "otlp-trace-tab")

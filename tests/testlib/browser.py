@@ -121,7 +121,7 @@ def luminance(css_color: str) -> float:
 
 
 def theme(page: Page, dark: bool) -> None:
-    """Switch JupyterLab (or Notebook 7) to its dark or light theme and wait until it applies."""
+    """Switch JupyterLab to its dark or light theme and wait until it applies."""
     name = "JupyterLab Dark" if dark else "JupyterLab Light"
     command(page, "apputils:change-theme", {"theme": name})
     page.wait_for_function(
@@ -130,11 +130,14 @@ def theme(page: Page, dark: bool) -> None:
     page.wait_for_timeout(300)  # the theme's stylesheet applies
 
 
-def shoot(page: Page, target: Locator, name: str) -> None:
-    """``target`` in the light and the dark theme, as ``views-<name>-{light,dark}.png``."""
+def shoot(page: Page, target: Locator, stem: str, ready: Locator | None = None) -> None:
+    """``target`` in the light and the dark theme, as ``<stem>-{light,dark}.png`` under
+    ``tests/artifacts/`` (after ``ready`` shows, when given); the light theme again afterwards."""
     ARTIFACTS.mkdir(exist_ok=True)
     for dark in (False, True):
         theme(page, dark)
+        if ready is not None:
+            expect(ready).to_be_visible()
         target.scroll_into_view_if_needed()
-        target.screenshot(path=str(ARTIFACTS / f"views-{name}-{'dark' if dark else 'light'}.png"))
+        target.screenshot(path=str(ARTIFACTS / f"{stem}-{'dark' if dark else 'light'}.png"))
     theme(page, False)

@@ -249,6 +249,27 @@ class ExperimentDeleteHandler(ExperimentHandler):
         self.no_content()
 
 
+class ExperimentScoreNamesHandler(ExperimentHandler):
+    path = BASE + "/feedback-scores/names"
+
+    @operation(
+        "Names of the scores on the experiments' traces", query=("experiment_ids", "project_id")
+    )
+    async def get(self) -> None:
+        ids = [
+            check_v7(i, f"experiment_ids[{n}]")
+            for n, i in enumerate(self.list_arg("experiment_ids"))
+        ]
+        project_id = self.str_arg("project_id")
+        names = await self.blocking(
+            self.services.experiment_items.score_names,
+            self.workspace,
+            ids,
+            check_v7(project_id, "project_id") if project_id else None,
+        )
+        self.send_json({"scores": [{"name": name, "type": "feedback_scores"} for name in names]})
+
+
 def routes() -> list[Route]:
     return [
         (cls.path, cls)
@@ -257,6 +278,7 @@ def routes() -> list[Route]:
             ExperimentStreamHandler,
             ExperimentFinishHandler,
             ExperimentDeleteHandler,
+            ExperimentScoreNamesHandler,
             ExperimentByIdHandler,
         )
     ]

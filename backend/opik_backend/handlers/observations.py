@@ -7,6 +7,7 @@ Both share one set of handlers, specialised by a :class:`Kind` that says what di
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime as dt
 from collections.abc import Callable, Sequence
@@ -19,9 +20,11 @@ from ..schemas import (
     DeleteIds,
     Search,
     SpanBatch,
+    SpanBatchUpdate,
     SpanUpdate,
     SpanWrite,
     TraceBatch,
+    TraceBatchUpdate,
     TraceUpdate,
     TraceWrite,
 )
@@ -83,6 +86,10 @@ class Kind:
     def items(self, batch: Any) -> Sequence[TraceWrite]:
         return getattr(batch, self.entity)
 
+    @property
+    def batch_update(self) -> type[TraceBatchUpdate] | type[SpanBatchUpdate]:
+        return SpanBatchUpdate if self.update is SpanUpdate else TraceBatchUpdate
+
 
 TRACE = Kind(
     "traces", TRACES, TraceWrite, TraceBatch, TraceUpdate, _trace_row, "trace", deletions.traces
@@ -98,6 +105,30 @@ class KindHandler(ApiHandler):
     async def project_from_args(self) -> Project:
         """The stored project named by the project_name or project_id query parameter."""
         return await self.project(name=self.str_arg("project_name"), id=self.str_arg("project_id"))
+
+    async def patch_of(
+        self, update: TraceUpdate, merge_tags: bool = False
+    ) -> tuple[Project, dict[str, Any], dict[str, str]]:
+        """A PATCH body's project, its changes, and the stored columns it must agree with;
+        with ``merge_tags``, its ``tags`` are added to the stored ones."""
+        must_match: dict[str, str] = {}
+        if update.project_id:
+            project = await self.project(id=update.project_id)
+            must_match["project_id"] = project.id
+        else:
+            project = await self.project(name=update.project_name, create=True)
+            if update.project_name:
+                must_match["project_id"] = project.id
+        if isinstance(update, SpanUpdate):
+            if update.trace_id:
+                must_match["trace_id"] = check_v7(update.trace_id, "trace_id")
+            if update.parent_span_id:
+                must_match["parent_span_id"] = check_v7(update.parent_span_id, "parent_span_id")
+        changes = changes_of(update)
+        changes = {k: v for k, v in changes.items() if k not in ("trace_id", "parent_span_id")}
+        if merge_tags and "tags" in changes:
+            changes["+tags"] = [*changes.pop("tags"), *changes.get("+tags", [])]
+        return project, changes, must_match
 
     async def store(self, bodies: Sequence[TraceWrite], where: str) -> list[Row]:
         """Validate, turn into rows and store ``bodies``; return once they are stored."""
@@ -155,6 +186,23 @@ class BatchHandler(KindHandler):
         await self.store(self.kind.items(batch), self.kind.entity)
         self.no_content()
 
+    @operation(
+        "Update the same fields of many entities (merge_tags adds the tags)",
+        status=204,
+        body="kind.batch_update",
+    )
+    async def patch(self) -> None:
+        body = self.body_as(self.kind.batch_update)
+        ids = [check_v7(entity_id, f"ids[{i}]") for i, entity_id in enumerate(body.ids)]
+        if len(set(ids)) < len(ids):
+            raise ValidationFailed("ids: the same id is listed twice")
+        project, changes, must_match = await self.patch_of(body.update, bool(body.merge_tags))
+        table, ws = self.kind.table, self.workspace
+        await asyncio.gather(
+            *(self.commit(PatchRow(table, ws, i, project.id, changes, must_match)) for i in ids)
+        )
+        self.no_content()
+
 
 class CollectionHandler(KindHandler):
     @operation("Create one entity; Location names it", status=201, body="kind.write")
@@ -210,22 +258,7 @@ class ItemHandler(KindHandler):
     @operation("Update fields of an entity (it may not exist yet)", status=204, body="kind.update")
     async def patch(self, entity_id: str) -> None:
         entity_id = path_id(entity_id, self.kind.singular)
-        update = self.body_as(self.kind.update)
-        must_match: dict[str, str] = {}
-        if update.project_id:
-            project = await self.project(id=update.project_id)
-            must_match["project_id"] = project.id
-        else:
-            project = await self.project(name=update.project_name, create=True)
-            if update.project_name:
-                must_match["project_id"] = project.id
-        if isinstance(update, SpanUpdate):
-            if update.trace_id:
-                must_match["trace_id"] = check_v7(update.trace_id, "trace_id")
-            if update.parent_span_id:
-                must_match["parent_span_id"] = check_v7(update.parent_span_id, "parent_span_id")
-        changes = changes_of(update)
-        changes = {k: v for k, v in changes.items() if k not in ("trace_id", "parent_span_id")}
+        project, changes, must_match = await self.patch_of(self.body_as(self.kind.update))
         await self.commit(
             PatchRow(self.kind.table, self.workspace, entity_id, project.id, changes, must_match)
         )

@@ -1,4 +1,4 @@
-"""Health, version, workspace and auth checks, trace statistics and the OpenAPI document."""
+"""Health, version, workspace and auth checks, trace and span statistics, the OpenAPI document."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from ..errors import NotFound
 from ..schemas import Empty
 from ..storage.workspaces import Workspaces
 from .base import ApiHandler, Route, operation
-from .observations import TRACE, KindHandler
+from .observations import SPAN, TRACE, KindHandler
 
 OPIK_API_VERSION = "2.2.122"
 """The Opik release whose SDK this backend is tested against (``/is-alive/ver``)."""
@@ -64,6 +64,30 @@ class TraceStatsHandler(KindHandler):
         self.send_json({"stats": stats})
 
 
+class SpanStatsHandler(KindHandler):
+    kind = SPAN
+    path = "/v1/private/spans/stats"
+    tag = "spans"
+
+    @operation(
+        "Count, duration percentiles, cost, usage and score averages of matching spans",
+        query=(
+            "project_name",
+            "project_id",
+            "trace_id",
+            "type",
+            "filters",
+            "search",
+            "from_time",
+            "to_time",
+        ),
+    )
+    async def get(self) -> None:
+        project = await self.project_from_args()
+        stats = await self.blocking(self.services.stats.spans, self.query_from_args(project))
+        self.send_json({"stats": stats})
+
+
 class OpenApiHandler(ApiHandler):
     path = "/openapi.json"
 
@@ -81,6 +105,7 @@ def routes() -> list[Route]:
             WorkspaceHandler,
             AuthHandler,
             TraceStatsHandler,
+            SpanStatsHandler,
             OpenApiHandler,
         )
     ]

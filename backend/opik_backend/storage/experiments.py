@@ -312,6 +312,27 @@ class ExperimentItems:
         )
         return [item_public(row) for row in rows]
 
+    def score_names(
+        self, workspace: str, experiment_ids: Sequence[str], project_id: str | None
+    ) -> list[str]:
+        """The names of the scores on the traces of the experiments' items (of every
+        experiment when none is named; of one project's traces with ``project_id``)."""
+        params: dict[str, Any] = {"ws": workspace, "ids": list(experiment_ids)}
+        where = "workspace_id = {ws:String}"
+        if experiment_ids:
+            where += " AND experiment_id IN {ids:Array(String)}"
+        if project_id:
+            params["project_id"] = project_id
+            where += " AND project_id = {project_id:String}"
+        rows = self._ch.query(
+            "SELECT DISTINCT name FROM feedback_scores WHERE workspace_id = {ws:String}"
+            " AND entity_type = 'trace'"
+            f" AND entity_id IN (SELECT trace_id FROM experiment_items WHERE {where})"
+            " ORDER BY name",
+            params,
+        )
+        return [str(name) for (name,) in rows]
+
     def delete(self, workspace: str, column: str, ids: Sequence[str]) -> None:
         """Delete the items whose ``column`` (``id`` or ``experiment_id``) is in ``ids``."""
         assert column in ("id", "experiment_id"), column

@@ -1,4 +1,4 @@
-"""Aggregates: per-project totals for project lists, and trace statistics of a project."""
+"""Aggregates: per-project totals for project lists, and trace and span statistics."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from .cache import Memo
 from .clickhouse import ClickHouse
 from .filter_sql import DURATION_MS
 from .reads import COUNT_TTL_SECONDS, Query, Reads, aware
-from .rows import TRACES
+from .rows import SPANS, TRACES
 
 _IN_PROJECTS = "workspace_id = {ws:String} AND project_id IN {ids:Array(String)}"
 
@@ -112,22 +112,55 @@ class Stats:
             }
         )
         stats.append(
-            {"name": "total_estimated_cost_sum", "type": "SUM", "value": float(cost["cost"] or 0)}
+            {"name": "total_estimated_cost_sum", "type": "AVG", "value": float(cost["cost"] or 0)}
         )
         stats += [
             {"name": f"usage.{k}", "type": "AVG", "value": v / count}
             for k, v in sorted(cost["usage"].items())
         ]
-        for name, value in self._ch.query(
-            "SELECT name, avg(value) FROM (SELECT entity_id, name, value FROM feedback_scores"
-            " WHERE workspace_id = {ws:String} AND entity_type = 'trace'"
-            f" AND entity_id IN ({source})"
-            " ORDER BY last_updated_at DESC LIMIT 1 BY entity_id, name)"
-            " GROUP BY name ORDER BY name",
+        return stats + self._score_means("trace", source, params)
+
+    def spans(self, query: Query) -> list[dict[str, Any]]:
+        """Statistics of the spans matching ``query``: count, duration, cost, usage, scores."""
+        selection = self._reads.select(SPANS, "spans", query)
+        source, params = selection.latest_sql(), selection.params
+        (row,) = self._ch.query_dicts(
+            "SELECT count() AS n, countIf(error_info != '') AS errors,"
+            f" quantiles(0.5, 0.9, 0.99)({DURATION_MS}) AS duration,"
+            " sum(total_estimated_cost) AS cost, sumMap(usage) AS usage"
+            f" FROM ({source})",
             params,
-        ):
-            stats.append({"name": f"feedback_scores.{name}", "type": "AVG", "value": value})
-        return stats
+        )
+        count = max(int(row["n"]), 1)
+        cost = float(row["cost"] or 0)
+        stats: list[dict[str, Any]] = [
+            {"name": "span_count", "type": "COUNT", "value": int(row["n"])},
+            {"name": "error_count", "type": "COUNT", "value": int(row["errors"])},
+            {"name": "duration", "type": "PERCENTAGE", "value": _percentiles(row["duration"])},
+            {"name": "total_estimated_cost", "type": "AVG", "value": cost / count},
+            {"name": "total_estimated_cost_sum", "type": "AVG", "value": cost},
+        ]
+        stats += [
+            {"name": f"usage.{k}", "type": "AVG", "value": v / count}
+            for k, v in sorted(row["usage"].items())
+        ]
+        return stats + self._score_means("span", source, params)
+
+    def _score_means(
+        self, entity_type: str, source: str, params: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        """Per score name, the mean of the newest value on each entity of ``source``."""
+        return [
+            {"name": f"feedback_scores.{name}", "type": "AVG", "value": value}
+            for name, value in self._ch.query(
+                "SELECT name, avg(value) FROM (SELECT entity_id, name, value FROM feedback_scores"
+                f" WHERE workspace_id = {{ws:String}} AND entity_type = '{entity_type}'"
+                f" AND entity_id IN (SELECT id FROM ({source}))"
+                " ORDER BY last_updated_at DESC LIMIT 1 BY entity_id, name)"
+                " GROUP BY name ORDER BY name",
+                params,
+            )
+        ]
 
 
 def _empty_project() -> dict[str, Any]:

@@ -1,4 +1,5 @@
 /** The REST calls the panel makes, over any ``Fetch`` (``requestAPI`` in JupyterLab, a fake in tests). */
+import type { MetricResult } from "../views/dashboard_model";
 import type { PromptExperimentRow, PromptHistoryData, PromptVersionRow } from "../views/prompts";
 import type { ThreadSummary, ThreadTurn } from "../views/threads";
 import type { TraceData } from "../views/types";
@@ -170,6 +171,21 @@ export class OpikClient {
     ]);
     const turns = [...traces.content].sort((a, b) => String(a.start_time).localeCompare(String(b.start_time)));
     return { thread: thread as ThreadSummary, turns };
+  }
+
+  /** One metric of a project per bucket (``POST /projects/{id}/metrics``): its series. */
+  async projectMetric(
+    projectId: string,
+    metricType: string,
+    interval: string,
+    start: string,
+    end: string,
+  ): Promise<MetricResult[]> {
+    const body = { metric_type: metricType, interval, interval_start: start, interval_end: end };
+    const found = (await this.send("POST", `projects/${encodeURIComponent(projectId)}/metrics`, body)) as {
+      results?: MetricResult[];
+    };
+    return found.results ?? [];
   }
 
   private get<T>(path: string, params: Params = {}): Promise<T> {

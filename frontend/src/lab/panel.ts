@@ -4,6 +4,7 @@ import type { Message } from "@lumino/messaging";
 import { type AccordionPanel, Widget } from "@lumino/widgets";
 import { AnnotationQueuesSection } from "./annotation_queues_section";
 import type { OpikClient, PromptSummary } from "./client";
+import { DashboardSection } from "./dashboard_section";
 import { ExperimentsSection } from "./experiments_section";
 import { LiveFeed } from "./feed";
 import { FeedSection } from "./feedview";
@@ -34,6 +35,7 @@ export class OpikPanel extends SidePanel {
   private readonly prompts: PromptsSection;
   private readonly threads: ThreadsSection;
   private readonly queues: AnnotationQueuesSection;
+  private readonly dashboard: DashboardSection;
   private timer: ReturnType<typeof setInterval> | undefined;
   private ticks = 0;
   private busy = false;
@@ -54,6 +56,7 @@ export class OpikPanel extends SidePanel {
     this.prompts = new PromptsSection(client);
     this.threads = new ThreadsSection(client);
     this.queues = new AnnotationQueuesSection(client);
+    this.dashboard = new DashboardSection(client);
     const heading = new Widget();
     heading.addClass("oj-lab-heading");
     heading.node.textContent = "Opik";
@@ -66,7 +69,8 @@ export class OpikPanel extends SidePanel {
     for (const section of [this.projects, this.feedView, this.experiments, this.prompts]) this.addWidget(section);
     this.addWidget(this.threads);
     this.addWidget(this.queues);
-    (this.content as AccordionPanel).setRelativeSizes([1, 2, 1, 1, 1, 1]);
+    this.addWidget(this.dashboard);
+    (this.content as AccordionPanel).setRelativeSizes([1, 2, 1, 1, 1, 1, 2]);
     this.wire(actions);
   }
 
@@ -104,6 +108,7 @@ export class OpikPanel extends SidePanel {
         await this.prompts.refresh(everything);
         await this.threads.refresh(this.feed.query.projectId, everything);
         await this.queues.refresh(everything);
+        await this.dashboard.refresh();
       }
     } catch (error) {
       this.statusLine.render(null, (error as Error).message || `${error}`);
