@@ -37,6 +37,7 @@ from .storage.prompts import Prompts
 from .storage.reads import Reads
 from .storage.stats import Stats
 from .storage.threads import Threads
+from .storage.trace_owners import TraceOwners
 from .storage.writer import GroupCommitWriter
 
 log = logging.getLogger(__name__)
@@ -86,7 +87,8 @@ class Services:
         cache = open_cache(settings.redis_url)
         changes = ChangeLog()
         reads = Reads(ch, changes)
-        ingestor = Ingestor(ch, open_patch_registry(settings.redis_url, ch), changes)
+        owners = TraceOwners(ch, shared=bool(settings.redis_url))  # replicas share through Redis
+        ingestor = Ingestor(ch, open_patch_registry(settings.redis_url, ch), changes, owners)
         writer: GroupCommitWriter[IngestJob] = GroupCommitWriter(ingestor.commit)
         optimizer = Optimizer(
             ch,
