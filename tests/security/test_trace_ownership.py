@@ -6,6 +6,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from opik_backend.storage import trace_owners
 from tests.testlib.builders import span, trace
 from tests.testlib.official_sdk import run_sdk
 from tests.testlib.rest import assert_error
@@ -102,6 +103,20 @@ def test_the_stored_owner_is_found_when_memory_has_forgotten_it(api: httpx.Clien
     response = _send(api, "traces", {**old, "project_name": "owner-b"})
     assert_error(response, 409, old["id"], "another project")
     assert _ids_in(api, "traces", "owner-a") == {old["id"], newer["id"]}
+
+
+def test_an_owner_the_bounded_memory_let_go_is_found_in_the_store(
+    api: httpx.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(trace_owners, "CACHE_SIZE", 2)
+    first, *later = (trace(project="owner-a") for _ in range(4))
+    for body in (first, *later):
+        assert _send(api, "traces", body).status_code == 204
+    response = _send(api, "traces", {**first, "project_name": "owner-b"})
+    assert_error(response, 409, first["id"], "another project")
+    for body in later:  # sent again in their own project, memory or not
+        assert _send(api, "traces", {**body, "name": "again"}).status_code == 204
+    assert first["id"] not in _ids_in(api, "traces", "owner-b")
 
 
 def test_a_deleted_trace_id_may_be_used_by_another_project(api: httpx.Client) -> None:

@@ -5,14 +5,16 @@ The first create of a trace, or of a span naming it, claims the trace id for its
 creates a partial row claims nothing: its create may still arrive with the real project.
 
 The answer must cost next to nothing on the ingest path, where nearly every id is new.
-A single backend process (the default) is the only writer of its data, so it keeps the
-owners it saw in a bounded cache and, per workspace, the highest trace id stored: UUID v7
-ids grow with time, so an id above that mark cannot be stored yet and needs no lookup.
-Only ids at or below the mark that are not cached (an old id sent again after a restart,
-or after the cache let it go) are looked up in ClickHouse, bounded to the batch's id
-range. Replicas that share ClickHouse (``shared``) see each other's writes only there, so
-they look up every batch, and two replicas taking the same new id in the same moment for
-two projects are not caught (documented in docs/reliability.md).
+A single backend process (the default) is the only writer of its data, so it keeps every
+owner it sees in a cache and, per workspace, a floor: the highest trace id stored when it
+started, raised to the id of each entry the bounded cache lets go. Every id stored above
+the floor is in the cache, so an id above it that the cache does not hold is new and
+needs no lookup, whatever order the batches arrive in (UUID v7 ids grow with time, so
+old ids sit below the floor). Ids below it that are not cached (an old id sent again
+after a restart) are looked up in ClickHouse, bounded to the batch's id range.
+Replicas that share ClickHouse (``shared``) see each other's writes only there, so they
+look up every batch, and two replicas taking the same new id in the same moment for two
+projects are not caught (documented in docs/reliability.md).
 """
 
 from __future__ import annotations
@@ -37,7 +39,8 @@ class TraceOwners:
         self._ch = ch
         self._shared = shared
         self._cache: dict[tuple[str, TraceId], ProjectId] = {}
-        self._marks: dict[str, TraceId] = {}
+        self._floors: dict[str, TraceId] = {}  # every id stored above is cached
+        self._highest: dict[str, TraceId] = {}  # the highest id claimed
 
     def claim(
         self, workspace: str, wanted: Mapping[TraceId, ProjectId]
@@ -66,39 +69,42 @@ class TraceOwners:
             self._cache.clear()
 
     def forget(self) -> None:
-        """Data was deleted: owners are looked up again (the marks stay valid)."""
+        """Data was deleted: owners of ids claimed so far are looked up again."""
         self._cache.clear()
+        self._floors.update(self._highest)
 
     def _remember(self, workspace: str, trace_id: TraceId, owner: ProjectId) -> None:
         if len(self._cache) >= CACHE_SIZE:
-            del self._cache[next(iter(self._cache))]  # the oldest claim
+            (ws, let_go), _ = next(iter(self._cache.items()))  # the oldest claim
+            del self._cache[(ws, let_go)]
+            self._floors[ws] = max(self._floors[ws], let_go)
         self._cache[(workspace, trace_id)] = owner
+        if trace_id > self._highest.get(workspace, ""):
+            self._highest[workspace] = trace_id
 
     def _stored(
         self, workspace: str, ids: list[TraceId], wanted: Mapping[TraceId, ProjectId]
     ) -> dict[TraceId, ProjectId]:
-        """Owners in ClickHouse of ``ids``, skipping ids above the workspace's mark."""
+        """Owners in ClickHouse of ``ids`` (not cached), skipping ids above the floor."""
         if not self._shared:
-            mark = self._mark(workspace)
-            newest = max(ids)
-            self._marks[workspace] = max(mark, newest)
-            ids = [trace_id for trace_id in ids if trace_id <= mark]
+            floor = self._floor(workspace)
+            ids = [trace_id for trace_id in ids if trace_id <= floor]
             if not ids:
                 return {}
         return self._lookup(workspace, ids, wanted)
 
-    def _mark(self, workspace: str) -> TraceId:
-        mark = self._marks.get(workspace)
-        if mark is None:
+    def _floor(self, workspace: str) -> TraceId:
+        floor = self._floors.get(workspace)
+        if floor is None:
             rows = self._ch.query(
                 "SELECT greatest("
                 "(SELECT max(id) FROM traces WHERE workspace_id = {ws:String}), "
                 "(SELECT max(trace_id) FROM spans WHERE workspace_id = {ws:String}))",
                 {"ws": workspace},
             )
-            mark = str(rows[0][0]).strip("\x00") if rows else ""
-            self._marks[workspace] = mark
-        return mark
+            floor = str(rows[0][0]).strip("\x00") if rows else ""
+            self._floors[workspace] = floor
+        return floor
 
     def _lookup(
         self, workspace: str, ids: list[TraceId], wanted: Mapping[TraceId, ProjectId]
