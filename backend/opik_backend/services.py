@@ -10,7 +10,6 @@ from .access import Access
 from .config import Settings
 from .online.egress import JudgeEndpoints
 from .online.queue import open_queue
-from .online.rules import Rules
 from .online.scoring import ScoringSettings
 from .online.workers import OnlineEvaluation
 from .storage.annotation_queues import AnnotationQueues
@@ -30,6 +29,7 @@ from .storage.ingest import IngestJob, Ingestor, open_patch_registry
 from .storage.maintenance import Optimizer
 from .storage.metadata import MetadataDB
 from .storage.migrations import migrate_clickhouse, migrate_metadata
+from .storage.online_rules import Rules
 from .storage.optimizations import Optimizations
 from .storage.otel_ids import OtelTraceIds
 from .storage.projects import Projects
