@@ -152,7 +152,7 @@ class DeleteThreadScores(_Body):
 
 class DeleteIds(_Body):
     ids: Annotated[list[V7Id], Meta(max_length=10_000)]
-    project_id: V7Id | None = None
+    project_id: str | None = None  # sent by some clients, not used: ids are workspace-wide
 
 
 CommentText = Annotated[str, Meta(min_length=1, max_length=10_000)]
@@ -542,7 +542,7 @@ class CompleteUpload(_Body):
 
     file_name: FileName
     entity_type: AttachmentEntity
-    entity_id: V7Id
+    entity_id: str  # names the upload to finish; not checked again
     upload_id: str
     file_size: int = 0
     uploaded_file_parts: list[UploadedPart] = []

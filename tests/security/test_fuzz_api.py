@@ -76,18 +76,30 @@ def fuzz(operation: schemathesis.APIOperation, calls: list[int]) -> None:
 
 def _v4_variants(case: schemathesis.Case) -> Iterator[tuple[str, schemathesis.Case]]:
     """Copies of ``case`` with one v7 id (a path parameter or a body field) made v4."""
-    for name, value in (case.path_parameters or {}).items():
-        if isinstance(value, str) and V7.match(value):
-            changed = copy.deepcopy(case)
-            changed.path_parameters[name] = V4
-            yield f"path {name}", changed
-    for path in _v7_fields(case.body, ()):
-        changed = copy.deepcopy(case)
-        parent = changed.body
-        for step in path[:-1]:
+    path = dict(case.path_parameters or {})
+    parameters = case.operation.definition.raw.get("parameters", [])
+    v7_params = {p["name"] for p in parameters if p["schema"].get("pattern") == V7_PATTERN}
+    for name, value in path.items():
+        if name in v7_params and V7.match(value):
+            yield f"path {name}", _copy(case, {**path, name: V4}, case.body)
+    for where in _v7_fields(case.body, ()):
+        body = copy.deepcopy(case.body)
+        parent = body
+        for step in where[:-1]:
             parent = parent[step]
-        parent[path[-1]] = V4
-        yield "body " + ".".join(map(str, path)), changed
+        parent[where[-1]] = V4
+        yield "body " + ".".join(map(str, where)), _copy(case, path, body)
+
+
+def _copy(case: schemathesis.Case, path: dict, body: object) -> schemathesis.Case:
+    return case.operation.Case(
+        method=case.method,
+        path_parameters=path,
+        headers=dict(case.headers or {}),
+        query=dict(case.query or {}),
+        body=body,
+        media_type=case.media_type,
+    )
 
 
 def _v7_fields(value: object, path: tuple) -> Iterator[tuple]:
