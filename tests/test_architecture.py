@@ -214,20 +214,19 @@ def test_backend_rooms_import_only_the_rooms_below_them(path: Path) -> None:
 
 @pytest.mark.parametrize("path", backend_files(), ids=lambda p: str(p.relative_to(ROOT)))
 def test_only_storage_talks_to_the_stores(path: Path) -> None:
-    """Handlers parse, authorize and shape; the SQL and the drivers live in storage (the
-    entry points may catch a driver's errors at start-up)."""
+    """Handlers parse, authorize and shape; the SQL and the drivers live in storage, with no
+    exception (the entry points may catch a driver's errors at start-up)."""
     room = backend_room(backend_module(path))
     if room in ("storage", *BACKEND_ENTRY_POINTS):
         return
     for module in imported_modules(path):
         assert module.split(".")[0] not in STORE_DRIVERS, f"{path.name} imports {module}"
-    if room == "handlers":
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Constant) and isinstance(node.value, str):
-                assert not SQL.search(node.value), (
-                    f"{path.relative_to(ROOT)} line {node.lineno} builds SQL; "
-                    "move it into backend/opik_backend/storage"
-                )
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            assert not SQL.search(node.value), (
+                f"{path.relative_to(ROOT)} line {node.lineno} builds SQL; "
+                "move it into backend/opik_backend/storage"
+            )
 
 
 def find_cycle(graph: dict[str, list[str]]) -> list[str] | None:

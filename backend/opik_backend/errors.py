@@ -5,7 +5,8 @@ ApiError                 any error a client is told about
 ├── Unauthorized         401  no valid API key (when the server requires one)
 ├── Forbidden            403  a valid key, for another workspace
 ├── NotFound             404  no such entity in this workspace
-├── Conflict             409  name taken, or a PATCH that contradicts the stored entity
+├── Conflict             409  name taken, a PATCH that contradicts the stored entity, or a
+│                             trace id that another project holds
 ├── MethodNotAllowed     405  the route has no such method; Allow lists those it has
 ├── PayloadTooLarge      413  body (or inflated gzip body) over the limit
 ├── UnsupportedMediaType 415  a body that is not sent as application/json

@@ -69,7 +69,7 @@ def _operation(
     path: str, handler: type, method: str, op: Operation, body_refs: dict[type, Any]
 ) -> dict[str, Any]:
     params = [
-        {"name": name, "in": "path", "required": True, "schema": _path_schema(name)}
+        {"name": name, "in": "path", "required": True, "schema": _path_schema(path, name)}
         for name in _PARAM.findall(path)
     ]
     params += [
@@ -96,10 +96,16 @@ def _operation(
     return out
 
 
-def _path_schema(name: str) -> dict[str, str]:
-    """Path ids are UUID v7; ``version_hash`` also takes a version's name, tag or id."""
+_ANY_UUID = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+
+
+def _path_schema(path: str, name: str) -> dict[str, str]:
+    """Path ids are UUID v7; ``version_hash`` also takes a version's name, tag or id, and a
+    feedback definition's id is any UUID (as its create accepts)."""
     if name == "version_hash":
         return {"type": "string"}
+    if path.startswith("/v1/private/feedback-definitions/"):
+        return {"type": "string", "pattern": _ANY_UUID}
     return {"type": "string", "pattern": V7_PATTERN}
 
 

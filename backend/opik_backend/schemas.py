@@ -14,12 +14,16 @@ from typing import Annotated, Any, Literal
 import msgspec
 from msgspec import UNSET, Meta, Raw, Struct, UnsetType
 
+from .ids import V7_PATTERN
+
 JsonField = Raw | UnsetType
 """Raw JSON text of ``input``/``output``/``metadata``; ``UNSET`` when not sent."""
 
 Timestamp = Annotated[dt.datetime, Meta(extra_json_schema={"format": "date-time"})]
 Name = Annotated[str, Meta(max_length=1024)]
 ProjectName = Annotated[str, Meta(min_length=1, max_length=255)]
+V7Id = Annotated[str, Meta(extra_json_schema={"pattern": V7_PATTERN})]
+"""An id the server checks is a UUID v7 (documented only: the handler's check names the field)."""
 Source = Literal[
     "sdk", "experiment", "playground", "optimization", "evaluator", "ui", "online_scoring"
 ]
@@ -39,7 +43,7 @@ class ErrorInfo(_Body):
 
 class TraceWrite(_Body):
     start_time: Timestamp
-    id: str | None = None
+    id: V7Id | None = None
     project_name: ProjectName | None = None
     name: Name | None = None
     end_time: Timestamp | None = None
@@ -62,8 +66,8 @@ the row is built, which can name the count (``spans[1].usage.prompt_tokens``).""
 
 
 class SpanWrite(TraceWrite):
-    trace_id: str | None = None
-    parent_span_id: str | None = None
+    trace_id: V7Id | None = None
+    parent_span_id: V7Id | None = None
     type: SpanType = "general"
     model: Name | None = None
     provider: Name | None = None
@@ -81,7 +85,7 @@ class SpanBatch(_Body):
 
 class TraceUpdate(_Body):
     project_name: ProjectName | None = None
-    project_id: str | None = None
+    project_id: V7Id | None = None
     name: Name | None = None
     end_time: Timestamp | None = None
     input: JsonField = UNSET
@@ -98,8 +102,8 @@ class TraceUpdate(_Body):
 
 
 class SpanUpdate(TraceUpdate):
-    trace_id: str | None = None
-    parent_span_id: str | None = None
+    trace_id: V7Id | None = None
+    parent_span_id: V7Id | None = None
     type: SpanType | None = None
     model: Name | None = None
     provider: Name | None = None
@@ -128,15 +132,15 @@ class FeedbackScore(_Body):
 
 
 class FeedbackScoreItem(FeedbackScore):
-    id: str = ""
+    id: V7Id = ""
     project_name: ProjectName | None = None
-    project_id: str | None = None
+    project_id: V7Id | None = None
 
 
 class ThreadScoreItem(FeedbackScore):
     thread_id: Name = ""
     project_name: ProjectName | None = None
-    project_id: str | None = None
+    project_id: V7Id | None = None
 
 
 class FeedbackScoreBatch(_Body):
@@ -155,12 +159,12 @@ class DeleteThreadScores(_Body):
     thread_id: Name
     names: list[Name]
     project_name: ProjectName | None = None
-    project_id: str | None = None
+    project_id: V7Id | None = None
 
 
 class DeleteIds(_Body):
-    ids: Annotated[list[str], Meta(max_length=10_000)]
-    project_id: str | None = None
+    ids: Annotated[list[V7Id], Meta(max_length=10_000)]
+    project_id: str | None = None  # sent by some clients, not used: ids are workspace-wide
 
 
 CommentText = Annotated[str, Meta(min_length=1, max_length=10_000)]
@@ -170,29 +174,29 @@ class CommentWrite(_Body):
     """A comment on a trace or span (add, or edit its text)."""
 
     text: CommentText
-    id: str | None = None
+    id: V7Id | None = None
 
 
 class DeleteThreads(_Body):
     thread_ids: Annotated[list[Name], Meta(max_length=10_000)]
     project_name: ProjectName | None = None
-    project_id: str | None = None
+    project_id: V7Id | None = None
 
 
 class Search(_Body):
     project_name: ProjectName | None = None
-    project_id: str | None = None
+    project_id: V7Id | None = None
     filters: list[dict[str, Any]] | None = None
-    last_retrieved_id: str | None = None
+    last_retrieved_id: V7Id | None = None
     limit: Annotated[int, Meta(ge=1, le=2000)] = 500
     truncate: bool = False
-    trace_id: str | None = None
+    trace_id: V7Id | None = None
     type: SpanType | None = None
 
 
 class ThreadSearch(_Body):
     project_name: ProjectName | None = None
-    project_id: str | None = None
+    project_id: V7Id | None = None
     filters: list[dict[str, Any]] | None = None
     last_retrieved_thread_model_id: str | None = None
     limit: Annotated[int, Meta(ge=1, le=2000)] = 500
@@ -202,7 +206,7 @@ class ThreadSearch(_Body):
 class ThreadRetrieve(_Body):
     thread_id: Name
     project_name: ProjectName | None = None
-    project_id: str | None = None
+    project_id: V7Id | None = None
     truncate: bool = False
 
 
@@ -210,7 +214,7 @@ class ThreadBatchIdentifier(_Body):
     """Threads to close: one ``thread_id`` or up to 1000 ``thread_ids``."""
 
     project_name: ProjectName | None = None
-    project_id: str | None = None
+    project_id: V7Id | None = None
     thread_id: Name | None = None
     thread_ids: Annotated[list[Name], Meta(min_length=1, max_length=1000)] | None = None
 
@@ -281,9 +285,9 @@ Limit = Annotated[int, Meta(ge=1, le=2000)]
 
 class DatasetWrite(_Body):
     name: DatasetName
-    id: str | None = None
+    id: V7Id | None = None
     project_name: ProjectName | None = None
-    project_id: str | None = None
+    project_id: V7Id | None = None
     description: str | None = None
     type: Literal["dataset", "evaluation_suite"] = "dataset"
     visibility: Literal["private", "public"] | None = None
@@ -324,10 +328,10 @@ class ItemSettings(_Body, kw_only=True):
 
 class DatasetItemWrite(ItemSettings):
     data: Raw
-    id: str | None = None
+    id: V7Id | None = None
     source: ItemSource = "sdk"
-    trace_id: str | None = None
-    span_id: str | None = None
+    trace_id: V7Id | None = None
+    span_id: V7Id | None = None
     description: str | None = None
     tags: list[Name] | None = None
 
@@ -337,12 +341,12 @@ class DatasetItemBatch(_Body):
     dataset_name: DatasetName | None = None
     dataset_id: str | None = None
     project_name: ProjectName | None = None
-    project_id: str | None = None
+    project_id: V7Id | None = None
     batch_group_id: str | None = None
 
 
 class DatasetItemsDelete(_Body):
-    item_ids: Annotated[list[str], Meta(max_length=10_000)] | None = None
+    item_ids: Annotated[list[V7Id], Meta(max_length=10_000)] | None = None
     dataset_id: str | None = None
     filters: list[dict[str, Any]] | None = None
     batch_group_id: str | None = None
@@ -351,7 +355,7 @@ class DatasetItemsDelete(_Body):
 class DatasetItemStream(_Body):
     dataset_name: DatasetName
     project_name: ProjectName | None = None
-    last_retrieved_id: str | None = None
+    last_retrieved_id: V7Id | None = None
     steam_limit: Limit = 500  # sic: the Opik API spells it so
     dataset_version: str | None = None
     filters: str | list[dict[str, Any]] | None = None
@@ -374,7 +378,7 @@ class DatasetItemChanges(_Body):
     base_version: str | None = None
     added_items: Annotated[list[DatasetItemWrite], Meta(max_length=10_000)] | None = None
     edited_items: Annotated[list[DatasetItemWrite], Meta(max_length=10_000)] | None = None
-    deleted_ids: Annotated[list[str], Meta(max_length=10_000)] | None = None
+    deleted_ids: Annotated[list[V7Id], Meta(max_length=10_000)] | None = None
     evaluators: Annotated[list[Evaluator], Meta(max_length=100)] | None = None
     execution_policy: ExecutionPolicy | None = None
     change_description: Annotated[str, Meta(max_length=10_000)] | None = None
@@ -467,10 +471,10 @@ ExperimentStatus = Literal["running", "completed", "cancelled", "failed"]
 
 class ExperimentWrite(_Body):
     dataset_name: DatasetName
-    id: str | None = None
+    id: V7Id | None = None
     name: Name | None = None
     project_name: ProjectName | None = None
-    project_id: str | None = None
+    project_id: V7Id | None = None
     metadata: JsonField = UNSET
     tags: list[Name] | None = None
     type: ExperimentType = "regular"
@@ -494,12 +498,12 @@ class ExperimentUpdate(_Body):
 
 
 class ExperimentItemWrite(_Body):
-    experiment_id: str
-    dataset_item_id: str
-    trace_id: str
-    id: str | None = None
+    experiment_id: V7Id
+    dataset_item_id: V7Id
+    trace_id: V7Id
+    id: V7Id | None = None
     project_name: ProjectName | None = None
-    project_id: str | None = None
+    project_id: V7Id | None = None
 
 
 class ExperimentItemBatch(_Body):
@@ -509,20 +513,20 @@ class ExperimentItemBatch(_Body):
 class ExperimentStream(_Body):
     name: str | None = None
     project_name: ProjectName | None = None
-    last_retrieved_id: str | None = None
+    last_retrieved_id: V7Id | None = None
     limit: Limit = 500
 
 
 class ExperimentItemStream(_Body):
     experiment_name: Name
     project_name: ProjectName | None = None
-    last_retrieved_id: str | None = None
+    last_retrieved_id: V7Id | None = None
     limit: Limit = 500
     truncate: bool = False
 
 
 class BulkRecord(_Body):
-    dataset_item_id: str
+    dataset_item_id: V7Id
     evaluate_task_result: JsonField = UNSET
     trace: TraceWrite | None = None
     spans: list[SpanWrite] | None = None
@@ -533,7 +537,7 @@ class ExperimentItemsBulk(_Body):
     experiment_name: Name
     dataset_name: DatasetName
     items: Annotated[list[BulkRecord], Meta(max_length=1_000)]
-    experiment_id: str | None = None
+    experiment_id: V7Id | None = None
     project_name: ProjectName | None = None
 
 
@@ -598,12 +602,12 @@ class RuleWrite(_Body):
     name: Name
     type: RuleType
     code: dict[str, Any]
-    project_id: str | None = None
+    project_id: V7Id | None = None
     project_name: ProjectName | None = None
     sampling_rate: Annotated[float, Meta(ge=0, le=1)] = 1.0
     enabled: bool = True
     filters: list[dict[str, Any]] | None = None
-    id: str | None = None
+    id: V7Id | None = None
 
 
 class RuleUpdate(_Body):
@@ -626,7 +630,7 @@ class StartUpload(_Body):
 
     file_name: FileName
     entity_type: AttachmentEntity
-    entity_id: str
+    entity_id: V7Id
     path: Annotated[str, Meta(min_length=1)]
     num_of_file_parts: Annotated[int, Meta(ge=1, le=10_000)] = 1
     mime_type: str | None = None
@@ -643,7 +647,7 @@ class CompleteUpload(_Body):
 
     file_name: FileName
     entity_type: AttachmentEntity
-    entity_id: str
+    entity_id: str  # names the upload to finish; not checked again
     upload_id: str
     file_size: int = 0
     uploaded_file_parts: list[UploadedPart] = []
@@ -654,8 +658,8 @@ class CompleteUpload(_Body):
 class DeleteAttachments(_Body):
     file_names: list[FileName]
     entity_type: AttachmentEntity
-    entity_id: str
-    container_id: str
+    entity_id: V7Id
+    container_id: V7Id
 
 
 OptimizationStatus = Literal["running", "completed", "cancelled", "initialized", "error"]
@@ -667,10 +671,10 @@ class OptimizationWrite(_Body):
     dataset_name: DatasetName
     objective_name: Annotated[str, Meta(min_length=1, max_length=255)]
     status: OptimizationStatus
-    id: str | None = None
+    id: V7Id | None = None
     name: Annotated[str, Meta(max_length=255)] | None = None
     project_name: ProjectName | None = None
-    project_id: str | None = None
+    project_id: V7Id | None = None
     metadata: JsonField = UNSET
     studio_config: JsonField = UNSET
 
@@ -685,9 +689,9 @@ class AnnotationQueueWrite(_Body):
 
     name: Annotated[str, Meta(min_length=1, max_length=255)]
     scope: Literal["trace", "thread"]
-    project_id: str | None = None
+    project_id: V7Id | None = None
     project_name: ProjectName | None = None
-    id: str | None = None
+    id: V7Id | None = None
     description: Annotated[str, Meta(max_length=10_000)] | None = None
     instructions: Annotated[str, Meta(max_length=10_000)] | None = None
     comments_enabled: bool | None = None  # None (or absent): enabled
@@ -718,7 +722,7 @@ Tag = Annotated[str, Meta(max_length=100)]
 
 class PromptVersionWrite(_Body):
     template: Annotated[str, Meta(min_length=1)]
-    id: str | None = None
+    id: V7Id | None = None
     commit: Annotated[str, Meta(pattern="^[a-zA-Z0-9]{8}$")] | None = None
     metadata: dict[str, Any] | None = None
     type: str = "mustache"
@@ -730,8 +734,8 @@ class PromptWrite(_Body):
     """A prompt, with its first version when ``template`` is given."""
 
     name: PromptName
-    id: str | None = None
-    project_id: str | None = None
+    id: V7Id | None = None
+    project_id: V7Id | None = None
     project_name: ProjectName | None = None
     description: Annotated[str, Meta(max_length=255)] | None = None
     template: Annotated[str, Meta(min_length=1)] | None = None
@@ -746,7 +750,7 @@ class PromptVersionCreate(_Body):
     name: PromptName
     version: PromptVersionWrite
     template_structure: str = "text"
-    project_id: str | None = None
+    project_id: V7Id | None = None
     project_name: ProjectName | None = None
 
 

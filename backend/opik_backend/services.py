@@ -10,7 +10,6 @@ from .access import Access
 from .config import Settings
 from .online.egress import JudgeEndpoints
 from .online.queue import open_queue
-from .online.rules import Rules
 from .online.scoring import ScoringSettings
 from .online.workers import OnlineEvaluation
 from .storage.annotation_queues import AnnotationQueues
@@ -30,6 +29,7 @@ from .storage.ingest import IngestJob, Ingestor, open_patch_registry
 from .storage.maintenance import Optimizer
 from .storage.metadata import MetadataDB
 from .storage.migrations import migrate_clickhouse, migrate_metadata
+from .storage.online_rules import Rules
 from .storage.optimizations import Optimizations
 from .storage.otel_ids import OtelTraceIds
 from .storage.project_metrics import ProjectMetrics
@@ -38,6 +38,7 @@ from .storage.prompts import Prompts
 from .storage.reads import Reads
 from .storage.stats import Stats
 from .storage.threads import Threads
+from .storage.trace_owners import TraceOwners
 from .storage.writer import GroupCommitWriter
 
 log = logging.getLogger(__name__)
@@ -88,7 +89,8 @@ class Services:
         cache = open_cache(settings.redis_url)
         changes = ChangeLog()
         reads = Reads(ch, changes)
-        ingestor = Ingestor(ch, open_patch_registry(settings.redis_url, ch), changes)
+        owners = TraceOwners(ch, shared=bool(settings.redis_url))  # replicas share through Redis
+        ingestor = Ingestor(ch, open_patch_registry(settings.redis_url, ch), changes, owners)
         writer: GroupCommitWriter[IngestJob] = GroupCommitWriter(ingestor.commit)
         optimizer = Optimizer(
             ch,

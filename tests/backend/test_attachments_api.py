@@ -17,7 +17,7 @@ import pytest
 
 from opik_backend.ids import new_id
 from tests.testlib.backends import RunningBackend, start_backend_process
-from tests.testlib.builders import trace
+from tests.testlib.builders import span, trace
 from tests.testlib.official_sdk import run_sdk
 from tests.testlib.s3 import CREDENTIALS, s3_server
 
@@ -231,6 +231,18 @@ def test_delete_route_and_deleting_the_trace_remove_attachments(api: httpx.Clien
     assert [i["file_name"] for i in listing(api, body["id"], pid)["content"]] == ["b.txt"]
     assert api.delete(f"v1/private/traces/{body['id']}").status_code == 204
     assert listing(api, body["id"], pid)["total"] == 0
+
+
+def test_deleting_a_trace_removes_its_spans_attachments(api: httpx.Client) -> None:
+    body = trace("att")
+    child = span(body["id"], project="att")
+    assert api.post("v1/private/traces/batch", json={"traces": [body]}).status_code == 204
+    assert api.post("v1/private/spans/batch", json={"spans": [child]}).status_code == 204
+    pid = project_id(api)
+    upload(api, child["id"], "span.txt", b"s", entity_type="span")
+    assert listing(api, child["id"], pid, kind="span")["total"] == 1
+    assert api.delete(f"v1/private/traces/{body['id']}").status_code == 204
+    assert listing(api, child["id"], pid, kind="span")["total"] == 0
 
 
 def test_extracted_files_are_put_back_into_the_trace(api: httpx.Client) -> None:

@@ -202,10 +202,11 @@ def test_each_span_records_where_its_price_came_from(api: httpx.Client) -> None:
     body = trace(project="price-sources")
     post_traces(api, body)
     usage = {"prompt_tokens": 1000, "completion_tokens": 100}
-    reviewed = span(body["id"], type="llm", model="gpt-4o-mini", provider="openai", usage=usage)
-    fallback = span(body["id"], type="llm", model="deepseek-chat", provider="deepseek", usage=usage)
-    manual = span(body["id"], type="llm", model="gpt-4o", usage=usage, total_estimated_cost=0.5)
-    unpriced = span(body["id"], type="llm", model="my-own-model", usage=usage)
+    llm = {"project": "price-sources", "type": "llm", "usage": usage}  # the trace's project
+    reviewed = span(body["id"], model="gpt-4o-mini", provider="openai", **llm)
+    fallback = span(body["id"], model="deepseek-chat", provider="deepseek", **llm)
+    manual = span(body["id"], model="gpt-4o", total_estimated_cost=0.5, **llm)
+    unpriced = span(body["id"], model="my-own-model", **llm)
     post_spans(api, reviewed, fallback, manual, unpriced)
 
     def got(one: dict) -> dict:

@@ -7,8 +7,8 @@ import json
 import httpx
 import pytest
 
-from opik_backend.online.rules import Rule
 from opik_backend.online.workers import sampled as in_sample
+from opik_backend.storage.online_rules import Rule
 from opik_jupyter.testing import FakeLLMServer
 from tests.testlib.builders import trace
 from tests.testlib.online_rules import judge_rule, python_rule

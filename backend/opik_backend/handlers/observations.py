@@ -168,11 +168,16 @@ class KindHandler(ApiHandler):
         )
 
     async def delete_ids(self, ids: list[str]) -> None:
-        """Delete the entities, then their attachments."""
-        await self.commit(self.kind.deletion(self.workspace, ids))
-        await self.blocking(
-            self.services.attachments.delete_entities, self.workspace, self.kind.singular, ids
+        """Delete the entities, then their attachments (a trace's with its spans')."""
+        attachments = self.services.attachments
+        spans = (
+            await self.blocking(self.services.reads.span_ids_of, self.workspace, ids)
+            if self.kind is TRACE
+            else []
         )
+        await self.commit(self.kind.deletion(self.workspace, ids))
+        await self.blocking(attachments.delete_entities, self.workspace, self.kind.singular, ids)
+        await self.blocking(attachments.delete_entities, self.workspace, "span", spans)
 
     def _optional_v7(self, name: str) -> str | None:
         value = self.str_arg(name) if self.kind is SPAN else None

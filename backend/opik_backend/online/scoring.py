@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..schemas import JudgeCode, PythonCode
+from ..storage.online_rules import Rule
 from .egress import EgressRefused, Endpoint, JudgeEndpoints, post_json
-from .rules import Rule
 from .sandbox import MetricFailed, check_allowed, run_metric
 
 _PLACEHOLDER = re.compile(r"\{\{\s*([\w.\[\]-]+)\s*\}\}")

@@ -16,10 +16,10 @@ from ..errors import NotFound
 from ..schemas import FeedbackScore
 from ..storage.filter_sql import Filter, parse
 from ..storage.ingest import IngestJob, InsertScores
+from ..storage.online_rules import Rule, Rules
 from ..storage.reads import Query, Reads
 from ..storage.rows import Row, now, score_row
 from .queue import Delivery, EventQueue
-from .rules import Rule, Rules
 from .scoring import ScoringFailed, ScoringSettings, score
 
 log = logging.getLogger(__name__)

@@ -22,6 +22,7 @@ from ..ids import timestamp_of
 from .changes import ChangeLog
 from .clickhouse import ClickHouse
 from .rows import SCORES, SPANS, TRACES, Row, Table, merge_create, now, partial_row, record_patch
+from .trace_owners import TraceOwners
 from .writer import Outcome
 
 Key = tuple[str, str]  # (workspace_id, id)
@@ -193,10 +194,13 @@ class _Group:
 class Ingestor:
     """Commits groups of :data:`IngestJob` for the :class:`GroupCommitWriter`."""
 
-    def __init__(self, ch: ClickHouse, registry: PatchRegistry, changes: ChangeLog) -> None:
+    def __init__(
+        self, ch: ClickHouse, registry: PatchRegistry, changes: ChangeLog, owners: TraceOwners
+    ) -> None:
         self._ch = ch
         self._registry = registry
         self._changes = changes
+        self._owners = owners
         self.listeners: list[TraceListener] = []
         """Called (on the writer thread) with the trace rows of each stored group."""
 
@@ -209,7 +213,10 @@ class Ingestor:
                 outcomes.append(None)
             except ApiError as exc:
                 outcomes.append(exc)
-        group.flush()
+        try:
+            group.flush()
+        finally:
+            self._owners.group_done()
         return outcomes
 
     def _apply(self, group: _Group, job: IngestJob) -> None:
@@ -221,13 +228,36 @@ class Ingestor:
             group.scores.extend(job.rows)
         else:
             group.run(job.statements)
+            self._owners.forget()
 
     def _create(self, group: _Group, job: CreateRows) -> None:
-        keys = [(row["workspace_id"], row["id"]) for row in job.rows]
+        rows, refused = self._owned_rows(job)
+        keys = [(row["workspace_id"], row["id"]) for row in rows]
         stored = self.latest(job.table, self._registry.known(job.table, keys))
-        for key, row in zip(keys, job.rows, strict=True):
+        for key, row in zip(keys, rows, strict=True):
             prior = group.get(job.table, key) or stored.get(key)
             group.put(job.table, merge_create(prior, row) if prior else row)
+        if refused:
+            raise TraceInAnotherProject(job.table, refused, stored=len(rows))
+
+    def _owned_rows(self, job: CreateRows) -> tuple[list[Row], list[tuple[int, str, str]]]:
+        """The rows whose trace is theirs to write, and (index, trace id, owner) of the others."""
+        column = "id" if job.table is TRACES else "trace_id"
+        by_workspace: dict[str, dict[str, str]] = {}
+        for row in job.rows:
+            by_workspace.setdefault(row["workspace_id"], {}).setdefault(
+                row[column], row["project_id"]
+            )
+        owners = {ws: self._owners.claim(ws, wanted) for ws, wanted in by_workspace.items()}
+        kept: list[Row] = []
+        refused: list[tuple[int, str, str]] = []
+        for i, row in enumerate(job.rows):
+            owner = owners[row["workspace_id"]][row[column]]
+            if owner == row["project_id"]:
+                kept.append(row)
+            else:
+                refused.append((i, row[column], owner))
+        return kept, refused
 
     def _patch(self, group: _Group, job: PatchRow) -> None:
         key = (job.workspace, job.entity_id)
@@ -263,6 +293,30 @@ class Ingestor:
             )
             found.update({(workspace, row["id"]): row for row in rows})
         return found
+
+
+class TraceInAnotherProject(Conflict):
+    """409: rows of a batch name a trace id that another project of the workspace holds.
+
+    The other rows of the batch are stored: the official SDK neither retries nor reports a
+    409, so refusing the whole batch would silently lose every good row with the bad one.
+    """
+
+    def __init__(self, table: Table, refused: list[tuple[int, str, str]], stored: int) -> None:
+        field = "id" if table is TRACES else "trace_id"
+        self.refused = [
+            f"{table.name}[{i}].{field}: trace {trace_id} belongs to another project "
+            f"({owner}); not stored"
+            for i, trace_id, owner in refused
+        ]
+        self.conflicts = [{"id": trace_id, "project_id": owner} for _, trace_id, owner in refused]
+        super().__init__(
+            f"{self.refused[0]} ({len(refused)} refused, {stored} other {table.name} stored); "
+            "a trace id belongs to the project that first used it"
+        )
+
+    def body(self) -> dict[str, object]:
+        return {**super().body(), "errors": self.refused, "conflicts": self.conflicts}
 
 
 def _check_match(job: PatchRow, current: Row) -> None:

@@ -341,6 +341,15 @@ class Reads:
         )
         return [str(name) for (name,) in rows]
 
+    def span_ids_of(self, workspace: str, trace_ids: Sequence[str]) -> list[str]:
+        """The ids of the spans of these traces (any project)."""
+        rows = self._ch.query(
+            "SELECT DISTINCT id FROM spans WHERE workspace_id = {ws:String} "
+            "AND trace_id IN {ids:Array(String)}",
+            {"ws": workspace, "ids": list(trace_ids)},
+        )
+        return [str(span_id) for (span_id,) in rows]
+
     def _annotations_in(
         self, entity_type: str, sel: Selection
     ) -> tuple[dict[str, list[Public]], dict[str, list[Public]]]:

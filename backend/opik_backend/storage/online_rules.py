@@ -15,8 +15,8 @@ import msgspec
 from ..errors import NotFound, ValidationFailed
 from ..ids import new_id
 from ..schemas import JudgeCode, PythonCode, RuleUpdate, RuleWrite
-from ..storage.filter_sql import Compiler, parse
-from ..storage.metadata import MetadataDB, utcnow
+from .filter_sql import Compiler, parse
+from .metadata import MetadataDB, utcnow
 
 _COLUMNS = (
     "id, workspace, project_id, name, type, sampling_rate, enabled, filters, code, "
