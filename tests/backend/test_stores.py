@@ -97,10 +97,12 @@ def test_optimizer_merges_parts_after_writes_go_idle(backend, api) -> None:
 def test_cluster_migrations_replicate_every_table() -> None:
     statements = [s for m in clickhouse_migrations("prod") for s in m.statements]
     creates = [s for s in statements if s.startswith("CREATE TABLE")]
-    assert len(creates) == 8  # traces, spans, scores, dataset and experiment items, item
-    # copies of dataset versions, comments, thread states
+    assert len(creates) == 10  # traces, spans, scores, dataset and experiment items, item
+    # copies of dataset versions, comments, thread states, thread models and thread tags
     for statement in creates:
         assert "ON CLUSTER `prod`" in statement
-        assert "ENGINE = ReplicatedReplacingMergeTree(last_updated_at)" in statement
+        # thread models keep their first id: versioned by creation, the rest by last update
+        version = "created_at" if "thread_models" in statement else "last_updated_at"
+        assert f"ENGINE = ReplicatedReplacingMergeTree({version})" in statement
     single = [s for m in clickhouse_migrations() for s in m.statements]
     assert all("ON CLUSTER" not in s and "Replicated" not in s for s in single)
