@@ -497,6 +497,14 @@ class ExperimentUpdate(_Body):
     experiment_scores: list[ExperimentScore] | None = None
 
 
+class ExperimentBatchUpdate(_Body):
+    """``PATCH /experiments/batch``: one update for many experiments."""
+
+    ids: Annotated[list[V7Id], Meta(min_length=1, max_length=1000)]
+    update: ExperimentUpdate
+    merge_tags: bool = False
+
+
 class ExperimentItemWrite(_Body):
     experiment_id: V7Id
     dataset_item_id: V7Id
