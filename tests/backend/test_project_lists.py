@@ -7,6 +7,7 @@ import httpx
 import pytest
 
 from tests.testlib.builders import trace
+from tests.testlib.official_sdk import run_sdk
 
 PROJECTS = "v1/private/projects"
 MISSING = "0190e7a5-1111-7000-8000-000000000000"
@@ -117,3 +118,47 @@ def test_score_names_across_projects(api: httpx.Client, two_projects: tuple[str,
     bad = api.get(f"{PROJECTS}/feedback-scores/names", params={"project_ids": "nope"})
     assert bad.status_code == 400
     assert "project_ids[0]" in bad.json()["message"]
+
+
+@pytest.mark.slow
+def test_official_sdk_reads_the_project_lists_groups_and_batch_updates(
+    backend, api: httpx.Client, workspace: str, two_projects: tuple[str, str]
+) -> None:
+    """Opik's generated REST client calls these routes and parses the answers."""
+    alpha, _ = two_projects
+    found = run_sdk(
+        backend,
+        workspace,
+        "alpha",
+        f"""
+        from opik.rest_api.types import ExperimentUpdate
+        rest = opik.Opik().rest_client
+        p = rest.projects
+        experiments = p.find_experiments_by_project("{alpha}")
+        ids = [e.id for e in experiments.content]
+        rest.experiments.batch_update_experiments(
+            ids=ids, update=ExperimentUpdate(tags=["sdk"]), merge_tags=True)
+        groups = rest.experiments.find_experiment_groups(groups='[{{"field": "tags"}}]')
+        totals = rest.experiments.find_experiment_groups_aggregations(
+            groups='[{{"field": "tags"}}]')
+        print(json.dumps({{
+            "datasets": [d.name for d in p.find_datasets_by_project("{alpha}").content],
+            "experiments": [e.name for e in experiments.content],
+            "optimizations": [o.name for o in p.find_optimizations_by_project("{alpha}").content],
+            "prompts": [x.name for x in p.get_prompts_by_project("{alpha}").content],
+            "names": [s.name for s in p.find_feedback_score_names_by_project_ids(
+                project_ids="{alpha}").scores],
+            "groups": sorted(groups.content),
+            "sdk_count": totals.content["sdk"].aggregations.experiment_count,
+        }}))
+        """,
+    )
+    assert found == {
+        "datasets": ["ds-alpha"],
+        "experiments": ["exp-alpha"],
+        "optimizations": ["opt-alpha"],
+        "prompts": ["prompt-alpha"],
+        "names": [],
+        "groups": ["", "sdk"],
+        "sdk_count": 1,
+    }

@@ -10,6 +10,7 @@ import pytest
 
 from opik_jupyter.testing import FakeLLMServer
 from tests.testlib.builders import new_id, trace
+from tests.testlib.official_sdk import run_sdk
 from tests.testlib.online_rules import judge_rule
 from tests.testlib.rest import assert_error
 from tests.testlib.waiting import wait_for
@@ -83,3 +84,25 @@ def test_manual_evaluation_bad_requests(scoring_api: httpx.Client) -> None:
     for kind in ("threads", "spans"):
         body = {**good, "entity_type": kind[:-1]}
         assert_error(scoring_api.post(f"{MANUAL}/{kind}", json=body), 400, "score traces")
+
+
+@pytest.mark.slow
+def test_official_sdk_requests_a_manual_evaluation(
+    scoring_backend, scoring_api: httpx.Client, workspace: str
+) -> None:
+    """Opik's generated REST client sends the request and parses the 202 answer."""
+    rule = unsampled_rule(scoring_api, "manual-sdk")
+    chosen = logged(scoring_api, "manual-sdk", "1+1?")
+    found = run_sdk(
+        scoring_backend,
+        workspace,
+        "manual-sdk",
+        f"""
+        answer = opik.Opik().rest_client.manual_evaluation.evaluate_traces(
+            project_id="{rule["project_id"]}", entity_ids=["{chosen["id"]}"],
+            rule_ids=["{rule["id"]}"], entity_type="trace")
+        print(json.dumps([answer.entities_queued, answer.rules_applied]))
+        """,
+    )
+    assert found == [1, 1]
+    wait_for(lambda: scores_of(scoring_api, chosen["id"]), what="the manual score")
