@@ -6,7 +6,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.testlib.builders import trace
+from tests.testlib.builders import new_id, trace
 from tests.testlib.official_sdk import run_sdk
 
 PROJECTS = "v1/private/projects"
@@ -105,6 +105,17 @@ def test_score_names_across_projects(api: httpx.Client, two_projects: tuple[str,
         ]
         response = api.put("v1/private/traces/feedback-scores", json={"scores": scores})
         assert response.status_code == 204
+    span = {
+        "id": new_id(),
+        "trace_id": new_id(),
+        "project_name": "beta",
+        "name": "s",
+        "start_time": "2026-11-02T10:00:00Z",
+    }
+    assert api.post("v1/private/spans/batch", json={"spans": [span]}).status_code == 204
+    span_score = {"id": span["id"], "project_name": "beta", "name": "precision", "value": 1}
+    response = api.put("v1/private/spans/feedback-scores", json={"scores": [span_score]})
+    assert response.status_code == 204
 
     def names(**params: str) -> list[str]:
         answer = api.get(f"{PROJECTS}/feedback-scores/names", params=params)
@@ -112,9 +123,10 @@ def test_score_names_across_projects(api: httpx.Client, two_projects: tuple[str,
         return [score["name"] for score in answer.json()["scores"]]
 
     assert names(project_ids=alpha) == ["hallucination", "relevance"]
-    assert names(project_ids=f"{alpha},{beta}") == ["hallucination", "relevance", "tone"]
-    assert names(project_ids=f'["{beta}"]') == ["tone"]
-    assert names() == ["hallucination", "relevance", "tone"]
+    both = ["hallucination", "precision", "relevance", "tone"]  # span scores count too
+    assert names(project_ids=f"{alpha},{beta}") == both
+    assert names(project_ids=f'["{beta}"]') == ["precision", "tone"]
+    assert names() == both
     bad = api.get(f"{PROJECTS}/feedback-scores/names", params={"project_ids": "nope"})
     assert bad.status_code == 400
     assert "project_ids[0]" in bad.json()["message"]

@@ -58,12 +58,12 @@ class ProjectsScoreNamesHandler(ApiHandler):
     tag = "projects"
 
     @operation(
-        "Names of the feedback scores on the traces of these projects (or of all)",
+        "Names of the scores on the traces, spans and threads of these projects (or of all)",
         query=("project_ids",),
     )
     async def get(self) -> None:
         ids = [check_v7(i, f"project_ids[{n}]") for n, i in enumerate(self.list_arg("project_ids"))]
-        names = await self.blocking(self.services.reads.score_names, self.workspace, "trace", ids)
+        names = await self.blocking(self.services.reads.score_names, self.workspace, None, ids)
         self.send_json({"scores": [{"name": name} for name in names]})
 
 
