@@ -497,6 +497,23 @@ class ExperimentUpdate(_Body):
     experiment_scores: list[ExperimentScore] | None = None
 
 
+class ExperimentBatchUpdate(_Body):
+    """``PATCH /experiments/batch``: one update for many experiments."""
+
+    ids: Annotated[list[V7Id], Meta(min_length=1, max_length=1000)]
+    update: ExperimentUpdate
+    merge_tags: bool = False
+
+
+class ManualEvaluationRequest(_Body):
+    """``POST /manual-evaluation/{traces,threads,spans}``: run these rules on these entities."""
+
+    project_id: V7Id
+    entity_ids: Annotated[list[str], Meta(min_length=1, max_length=1000)]
+    rule_ids: Annotated[list[V7Id], Meta(min_length=1, max_length=100)]
+    entity_type: Literal["trace", "thread", "span"]
+
+
 class ExperimentItemWrite(_Body):
     experiment_id: V7Id
     dataset_item_id: V7Id

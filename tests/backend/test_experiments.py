@@ -11,50 +11,10 @@ import pytest
 
 from tests.testlib.builders import new_id, trace
 from tests.testlib.datasets import DATASETS, create, item, put_items
+from tests.testlib.experiments import EXPERIMENTS, new_experiment, run
 from tests.testlib.official_sdk import run_sdk
 from tests.testlib.rest import assert_error
 from tests.testlib.waiting import wait_for_json
-
-EXPERIMENTS = "v1/private/experiments"
-
-
-def new_experiment(api: httpx.Client, dataset: str = "qa", **fields: object) -> dict:
-    response = api.post(
-        EXPERIMENTS, json={"id": new_id(), "dataset_name": dataset, "project_name": "p", **fields}
-    )
-    assert response.status_code == 201, response.text
-    return response.json()
-
-
-def run(
-    api: httpx.Client, experiment_id: str, dataset_item_id: str, output: object, **scores: float
-) -> str:
-    """Log a trace for a dataset item, score it, and link it to the experiment."""
-    body = trace(input={"item": dataset_item_id}, output={"output": output})
-    assert api.post("v1/private/traces/batch", json={"traces": [body]}).status_code == 204
-    if scores:
-        api.put(
-            "v1/private/traces/feedback-scores",
-            json={
-                "scores": [
-                    {"id": body["id"], "project_name": "p", "name": name, "value": value}
-                    for name, value in scores.items()
-                ]
-            },
-        )
-    link = {
-        "experiment_items": [
-            {
-                "id": new_id(),
-                "experiment_id": experiment_id,
-                "dataset_item_id": dataset_item_id,
-                "trace_id": body["id"],
-                "project_name": "p",
-            }
-        ]
-    }
-    assert api.post(f"{EXPERIMENTS}/items", json=link).status_code == 204
-    return str(body["id"])
 
 
 def get(api: httpx.Client, experiment_id: str) -> dict:
@@ -230,6 +190,48 @@ def test_experiment_items_delete(api: httpx.Client, dataset: dict) -> None:
     (stored,) = ndjson(api.post(f"{EXPERIMENTS}/items/stream", json={"experiment_name": "pruned"}))
     api.post(f"{EXPERIMENTS}/items/delete", json={"ids": [stored["id"]]})
     assert get(api, experiment["id"])["trace_count"] == 0
+
+
+def test_batch_update_replaces_or_merges_tags(api: httpx.Client, dataset: dict) -> None:
+    first = new_experiment(api, name="one", tags=["a"])
+    second = new_experiment(api, name="two", tags=["b"])
+    untouched = new_experiment(api, name="three", tags=["z"])
+    ids = [first["id"], second["id"], new_id()]  # an id that is no experiment is skipped
+    body = {"ids": ids, "update": {"tags": ["x"], "status": "completed", "metadata": {"v": 1}}}
+    assert api.patch(f"{EXPERIMENTS}/batch", json=body).status_code == 204
+    for experiment in (first, second):
+        updated = get(api, experiment["id"])
+        assert (updated["tags"], updated["status"], updated["metadata"]) == (
+            ["x"],
+            "completed",
+            {"v": 1},
+        )
+        assert "finished_at" in updated
+    merged = {"ids": ids[:2], "update": {"tags": ["y"]}, "merge_tags": True}
+    assert api.patch(f"{EXPERIMENTS}/batch", json=merged).status_code == 204
+    assert [get(api, e["id"])["tags"] for e in (first, second)] == [["x", "y"], ["x", "y"]]
+    assert get(api, untouched["id"])["tags"] == ["z"]
+
+
+def test_batch_update_bad_input(api: httpx.Client) -> None:
+    url = f"{EXPERIMENTS}/batch"
+    assert_error(api.patch(url, json={"ids": [], "update": {}}), 422, "ids")
+    assert_error(api.patch(url, json={"ids": [new_id()]}), 422, "update")
+    bad_status = {"ids": [new_id()], "update": {"status": "paused"}}
+    assert_error(api.patch(url, json=bad_status), 422, "status")
+    assert_error(api.patch(url, json={"ids": ["nope"], "update": {}}), 400, "ids[0]")
+
+
+def test_experiment_item_by_id(api: httpx.Client, dataset: dict) -> None:
+    experiment = new_experiment(api, name="items")
+    trace_id = run(api, experiment["id"], dataset["items"][0]["id"], "A")
+    (stored,) = ndjson(api.post(f"{EXPERIMENTS}/items/stream", json={"experiment_name": "items"}))
+    found = api.get(f"{EXPERIMENTS}/items/{stored['id']}")
+    assert found.status_code == 200, found.text
+    assert found.json() == stored
+    assert (found.json()["trace_id"], found.json()["experiment_id"]) == (trace_id, experiment["id"])
+    assert_error(api.get(f"{EXPERIMENTS}/items/{new_id()}"), 404, "experiment item")
+    assert_error(api.get(f"{EXPERIMENTS}/items/not-an-id"), 404, "experiment item")
 
 
 def test_compare_view_rows_are_dataset_items_with_each_experiment(

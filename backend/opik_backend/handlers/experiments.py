@@ -1,4 +1,5 @@
-"""Experiments: create, get, list, stream, update, finish and delete."""
+"""Experiments: create, get, list, stream, update (one or a batch), finish and delete;
+an experiment item by id."""
 
 from __future__ import annotations
 
@@ -6,10 +7,18 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+import msgspec
+
 from ..codec import encode
 from ..errors import BadRequest, Conflict, NotFound
 from ..ids import check_uuid, check_v7, new_id, path_id
-from ..schemas import DeleteIds, ExperimentStream, ExperimentUpdate, ExperimentWrite
+from ..schemas import (
+    DeleteIds,
+    ExperimentBatchUpdate,
+    ExperimentStream,
+    ExperimentUpdate,
+    ExperimentWrite,
+)
 from ..storage.experiments import Experiment, ExperimentQuery
 from ..storage.metadata import utcnow
 from ..storage.reads import Public
@@ -199,6 +208,48 @@ def _changes(body: ExperimentUpdate, experiment: Experiment) -> dict[str, Any]:
     return changes
 
 
+class ExperimentBatchHandler(ExperimentHandler):
+    path = BASE + "/batch"
+
+    @operation(
+        "Apply one update to many experiments (merge_tags adds the tags instead of "
+        "replacing them); ids that are no experiment are skipped",
+        status=204,
+        body=ExperimentBatchUpdate,
+    )
+    async def patch(self) -> None:
+        body = self.body_as(ExperimentBatchUpdate)
+        ids = [check_v7(i, f"ids[{n}]") for n, i in enumerate(body.ids)]
+        update = body.update
+        if body.merge_tags and update.tags is not None:
+            update = msgspec.structs.replace(
+                update, tags=None, tags_to_add=[*(update.tags_to_add or []), *update.tags]
+            )
+        query = ExperimentQuery(self.workspace, ids=list(dict.fromkeys(ids)))
+        found, _ = await self.blocking(self.services.experiments.page, query, 1, len(ids))
+        for experiment in found:
+            await self.blocking(
+                self.services.experiments.update,
+                self.workspace,
+                experiment.id,
+                _changes(update, experiment),
+            )
+        self.no_content()
+
+
+class ExperimentItemByIdHandler(ExperimentHandler):
+    path = BASE + "/items/{id}"
+
+    @operation("Get an experiment item by id")
+    async def get(self, item_id: str) -> None:
+        item = await self.blocking(
+            self.services.experiment_items.get,
+            self.workspace,
+            path_id(item_id, "experiment item"),
+        )
+        self.send_json(item)
+
+
 class ExperimentStreamHandler(ExperimentHandler):
     path = BASE + "/stream"
 
@@ -279,6 +330,8 @@ def routes() -> list[Route]:
             ExperimentFinishHandler,
             ExperimentDeleteHandler,
             ExperimentScoreNamesHandler,
+            ExperimentBatchHandler,
+            ExperimentItemByIdHandler,
             ExperimentByIdHandler,
         )
     ]

@@ -103,7 +103,7 @@ class ScoreNamesHandler(ScoreHandler):
             self.services.reads.score_names,
             self.workspace,
             self.entity_type,
-            check_v7(project_id, "project_id") if project_id else None,
+            [check_v7(project_id, "project_id")] if project_id else [],
         )
         self.send_json({"scores": [{"name": name} for name in names]})
 

@@ -13,6 +13,7 @@ from typing import Any
 import msgspec
 
 from ..errors import NotFound
+from ..ids import new_id
 from ..schemas import FeedbackScore
 from ..storage.filter_sql import Filter, parse
 from ..storage.ingest import IngestJob, InsertScores
@@ -59,6 +60,28 @@ class Publisher:
                     )
         if events:
             self.published += self._queue.publish(events)
+
+    def manual(
+        self, workspace: str, project_id: str, trace_ids: Sequence[str], rules: Sequence[Rule]
+    ) -> int:
+        """Queue every (rule, trace) pair, sampling bypassed (Opik's manual evaluation); a
+        rule's filters still apply when it runs. Each call queues afresh. Returns how many."""
+        events = [
+            (
+                f"manual:{rule.id}:{trace_id}:{new_id()}",
+                {
+                    "workspace": workspace,
+                    "project_id": project_id,
+                    "trace_id": trace_id,
+                    "rule_id": rule.id,
+                },
+            )
+            for rule in rules
+            for trace_id in trace_ids
+        ]
+        published = self._queue.publish(events) if events else 0
+        self.published += published
+        return published
 
 
 class Worker(threading.Thread):

@@ -312,6 +312,18 @@ class ExperimentItems:
         )
         return [item_public(row) for row in rows]
 
+    def get(self, workspace: str, item_id: str) -> Public:
+        """The experiment item with this id, or 404."""
+        latest = latest_rows(
+            EXPERIMENT_ITEMS,
+            "workspace_id = {ws:String} AND id = {id:String}",
+            EXPERIMENT_ITEMS.columns,
+        )
+        rows = self._ch.query_dicts(latest, {"ws": workspace, "id": item_id})
+        if not rows:
+            raise NotFound(f"experiment item {item_id} not found")
+        return item_public(rows[0])
+
     def score_names(
         self, workspace: str, experiment_ids: Sequence[str], project_id: str | None
     ) -> list[str]:

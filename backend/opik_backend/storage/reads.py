@@ -329,13 +329,19 @@ class Reads:
             params["project_id"] = project_id
         return self._scores_where(where, params)
 
-    def score_names(self, workspace: str, entity_type: str, project_id: str | None) -> list[str]:
-        """The names of the feedback scores on entities of a type (in one project, if given)."""
-        params = {"ws": workspace, "kind": entity_type}
-        where = "workspace_id = {ws:String} AND entity_type = {kind:String}"
-        if project_id:
-            params["project_id"] = project_id
-            where += " AND project_id = {project_id:String}"
+    def score_names(
+        self, workspace: str, entity_type: str | None, project_ids: Sequence[str] = ()
+    ) -> list[str]:
+        """The names of the feedback scores on entities of a type (of every type with
+        None; in these projects, if any are given)."""
+        params: dict[str, Any] = {"ws": workspace}
+        where = "workspace_id = {ws:String}"
+        if entity_type:
+            params["kind"] = entity_type
+            where += " AND entity_type = {kind:String}"
+        if project_ids:
+            params["project_ids"] = list(project_ids)
+            where += " AND project_id IN {project_ids:Array(String)}"
         rows = self._ch.query(
             f"SELECT DISTINCT name FROM feedback_scores WHERE {where} ORDER BY name", params
         )
