@@ -191,8 +191,9 @@ def aws_event(kind: str, payload: dict[str, Any]) -> bytes:
     return message + struct.pack(">I", zlib.crc32(message))
 
 
-def send_native(handler: Any, status: int, answer: Answer, delay: float) -> bool:
-    """Send a :class:`Lines` or :class:`AwsEvents` stream; False for any other answer."""
+def send_native(handler: Any, status: int, answer: Answer, delays: tuple[float, float]) -> bool:
+    """Send a :class:`Lines` or :class:`AwsEvents` stream; False for any other answer.
+    ``delays``: before the first frame, and after each."""
     if isinstance(answer, Lines):
         kind, frames = (
             "application/x-ndjson",
@@ -206,10 +207,11 @@ def send_native(handler: Any, status: int, answer: Answer, delay: float) -> bool
     handler.send_response(status)
     handler.send_header("Content-Type", kind)
     handler.end_headers()  # no length: the body ends when the connection closes (HTTP/1.0)
+    time.sleep(delays[0])
     for frame in frames:
         handler.wfile.write(frame)
         handler.wfile.flush()
-        time.sleep(delay)
+        time.sleep(delays[1])
     return True
 
 
