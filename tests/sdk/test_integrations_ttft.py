@@ -9,16 +9,24 @@ from collections.abc import Callable
 from typing import Any
 
 import anthropic
+import boto3
+import groq
+import litellm
 import ollama
 import openai
 import pytest
 from google import genai
 from google.genai import types
+from mistralai.client import Mistral
 
 import opik_jupyter as oj
 from opik_jupyter.sdk.integrations import (
+    instrument,
     track_anthropic,
+    track_bedrock,
     track_genai,
+    track_groq,
+    track_mistral,
     track_ollama,
     track_openai,
 )
@@ -27,6 +35,12 @@ from tests.testlib.llm_helpers import USER, FakeLLMServer, only_span
 FIRST = 0.3  # seconds before a stream's first event
 EACH = 0.03  # seconds after every event
 REPLY = "Echo: capital of France?"
+
+# LiteLLM's own deprecation noise (pydantic 2.11 attribute access), not ours
+pytestmark = [
+    pytest.mark.filterwarnings("ignore::DeprecationWarning:litellm.*"),
+    pytest.mark.filterwarnings("ignore:Item .*ReadOnly:UserWarning"),
+]
 
 
 @pytest.fixture
@@ -90,9 +104,54 @@ def _ollama_async(server: FakeLLMServer) -> str:
     return asyncio.run(consume())
 
 
+def _bedrock_stream(server: FakeLLMServer) -> str:
+    client = boto3.client(
+        "bedrock-runtime",
+        endpoint_url=server.url,
+        region_name="us-east-1",
+        aws_access_key_id="k",
+        aws_secret_access_key="k",
+    )
+    stream = track_bedrock(client).converse_stream(
+        modelId="anthropic.claude-3-haiku-20240307-v1:0",
+        messages=[{"role": "user", "content": [{"text": "capital of France?"}]}],
+    )["stream"]
+    return "".join(
+        e["contentBlockDelta"]["delta"]["text"] for e in stream if "contentBlockDelta" in e
+    )
+
+
+def _litellm_stream(server: FakeLLMServer) -> str:
+    instrument(["litellm"])
+    stream = litellm.completion(
+        model="openai/gpt-4o-mini",
+        messages=USER,
+        stream=True,
+        api_base=server.openai_base_url,
+        api_key="k",
+        num_retries=0,
+    )
+    return "".join(chunk.choices[0].delta.content or "" for chunk in stream if chunk.choices)
+
+
+def _mistral_stream(server: FakeLLMServer) -> str:
+    client = track_mistral(Mistral(api_key="k", server_url=server.url))
+    with client.chat.stream(model="mistral-small-latest", messages=USER) as events:
+        return "".join(e.data.choices[0].delta.content or "" for e in events)
+
+
+def _groq_stream(server: FakeLLMServer) -> str:
+    client = track_groq(groq.Groq(api_key="k", base_url=server.url, max_retries=0))
+    stream = client.chat.completions.create(
+        model="llama-3.1-8b-instant", messages=USER, stream=True
+    )
+    return "".join(c.choices[0].delta.content or "" for c in stream if c.choices)
+
+
 # each call, and how many events without content the fake server sends before the first
-# text (OpenAI's role chunk; the Responses API's created/in_progress/item/part events;
-# Anthropic's message_start and content_block_start): ttft must count those too
+# text (the OpenAI-style role chunk; the Responses API's created/in_progress/item/part
+# events; Anthropic's message_start and content_block_start; Bedrock's messageStart):
+# ttft must count those too
 CALLS: list[tuple[Callable[[FakeLLMServer], str], int]] = [
     (_chat_sync, 1),
     (_chat_async, 1),
@@ -100,6 +159,10 @@ CALLS: list[tuple[Callable[[FakeLLMServer], str], int]] = [
     (_anthropic_helper, 2),
     (_genai_stream, 0),
     (_ollama_async, 0),
+    (_bedrock_stream, 1),
+    (_litellm_stream, 1),
+    (_mistral_stream, 1),
+    (_groq_stream, 1),
 ]
 
 
