@@ -211,7 +211,7 @@ class Trace(Observation):
 class Span(Observation):
     """A span inside a trace, optionally under a parent span."""
 
-    __slots__ = ("model", "parent", "provider", "total_cost", "trace", "type", "usage")
+    __slots__ = ("model", "parent", "provider", "total_cost", "trace", "ttft", "type", "usage")
 
     def __init__(
         self,
@@ -246,6 +246,8 @@ class Span(Observation):
         self.provider = provider
         self.usage: Mapping[str, Any] | None = None
         self.total_cost: float | None = None
+        self.ttft: float | None = None
+        """Milliseconds from the start to the first streamed token (streamed LLM calls)."""
 
     @property
     def trace_id(self) -> str:
@@ -264,6 +266,7 @@ class Span(Observation):
             "provider": self.provider,
             "usage": self.usage,
             "total_cost": self.total_cost,
+            "ttft": self.ttft,
         }
 
     def update(

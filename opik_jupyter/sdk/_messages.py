@@ -111,6 +111,8 @@ class WireBuilder:
             out["usage"] = usage_of(span.usage)
         if span.total_cost is not None and _is_cost(span.total_cost):
             out["total_estimated_cost"] = float(span.total_cost)
+        if span.ttft is not None:
+            out["ttft"] = span.ttft
         return out
 
     def _common(

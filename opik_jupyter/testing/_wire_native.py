@@ -191,8 +191,9 @@ def aws_event(kind: str, payload: dict[str, Any]) -> bytes:
     return message + struct.pack(">I", zlib.crc32(message))
 
 
-def send_native(handler: Any, status: int, answer: Answer, delay: float) -> bool:
-    """Send a :class:`Lines` or :class:`AwsEvents` stream; False for any other answer."""
+def send_native(handler: Any, status: int, answer: Answer, delays: tuple[float, float]) -> bool:
+    """Send a :class:`Lines` or :class:`AwsEvents` stream; False for any other answer.
+    ``delays``: before the first frame, and after each."""
     if isinstance(answer, Lines):
         kind, frames = (
             "application/x-ndjson",
@@ -203,13 +204,20 @@ def send_native(handler: Any, status: int, answer: Answer, delay: float) -> bool
         frames = [aws_event(event, payload) for event, payload in answer]
     else:
         return False
+    # chunked (so HTTP/1.1): a client reading in large blocks (botocore) still gets each
+    # frame as it is sent, not all of them when the connection closes
+    handler.protocol_version = "HTTP/1.1"
     handler.send_response(status)
     handler.send_header("Content-Type", kind)
-    handler.end_headers()  # no length: the body ends when the connection closes (HTTP/1.0)
+    handler.send_header("Transfer-Encoding", "chunked")
+    handler.send_header("Connection", "close")
+    handler.end_headers()
+    time.sleep(delays[0])
     for frame in frames:
-        handler.wfile.write(frame)
+        handler.wfile.write(b"%x\r\n%b\r\n" % (len(frame), frame))
         handler.wfile.flush()
-        time.sleep(delay)
+        time.sleep(delays[1])
+    handler.wfile.write(b"0\r\n\r\n")
     return True
 
 

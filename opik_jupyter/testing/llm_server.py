@@ -87,7 +87,8 @@ def _text_of(value: Any) -> str:
 class FakeLLMServer:
     """An OpenAI/Anthropic-compatible HTTP server on 127.0.0.1 for tests and demos.
 
-    ``latency`` delays every answer (seconds), ``chunk_delay`` every stream event.
+    ``latency`` delays every answer (seconds), ``chunk_delay`` every stream event, and
+    ``first_chunk_delay`` a stream's first event (its headers are sent before it).
     Received requests are in :attr:`requests`. Use as a context manager or
     ``start()``/``stop()``.
     """
@@ -98,11 +99,13 @@ class FakeLLMServer:
         *,
         latency: float = 0.0,
         chunk_delay: float = 0.0,
+        first_chunk_delay: float = 0.0,
         port: int = 0,
     ) -> None:
         self.replies = replies
         self.latency = latency
         self.chunk_delay = chunk_delay
+        self.first_chunk_delay = first_chunk_delay
         self.requests: list[RecordedRequest] = []
         self._port = port
         self._queues: dict[str, deque[Any]] = {}
@@ -224,8 +227,9 @@ class FakeLLMServer:
             except (AttributeError, KeyError, TypeError, ValueError) as exc:
                 status, answer = 400, error_body(request, 400, f"bad request: {exc!r}")
         try:
-            if not send_native(handler, status, answer, self.chunk_delay):
-                _send(handler, status, answer, headers, self.chunk_delay)
+            delays = (self.first_chunk_delay, self.chunk_delay)
+            if not send_native(handler, status, answer, delays):
+                _send(handler, status, answer, headers, delays)
         except (BrokenPipeError, ConnectionResetError):  # the client went away mid-stream
             handler.close_connection = True
 
@@ -293,7 +297,11 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 def _send(
-    handler: _Handler, status: int, answer: Answer, headers: Mapping[str, str], delay: float
+    handler: _Handler,
+    status: int,
+    answer: Answer,
+    headers: Mapping[str, str],
+    delays: tuple[float, float],
 ) -> None:
     """A JSON body, or (for a list of events) a stream of server-sent events."""
     events = answer if isinstance(answer, list) else None
@@ -308,9 +316,11 @@ def _send(
         handler.send_header(name, value)
     handler.end_headers()
     handler.wfile.write(data)
+    if streamed:
+        time.sleep(delays[0])
     for event, payload in events or ():
         head = f"event: {event}\n" if event else ""
         text = payload if isinstance(payload, str) else json.dumps(payload)
         handler.wfile.write(f"{head}data: {text}\n\n".encode())
         handler.wfile.flush()
-        time.sleep(delay)
+        time.sleep(delays[1])

@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import inspect
 import re
+import time
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -76,7 +77,12 @@ class Reading(NamedTuple):
 
 
 class Accumulator(Protocol):
-    """Collects a stream's chunks into a :class:`Reading`."""
+    """Collects a stream's chunks into a :class:`Reading`; ``has_content`` turns true with
+    the first chunk that carries content (text, a tool call's pieces), which times the
+    span's ``ttft``."""
+
+    @property
+    def has_content(self) -> bool: ...
 
     def add(self, chunk: Any) -> None: ...
 
@@ -149,12 +155,13 @@ def request_input(params: Mapping[str, Any]) -> dict[str, Any]:
 class LLMCall:
     """One traced call: its span, and while streaming, what the stream said so far."""
 
-    __slots__ = ("endpoint", "params", "span", "stream", "token")
+    __slots__ = ("endpoint", "params", "span", "started", "stream", "token")
 
     def __init__(self, endpoint: Endpoint, params: dict[str, Any], span: Span) -> None:
         self.endpoint = endpoint
         self.params = params
         self.span = span
+        self.started = time.monotonic_ns()  # ttft's zero: wall clocks may step
         self.stream: Accumulator | None = None
         self.token: Any = None
 
@@ -229,9 +236,12 @@ class LLMCall:
             return stream
 
     def add(self, chunk: Any) -> None:
-        """A stream chunk went by."""
+        """A stream chunk went by; the first one with content sets the span's ``ttft``."""
         try:
-            self.stream.add(chunk)  # type: ignore[union-attr]
+            stream = self.stream
+            stream.add(chunk)  # type: ignore[union-attr]
+            if self.span.ttft is None and stream.has_content:  # type: ignore[union-attr]
+                self.span.ttft = (time.monotonic_ns() - self.started) / 1e6
         except Exception:  # tracing must not break user code
             internal_error("stream-chunk")
 

@@ -39,6 +39,7 @@ class MessageEvents:
         self.usage: dict[str, Any] = {}
         self.blocks: dict[int, dict[str, Any]] = {}
         self.stop_reason: str | None = None
+        self.has_content = False
 
     def add(self, event: Any) -> None:
         kind = getattr(event, "type", None)
@@ -48,6 +49,7 @@ class MessageEvents:
         elif kind == "content_block_start":
             self.blocks[event.index] = dump(event.content_block)
         elif kind == "content_block_delta":
+            self.has_content = True
             self._delta(
                 self.blocks.setdefault(event.index, {"type": "text", "text": ""}), event.delta
             )

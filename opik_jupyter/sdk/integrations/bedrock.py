@@ -52,6 +52,7 @@ class ConverseEvents:
         self.blocks: dict[int, dict[str, Any]] = {}
         self.stop_reason: str | None = None
         self.usage: Any = None
+        self.has_content = False
 
     def add(self, event: Any) -> None:
         if "contentBlockStart" in event:
@@ -59,6 +60,7 @@ class ConverseEvents:
             tool = dict(start["start"].get("toolUse") or {})
             self.blocks[start["contentBlockIndex"]] = {"toolUse": {**tool, "input": ""}}
         elif "contentBlockDelta" in event:
+            self.has_content = True
             self._delta(event["contentBlockDelta"])
         elif "messageStop" in event:
             self.stop_reason = event["messageStop"].get("stopReason")

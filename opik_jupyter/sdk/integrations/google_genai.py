@@ -55,6 +55,10 @@ class ResponseChunks:
         self.usage: Any = None
         self.model: str | None = None
 
+    @property
+    def has_content(self) -> bool:
+        return bool(self.parts)
+
     def add(self, chunk: Any) -> None:
         content = _content(chunk)
         self.finish_reason = content.get("finish_reason") or self.finish_reason

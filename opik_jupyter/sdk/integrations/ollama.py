@@ -41,9 +41,11 @@ class ChatParts:
         self.text: list[str] = []
         self.tool_calls: list[Any] = []
         self.last: Any = None
+        self.has_content = False
 
     def add(self, part: Any) -> None:
         message = part.message
+        self.has_content = self.has_content or bool(message.content or message.tool_calls)
         self.text.append(message.content or "")
         self.tool_calls += [dump(call) for call in message.tool_calls or ()]
         self.last = part

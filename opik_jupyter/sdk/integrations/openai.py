@@ -47,6 +47,10 @@ class ChatChunks:
         self.model: str | None = None
         self.usage: Any = None
 
+    @property
+    def has_content(self) -> bool:
+        return bool(self.text or self.tool_calls)
+
     def add(self, chunk: Any) -> None:
         self.model = getattr(chunk, "model", None) or self.model
         self.usage = getattr(chunk, "usage", None) or self.usage
@@ -101,9 +105,12 @@ class ResponseEvents:
     def __init__(self) -> None:
         self.text: list[str] = []
         self.final: Any = None
+        self.has_content = False
 
     def add(self, event: Any) -> None:
         kind = getattr(event, "type", None)
+        if isinstance(kind, str) and kind.endswith(".delta"):  # text, arguments, reasoning
+            self.has_content = True
         if kind == "response.output_text.delta":
             self.text.append(event.delta)
         elif kind in self._FINAL:
