@@ -158,6 +158,7 @@ class Reads:
         by_meta = msgspec.json.encode(
             [{"field": "metadata", "key": "tier", "operator": "=", "value": "gold"}]
         ).decode()
+        week_ago = (dt.datetime.now(dt.UTC) - dt.timedelta(days=7)).isoformat()
         return {
             "newest-50 trace list": lambda: c.get(
                 "v1/private/traces", params={"project_id": pid, "size": 50}
@@ -182,7 +183,11 @@ class Reads:
             "projects list": lambda: c.get("v1/private/projects", params={"size": 10}),
             "project metrics": lambda: c.post(
                 f"v1/private/projects/{pid}/metrics",
-                json={"metric_type": "TRACE_COUNT", "interval": "DAILY"},
+                json={
+                    "metric_type": "TRACE_COUNT",
+                    "interval": "DAILY",
+                    "interval_start": week_ago,
+                },
             ),
         }
 
