@@ -17,6 +17,7 @@ from ..codec import decode, encode, gunzip
 from ..errors import (
     ApiError,
     BadRequest,
+    NotFound,
     PayloadTooLarge,
     TooManyRequests,
 )
@@ -210,6 +211,14 @@ class ApiHandler(tornado.web.RequestHandler):
         """Run a trace/span/stats read on the reads' own pool (see ``Reads.executor``)."""
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self.services.reads.executor, fn, *args)
+
+    async def stored(self, kind: str, entity_id: str) -> dict[str, Any]:
+        """The stored trace or span (``kind``) of ``entity_id``; 404 naming it if there is none."""
+        read = self.services.reads.trace if kind == "trace" else self.services.reads.span
+        found = await self.read(read, self.workspace, entity_id)
+        if found is None:
+            raise NotFound(f"{kind} {entity_id} not found")
+        return found
 
     async def project(
         self, *, name: str | None = None, id: str | None = None, create: bool = False

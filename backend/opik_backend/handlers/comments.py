@@ -25,18 +25,12 @@ class CommentHandler(ApiHandler):
 
     async def project_of(self, entity_id: str) -> str:
         """The project of the commented entity; 404 when there is none."""
-        if self.entity_type == "thread":
-            thread = await self.blocking(
-                self.services.threads.by_model_id, self.workspace, entity_id
-            )
-            found = {"project_id": thread[0]} if thread else None
-        else:
-            reads = self.services.reads
-            method = reads.trace if self.entity_type == "trace" else reads.span
-            found = await self.blocking(method, self.workspace, entity_id)
-        if found is None:
-            raise NotFound(f"{self.entity_type} {entity_id} not found")
-        return str(found["project_id"])
+        if self.entity_type != "thread":
+            return str((await self.stored(self.entity_type, entity_id))["project_id"])
+        thread = await self.blocking(self.services.threads.by_model_id, self.workspace, entity_id)
+        if thread is None:
+            raise NotFound(f"thread {entity_id} not found")
+        return str(thread[0])
 
     def text_of(self, body: CommentWrite) -> str:
         if not body.text.strip():

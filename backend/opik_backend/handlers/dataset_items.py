@@ -124,11 +124,7 @@ class FromObservationsHandler(CatalogHandler):
 
     async def observation(self, kind: str, observation_id: str) -> dict[str, Any]:
         """A trace or span as plain JSON values; 404 naming it if there is none."""
-        read = self.services.reads.trace if kind == "trace" else self.services.reads.span
-        found = await self.blocking(read, self.workspace, observation_id)
-        if found is None:
-            raise NotFound(f"{kind} {observation_id} not found")
-        return _plain(found)
+        return _plain(await self.stored(kind, observation_id))
 
 
 class FromTracesHandler(FromObservationsHandler):

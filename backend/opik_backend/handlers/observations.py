@@ -250,10 +250,7 @@ class ItemHandler(KindHandler):
     )
     async def get(self, entity_id: str) -> None:
         entity_id = path_id(entity_id, self.kind.singular)
-        method = self.services.reads.trace if self.kind is TRACE else self.services.reads.span
-        found = await self.read(method, self.workspace, entity_id)
-        if found is None:
-            raise NotFound(f"{self.kind.singular} {entity_id} not found")
+        found = await self.stored(self.kind.singular, entity_id)
         if self.str_arg("strip_attachments") != "true":
             found = await self.blocking(
                 self.services.attachments.reinject, self.workspace, self.kind.singular, found

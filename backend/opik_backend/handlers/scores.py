@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..errors import NotFound, ValidationFailed
+from ..errors import ValidationFailed
 from ..ids import check_v7, path_id
 from ..schemas import (
     DeleteScore,
@@ -29,12 +29,7 @@ class ScoreHandler(ApiHandler):
 
     async def entity_project(self, entity_id: str) -> str:
         """The project of a stored trace or span (404 if there is none)."""
-        reads = self.services.reads
-        method = reads.trace if self.entity_type == "trace" else reads.span
-        found = await self.blocking(method, self.workspace, entity_id)
-        if found is None:
-            raise NotFound(f"{self.entity_type} {entity_id} not found")
-        return str(found["project_id"])
+        return str((await self.stored(self.entity_type, entity_id))["project_id"])
 
 
 class BatchScoresHandler(ScoreHandler):
