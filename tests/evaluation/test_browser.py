@@ -5,11 +5,10 @@ untrusted text stays text. Screenshots go to ``tests/artifacts/``."""
 
 from __future__ import annotations
 
-import nbformat
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.testlib.browser import ARTIFACTS, XSS_ALERT, run_all_cells
+from tests.testlib.browser import ARTIFACTS, XSS_ALERT, run_all_cells, write_cells
 from tests.testlib.jupyter import Lab
 
 pytestmark = pytest.mark.slow
@@ -39,14 +38,7 @@ worse = oj.evaluate(dataset, lambda item: "Lima" if item["input"] == "peru" else
 @pytest.fixture(scope="module")
 def notebook(lab: Lab, page: Page) -> Page:
     """The evaluation notebook open in JupyterLab, its cells run."""
-    document = nbformat.v4.new_notebook()
-    document.cells = [nbformat.v4.new_code_cell(source) for source in CELLS]
-    document.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    nbformat.write(document, lab.root / "evaluation.ipynb")
+    write_cells(lab.root / "evaluation.ipynb", CELLS)
     page.goto(f"{lab.url}/lab/tree/evaluation.ipynb?token={lab.token}")
     run_all_cells(page)
     return page

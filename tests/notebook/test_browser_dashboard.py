@@ -5,11 +5,10 @@ theme. Screenshots go to ``tests/artifacts/`` (``dashboard-*.png``)."""
 
 from __future__ import annotations
 
-import nbformat
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from tests.testlib.browser import KERNEL_READY, PANEL, command, run_all_cells, shoot
+from tests.testlib.browser import KERNEL_READY, PANEL, command, run_all_cells, shoot, write_cells
 from tests.testlib.jupyter import Lab
 
 pytestmark = pytest.mark.slow
@@ -62,14 +61,7 @@ CELLS = [SEED, f"oj.Dashboard({PROJECT!r}, days=7)"]
 @pytest.fixture(scope="module")
 def notebook(lab: Lab, page: Page) -> Page:
     """The dashboard notebook open in JupyterLab, its cells run."""
-    document = nbformat.v4.new_notebook()
-    document.cells = [nbformat.v4.new_code_cell(source) for source in CELLS]
-    document.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    nbformat.write(document, lab.root / "dashboard.ipynb")
+    write_cells(lab.root / "dashboard.ipynb", CELLS)
     page.goto(f"{lab.url}/lab/tree/dashboard.ipynb?token={lab.token}")
     run_all_cells(page)
     expect(page.locator('.oj-dash [data-chart="traces"] svg')).to_be_visible(timeout=180_000)

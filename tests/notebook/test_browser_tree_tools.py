@@ -6,11 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import nbformat
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.testlib.browser import KERNEL_READY, run_all_cells, shoot
+from tests.testlib.browser import KERNEL_READY, run_all_cells, shoot, write_cells
 from tests.testlib.jupyter import browser_page, running_jupyter
 
 pytestmark = pytest.mark.slow
@@ -51,10 +50,7 @@ def notebook(
     """The notebook run in JupyterLab, then in Notebook 7 (the cell view is the same)."""
     app = request.param
     with running_jupyter(app, tmp_path_factory.mktemp(app)) as server:
-        document = nbformat.v4.new_notebook()
-        document.cells = [nbformat.v4.new_code_cell(source) for source in CELLS]
-        document.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
-        nbformat.write(document, server.root / "tree-tools.ipynb")
+        write_cells(server.root / "tree-tools.ipynb", CELLS)
         where = "lab/tree" if app == "lab" else "notebooks"
         with browser_page(f"{server.url}/{where}/tree-tools.ipynb?token={server.token}") as page:
             page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server.url)

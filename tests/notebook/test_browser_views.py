@@ -11,7 +11,15 @@ import nbformat
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.testlib.browser import ARTIFACTS, KERNEL_READY, PANEL, command, run_all_cells, shoot
+from tests.testlib.browser import (
+    ARTIFACTS,
+    KERNEL_READY,
+    PANEL,
+    command,
+    run_all_cells,
+    shoot,
+    write_cells,
+)
 from tests.testlib.jupyter import Lab
 
 pytestmark = pytest.mark.slow
@@ -69,14 +77,7 @@ oj.flush()""",
 @pytest.fixture(scope="module")
 def notebook(lab: Lab, page: Page) -> Page:
     """The views notebook open in JupyterLab, its cells run."""
-    document = nbformat.v4.new_notebook()
-    document.cells = [nbformat.v4.new_code_cell(source) for source in CELLS]
-    document.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    nbformat.write(document, lab.root / "views.ipynb")
+    write_cells(lab.root / "views.ipynb", CELLS)
     page.goto(f"{lab.url}/lab/tree/views.ipynb?token={lab.token}")
     run_all_cells(page)
     expect(page.locator(".oj-exp tbody tr[data-id]")).to_have_count(3, timeout=180_000)

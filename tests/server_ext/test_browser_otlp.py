@@ -5,11 +5,10 @@ cell, and in the panel's live feed and trace tab, in Chromium (the ``lab`` fixtu
 
 from __future__ import annotations
 
-import nbformat
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from tests.testlib.browser import KERNEL_READY, PANEL, command, run_all_cells, shoot
+from tests.testlib.browser import KERNEL_READY, PANEL, command, run_all_cells, shoot, write_cells
 from tests.testlib.jupyter import Lab
 
 pytestmark = pytest.mark.slow
@@ -65,10 +64,7 @@ SPANS = ["otlp-agent-run", "chat gpt-4o-mini", "get_weather"]
 @pytest.fixture(scope="module")
 def notebook(lab: Lab, page: Page) -> Page:
     """A notebook that sends a trace over OTLP and shows it, its cells run."""
-    document = nbformat.v4.new_notebook()
-    document.cells = [nbformat.v4.new_code_cell(source) for source in (SETUP, SEND, SHOW)]
-    document.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
-    nbformat.write(document, lab.root / "otlp.ipynb")
+    write_cells(lab.root / "otlp.ipynb", [SETUP, SEND, SHOW])
     page.goto(f"{lab.url}/lab/tree/otlp.ipynb?token={lab.token}")
     run_all_cells(page)
     expect(page.locator(".jp-OutputArea .oj-row[data-id]").first).to_be_visible(timeout=180_000)

@@ -47,12 +47,13 @@ retrieve({XSS_ALERT!r} + {XSS_FLAG!r})"""
 
 def write_notebook(path: Path) -> None:
     """The notebook the browser tests open: set-up, a traced cell, a traces table."""
+    write_cells(path, [SETUP_CELL, TRACED_CELL, "oj.flush()\noj.TracesTable(page_size=5)"])
+
+
+def write_cells(path: Path, cells: list[str]) -> None:
+    """A notebook of these code cells on the Python 3 kernel, written to ``path``."""
     notebook = nbformat.v4.new_notebook()
-    notebook.cells = [
-        nbformat.v4.new_code_cell(SETUP_CELL),
-        nbformat.v4.new_code_cell(TRACED_CELL),
-        nbformat.v4.new_code_cell("oj.flush()\noj.TracesTable(page_size=5)"),
-    ]
+    notebook.cells = [nbformat.v4.new_code_cell(source) for source in cells]
     notebook.metadata["kernelspec"] = {
         "name": "python3",
         "display_name": "Python 3",
