@@ -36,6 +36,7 @@ from .storage.project_metrics import ProjectMetrics
 from .storage.projects import Projects
 from .storage.prompts import Prompts
 from .storage.reads import Reads
+from .storage.recent import RecentTraces
 from .storage.stats import Stats
 from .storage.threads import Threads
 from .storage.trace_owners import TraceOwners
@@ -88,9 +89,14 @@ class Services:
             log.info("metadata migrations applied: %s", migrate_metadata(db) or "none")
         cache = open_cache(settings.redis_url)
         changes = ChangeLog()
-        reads = Reads(ch, changes)
+        # One process sees every write only without replicas: only then are the newest
+        # traces kept in memory.
+        recent = None if settings.redis_url else RecentTraces()
+        reads = Reads(ch, changes, recent)
         owners = TraceOwners(ch, shared=bool(settings.redis_url))  # replicas share through Redis
-        ingestor = Ingestor(ch, open_patch_registry(settings.redis_url, ch), changes, owners)
+        ingestor = Ingestor(
+            ch, open_patch_registry(settings.redis_url, ch), changes, owners, recent
+        )
         writer: GroupCommitWriter[IngestJob] = GroupCommitWriter(ingestor.commit)
         optimizer = Optimizer(
             ch,

@@ -8,7 +8,7 @@ id. Reads of a page of traces or spans fetch the comments of that page's ids in 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from .clickhouse import ClickHouse
@@ -54,6 +54,8 @@ class Comments:
 
     def __init__(self, ch: ClickHouse) -> None:
         self._ch = ch
+        self.changed: list[Callable[[str], None]] = []
+        """Called with the workspace after every add, edit or delete."""
 
     def add(
         self,
@@ -84,6 +86,7 @@ class Comments:
                 }
             ],
         )
+        self._tell(workspace)
 
     def get(self, workspace: str, entity_type: str, comment_id: str) -> Row | None:
         """The newest version of a comment of this entity type, or None."""
@@ -116,6 +119,7 @@ class Comments:
                 }
             ],
         )
+        self._tell(workspace)
         return True
 
     def delete(self, workspace: str, entity_type: str, ids: Sequence[str]) -> None:
@@ -125,6 +129,11 @@ class Comments:
                 "AND entity_type = {kind:String} AND id IN {ids:Array(String)}",
                 {"ws": workspace, "kind": entity_type, "ids": list(ids)},
             )
+            self._tell(workspace)
+
+    def _tell(self, workspace: str) -> None:
+        for listener in self.changed:
+            listener(workspace)
 
     def of(self, workspace: str, entity_type: str, ids: Sequence[str]) -> dict[str, list[Public]]:
         """The comments of each of ``ids`` (one query), oldest first, by entity id."""

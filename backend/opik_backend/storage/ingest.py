@@ -21,6 +21,7 @@ from ..errors import ApiError, Conflict, StorageUnavailable
 from ..ids import timestamp_of
 from .changes import ChangeLog
 from .clickhouse import ClickHouse
+from .recent import RecentTraces
 from .rows import SCORES, SPANS, TRACES, Row, Table, merge_create, now, partial_row, record_patch
 from .trace_owners import TraceOwners
 from .writer import Outcome
@@ -146,11 +147,16 @@ class _Group:
     """Rows gathered from one group of jobs, newest version per key."""
 
     def __init__(
-        self, ch: ClickHouse, changes: ChangeLog, listeners: Sequence[TraceListener]
+        self,
+        ch: ClickHouse,
+        changes: ChangeLog,
+        listeners: Sequence[TraceListener],
+        recent: RecentTraces | None,
     ) -> None:
         self._ch = ch
         self._changes = changes
         self._listeners = listeners
+        self._recent = recent
         self.rows: dict[str, dict[Key, Row]] = {TRACES.name: {}, SPANS.name: {}}
         self.scores: list[Row] = []
 
@@ -162,19 +168,24 @@ class _Group:
 
     def flush(self) -> None:
         touched: set[tuple[str, str]] = set()
+        stored: dict[str, list[Row]] = {}
         for table in (TRACES, SPANS):
             pending = self.rows[table.name]
             if pending:
                 self._ch.insert_json(table.name, table.columns, pending.values())
                 touched.update((r["workspace_id"], r["project_id"]) for r in pending.values())
+                stored[table.name] = list(pending.values())
                 if table is TRACES:
-                    self._tell(list(pending.values()))
+                    self._tell(stored[table.name])
                 pending.clear()
         if self.scores:
             self._ch.insert_json(SCORES.name, SCORES.columns, self.scores)
             touched.update((r["workspace_id"], r["project_id"]) for r in self.scores)
-            self.scores.clear()
+            stored[SCORES.name] = self.scores
+            self.scores = []
         self._changes.bump(touched)
+        if self._recent is not None and stored:
+            self._recent.stored(*(stored.get(t.name, []) for t in (TRACES, SPANS, SCORES)))
 
     def _tell(self, traces: list[Row]) -> None:
         for listener in self._listeners:
@@ -189,15 +200,23 @@ class _Group:
         for sql, params in statements:
             self._ch.command(sql, params)
         self._changes.bump_all()
+        if self._recent is not None:
+            self._recent.drop()
 
 
 class Ingestor:
     """Commits groups of :data:`IngestJob` for the :class:`GroupCommitWriter`."""
 
     def __init__(
-        self, ch: ClickHouse, registry: PatchRegistry, changes: ChangeLog, owners: TraceOwners
+        self,
+        ch: ClickHouse,
+        registry: PatchRegistry,
+        changes: ChangeLog,
+        owners: TraceOwners,
+        recent: RecentTraces | None = None,
     ) -> None:
         self._ch = ch
+        self._recent = recent
         self._registry = registry
         self._changes = changes
         self._owners = owners
@@ -205,7 +224,7 @@ class Ingestor:
         """Called (on the writer thread) with the trace rows of each stored group."""
 
     def commit(self, jobs: Sequence[IngestJob]) -> list[Outcome]:
-        group = _Group(self._ch, self._changes, self.listeners)
+        group = _Group(self._ch, self._changes, self.listeners, self._recent)
         outcomes: list[Outcome] = []
         for job in jobs:
             try:

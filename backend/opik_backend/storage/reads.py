@@ -23,7 +23,8 @@ from .changes import ChangeLog
 from .clickhouse import ClickHouse
 from .comments import Comments
 from .filter_sql import Compiler, Entity, Filter
-from .rows import SPANS, TRACES, Row, Table
+from .recent import SPAN_PARTS, RecentTraces, Slice, Snapshot
+from .rows import SCORES, SPANS, TRACES, Row, Table
 from .shapes import compact
 
 JSON_COLUMNS = ("input", "output", "metadata")
@@ -98,10 +99,15 @@ def latest_rows(table: Table, where: str, columns: Iterable[str]) -> str:
 class Reads:
     """Read queries over traces, spans and scores."""
 
-    def __init__(self, ch: ClickHouse, changes: ChangeLog) -> None:
+    def __init__(
+        self, ch: ClickHouse, changes: ChangeLog, recent: RecentTraces | None = None
+    ) -> None:
         self._ch = ch
         self.changes = changes
+        self.recent = recent
         self.comments = Comments(ch)
+        if recent is not None:
+            self.comments.changed.append(recent.drop)
         self._counts: Memo[tuple[str, ...], int] = Memo(COUNT_TTL_SECONDS)
         self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="opik-backend-read")
         # Requests' reads run here, apart from the pool that serves writes' lookups, so a
@@ -114,6 +120,9 @@ class Reads:
     # -- single entities -------------------------------------------------------------------
 
     def trace(self, workspace: str, trace_id: str) -> Public | None:
+        found = self.recent.find(workspace, trace_id) if self.recent else None
+        if found is not None:
+            return _slice_public(found, frozenset())[0]
         rows = self._ch.query_dicts(
             latest_rows(TRACES, "workspace_id = {ws:String} AND id = {id:String}", TRACES.columns),
             {"ws": workspace, "id": trace_id},
@@ -130,6 +139,19 @@ class Reads:
     # -- pages and streams -----------------------------------------------------------------
 
     def traces_page(self, query: Query, page: int, size: int) -> tuple[list[Public], int]:
+        if self.recent is not None and _newest_first_only(query):
+            found = self.recent.read(
+                query.workspace,
+                query.project_id,
+                (page - 1) * size,
+                size,
+                lambda: self._snapshot(query.workspace, query.project_id),
+            )
+            if found is not None:
+                total = found.total
+                if total is None:
+                    total = self._count(self.select(TRACES, "traces", query))
+                return _slice_public(found, query.exclude), total
         return self._page(self.select(TRACES, "traces", query), page, size, self._traces_public)
 
     def spans_page(self, query: Query, page: int, size: int) -> tuple[list[Public], int]:
@@ -162,6 +184,34 @@ class Reads:
     def spans_after(self, query: Query, last_id: str | None, limit: int) -> list[Public]:
         rows = self._page_rows(self.select(SPANS, "spans", query), 0, limit, last_id)
         return self._spans_public(query.workspace, rows)
+
+    def _snapshot(self, workspace: str, project_id: str) -> Snapshot:
+        """A project's newest traces with their spans, scores and comments, for a window."""
+        assert self.recent is not None
+        keep = self.recent.keep
+        query = Query(workspace=workspace, project_id=project_id)
+        rows = self._page_rows(self.select(TRACES, "traces", query), 0, keep + 1)
+        floor = rows[keep - 1]["id"] if len(rows) > keep else ""
+        rows = rows[:keep]
+        ids = [row["id"] for row in rows]
+        params = {"ws": workspace, "project_id": project_id, "floor": floor, "ids": ids}
+        spans = self._pool.submit(
+            self._ch.query_dicts,
+            f"SELECT {', '.join(SPAN_PARTS)} FROM spans FINAL WHERE workspace_id = {{ws:String}}"
+            " AND project_id = {project_id:String} AND trace_id >= {floor:String}",
+            params,
+        )
+        comments = self._pool.submit(self.comments.of, workspace, "trace", ids)
+        # Scores of the window's traces, and those logged ahead of a trace of the project.
+        scores = self._ch.query_dicts(
+            f"SELECT {', '.join(SCORES.columns)} FROM feedback_scores"
+            " WHERE workspace_id = {ws:String} AND entity_type = 'trace' AND (entity_id IN"
+            " {ids:Array(String)} OR (project_id = {project_id:String}"
+            " AND entity_id >= {floor:String}))"
+            " ORDER BY last_updated_at DESC LIMIT 1 BY entity_id, name",
+            params,
+        )
+        return Snapshot(floor, rows, spans.result(), scores, comments.result())
 
     def select(self, table: Table, entity: Entity, query: Query) -> Selection:
         """The rows ``query`` asks for, as SQL conditions and their parameters."""
@@ -381,6 +431,50 @@ class Reads:
 
 
 # -- public shapes ---------------------------------------------------------------------------
+
+
+def _newest_first_only(query: Query) -> bool:
+    """Whether a trace list asks for nothing but the project's traces, newest first."""
+    return not (query.filters or query.search or query.trace_id or query.span_type)
+
+
+def _slice_public(found: Slice, exclude: frozenset[str]) -> list[Public]:
+    """Traces of a window in their public shape, as :meth:`Reads.traces_page` gives them."""
+    blank = {column: "" for column in JSON_COLUMNS if column in exclude}
+    out = []
+    for row in found.traces:
+        trace_id = row["id"]
+        scores = sorted(found.scores.get(trace_id, []), key=lambda score: score["name"])
+        out.append(
+            trace_public(
+                {**row, **blank} if blank else row,
+                span_aggregates(found.spans.get(trace_id, [])),
+                [score_public(score) for score in scores],
+                found.comments.get(trace_id, []),
+            )
+        )
+    return out
+
+
+def span_aggregates(spans: Sequence[Row]) -> Row | None:
+    """A trace's computed fields from the newest version of each of its spans, as
+    :meth:`Reads._span_aggregates` computes them in ClickHouse."""
+    if not spans:
+        return None
+    usage: dict[str, int] = {}
+    costs = [span["total_estimated_cost"] for span in spans]
+    for span in spans:
+        for key, value in span["usage"].items():
+            usage[key] = usage.get(key, 0) + value
+    return {
+        "span_count": len(spans),
+        "llm_span_count": sum(1 for span in spans if span["type"] == "llm"),
+        "usage": usage,
+        "total_estimated_cost": sum(cost for cost in costs if cost is not None),
+        "priced": sum(1 for cost in costs if cost is not None),
+        "providers": sorted({span["provider"] for span in spans if span["provider"]}),
+        "has_tool_spans": any(span["type"] == "tool" for span in spans),
+    }
 
 
 def aware(value: dt.datetime | None) -> dt.datetime | None:

@@ -1,0 +1,276 @@
+"""The newest traces of each project, kept in memory and brought up to date by every write.
+
+The first pages of a trace list (and a single trace among the newest) are then read without
+a query: ClickHouse is only asked once per project, to fill the window, and after that the
+writer hands each stored group of trace, span and score rows to :meth:`RecentTraces.stored`.
+
+A window holds, for one project, every trace whose id is at or above its ``floor`` (UUID v7
+ids sort by creation time), with each trace's newest version, the newest version of each of
+its spans (the columns a trace's aggregates need) and of each of its scores, and its
+comments. Versions are compared as ClickHouse's ReplacingMergeTree compares them (the
+newest ``last_updated_at`` wins, a later write on a tie), so rows may arrive in any order and
+twice. Spans and scores that arrive before their trace are kept by trace id and counted
+when it comes. Deletes and comment changes drop the windows; they are rebuilt on the next
+read. The window serves one process's writes only: with replicas it is not used.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from .rows import Row
+
+Public = dict[str, Any]
+SPAN_PARTS = (
+    "trace_id",
+    "id",
+    "last_updated_at",
+    "type",
+    "usage",
+    "total_estimated_cost",
+    "provider",
+)
+
+
+@dataclasses.dataclass
+class Snapshot:
+    """What ClickHouse holds for a new window: the newest traces, and everything keyed by
+    their ids (spans, scores, comments) from ``floor`` up."""
+
+    floor: str  # "" when ``traces`` are all of the project's traces
+    traces: list[Row]
+    spans: list[Row]
+    scores: list[Row]
+    comments: dict[str, list[Public]]
+
+
+@dataclasses.dataclass
+class Slice:
+    """The rows a page is built from, copied out of a window."""
+
+    traces: list[Row]
+    spans: dict[str, list[Row]]
+    scores: dict[str, list[Row]]
+    comments: dict[str, list[Public]]
+    total: int | None  # the project's trace count when the window holds all its traces
+
+
+@dataclasses.dataclass
+class _Window:
+    workspace: str
+    project_id: str
+    generation: int
+    floor: str = ""
+    ready: bool = False
+    traces: dict[str, Row] = dataclasses.field(default_factory=dict)
+    spans: dict[str, dict[str, Row]] = dataclasses.field(default_factory=dict)
+    scores: dict[str, dict[str, Row]] = dataclasses.field(default_factory=dict)
+    comments: dict[str, list[Public]] = dataclasses.field(default_factory=dict)
+    early: list[tuple[list[Row], list[Row], list[Row]]] = dataclasses.field(
+        default_factory=list
+    )  # groups stored while the window was being filled
+    used: float = 0.0
+    order: list[str] | None = None  # trace ids, newest first (None: to be sorted again)
+
+    def holds(self, trace_id: str) -> bool:
+        return trace_id >= self.floor
+
+    def keyed(self) -> int:
+        """Trace ids that spans and scores are kept under (their traces' or orphans')."""
+        return len(self.spans) + len(self.scores)
+
+    def newest_first(self) -> list[str]:
+        if self.order is None:
+            self.order = sorted(self.traces, reverse=True)
+        return self.order
+
+    def put_trace(self, row: Row) -> None:
+        kept = self.traces.get(row["id"])
+        if kept is None or row["last_updated_at"] >= kept["last_updated_at"]:
+            if kept is None:
+                self.order = None
+            self.traces[row["id"]] = {k: v for k, v in row.items() if k != "patches"}
+
+    def put_span(self, row: Row) -> None:
+        spans = self.spans.setdefault(row["trace_id"], {})
+        kept = spans.get(row["id"])
+        if kept is None or row["last_updated_at"] >= kept["last_updated_at"]:
+            spans[row["id"]] = {k: row[k] for k in SPAN_PARTS}
+
+    def put_score(self, row: Row) -> None:
+        scores = self.scores.setdefault(row["entity_id"], {})
+        kept = scores.get(row["name"])
+        if kept is None or row["last_updated_at"] >= kept["last_updated_at"]:
+            scores[row["name"]] = row
+
+    def apply(self, traces: list[Row], spans: list[Row], scores: list[Row]) -> None:
+        for row in traces:
+            if row["project_id"] == self.project_id and self.holds(row["id"]):
+                self.put_trace(row)
+        for row in spans:
+            if row["project_id"] == self.project_id and self.holds(row["trace_id"]):
+                self.put_span(row)
+        for row in scores:  # a score may name another project than its trace's
+            if self.holds(row["entity_id"]):
+                self.put_score(row)
+
+    def fill(self, snapshot: Snapshot) -> None:
+        self.floor = snapshot.floor
+        for row in snapshot.traces:
+            self.put_trace(row)
+        for row in snapshot.spans:
+            self.put_span(row)
+        for row in snapshot.scores:
+            self.put_score(row)
+        self.comments = snapshot.comments
+        for group in self.early:
+            self.apply(*group)
+        self.early.clear()
+        self.ready = True
+
+    def trim(self, keep: int) -> None:
+        """Raise the floor so that the newest ``keep`` traces stay."""
+        order = self.newest_first()
+        if len(order) <= keep:
+            return
+        self.floor = order[keep - 1]
+        self.order = order[:keep]
+        for table in (self.traces, self.spans, self.scores, self.comments):
+            for trace_id in [k for k in table if k < self.floor]:
+                del table[trace_id]
+
+    def slice(self, offset: int, limit: int) -> Slice | None:
+        """Rows ``offset`` to ``offset + limit`` of the window, newest first, if it holds
+        them all (a window that starts above the project's oldest trace holds only its own
+        first pages)."""
+        order = self.newest_first()
+        if self.floor and offset + limit > len(order):
+            return None
+        ids = order[offset : offset + limit]
+        return Slice(
+            traces=[self.traces[i] for i in ids],
+            spans={i: list(self.spans.get(i, {}).values()) for i in ids},
+            scores={i: list(self.scores.get(i, {}).values()) for i in ids},
+            comments={i: self.comments[i] for i in ids if i in self.comments},
+            total=None if self.floor else len(order),
+        )
+
+
+class RecentTraces:
+    """Windows of the newest traces, one per recently read project.
+
+    ``keep`` traces are loaded into a new window; a window grows with new traces up to
+    ``grow`` before its oldest are let go (back to ``keep``); at most ``projects`` windows
+    are kept (the least recently read go first). A window that keeps spans or scores
+    under more than ``2 * grow + orphans`` trace ids (scores of other projects' new
+    traces, spans ahead of their trace) is dropped, so memory stays bounded.
+    """
+
+    def __init__(
+        self, keep: int = 200, grow: int = 1000, projects: int = 64, orphans: int = 5000
+    ) -> None:
+        self.keep, self.grow, self._projects, self._orphans = keep, grow, projects, orphans
+        self._windows: dict[tuple[str, str], _Window] = {}
+        self._generation = 0
+        self._lock = threading.Lock()
+
+    def read(
+        self, workspace: str, project_id: str, offset: int, limit: int, load: Callable[[], Snapshot]
+    ) -> Slice | None:
+        """The window's rows for a page, filling the window first if there is none."""
+        key = (workspace, project_id)
+        with self._lock:
+            window = self._windows.get(key)
+            if window is not None and window.ready:
+                window.used = time.monotonic()
+                return window.slice(offset, limit)
+            if window is not None:  # another reader is filling it
+                return None
+            window = _Window(workspace, project_id, self._generation)
+            self._windows[key] = window
+        return self._fill(window, load, offset, limit)
+
+    def _fill(
+        self, window: _Window, load: Callable[[], Snapshot], offset: int, limit: int
+    ) -> Slice | None:
+        key = (window.workspace, window.project_id)
+        try:
+            snapshot = load()
+        except BaseException:
+            with self._lock:
+                if self._windows.get(key) is window:
+                    del self._windows[key]
+            raise
+        with self._lock:
+            if self._windows.get(key) is not window or window.generation != self._generation:
+                return None  # dropped meanwhile: what was loaded may be stale
+            window.fill(snapshot)
+            window.used = time.monotonic()
+            self._evict()
+            return window.slice(offset, limit)
+
+    def ready(self, workspace: str, project_id: str) -> bool:
+        """Whether the project's window is filled (its newest pages are read from memory)."""
+        window = self._windows.get((workspace, project_id))
+        return window is not None and window.ready
+
+    def find(self, workspace: str, trace_id: str) -> Slice | None:
+        """One trace, if a ready window of the workspace holds it."""
+        with self._lock:
+            for (ws, _), window in self._windows.items():
+                if ws != workspace or not window.ready or trace_id not in window.traces:
+                    continue
+                return Slice(
+                    traces=[window.traces[trace_id]],
+                    spans={trace_id: list(window.spans.get(trace_id, {}).values())},
+                    scores={trace_id: list(window.scores.get(trace_id, {}).values())},
+                    comments={trace_id: window.comments.get(trace_id, [])},
+                    total=None,
+                )
+        return None
+
+    def stored(self, traces: list[Row], spans: list[Row], scores: list[Row]) -> None:
+        """Take in a group of rows the writer has just stored."""
+        if not self._windows:
+            return
+        scores = [row for row in scores if row["entity_type"] == "trace"]
+        with self._lock:
+            for key, window in list(self._windows.items()):
+                mine = _of_workspace(key[0], traces, spans, scores)
+                if not any(mine):
+                    continue
+                if not window.ready:
+                    window.early.append(mine)
+                    continue
+                window.apply(*mine)
+                if len(window.traces) > self.grow:
+                    window.trim(self.keep)
+                if window.keyed() > 2 * self.grow + self._orphans:
+                    del self._windows[key]
+
+    def drop(self, workspace: str | None = None) -> None:
+        """Forget the windows (of a workspace): their data changed in a way they cannot follow."""
+        with self._lock:
+            self._generation += 1
+            for key in [k for k in self._windows if workspace is None or k[0] == workspace]:
+                del self._windows[key]
+
+    def _evict(self) -> None:
+        ready = sorted((w.used, k) for k, w in self._windows.items() if w.ready)
+        for _, key in ready[: max(0, len(ready) - self._projects)]:
+            del self._windows[key]
+
+
+def _of_workspace(
+    workspace: str, traces: Iterable[Row], spans: Iterable[Row], scores: Iterable[Row]
+) -> tuple[list[Row], list[Row], list[Row]]:
+    """The rows of one workspace, of each kind."""
+    return (
+        [row for row in traces if row["workspace_id"] == workspace],
+        [row for row in spans if row["workspace_id"] == workspace],
+        [row for row in scores if row["workspace_id"] == workspace],
+    )
