@@ -18,7 +18,7 @@ import msgspec
 import pytest
 
 from opik_backend.storage.reads import Query, Reads
-from opik_backend.storage.recent import RecentTraces
+from opik_backend.storage.recent import RecentTraces, Snapshot
 from tests.testlib.builders import at, new_id, span, trace
 
 TRACES = "v1/private/traces"
@@ -176,3 +176,91 @@ def test_the_window_answers_as_clickhouse_after_any_writes(
     for i in range(45):
         op = world.step()
         world.compare(f"step {i} ({op})")
+
+
+# -- the window's own bounds and races, on rows made here ----------------------------------
+
+WS, PROJECT = "ws", "p" * 36
+
+
+def row(trace_id: str, updated: int, text: str = "") -> dict:
+    return {
+        "workspace_id": WS,
+        "project_id": PROJECT,
+        "id": trace_id,
+        "input": text,
+        "output": "",
+        "metadata": "",
+        "error_info": "",
+        "last_updated_at": updated,
+    }
+
+
+def score(trace_id: str, updated: int, value: float, project: str = "q" * 36) -> dict:
+    return {
+        "workspace_id": WS,
+        "entity_type": "trace",
+        "entity_id": trace_id,
+        "project_id": project,
+        "name": "s",
+        "value": value,
+        "last_updated_at": updated,
+    }
+
+
+def snapshot_of(ids: list[str], floor: str = "", text: str = "") -> Snapshot:
+    return Snapshot(floor, [row(i, 1, text) for i in ids], [], [], {})
+
+
+def ids(count: int) -> list[str]:
+    return sorted((new_id() for _ in range(count)), reverse=True)
+
+
+def test_an_older_version_arriving_late_does_not_replace_a_newer_one() -> None:
+    recent, made = RecentTraces(), ids(3)
+    assert recent.read(WS, PROJECT, 0, 3, lambda: snapshot_of(made)) is not None
+    recent.stored([row(made[0], 5)], [], [score(made[1], 5, 1.0)])
+    recent.stored([row(made[0], 4)], [], [score(made[1], 4, 0.0)])
+    found = recent.read(WS, PROJECT, 0, 3, lambda: pytest.fail("filled twice"))
+    assert found is not None
+    assert found.traces[0]["last_updated_at"] == 5
+    assert [s["value"] for s in found.scores[made[1]]] == [1.0]  # another project's score too
+
+
+def test_a_window_keeps_fewer_traces_when_their_text_is_large() -> None:
+    recent, made = RecentTraces(max_bytes=100_000), ids(40)
+    first = recent.read(WS, PROJECT, 0, 5, lambda: snapshot_of(made, text="x" * 10_000))
+    assert first is not None
+    assert [r["id"] for r in first.traces] == made[:5]
+    assert first.total is None  # no longer every trace of the project
+    assert recent.read(WS, PROJECT, 0, 20, lambda: snapshot_of(made)) is None  # cold
+
+
+def test_writes_during_a_fill_are_applied_and_a_drop_during_it_discards_it() -> None:
+    recent, made = RecentTraces(), ids(2)
+    late = new_id()
+
+    def load_while_a_write_lands() -> Snapshot:
+        recent.stored([row(late, 1)], [], [])
+        return snapshot_of(made)
+
+    found = recent.read(WS, PROJECT, 0, 10, load_while_a_write_lands)
+    assert found is not None
+    assert [r["id"] for r in found.traces] == [late, *made]
+
+    def load_while_a_delete_lands() -> Snapshot:
+        recent.drop()
+        return snapshot_of(made)
+
+    recent.drop()
+    assert recent.read(WS, PROJECT, 0, 10, load_while_a_delete_lands) is None
+    assert not recent.ready(WS, PROJECT)
+
+
+def test_the_least_recently_read_windows_go_and_orphans_are_bounded() -> None:
+    recent = RecentTraces(projects=2, orphans=10, grow=5)
+    for project in ("a", "b", "c"):
+        recent.read(WS, project * 36, 0, 1, lambda: snapshot_of(ids(1)))
+    assert [recent.ready(WS, p * 36) for p in "abc"] == [False, True, True]
+    recent.stored([], [], [score(new_id(), 1, 0.5) for _ in range(25)])  # traces never seen
+    assert not recent.ready(WS, "b" * 36)

@@ -63,7 +63,6 @@ class Slice:
 class _Window:
     workspace: str
     project_id: str
-    generation: int
     floor: str = ""
     ready: bool = False
     traces: dict[str, Row] = dataclasses.field(default_factory=dict)
@@ -75,6 +74,7 @@ class _Window:
     )  # groups stored while the window was being filled
     used: float = 0.0
     order: list[str] | None = None  # trace ids, newest first (None: to be sorted again)
+    bytes: int = 0  # about what the traces' text columns take
 
     def holds(self, trace_id: str) -> bool:
         return trace_id >= self.floor
@@ -93,7 +93,10 @@ class _Window:
         if kept is None or row["last_updated_at"] >= kept["last_updated_at"]:
             if kept is None:
                 self.order = None
+            else:
+                self.bytes -= _weight(kept)
             self.traces[row["id"]] = {k: v for k, v in row.items() if k != "patches"}
+            self.bytes += _weight(row)
 
     def put_span(self, row: Row) -> None:
         spans = self.spans.setdefault(row["trace_id"], {})
@@ -139,6 +142,7 @@ class _Window:
             return
         self.floor = order[keep - 1]
         self.order = order[:keep]
+        self.bytes -= sum(_weight(self.traces[trace_id]) for trace_id in order[keep:])
         for table in (self.traces, self.spans, self.scores, self.comments):
             for trace_id in [k for k in table if k < self.floor]:
                 del table[trace_id]
@@ -165,17 +169,24 @@ class RecentTraces:
 
     ``keep`` traces are loaded into a new window; a window grows with new traces up to
     ``grow`` before its oldest are let go (back to ``keep``); at most ``projects`` windows
-    are kept (the least recently read go first). A window that keeps spans or scores
+    are kept (the least recently read go first). A window whose traces' text passes
+    ``max_bytes`` keeps fewer of them (its later pages are then read from ClickHouse).
+    A window that keeps spans or scores
     under more than ``2 * grow + orphans`` trace ids (scores of other projects' new
     traces, spans ahead of their trace) is dropped, so memory stays bounded.
     """
 
     def __init__(
-        self, keep: int = 200, grow: int = 1000, projects: int = 64, orphans: int = 5000
+        self,
+        keep: int = 200,
+        grow: int = 1000,
+        projects: int = 32,
+        orphans: int = 5000,
+        max_bytes: int = 8 * 2**20,
     ) -> None:
         self.keep, self.grow, self._projects, self._orphans = keep, grow, projects, orphans
+        self.max_bytes = max_bytes
         self._windows: dict[tuple[str, str], _Window] = {}
-        self._generation = 0
         self._lock = threading.Lock()
 
     def read(
@@ -190,7 +201,7 @@ class RecentTraces:
                 return window.slice(offset, limit)
             if window is not None:  # another reader is filling it
                 return None
-            window = _Window(workspace, project_id, self._generation)
+            window = _Window(workspace, project_id)
             self._windows[key] = window
         return self._fill(window, load, offset, limit)
 
@@ -206,9 +217,10 @@ class RecentTraces:
                     del self._windows[key]
             raise
         with self._lock:
-            if self._windows.get(key) is not window or window.generation != self._generation:
+            if self._windows.get(key) is not window:
                 return None  # dropped meanwhile: what was loaded may be stale
             window.fill(snapshot)
+            self._bound(window)
             window.used = time.monotonic()
             self._evict()
             return window.slice(offset, limit)
@@ -249,20 +261,32 @@ class RecentTraces:
                 window.apply(*mine)
                 if len(window.traces) > self.grow:
                     window.trim(self.keep)
+                self._bound(window)
                 if window.keyed() > 2 * self.grow + self._orphans:
                     del self._windows[key]
 
     def drop(self, workspace: str | None = None) -> None:
         """Forget the windows (of a workspace): their data changed in a way they cannot follow."""
-        with self._lock:
-            self._generation += 1
+        with self._lock:  # a window being filled goes too: what it loads may be stale
             for key in [k for k in self._windows if workspace is None or k[0] == workspace]:
                 del self._windows[key]
+
+    def _bound(self, window: _Window) -> None:
+        """Keep fewer traces while their text takes more than ``max_bytes``."""
+        keep = len(window.traces)
+        while window.bytes > self.max_bytes and keep > 1:
+            keep //= 2
+            window.trim(keep)
 
     def _evict(self) -> None:
         ready = sorted((w.used, k) for k, w in self._windows.items() if w.ready)
         for _, key in ready[: max(0, len(ready) - self._projects)]:
             del self._windows[key]
+
+
+def _weight(row: Row) -> int:
+    """About the memory a trace row takes: its text columns, and a little for the rest."""
+    return 256 + sum(len(row[column]) for column in ("input", "output", "metadata", "error_info"))
 
 
 def _of_workspace(
