@@ -142,6 +142,9 @@ class World:
             hot = self.services.reads.traces_page(query, page, size)
             cold = self.cold.traces_page(query, page, size)
             assert plain(hot) == plain(cold), f"page {page} size {size} after {where}"
+            from_memory = self.services.reads.recent_page(query, page, size)
+            if from_memory is not None:
+                assert plain(from_memory) == plain(cold), f"memory, page {page} after {where}"
             if self.services.reads.recent is not None:  # the window served the page
                 assert self.services.reads.recent.ready(self.workspace, project.id), where
         for trace_id in self.rng.sample(self.traces, min(3, len(self.traces))):
@@ -232,7 +235,7 @@ def test_a_window_keeps_fewer_traces_when_their_text_is_large() -> None:
     first = recent.read(WS, PROJECT, 0, 5, lambda: snapshot_of(made, text="x" * 10_000))
     assert first is not None
     assert [r["id"] for r in first.traces] == made[:5]
-    assert first.total is None  # no longer every trace of the project
+    assert (first.total, first.held) == (40, 5)  # the rest counted under its floor
     assert recent.read(WS, PROJECT, 0, 20, lambda: snapshot_of(made)) is None  # cold
 
 
@@ -264,3 +267,23 @@ def test_the_least_recently_read_windows_go_and_orphans_are_bounded() -> None:
     assert [recent.ready(WS, p * 36) for p in "abc"] == [False, True, True]
     recent.stored([], [], [score(new_id(), 1, 0.5) for _ in range(25)])  # traces never seen
     assert not recent.ready(WS, "b" * 36)
+
+
+def test_the_window_counts_the_traces_it_lets_go_under_its_floor() -> None:
+    recent = RecentTraces(keep=5, grow=8)
+    first = recent.read(WS, PROJECT, 0, 5, lambda: snapshot_of(ids(5)))
+    assert first is not None
+    assert first.total == 5  # every trace of the project
+    recent.stored([row(i, 1) for i in ids(4)], [], [])  # 9 traces: the 4 oldest let go
+    trimmed = recent.read(WS, PROJECT, 0, 5)
+    assert trimmed is not None
+    assert (trimmed.total, trimmed.held) == (9, 5)
+    assert recent.read(WS, PROJECT, 0, 6) is None  # the 6th is under the floor now
+    recent.stored([row(old_id(60), 1)], [], [])  # a trace under the floor: count unknown
+    unknown = recent.read(WS, PROJECT, 0, 5)
+    assert unknown is not None
+    assert unknown.total is None
+    recent.counted_below(WS, PROJECT, unknown, 5)
+    counted = recent.read(WS, PROJECT, 0, 5)
+    assert counted is not None
+    assert counted.total == 10

@@ -214,8 +214,11 @@ class ApiHandler(tornado.web.RequestHandler):
 
     async def stored(self, kind: str, entity_id: str) -> dict[str, Any]:
         """The stored trace or span (``kind``) of ``entity_id``; 404 naming it if there is none."""
-        read = self.services.reads.trace if kind == "trace" else self.services.reads.span
-        found = await self.read(read, self.workspace, entity_id)
+        reads = self.services.reads
+        found = reads.recent_trace(self.workspace, entity_id) if kind == "trace" else None
+        if found is None:
+            read = reads.trace if kind == "trace" else reads.span
+            found = await self.read(read, self.workspace, entity_id)
         if found is None:
             raise NotFound(f"{kind} {entity_id} not found")
         return found

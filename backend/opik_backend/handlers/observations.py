@@ -224,12 +224,13 @@ class CollectionHandler(KindHandler):
         project = await self._list_project()
         page, size = self.page_args()
         query = self.query_from_args(project)
-        method = (
-            self.services.reads.traces_page
-            if self.kind is TRACE
-            else self.services.reads.spans_page
-        )
-        content, total = await self.read(method, query, page, size)
+        reads = self.services.reads
+        # The newest traces are answered from memory, here on the loop; the rest on the pool.
+        found = reads.recent_page(query, page, size) if self.kind is TRACE else None
+        if found is None:
+            method = reads.traces_page if self.kind is TRACE else reads.spans_page
+            found = await self.read(method, query, page, size)
+        content, total = found
         self.send_page(page, content, total, sortableBy=[])
 
     async def _list_project(self) -> Project:

@@ -120,9 +120,9 @@ class Reads:
     # -- single entities -------------------------------------------------------------------
 
     def trace(self, workspace: str, trace_id: str) -> Public | None:
-        found = self.recent.find(workspace, trace_id) if self.recent else None
+        found = self.recent_trace(workspace, trace_id)
         if found is not None:
-            return _slice_public(found, frozenset())[0]
+            return found
         rows = self._ch.query_dicts(
             latest_rows(TRACES, "workspace_id = {ws:String} AND id = {id:String}", TRACES.columns),
             {"ws": workspace, "id": trace_id},
@@ -139,19 +139,9 @@ class Reads:
     # -- pages and streams -----------------------------------------------------------------
 
     def traces_page(self, query: Query, page: int, size: int) -> tuple[list[Public], int]:
-        if self.recent is not None and _newest_first_only(query):
-            found = self.recent.read(
-                query.workspace,
-                query.project_id,
-                (page - 1) * size,
-                size,
-                lambda: self._snapshot(query.workspace, query.project_id),
-            )
-            if found is not None:
-                total = found.total
-                if total is None:
-                    total = self._count(self.select(TRACES, "traces", query))
-                return _slice_public(found, query.exclude), total
+        found = self.recent_page(query, page, size, fill=True)
+        if found is not None:
+            return found
         return self._page(self.select(TRACES, "traces", query), page, size, self._traces_public)
 
     def spans_page(self, query: Query, page: int, size: int) -> tuple[list[Public], int]:
@@ -184,6 +174,42 @@ class Reads:
     def spans_after(self, query: Query, last_id: str | None, limit: int) -> list[Public]:
         rows = self._page_rows(self.select(SPANS, "spans", query), 0, limit, last_id)
         return self._spans_public(query.workspace, rows)
+
+    def recent_page(
+        self, query: Query, page: int, size: int, fill: bool = False
+    ) -> tuple[list[Public], int] | None:
+        """A page of a plain trace list from the window of newest traces, if it holds it.
+
+        Without ``fill`` it answers only from memory (None when that would need a query),
+        so it may run on the event loop.
+        """
+        if self.recent is None or not _newest_first_only(query):
+            return None
+        ws, project_id = query.workspace, query.project_id
+        load = (lambda: self._snapshot(ws, project_id)) if fill else None
+        found = self.recent.read(ws, project_id, (page - 1) * size, size, load)
+        if found is None or (found.total is None and not fill):
+            return None
+        total = found.total
+        if total is None:
+            below = self._count_below(ws, project_id, found.floor)
+            self.recent.counted_below(ws, project_id, found, below)
+            total = below + found.held
+        return _slice_public(found, query.exclude), total
+
+    def recent_trace(self, workspace: str, trace_id: str) -> Public | None:
+        """A trace held by a window of newest traces (from memory only), else None."""
+        found = self.recent.find(workspace, trace_id) if self.recent else None
+        return _slice_public(found, frozenset())[0] if found is not None else None
+
+    def _count_below(self, workspace: str, project_id: str, floor: str) -> int:
+        """How many of a project's traces have an id under ``floor``."""
+        rows = self._ch.query(
+            "SELECT count() FROM traces FINAL WHERE workspace_id = {ws:String}"
+            " AND project_id = {project_id:String} AND id < {floor:String}",
+            {"ws": workspace, "project_id": project_id, "floor": floor},
+        )
+        return int(rows[0][0])
 
     def _snapshot(self, workspace: str, project_id: str) -> Snapshot:
         """A project's newest traces with their spans, scores and comments, for a window."""

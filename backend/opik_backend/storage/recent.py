@@ -56,7 +56,10 @@ class Slice:
     spans: dict[str, list[Row]]
     scores: dict[str, list[Row]]
     comments: dict[str, list[Public]]
-    total: int | None  # the project's trace count when the window holds all its traces
+    total: int | None  # the project's trace count, when the window knows it
+    floor: str = ""  # the window's floor, and how to tell it its count of traces below
+    held: int = 0
+    mark: int = 0
 
 
 @dataclasses.dataclass
@@ -75,6 +78,8 @@ class _Window:
     used: float = 0.0
     order: list[str] | None = None  # trace ids, newest first (None: to be sorted again)
     bytes: int = 0  # about what the traces' text columns take
+    below: int | None = None  # the project's traces under the floor, once counted
+    mark: int = 0  # moves whenever ``below`` is forgotten
 
     def holds(self, trace_id: str) -> bool:
         return trace_id >= self.floor
@@ -112,8 +117,12 @@ class _Window:
 
     def apply(self, traces: list[Row], spans: list[Row], scores: list[Row]) -> None:
         for row in traces:
-            if row["project_id"] == self.project_id and self.holds(row["id"]):
+            if row["project_id"] != self.project_id:
+                continue
+            if self.holds(row["id"]):
                 self.put_trace(row)
+            elif self.below is not None:  # perhaps a trace under the floor that is new
+                self.below, self.mark = None, self.mark + 1
         for row in spans:
             if row["project_id"] == self.project_id and self.holds(row["trace_id"]):
                 self.put_span(row)
@@ -140,9 +149,12 @@ class _Window:
         order = self.newest_first()
         if len(order) <= keep:
             return
+        complete = not self.floor
         self.floor = order[keep - 1]
         self.order = order[:keep]
         self.bytes -= sum(_weight(self.traces[trace_id]) for trace_id in order[keep:])
+        if self.below is not None or complete:
+            self.below = (self.below or 0) + len(order) - keep
         for table in (self.traces, self.spans, self.scores, self.comments):
             for trace_id in [k for k in table if k < self.floor]:
                 del table[trace_id]
@@ -160,8 +172,16 @@ class _Window:
             spans={i: list(self.spans.get(i, {}).values()) for i in ids},
             scores={i: list(self.scores.get(i, {}).values()) for i in ids},
             comments={i: self.comments[i] for i in ids if i in self.comments},
-            total=None if self.floor else len(order),
+            total=self._total(),
+            floor=self.floor,
+            held=len(order),
+            mark=self.mark,
         )
+
+    def _total(self) -> int | None:
+        if not self.floor:
+            return len(self.traces)
+        return None if self.below is None else self.below + len(self.traces)
 
 
 class RecentTraces:
@@ -190,16 +210,22 @@ class RecentTraces:
         self._lock = threading.Lock()
 
     def read(
-        self, workspace: str, project_id: str, offset: int, limit: int, load: Callable[[], Snapshot]
+        self,
+        workspace: str,
+        project_id: str,
+        offset: int,
+        limit: int,
+        load: Callable[[], Snapshot] | None = None,
     ) -> Slice | None:
-        """The window's rows for a page, filling the window first if there is none."""
+        """The window's rows for a page; with ``load``, the window is filled first if there
+        is none (without it, nothing here waits for ClickHouse)."""
         key = (workspace, project_id)
         with self._lock:
             window = self._windows.get(key)
             if window is not None and window.ready:
                 window.used = time.monotonic()
                 return window.slice(offset, limit)
-            if window is not None:  # another reader is filling it
+            if window is not None or load is None:  # another reader is filling it
                 return None
             window = _Window(workspace, project_id)
             self._windows[key] = window
@@ -224,6 +250,14 @@ class RecentTraces:
             window.used = time.monotonic()
             self._evict()
             return window.slice(offset, limit)
+
+    def counted_below(self, workspace: str, project_id: str, seen: Slice, below: int) -> None:
+        """Tell the window how many of the project's traces lie under the floor ``seen``
+        had (counted after ``seen`` was read); kept unless the window changed meanwhile."""
+        with self._lock:
+            window = self._windows.get((workspace, project_id))
+            if window is not None and (window.floor, window.mark) == (seen.floor, seen.mark):
+                window.below = below
 
     def ready(self, workspace: str, project_id: str) -> bool:
         """Whether the project's window is filled (its newest pages are read from memory)."""
