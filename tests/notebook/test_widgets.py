@@ -8,9 +8,11 @@ from typing import Any
 import pytest
 
 import opik_jupyter
+from opik_backend.server import free_port
+from opik_jupyter.sdk import _state
 from opik_jupyter.sdk._context import Span, Trace
 from opik_jupyter.widgets import TracesTable, TraceTree, show_trace
-from opik_jupyter.widgets._cell_view import LiveTrace
+from opik_jupyter.widgets._cell_view import LiveTrace, Refresher
 from opik_jupyter.widgets._html import table_html, tree_html
 from opik_jupyter.widgets._text import tree_text
 from opik_jupyter.widgets._trace_view_model import MAX_TEXT, from_live, from_stored
@@ -209,6 +211,37 @@ def test_show_trace__fetches_a_stored_trace_after_sending_what_is_queued(
     assert opik_jupyter.show_trace is not None
     with pytest.raises(LookupError):
         show_trace("0192f0c0-0000-7000-8000-000000000000")
+
+
+def test_refresher__a_trace_spilled_before_a_configure_still_says_spilled_not_ok(
+    sdk: opik_jupyter.Client, backend_url: str
+) -> None:
+    """A notebook re-configures right after a cell traced while the backend was away, before
+    the cell's tree looked: the tree asks the sender that took the trace (retired, the trace
+    on its disk), not the new one, which has nothing to send and would say all is stored."""
+    opik_jupyter.configure(url=f"http://127.0.0.1:{free_port()}/api", retry_max_delay=0.5)
+    with opik_jupyter.start_trace("offline-cell") as trace:
+        pass
+    took_it = _state.current_sender()
+    opik_jupyter.configure(url=backend_url, retry_max_delay=30.0)  # retires that sender
+    assert took_it is not None
+    assert took_it.status().spilled >= 1
+    assert opik_jupyter.flush(1.0).delivered  # the sender of the moment has nothing of it
+    tree = Recorder()
+    tree.data = {"trace": {"name": "offline-cell"}, "spans": [], "live": False}
+    refresher = Refresher(retry=0.1)
+    try:
+        refresher.request(trace.id, tree, sender=took_it)
+        wait_for(
+            lambda: len(tree.pushes) > 1 and tree.data.get("delivery") == "spilled",
+            timeout=15.0,
+            what=lambda: f"the tree marked spilled; it was given {tree.pushes[1:]}",
+        )
+        time.sleep(0.5)  # a few more looks: the trace is still on disk, the tree says so
+        assert [p.get("delivery") for p in tree.pushes[1:]] == ["spilled"]
+    finally:
+        with refresher._cond:  # no more looks: its thread ends
+            refresher._undelivered.clear()
 
 
 def make_traces(count: int) -> list[str]:
