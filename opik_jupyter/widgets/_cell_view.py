@@ -206,6 +206,8 @@ class Refresher:
     the newest :data:`MAX_WAITING` wait (older trees keep their live data, which lacks only
     costs and scores). Each tree asks the sender that took its trace, not the sender of the
     moment: after a ``configure`` that one has nothing of it (and would say all is stored).
+    The trees of a retired sender that has not delivered also look in the backend, where the
+    next sender for the same backend may have replayed its spill file.
     """
 
     def __init__(self, timeout: float = 10.0, retry: float = RETRY_SECONDS) -> None:
@@ -251,22 +253,34 @@ class Refresher:
     def _refresh(self, sender: Sender | None, batch: list[tuple[str, _Tree]]) -> None:
         try:
             result = self._flush(sender)
-            if not result.delivered:
-                self._mark_undelivered(batch, "spilled" if result.spilled else "pending")
+            if result.delivered:
+                _unmark(self._show_stored(batch))  # stored, but not where this process reads
                 return
-            from .trace_tree import fetch_trace  # noqa: PLC0415 - loaded with the first tree
-
-            for trace_id, (widget, handle, _) in batch:
-                try:
-                    widget.data = _trace_view_model.from_stored(fetch_trace(trace_id))
-                except LookupError:  # stored, but not where this process reads now
-                    if "delivery" not in widget.data:
-                        continue
-                    widget.data = {k: v for k, v in widget.data.items() if k != "delivery"}
-                if handle is not None:
-                    update(handle, widget)
+            if sender is not None and sender is not _state.current_sender():
+                # retired: the next sender for its backend may have replayed its file
+                batch = self._show_stored(batch, unreadable=Exception)
+            self._mark_undelivered(batch, "spilled" if result.spilled else "pending")
         except Exception:  # the live view stays; reading back is a nicety
             log.debug("opik-jupyter: could not read traces back", exc_info=True)
+
+    def _show_stored(
+        self, batch: list[tuple[str, _Tree]], unreadable: type[Exception] = LookupError
+    ) -> list[tuple[str, _Tree]]:
+        """Replace each tree with its stored trace; the trees whose trace could not be read
+        (not found, or whatever ``unreadable`` stands for)."""
+        from .trace_tree import fetch_trace  # noqa: PLC0415 - loaded with the first tree
+
+        missing = []
+        for trace_id, tree in batch:
+            widget, handle, _ = tree
+            try:
+                widget.data = _trace_view_model.from_stored(fetch_trace(trace_id))
+            except unreadable:
+                missing.append((trace_id, tree))
+                continue
+            if handle is not None:
+                update(handle, widget)
+        return missing
 
     def _flush(self, sender: Sender | None) -> FlushResult:
         """Wait for the sender that took the trees' traces (one that ``configure`` retired
@@ -287,6 +301,15 @@ class Refresher:
                     self._undelivered[trace_id] = tree
                 while len(self._undelivered) > MAX_WAITING:
                     self._undelivered.popitem(last=False)
+
+
+def _unmark(batch: list[tuple[str, _Tree]]) -> None:
+    """The trees no longer say their trace is not stored (it is: its sender delivered it)."""
+    for _trace_id, (widget, handle, _sender) in batch:
+        if "delivery" in widget.data:
+            widget.data = {k: v for k, v in widget.data.items() if k != "delivery"}
+            if handle is not None:
+                update(handle, widget)
 
 
 def _by_sender(batch: list[tuple[str, _Tree]]) -> dict[Sender | None, list[tuple[str, _Tree]]]:

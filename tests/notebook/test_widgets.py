@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from typing import Any
+from urllib.parse import urlparse
 
 import pytest
 
@@ -18,6 +19,7 @@ from opik_jupyter.widgets._text import tree_text
 from opik_jupyter.widgets._trace_view_model import MAX_TEXT, from_live, from_stored
 from opik_jupyter.widgets.traces_table import row_of
 from tests.testlib.kernel import WIDGET_MIME
+from tests.testlib.proxy import FlakyProxy
 from tests.testlib.waiting import wait_for
 
 XSS = "<img src=x onerror=alert(1)>"
@@ -242,6 +244,60 @@ def test_refresher__a_trace_spilled_before_a_configure_still_says_spilled_not_ok
     finally:
         with refresher._cond:  # no more looks: its thread ends
             refresher._undelivered.clear()
+
+
+def test_refresher__a_trace_a_later_sender_replayed_from_disk_shows_stored(
+    sdk: opik_jupyter.Client, backend_url: str
+) -> None:
+    """The sender that spilled a cell's trace was retired by a configure for the same
+    backend; the next sender replays the file once the backend is back: the tree shows the
+    stored trace, though the retired sender still counts the trace on its disk."""
+    target = urlparse(backend_url)
+    proxy = FlakyProxy(target.hostname or "127.0.0.1", target.port or 80)
+    try:
+        proxy.cut()
+        via_proxy = f"http://127.0.0.1:{proxy.port}/api"
+        opik_jupyter.configure(url=via_proxy, retry_max_delay=0.5)
+        with opik_jupyter.start_trace("offline-cell") as trace:
+            pass
+        took_it = _state.current_sender()
+        opik_jupyter.configure(retry_max_delay=0.4)  # retires it; its file stays on disk
+        assert took_it is not None
+        assert took_it.status().spilled >= 1
+        proxy.restore()
+        with opik_jupyter.start_trace("next-cell"):
+            pass
+        assert opik_jupyter.flush(10.0).delivered  # the next sender replayed the file
+        tree = Recorder()
+        tree.data = {"trace": {"name": "offline-cell"}, "live": False, "delivery": "spilled"}
+        refresher = Refresher(retry=0.1)
+        refresher.request(trace.id, tree, sender=took_it)
+        stored = wait_for(
+            lambda: tree.data if "delivery" not in tree.data else None,
+            timeout=15.0,
+            what=lambda: f"the stored trace; the tree was given {tree.pushes[1:]}",
+        )
+        assert stored["trace"]["id"] == trace.id
+        assert took_it.status().spilled >= 1  # what the retired sender alone would say
+    finally:
+        proxy.close()
+
+
+def test_refresher__a_delivered_trace_read_elsewhere_no_longer_says_not_stored(
+    sdk: opik_jupyter.Client,
+) -> None:
+    """The sender delivered the trace, but this process now reads another workspace: the
+    tree keeps its live data and drops its ``not yet stored`` mark."""
+    with opik_jupyter.start_trace("stored-cell") as trace:
+        pass
+    took_it = _state.current_sender()
+    assert opik_jupyter.flush(10.0).delivered
+    opik_jupyter.configure(workspace="another-workspace")
+    tree = Recorder()
+    tree.data = {"trace": {"name": "stored-cell"}, "live": False, "delivery": "pending"}
+    Refresher().request(trace.id, tree, sender=took_it)
+    wait_for(lambda: len(tree.pushes) > 1, timeout=15.0, what="the tree given new data")
+    assert tree.pushes[1:] == [{"trace": {"name": "stored-cell"}, "live": False}]
 
 
 def make_traces(count: int) -> list[str]:
