@@ -172,6 +172,13 @@ def shutdown(timeout: float = 10.0) -> FlushResult:
     return sender.shutdown(timeout)
 
 
+def current_sender() -> Sender | None:
+    """The sender of the events traced now (None before the first one, or after
+    ``configure`` retired it): whoever must know where they went keeps this one, since
+    ``flush`` and ``delivery_status`` follow the sender of the moment."""
+    return _sender
+
+
 def delivery_status() -> DeliveryStatus:
     """Counters of the current sender: queued, sent, retrying, spilled, dropped..."""
     sender = _sender

@@ -27,9 +27,11 @@ from typing import TYPE_CHECKING, Any
 
 from ..sdk import _state, flush
 from ..sdk._context import Span, Trace
+from ..sdk._delivery_status import FlushResult
 from . import _trace_view_model
 
 if TYPE_CHECKING:
+    from ..sdk._sender import Sender
     from .trace_tree import TraceTree
 
 log = logging.getLogger("opik_jupyter")
@@ -100,7 +102,9 @@ class CellView:
             self.handle = show(widget)
         elif self.handle is not None:
             update(self.handle, widget)  # the static HTML of exported notebooks, final
-        refresher.request(self.live.trace.id, widget, self.handle)
+        # the sender that took the trace's end: a later ``configure`` retires it, and the
+        # sender of that moment knows nothing of this trace
+        refresher.request(self.live.trace.id, widget, self.handle, _state.current_sender())
 
 
 class LiveTrace:
@@ -189,29 +193,39 @@ class LiveTrace:
 # -- the stored trace replaces the live one ------------------------------------------------
 
 
+_Tree = tuple[Any, Any, "Sender | None"]
+"""A tree waiting for its stored trace: the widget, its display handle, the trace's sender."""
+
+
 class Refresher:
     """Trees to replace with their stored trace, and the daemon thread
     (``opik-jupyter-refresh``) doing it.
 
     Cells finish faster than traces can be read back when a whole notebook runs, so requests
-    are coalesced: one ``flush`` serves every tree waiting, and only the newest
-    :data:`MAX_WAITING` wait (older trees keep their live data, which lacks only costs and
-    scores).
+    are coalesced: one ``flush`` of each sender serves every tree waiting on it, and only
+    the newest :data:`MAX_WAITING` wait (older trees keep their live data, which lacks only
+    costs and scores). Each tree asks the sender that took its trace, not the sender of the
+    moment: after a ``configure`` that one has nothing of it (and would say all is stored).
+    The trees of a retired sender that has not delivered also look in the backend, where the
+    next sender for the same backend may have replayed its spill file.
     """
 
     def __init__(self, timeout: float = 10.0, retry: float = RETRY_SECONDS) -> None:
         self.timeout = timeout
         self.retry = retry
-        self._waiting: OrderedDict[str, Any] = OrderedDict()
-        self._undelivered: OrderedDict[str, Any] = OrderedDict()
+        self._waiting: OrderedDict[str, _Tree] = OrderedDict()
+        self._undelivered: OrderedDict[str, _Tree] = OrderedDict()
         self._cond = threading.Condition()
         self._thread: threading.Thread | None = None
 
-    def request(self, trace_id: str, widget: Any, handle: Any = None) -> None:
+    def request(
+        self, trace_id: str, widget: Any, handle: Any = None, sender: Sender | None = None
+    ) -> None:
         """Refresh ``widget`` with the stored trace ``trace_id`` soon, and what ``handle``
-        shows (the static HTML a saved or exported notebook keeps) with it."""
+        shows (the static HTML a saved or exported notebook keeps) with it. ``sender``
+        took the trace (None: the current one, whichever it is when the tree looks)."""
         with self._cond:
-            self._waiting[trace_id] = (widget, handle)
+            self._waiting[trace_id] = (widget, handle, sender)
             self._undelivered.pop(trace_id, None)
             while len(self._waiting) > MAX_WAITING:
                 self._waiting.popitem(last=False)
@@ -233,37 +247,77 @@ class Refresher:
                     self._waiting, self._undelivered = self._undelivered, OrderedDict()
                 batch = list(self._waiting.items())
                 self._waiting.clear()
-            self._refresh(batch)
+            for sender, trees in _by_sender(batch).items():
+                self._refresh(sender, trees)
 
-    def _refresh(self, batch: list[tuple[str, tuple[Any, Any]]]) -> None:
+    def _refresh(self, sender: Sender | None, batch: list[tuple[str, _Tree]]) -> None:
         try:
-            result = flush(self.timeout)
-            if not result.delivered:
-                self._mark_undelivered(batch, "spilled" if result.spilled else "pending")
+            result = self._flush(sender)
+            if result.delivered:
+                _unmark(self._show_stored(batch))  # stored, but not where this process reads
                 return
-            from .trace_tree import fetch_trace  # noqa: PLC0415 - loaded with the first tree
-
-            for trace_id, (widget, handle) in batch:
-                with contextlib.suppress(LookupError):
-                    widget.data = _trace_view_model.from_stored(fetch_trace(trace_id))
-                    if handle is not None:
-                        update(handle, widget)
+            if sender is not None and sender is not _state.current_sender():
+                # retired: the next sender for its backend may have replayed its file
+                batch = self._show_stored(batch, unreadable=Exception)
+            self._mark_undelivered(batch, "spilled" if result.spilled else "pending")
         except Exception:  # the live view stays; reading back is a nicety
             log.debug("opik-jupyter: could not read traces back", exc_info=True)
 
-    def _mark_undelivered(self, batch: list[tuple[str, tuple[Any, Any]]], delivery: str) -> None:
+    def _show_stored(
+        self, batch: list[tuple[str, _Tree]], unreadable: type[Exception] = LookupError
+    ) -> list[tuple[str, _Tree]]:
+        """Replace each tree with its stored trace; the trees whose trace could not be read
+        (not found, or whatever ``unreadable`` stands for)."""
+        from .trace_tree import fetch_trace  # noqa: PLC0415 - loaded with the first tree
+
+        missing = []
+        for trace_id, tree in batch:
+            widget, handle, _ = tree
+            try:
+                widget.data = _trace_view_model.from_stored(fetch_trace(trace_id))
+            except unreadable:
+                missing.append((trace_id, tree))
+                continue
+            if handle is not None:
+                update(handle, widget)
+        return missing
+
+    def _flush(self, sender: Sender | None) -> FlushResult:
+        """Wait for the sender that took the trees' traces (one that ``configure`` retired
+        still says where they are: sent, or left on disk)."""
+        return sender.flush(self.timeout) if sender is not None else flush(self.timeout)
+
+    def _mark_undelivered(self, batch: list[tuple[str, _Tree]], delivery: str) -> None:
         """Say on each tree that its trace is not stored yet (on disk, or still queued), and
         try again in :attr:`retry` seconds: the tree says ``ok`` only once it is stored."""
-        for trace_id, (widget, handle) in batch:
+        for trace_id, tree in batch:
+            widget, handle, _ = tree
             if widget.data.get("delivery") != delivery:
                 widget.data = {**widget.data, "delivery": delivery}
                 if handle is not None:
                     update(handle, widget)
             with self._cond:
                 if trace_id not in self._waiting:
-                    self._undelivered[trace_id] = (widget, handle)
+                    self._undelivered[trace_id] = tree
                 while len(self._undelivered) > MAX_WAITING:
                     self._undelivered.popitem(last=False)
+
+
+def _unmark(batch: list[tuple[str, _Tree]]) -> None:
+    """The trees no longer say their trace is not stored (it is: its sender delivered it)."""
+    for _trace_id, (widget, handle, _sender) in batch:
+        if "delivery" in widget.data:
+            widget.data = {k: v for k, v in widget.data.items() if k != "delivery"}
+            if handle is not None:
+                update(handle, widget)
+
+
+def _by_sender(batch: list[tuple[str, _Tree]]) -> dict[Sender | None, list[tuple[str, _Tree]]]:
+    """The trees of ``batch`` grouped by the sender that took their trace, in order."""
+    groups: dict[Sender | None, list[tuple[str, _Tree]]] = {}
+    for trace_id, tree in batch:
+        groups.setdefault(tree[2], []).append((trace_id, tree))
+    return groups
 
 
 refresher = Refresher()

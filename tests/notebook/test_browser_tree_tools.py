@@ -37,6 +37,8 @@ oj.configure(url=f"http://127.0.0.1:{free_port()}/api", retry_max_delay=0.5)""",
     """\
 %%opik_track --name offline-cell
 answer = 42""",
+    # retires the sender holding the offline cell's trace on disk (for a backend that never
+    # answers), before or after the cell's tree first looks: the tree asks that sender
     """\
 oj.configure(url=stored_at, retry_max_delay=30.0)""",
 ]

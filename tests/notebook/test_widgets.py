@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import time
 from typing import Any
+from urllib.parse import urlparse
 
 import pytest
 
 import opik_jupyter
+from opik_backend.server import free_port
+from opik_jupyter.sdk import _state
 from opik_jupyter.sdk._context import Span, Trace
 from opik_jupyter.widgets import TracesTable, TraceTree, show_trace
-from opik_jupyter.widgets._cell_view import LiveTrace
+from opik_jupyter.widgets._cell_view import LiveTrace, Refresher
 from opik_jupyter.widgets._html import table_html, tree_html
 from opik_jupyter.widgets._text import tree_text
 from opik_jupyter.widgets._trace_view_model import MAX_TEXT, from_live, from_stored
 from opik_jupyter.widgets.traces_table import row_of
 from tests.testlib.kernel import WIDGET_MIME
+from tests.testlib.proxy import FlakyProxy
 from tests.testlib.waiting import wait_for
 
 XSS = "<img src=x onerror=alert(1)>"
@@ -209,6 +213,91 @@ def test_show_trace__fetches_a_stored_trace_after_sending_what_is_queued(
     assert opik_jupyter.show_trace is not None
     with pytest.raises(LookupError):
         show_trace("0192f0c0-0000-7000-8000-000000000000")
+
+
+def test_refresher__a_trace_spilled_before_a_configure_still_says_spilled_not_ok(
+    sdk: opik_jupyter.Client, backend_url: str
+) -> None:
+    """A notebook re-configures right after a cell traced while the backend was away, before
+    the cell's tree looked: the tree asks the sender that took the trace (retired, the trace
+    on its disk), not the new one, which has nothing to send and would say all is stored."""
+    opik_jupyter.configure(url=f"http://127.0.0.1:{free_port()}/api", retry_max_delay=0.5)
+    with opik_jupyter.start_trace("offline-cell") as trace:
+        pass
+    took_it = _state.current_sender()
+    opik_jupyter.configure(url=backend_url, retry_max_delay=30.0)  # retires that sender
+    assert took_it is not None
+    assert took_it.status().spilled >= 1
+    assert opik_jupyter.flush(1.0).delivered  # the sender of the moment has nothing of it
+    tree = Recorder()
+    tree.data = {"trace": {"name": "offline-cell"}, "spans": [], "live": False}
+    refresher = Refresher(retry=0.1)
+    try:
+        refresher.request(trace.id, tree, sender=took_it)
+        wait_for(
+            lambda: len(tree.pushes) > 1 and tree.data.get("delivery") == "spilled",
+            timeout=15.0,
+            what=lambda: f"the tree marked spilled; it was given {tree.pushes[1:]}",
+        )
+        time.sleep(0.5)  # a few more looks: the trace is still on disk, the tree says so
+        assert [p.get("delivery") for p in tree.pushes[1:]] == ["spilled"]
+    finally:
+        with refresher._cond:  # no more looks: its thread ends
+            refresher._undelivered.clear()
+
+
+def test_refresher__a_trace_a_later_sender_replayed_from_disk_shows_stored(
+    sdk: opik_jupyter.Client, backend_url: str
+) -> None:
+    """The sender that spilled a cell's trace was retired by a configure for the same
+    backend; the next sender replays the file once the backend is back: the tree shows the
+    stored trace, though the retired sender still counts the trace on its disk."""
+    target = urlparse(backend_url)
+    proxy = FlakyProxy(target.hostname or "127.0.0.1", target.port or 80)
+    try:
+        proxy.cut()
+        via_proxy = f"http://127.0.0.1:{proxy.port}/api"
+        opik_jupyter.configure(url=via_proxy, retry_max_delay=0.5)
+        with opik_jupyter.start_trace("offline-cell") as trace:
+            pass
+        took_it = _state.current_sender()
+        opik_jupyter.configure(retry_max_delay=0.4)  # retires it; its file stays on disk
+        assert took_it is not None
+        assert took_it.status().spilled >= 1
+        proxy.restore()
+        with opik_jupyter.start_trace("next-cell"):
+            pass
+        assert opik_jupyter.flush(10.0).delivered  # the next sender replayed the file
+        tree = Recorder()
+        tree.data = {"trace": {"name": "offline-cell"}, "live": False, "delivery": "spilled"}
+        refresher = Refresher(retry=0.1)
+        refresher.request(trace.id, tree, sender=took_it)
+        stored = wait_for(
+            lambda: tree.data if "delivery" not in tree.data else None,
+            timeout=15.0,
+            what=lambda: f"the stored trace; the tree was given {tree.pushes[1:]}",
+        )
+        assert stored["trace"]["id"] == trace.id
+        assert took_it.status().spilled >= 1  # what the retired sender alone would say
+    finally:
+        proxy.close()
+
+
+def test_refresher__a_delivered_trace_read_elsewhere_no_longer_says_not_stored(
+    sdk: opik_jupyter.Client,
+) -> None:
+    """The sender delivered the trace, but this process now reads another workspace: the
+    tree keeps its live data and drops its ``not yet stored`` mark."""
+    with opik_jupyter.start_trace("stored-cell") as trace:
+        pass
+    took_it = _state.current_sender()
+    assert opik_jupyter.flush(10.0).delivered
+    opik_jupyter.configure(workspace="another-workspace")
+    tree = Recorder()
+    tree.data = {"trace": {"name": "stored-cell"}, "live": False, "delivery": "pending"}
+    Refresher().request(trace.id, tree, sender=took_it)
+    wait_for(lambda: len(tree.pushes) > 1, timeout=15.0, what="the tree given new data")
+    assert tree.pushes[1:] == [{"trace": {"name": "stored-cell"}, "live": False}]
 
 
 def make_traces(count: int) -> list[str]:
