@@ -4,7 +4,8 @@ Loads ``--spans`` spans (4 per trace, so 250k traces at the default 1M) through 
 batch routes into a real backend process (embedded chDB + SQLite, fresh data directory),
 waits for ClickHouse's background merges to settle, then times each read ``--runs`` times
 (p50/p95/p99) and runs ``--clients`` concurrent clients with a realistic mix (45% writes,
-55% reads) for ``--seconds``. Usage::
+55% reads) for ``--seconds``: first back to back (a closed loop), then each client starting
+one request every ``--pace`` seconds. Usage::
 
     python benchmarks/bench_reads.py                      # 1M spans (several minutes)
     python benchmarks/bench_reads.py --spans 100000       # a quick run
@@ -225,8 +226,16 @@ def time_reads(
     return out
 
 
-def mixed(url: str, reads: Reads, clients: int, seconds: float) -> dict[str, list[float]]:
-    """``clients`` threads; each request is a write (45%) or one of the reads (55%)."""
+def mixed(
+    url: str, reads: Reads, clients: int, seconds: float, pace: float = 0.0
+) -> dict[str, list[float]]:
+    """``clients`` threads; each request is a write (45%) or one of the reads (55%).
+
+    With ``pace`` 0 each client sends its next request as soon as the last is answered (a
+    closed loop: the latency is then set by how many requests the server completes per
+    second, ``clients / throughput``); with ``pace`` > 0 each client starts one request
+    every ``pace`` seconds (or at once when the last took longer), as users and SDKs do.
+    """
     samples: dict[str, list[float]] = {}
     errors: list[str] = []
     lock = threading.Lock()
@@ -285,7 +294,11 @@ def mixed(url: str, reads: Reads, clients: int, seconds: float) -> dict[str, lis
                 f"v1/private/traces/{rng.choice(trace_ids) if trace_ids else reads.tree_id}"
             )
             names = list(calls)
+            due = time.perf_counter() + rng.random() * pace  # spread the clients' starts
             while time.perf_counter() < stop:
+                if pace:
+                    time.sleep(max(0.0, due - time.perf_counter()))
+                    due = max(due + pace, time.perf_counter())
                 if rng.random() < 0.45:
                     name, call = "write (1 trace or span)", lambda: write(client, rng)
                 else:
@@ -312,7 +325,12 @@ def mixed(url: str, reads: Reads, clients: int, seconds: float) -> dict[str, lis
     all_reads = [
         s for name, values in samples.items() if not name.startswith("write") for s in values
     ]
-    print(f"  {clients} clients for {seconds:.0f} s, errors: {len(errors)}")
+    done = sum(len(values) for values in samples.values())
+    mode = f"one request every {pace:g} s each" if pace else "closed loop"
+    print(
+        f"  {clients} clients ({mode}) for {seconds:.0f} s: {done / seconds:,.0f} requests/s, "
+        f"errors: {len(errors)}"
+    )
     if errors:
         print(f"    first error: {errors[0]}")
     for name, values in sorted(samples.items()):
@@ -349,6 +367,8 @@ def measure(
         figures = time_reads(reads, args.runs, backend, args.cap)
         if args.clients:
             mixed(url, reads, args.clients, args.seconds)
+            if args.pace:
+                mixed(url, reads, args.clients, args.seconds, args.pace)
         print(
             f"  RSS at the end {backend.memory_info().rss / 2**20:.0f} MB "
             f"(peak {peak_rss(backend) / 2**20:.0f} MB); "
@@ -396,6 +416,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--cap", type=float, default=60, help="seconds at most per read")
     parser.add_argument("--clients", type=int, default=50, help="mixed-load clients (0: skip)")
     parser.add_argument("--seconds", type=float, default=30, help="mixed-load duration")
+    parser.add_argument(
+        "--pace",
+        type=float,
+        default=0.5,
+        help="then again, each client starting one request every PACE seconds (0: skip)",
+    )
     parser.add_argument("--threads", type=int, default=4, help="loading client threads")
     parser.add_argument("--data", type=Path, help="an already loaded data directory to reuse")
     parser.add_argument("--keep", type=Path, help="load into this directory and keep it")

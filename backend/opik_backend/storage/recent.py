@@ -57,9 +57,9 @@ class Slice:
     scores: dict[str, list[Row]]
     comments: dict[str, list[Public]]
     total: int | None  # the project's trace count, when the window knows it
-    floor: str = ""  # the window's floor, and how to tell it its count of traces below
-    held: int = 0
-    mark: int = 0
+    floor: str = ""  # the window's floor then ("" when it held every trace)
+    held: int = 0  # how many traces the window held
+    mark: int = 0  # what :meth:`RecentTraces.counted_below` checks the window against
 
 
 @dataclasses.dataclass
@@ -191,9 +191,9 @@ class RecentTraces:
     ``grow`` before its oldest are let go (back to ``keep``); at most ``projects`` windows
     are kept (the least recently read go first). A window whose traces' text passes
     ``max_bytes`` keeps fewer of them (its later pages are then read from ClickHouse).
-    A window that keeps spans or scores
-    under more than ``2 * grow + orphans`` trace ids (scores of other projects' new
-    traces, spans ahead of their trace) is dropped, so memory stays bounded.
+    A window that keeps spans or scores under more than ``2 * grow + orphans`` trace ids
+    (scores of other projects' new traces, spans ahead of their trace) is dropped, so
+    memory stays bounded.
     """
 
     def __init__(
