@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import threading
+import time
 from typing import Any
 
 import httpx
@@ -192,23 +194,27 @@ def test_a_write_above_the_watermark_keeps_the_sealed_part(
     assert small_split.sealed_runs > runs
 
 
-def test_the_change_log_moves_the_sealed_version_only_for_writes_below_the_watermark() -> None:
+def test_the_change_log_moves_a_sealed_version_only_for_writes_below_its_watermark() -> None:
     changes = ChangeLog()
     project = ("ws", "p")
     changes.bump({project: "0190"})
-    assert changes.watermark(*project) is None
-    changes.set_watermark(*project, "0195")
-    sealed = changes.watermark(*project)
-    changes.bump({project: "0197"})  # above
+    assert changes.watermarks(*project) == []
+    changes.add_watermark(*project, "0195")
+    changes.add_watermark(*project, "0198")
+    (newer, newer_v), (older, older_v) = changes.watermarks(*project)
+    assert (newer, older) == ("0198", "0195")
+    changes.bump({project: "0199"})  # above both
     changes.bump({project: None})  # no trace (a span's score)
     changes.bump({("ws", "other"): ""})
-    assert changes.watermark(*project) == sealed
+    assert changes.watermarks(*project) == [(newer, newer_v), (older, older_v)]
     assert changes.version(*project) == (0, 3)
-    changes.bump({project: "0194"})  # below
-    assert changes.watermark(*project) != sealed
-    sealed = changes.watermark(*project)
+    changes.bump({project: "0196"})  # between them
+    assert changes.watermarks(*project)[1] == (older, older_v)
+    assert changes.watermarks(*project)[0][1] != newer_v
     changes.bump_all()  # a delete
-    assert changes.watermark(*project) != sealed
+    assert changes.watermarks(*project)[1][1] != older_v
+    changes.add_watermark(*project, "0199")  # the oldest goes
+    assert [mark for mark, _ in changes.watermarks(*project)] == ["0199", "0198"]
 
 
 def test_durations_merge_from_both_parts(
@@ -225,3 +231,43 @@ def test_durations_merge_from_both_parts(
     ms = sorted(dt.timedelta(seconds=s) / dt.timedelta(milliseconds=1) for s in ends)
     assert duration["p50"] == pytest.approx(ms[3])
     assert small_split.sealed_runs > 0
+
+
+def test_a_grown_tail_is_sealed_off_the_request_path(
+    api: httpx.Client,
+    backend: RunningBackend,
+    small_split: split.Split,
+    workspace: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    services = backend.services
+    writer = Writer(api, random.Random(3))
+    for _ in range(10):
+        writer.post_trace(new_id())
+    pid = project_id(api)
+    answers(services.reads, services.stats, workspace, pid)  # sealed here, on first sight
+    sealing: list[str] = []
+    seal = small_split._seal
+
+    def recorded(watermark: str, compute: Any) -> Any:
+        sealing.append(threading.current_thread().name)
+        return seal(watermark, compute)
+
+    monkeypatch.setattr(small_split, "_seal", recorded)
+    for _ in range(8):  # the tail outgrows tail_max: a newer watermark comes
+        writer.post_trace(new_id())
+    got = answers(services.reads, services.stats, workspace, pid)
+    assert same(got, recomputed(backend, workspace, pid))
+    deadline = time.monotonic() + 30
+    while small_split._sealing and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(sealing) >= 5
+    assert all(name.startswith("opik-backend-seal") for name in sealing)
+    marks = services.reads.changes.watermarks(workspace, pid)
+    assert len(marks) == 2
+    writer.post_trace(new_id())
+    sealed = len(sealing)
+    assert same(
+        answers(services.reads, services.stats, workspace, pid), recomputed(backend, workspace, pid)
+    )
+    assert len(sealing) == sealed  # the newer watermark's sealed parts serve now

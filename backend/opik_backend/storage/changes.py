@@ -3,9 +3,10 @@
 The writer bumps it after each commit; readers use it to know a cached answer (a page
 total) is still right. It is per process: other replicas' writes are bounded by a TTL.
 
-Each project may also carry a watermark, a trace id: aggregates over the traces below it
-(the sealed part, see :mod:`.split`) stay right until a commit touches a trace below it,
-which moves the project's sealed version. A commit names the lowest trace id it touched.
+A project may also carry watermarks, trace ids (the newest, and the one it replaces while
+the aggregates below the newest are computed): aggregates over the traces below one (a
+sealed part, see :mod:`.split`) stay right until a commit touches a trace below it, which
+moves that watermark's version. A commit names the lowest trace id it touched.
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ Project = tuple[str, str]  # (workspace, project id)
 class ChangeLog:
     def __init__(self) -> None:
         self._versions: dict[Project, int] = {}
-        # the watermark, and a count of the commits that touched a trace below it (and of
-        # its moves); replaced whole, so that a reader sees a consistent pair
-        self._marks: dict[Project, tuple[str, int]] = {}
+        # per project, newest first, its watermarks and a serial number of each, which moves
+        # when a commit touches a trace below it; replaced whole, so readers see one state
+        self._marks: dict[Project, tuple[tuple[str, int], ...]] = {}
+        self._serial = 0
         self._epoch = 0
         self._lock = threading.Lock()
 
@@ -35,22 +37,33 @@ class ChangeLog:
         with self._lock:
             for key, lowest in touched.items():
                 self._versions[key] = self._versions.get(key, 0) + 1
-                mark = self._marks.get(key)
-                if mark is not None and lowest is not None and lowest < mark[0]:
-                    self._marks[key] = (mark[0], mark[1] + 1)
+                marks = self._marks.get(key, ())
+                if lowest is not None and any(lowest < mark for mark, _ in marks):
+                    self._marks[key] = tuple(
+                        (mark, self._next() if lowest < mark else serial) for mark, serial in marks
+                    )
 
     def bump_all(self) -> None:
         """For changes whose projects are not known (deletes)."""
         with self._lock:
             self._epoch += 1
 
-    def watermark(self, workspace: str, project_id: str) -> tuple[str, tuple[int, int]] | None:
-        """The project's watermark and the version of what lies below it, if it has one."""
-        mark = self._marks.get((workspace, project_id))
-        return None if mark is None else (mark[0], (self._epoch, mark[1]))
+    def watermarks(self, workspace: str, project_id: str) -> list[tuple[str, tuple[int, int]]]:
+        """The project's watermarks, newest first, each with the version of what lies
+        below it (none until :meth:`add_watermark`)."""
+        epoch = self._epoch
+        return [
+            (mark, (epoch, serial)) for mark, serial in self._marks.get((workspace, project_id), ())
+        ]
 
-    def set_watermark(self, workspace: str, project_id: str, watermark: str) -> None:
-        """Move the project's watermark (what was sealed below the old one is stale)."""
+    def add_watermark(self, workspace: str, project_id: str, watermark: str, keep: int = 2) -> None:
+        """Make ``watermark`` the project's newest, keeping ``keep`` in all."""
         with self._lock:
-            moves = self._marks.get((workspace, project_id), ("", 0))[1]
-            self._marks[(workspace, project_id)] = (watermark, moves + 1)
+            older = tuple(
+                m for m in self._marks.get((workspace, project_id), ()) if m[0] != watermark
+            )
+            self._marks[(workspace, project_id)] = ((watermark, self._next()), *older)[:keep]
+
+    def _next(self) -> int:
+        self._serial += 1
+        return self._serial

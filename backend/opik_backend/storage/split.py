@@ -4,19 +4,24 @@ Trace ids are UUID v7, so they sort by creation time, and everything an aggregat
 about a trace (its rows, its spans, its scores) is keyed by the trace's id. A project's
 aggregate is split at a watermark W, a trace id: the sealed part (traces below W) is
 computed once and kept until a commit touches a trace below W (see
-:class:`~.changes.ChangeLog`); the tail (W and above, the newest few thousand traces) is a
-primary-key range read, redone when anything in the project changed. All versions of a
-trace fall on one side, so ``FINAL`` on each side is exact, and the parts add up (counts,
-sums), or merge as ClickHouse aggregate states (percentiles).
+:class:`~.changes.ChangeLog`); the tail (W and above, the newest traces) is a primary-key
+range read, redone when anything in the project changed. All versions of a trace fall on
+one side, so ``FINAL`` on each side is exact, and the parts add up (counts, sums) or merge
+as ClickHouse aggregate states (percentiles).
 
-W is set to leave ``tail_keep`` traces above it, and moved on when more than ``tail_max``
-rows are above it.
+W is set to leave ``tail_keep`` traces above it. When more than ``tail_max`` rows are
+above it, a newer W is added and the sealed parts below it are computed off the request
+path, the older W serving until they are ready; so is a sealed part past half its TTL.
+Only a write below W makes a request compute a sealed part itself.
 """
 
 from __future__ import annotations
 
+import logging
+import threading
 import time
 from collections.abc import Callable, Hashable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from .cache import Memo
@@ -25,9 +30,11 @@ from .clickhouse import ClickHouse
 
 S = TypeVar("S")
 R = TypeVar("R")
+Mark = tuple[str, tuple[int, int]]  # a watermark and the version of what lies below it
 
 IN_PROJECT = "workspace_id = {ws:String} AND project_id = {project_id:String}"
 CHECK_SECONDS = 1.0  # how often the size of a project's tail is looked at
+log = logging.getLogger(__name__)
 
 
 class Split:
@@ -36,9 +43,14 @@ class Split:
     def __init__(self, ch: ClickHouse, changes: ChangeLog, ttl: float) -> None:
         self._ch = ch
         self._changes = changes
+        self._ttl = ttl
         self._sealed: Memo[Hashable, Any] = Memo(ttl, max_entries=1_000)  # states are big
         self._answers: Memo[Hashable, Any] = Memo(ttl)
         self._checked: dict[tuple[str, str], float] = {}
+        self._sealing: set[Hashable] = set()
+        self._lock = threading.Lock()
+        # one thread: sealing in the background must not take both cores from requests
+        self._background = ThreadPoolExecutor(1, thread_name_prefix="opik-backend-seal")
         self.tail_keep = 1_000
         self.tail_max = 10_000
         self.sealed_runs = 0  # sealed parts computed (for tests and benchmarks)
@@ -51,51 +63,69 @@ class Split:
         sealed: Callable[[str], S],
         combine: Callable[[str, S | None], R],
     ) -> R:
-        """``combine(W, sealed(W))``, with W the project's watermark (``sealed`` is not
-        called, and None passed, when W is "": the project is small and all tail)."""
-        watermark, sealed_version = self.watermark(workspace, project_id)
-        part = self.sealed(key, workspace, watermark, sealed_version, sealed)
-        version = (self._changes.version(workspace, project_id), watermark, sealed_version)
-        return self._answers.get_or_compute(key, version, lambda: combine(watermark, part))
+        """``combine(W, sealed(W))``, with W a watermark of the project (``sealed`` is not
+        called, and None passed, when W is "": the project is small, all tail)."""
+        marks = self.watermarks(workspace, project_id)
+        mark, part = self._sealed_part((key, workspace), marks, sealed)
+        version = (self._changes.version(workspace, project_id), mark)
+        return self._answers.get_or_compute(key, version, lambda: combine(mark[0], part))
 
-    def sealed(
-        self,
-        key: Hashable,
-        workspace: str,
-        watermark: str,
-        version: object,
-        compute: Callable[[str], S],
-    ) -> S | None:
-        """The sealed part below ``watermark`` (None below ""), kept for ``version``."""
-        if not watermark:
-            return None
+    def _sealed_part(
+        self, key: Hashable, marks: list[Mark], compute: Callable[[str], S]
+    ) -> tuple[Mark, S | None]:
+        """The sealed part below the newest watermark that has a current one; computed
+        here only when none has, else refreshed in the background when it is not the
+        newest watermark's or is past half its TTL."""
+        newest = marks[0]
+        if not newest[0]:
+            return newest, None
+        for i, (watermark, version) in enumerate(marks):
+            if not watermark:  # the project was all tail: it still may be, for now
+                self._seal_later(key, newest, compute)
+                return (watermark, version), None
+            found = self._sealed.aged((key, watermark), version)
+            if found is not None:
+                if i or found[1] < self._ttl / 2:
+                    self._seal_later(key, newest, compute)
+                return (watermark, version), found[0]
+        return newest, self._sealed.get_or_compute(
+            (key, newest[0]), newest[1], lambda: self._seal(newest[0], compute)
+        )
 
-        def run() -> S:
-            self.sealed_runs += 1
-            return compute(watermark)
+    def _seal(self, watermark: str, compute: Callable[[str], S]) -> S:
+        self.sealed_runs += 1
+        return compute(watermark)
 
-        found: S = self._sealed.get_or_compute((key, workspace, watermark), version, run)
-        return found
+    def _seal_later(self, key: Hashable, mark: Mark, compute: Callable[[str], S]) -> None:
+        job = (key, mark)
+        with self._lock:
+            if job in self._sealing:
+                return
+            self._sealing.add(job)
 
-    def cached_answer(self, key: Hashable, workspace: str, project_id: str) -> Any:
-        """The answer kept for ``key`` if it is still current, else None."""
-        watermark, sealed_version = self.watermark(workspace, project_id)
-        version = (self._changes.version(workspace, project_id), watermark, sealed_version)
-        return self._answers.get(key, version)
+        def run() -> None:
+            try:
+                self._sealed.put((key, mark[0]), mark[1], self._seal(mark[0], compute))
+            except Exception:  # the next request computes it, and reports the error
+                log.exception("sealing an aggregate in the background failed")
+            finally:
+                with self._lock:
+                    self._sealing.discard(job)
 
-    def watermark(self, workspace: str, project_id: str) -> tuple[str, tuple[int, int]]:
-        """The project's watermark and its sealed version; set or moved on when the tail
-        has grown past ``tail_max`` rows (looked at every ``CHECK_SECONDS``)."""
+        self._background.submit(run)
+
+    def watermarks(self, workspace: str, project_id: str) -> list[Mark]:
+        """The project's watermarks, newest first; a newer one is added when the tail has
+        grown past ``tail_max`` rows (looked at every ``CHECK_SECONDS``)."""
         project = (workspace, project_id)
-        found = self._changes.watermark(workspace, project_id)
+        found = self._changes.watermarks(workspace, project_id)
         now = time.monotonic()
-        if found is not None and self._checked.get(project, 0.0) + CHECK_SECONDS > now:
+        if found and self._checked.get(project, 0.0) + CHECK_SECONDS > now:
             return found
         self._checked[project] = now
-        if found is None or self._grown(workspace, project_id, found[0]):
-            self._changes.set_watermark(workspace, project_id, self._newest(workspace, project_id))
-            found = self._changes.watermark(workspace, project_id)
-            assert found is not None
+        if not found or self._grown(workspace, project_id, found[0][0]):
+            self._changes.add_watermark(workspace, project_id, self._newest(workspace, project_id))
+            found = self._changes.watermarks(workspace, project_id)
         return found
 
     def _grown(self, workspace: str, project_id: str, watermark: str) -> bool:
