@@ -46,7 +46,7 @@ class Split:
         self._ttl = ttl
         self._sealed: Memo[Hashable, Any] = Memo(ttl, max_entries=1_000)  # states are big
         self._answers: Memo[Hashable, Any] = Memo(ttl)
-        self._checked: dict[tuple[str, str], float] = {}
+        self._checked: dict[tuple[str, str], tuple[float, object]] = {}  # when, at what version
         self._sealing: set[Hashable] = set()
         self._lock = threading.Lock()
         # one thread: sealing in the background must not take both cores from requests
@@ -116,13 +116,15 @@ class Split:
 
     def watermarks(self, workspace: str, project_id: str) -> list[Mark]:
         """The project's watermarks, newest first; a newer one is added when the tail has
-        grown past ``tail_max`` rows (looked at every ``CHECK_SECONDS``)."""
+        grown past ``tail_max`` rows (looked at every ``CHECK_SECONDS`` while the project
+        changes, else once per TTL)."""
         project = (workspace, project_id)
         found = self._changes.watermarks(workspace, project_id)
-        now = time.monotonic()
-        if found and self._checked.get(project, 0.0) + CHECK_SECONDS > now:
-            return found
-        self._checked[project] = now
+        now, version = time.monotonic(), self._changes.version(workspace, project_id)
+        checked, seen = self._checked.get(project, (0.0, None))
+        if found and checked + (self._ttl if seen == version else CHECK_SECONDS) > now:
+            return found  # other replicas' writes are not in the change log: the TTL bounds
+        self._checked[project] = (now, version)
         if not found or self._grown(workspace, project_id, found[0][0]):
             self._changes.add_watermark(workspace, project_id, self._newest(workspace, project_id))
             found = self._changes.watermarks(workspace, project_id)

@@ -15,7 +15,10 @@ from .rows import SPANS, TRACES
 from .split import IN_PROJECT
 
 _LEVELS = "(0.5, 0.9, 0.99)"
-_DURATION_STATE = f"hex(quantilesState{_LEVELS}({DURATION_MS}))"
+_DURATIONS = (
+    f"hex(quantilesState{_LEVELS}({DURATION_MS})) AS duration,"
+    f" quantiles{_LEVELS}({DURATION_MS}) AS percentiles"
+)
 _STATE_TYPE = f"AggregateFunction(quantiles{_LEVELS}, Nullable(Float64))"
 _BELOW, _ABOVE = "< {w:String}", ">= {w:String}"  # the sealed part and the tail
 
@@ -27,6 +30,7 @@ class _Totals:
     count: int
     errors: int
     duration: str  # the hex of a quantiles state
+    percentiles: list[float]  # of this part alone
     cost: float
     usage: dict[str, int]
     threads: frozenset[int] = frozenset()  # hashes of thread ids
@@ -67,8 +71,7 @@ class Stats:
             "SELECT count() AS n, max(last_updated_at) AS last_updated,"
             " countIf(error_info != '') AS errors,"
             " groupUniqArrayIf(cityHash64(thread_id), thread_id != '') AS threads,"
-            f" {_DURATION_STATE} AS duration"
-            f" FROM traces FINAL WHERE {IN_PROJECT} AND id {part}",
+            f" {_DURATIONS} FROM traces FINAL WHERE {IN_PROJECT} AND id {part}",
             params,
         )
         (spans,) = self._ch.query_dicts(
@@ -80,6 +83,7 @@ class Stats:
             count=int(row["n"]),
             errors=int(row["errors"]),
             duration=row["duration"],
+            percentiles=row["percentiles"],
             cost=float(spans["cost"] or 0),
             usage={k: int(v) for k, v in spans["usage"].items()},
             threads=frozenset(row["threads"]),
@@ -125,9 +129,7 @@ class Stats:
             params={**selection.params, "w": watermark},
         )
         (row,) = self._ch.query_dicts(
-            sel.final_sql(
-                f"count() AS n, countIf(error_info != '') AS errors, {_DURATION_STATE} AS duration"
-            ),
+            sel.final_sql(f"count() AS n, countIf(error_info != '') AS errors, {_DURATIONS}"),
             sel.params,
         )
         source = sel.final_sql("id")
@@ -140,6 +142,7 @@ class Stats:
             count=int(row["n"]),
             errors=int(row["errors"]),
             duration=row["duration"],
+            percentiles=row["percentiles"],
             cost=float(cost["cost"] or 0),
             usage={k: int(v) for k, v in cost["usage"].items()},
             scores=self._score_totals("trace", source, sel.params, f"entity_id {part}"),
@@ -161,9 +164,11 @@ class Stats:
         ]
         return stats + _score_stats(total.scores)
 
-    def _percentiles(self, *parts: _Totals | None) -> dict[str, float] | None:
-        """The duration percentiles of the parts together (their quantiles states merged)."""
-        states = [part.duration for part in parts if part is not None]
+    def _percentiles(self, below: _Totals | None, above: _Totals) -> dict[str, float] | None:
+        """The duration percentiles of both parts (their quantiles states merged)."""
+        if below is None:
+            return _percentiles(above.percentiles)
+        states = [below.duration, above.duration]
         ((values,),) = self._ch.query(
             f"SELECT quantilesMerge{_LEVELS}(CAST(unhex(state) AS {_STATE_TYPE}))"
             " FROM (SELECT arrayJoin({states:Array(String)}) AS state)",
@@ -239,6 +244,7 @@ def _add(below: _Totals | None, above: _Totals) -> _Totals:
         count=below.count + above.count,
         errors=below.errors + above.errors,
         duration=above.duration,
+        percentiles=above.percentiles,
         cost=below.cost + above.cost,
         usage=usage,
         threads=below.threads | above.threads,
