@@ -44,7 +44,7 @@ class Split:
         self._ch = ch
         self._changes = changes
         self._ttl = ttl
-        self._sealed: Memo[Hashable, Any] = Memo(ttl, max_entries=1_000)  # states are big
+        self._sealed: Memo[Hashable, Any] = Memo(ttl, max_entries=256)  # states: up to 130 kB
         self._answers: Memo[Hashable, Any] = Memo(ttl)
         self._checked: dict[tuple[str, str], tuple[float, object]] = {}  # when, at what version
         self._sealing: set[Hashable] = set()

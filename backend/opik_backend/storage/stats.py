@@ -99,7 +99,7 @@ class Stats:
         stats.update(
             trace_count=count,
             error_count={"count": total.errors},  # the Opik SDK's shape
-            thread_count=len(total.threads),
+            thread_count=_thread_count(below, above),
             last_updated_trace_at=aware(total.last_updated),
             duration=self._percentiles(below, above),
             total_estimated_cost_sum=total.cost,
@@ -228,8 +228,16 @@ def _score_stats(totals: dict[str, tuple[float, int]]) -> list[dict[str, Any]]:
     ]
 
 
+def _thread_count(below: _Totals | None, above: _Totals) -> int:
+    """Threads with traces in either part (without copying the sealed part's big set)."""
+    if below is None:
+        return len(above.threads)
+    return len(below.threads) + sum(1 for thread in above.threads if thread not in below.threads)
+
+
 def _add(below: _Totals | None, above: _Totals) -> _Totals:
-    """The totals of both parts (the duration state is the tail's: see ``_percentiles``)."""
+    """The totals of both parts (the duration state and the threads are the tail's: see
+    ``_percentiles`` and ``_thread_count``)."""
     if below is None:
         return above
     usage = dict(below.usage)
@@ -247,7 +255,6 @@ def _add(below: _Totals | None, above: _Totals) -> _Totals:
         percentiles=above.percentiles,
         cost=below.cost + above.cost,
         usage=usage,
-        threads=below.threads | above.threads,
         last_updated=max(last) if last else None,
         scores=scores,
     )
