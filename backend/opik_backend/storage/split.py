@@ -52,7 +52,7 @@ class Split:
         # one thread: sealing in the background must not take both cores from requests
         self._background = ThreadPoolExecutor(1, thread_name_prefix="opik-backend-seal")
         self.tail_keep = 1_000
-        self.tail_max = 10_000
+        self.tail_max = 5_000
         self.sealed_runs = 0  # sealed parts computed (for tests and benchmarks)
 
     def compute(
