@@ -271,3 +271,31 @@ def test_a_grown_tail_is_sealed_off_the_request_path(
         answers(services.reads, services.stats, workspace, pid), recomputed(backend, workspace, pid)
     )
     assert len(sealing) == sealed  # the newer watermark's sealed parts serve now
+
+
+def test_a_sealed_part_near_the_end_of_its_ttl_is_refreshed_off_the_request_path(
+    backend: RunningBackend,
+) -> None:
+    changes = ChangeLog()
+    found = split.Split(backend.services.ch, changes, ttl=0.4)
+    changes.add_watermark("ws", "p", "0190")
+    threads: list[str] = []
+
+    def sealed(watermark: str) -> int:
+        threads.append(threading.current_thread().name)
+        return len(threads)
+
+    def ask() -> int:
+        return found.compute("k", "ws", "p", sealed, lambda w, below: below or 0)
+
+    assert ask() == 1  # computed here: there was none
+    time.sleep(0.35)  # less than a quarter of the TTL left
+    changes.bump({("ws", "p"): "0191"})  # a new answer, from the same sealed part
+    assert ask() == 1
+    deadline = time.monotonic() + 10
+    while len(threads) < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert threads[0] == threading.current_thread().name
+    assert threads[1].startswith("opik-backend-seal")
+    changes.bump({("ws", "p"): "0192"})
+    assert ask() == 2  # the refreshed part serves

@@ -11,7 +11,8 @@ as ClickHouse aggregate states (percentiles).
 
 W is set to leave ``tail_keep`` traces above it. When more than ``tail_max`` rows are
 above it, a newer W is added and the sealed parts below it are computed off the request
-path, the older W serving until they are ready; so is a sealed part past half its TTL.
+path, the older W serving until they are ready; so is a sealed part near the end of its
+TTL.
 Only a write below W makes a request compute a sealed part itself.
 """
 
@@ -75,7 +76,7 @@ class Split:
     ) -> tuple[Mark, S | None]:
         """The sealed part below the newest watermark that has a current one; computed
         here only when none has, else refreshed in the background when it is not the
-        newest watermark's or is past half its TTL."""
+        newest watermark's or has less than a quarter of its TTL left."""
         newest = marks[0]
         if not newest[0]:
             return newest, None
@@ -85,7 +86,7 @@ class Split:
                 return (watermark, version), None
             found = self._sealed.aged((key, watermark), version)
             if found is not None:
-                if i or found[1] < self._ttl / 2:
+                if i or found[1] < self._ttl / 4:
                     self._seal_later(key, newest, compute)
                 return (watermark, version), found[0]
         return newest, self._sealed.get_or_compute(
