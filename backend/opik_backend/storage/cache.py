@@ -118,6 +118,14 @@ class Memo(Generic[K, V]):
             return None
         return entry[2]
 
+    def aged(self, key: K, version: object) -> tuple[V, float] | None:
+        """The answer stored for ``key`` at ``version`` and the seconds it has left."""
+        entry = self._data.get(key)
+        if entry is None or entry[0] != version:
+            return None
+        left = entry[1] - time.monotonic()
+        return (entry[2], left) if left > 0 else None
+
     def put(self, key: K, version: object, value: V) -> None:
         with self._lock:
             if len(self._data) >= self._max:

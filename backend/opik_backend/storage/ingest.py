@@ -167,20 +167,23 @@ class _Group:
         self.rows[table.name][(row["workspace_id"], row["id"])] = row
 
     def flush(self) -> None:
-        touched: set[tuple[str, str]] = set()
+        touched: dict[tuple[str, str], str | None] = {}
         stored: dict[str, list[Row]] = {}
         for table in (TRACES, SPANS):
             pending = self.rows[table.name]
             if pending:
                 self._ch.insert_json(table.name, table.columns, pending.values())
-                touched.update((r["workspace_id"], r["project_id"]) for r in pending.values())
+                column = "id" if table is TRACES else "trace_id"
+                for row in pending.values():
+                    _touch(touched, row, row[column])
                 stored[table.name] = list(pending.values())
                 if table is TRACES:
                     self._tell(stored[table.name])
                 pending.clear()
         if self.scores:
             self._ch.insert_json(SCORES.name, SCORES.columns, self.scores)
-            touched.update((r["workspace_id"], r["project_id"]) for r in self.scores)
+            for row in self.scores:  # only trace scores count in trace aggregates
+                _touch(touched, row, row["entity_id"] if row["entity_type"] == "trace" else None)
             stored[SCORES.name] = self.scores
             self.scores = []
         self._changes.bump(touched)
@@ -202,6 +205,14 @@ class _Group:
         self._changes.bump_all()
         if self._recent is not None:
             self._recent.drop()
+
+
+def _touch(touched: dict[tuple[str, str], str | None], row: Row, trace_id: str | None) -> None:
+    """Note that ``row`` changed its project, and the trace ``trace_id`` if it names one."""
+    key = (row["workspace_id"], row["project_id"])
+    lowest = touched.get(key)
+    if key not in touched or (trace_id is not None and (lowest is None or trace_id < lowest)):
+        touched[key] = trace_id
 
 
 class Ingestor:

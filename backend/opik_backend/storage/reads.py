@@ -26,6 +26,7 @@ from .filter_sql import Compiler, Entity, Filter
 from .recent import SPAN_PARTS, RecentTraces, Slice, Snapshot
 from .rows import SCORES, SPANS, TRACES, Row, Table
 from .shapes import compact
+from .split import Split
 
 JSON_COLUMNS = ("input", "output", "metadata")
 COUNT_TTL_SECONDS = 10.0  # bounds staleness when other replicas write
@@ -109,6 +110,7 @@ class Reads:
         if recent is not None:
             self.comments.changed.append(recent.drop)
         self._counts: Memo[tuple[str, ...], int] = Memo(COUNT_TTL_SECONDS)
+        self.split = Split(ch, changes, COUNT_TTL_SECONDS)
         self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="opik-backend-read")
         # Requests' reads run here, apart from the pool that serves writes' lookups, so a
         # burst of heavy reads never holds up an ingest; more threads than cores would only
@@ -326,17 +328,29 @@ class Reads:
         return {k: row for k, row in rows.items() if row["last_updated_at"] == current.get(k)}
 
     def _count(self, sel: Selection) -> int:
-        """How many newest versions match (cached until the project's data changes)."""
+        """How many newest versions match (cached until the project's data changes; for
+        traces, the count below the project's watermark until a write reaches below it)."""
         key = (sel.table.name, sel.scope, sel.where, repr(sorted(sel.params.items())))
-        return self._counts.get_or_compute(
-            key,
-            self.changes.version(sel.params["ws"], sel.params["project_id"]),
-            lambda: int(
-                self._ch.query(
-                    f"SELECT count() FROM {sel.table.name} FINAL WHERE {sel.scope} AND {sel.where}",
-                    sel.params,
-                )[0][0]
-            ),
+        workspace, project_id = sel.params["ws"], sel.params["project_id"]
+        if sel.table is not TRACES:
+            return self._counts.get_or_compute(
+                key, self.changes.version(workspace, project_id), lambda: self._count_where(sel)
+            )
+        return self.split.compute(
+            ("count", *key),
+            workspace,
+            project_id,
+            lambda w: self._count_where(sel, "id < {w:String}", w),
+            lambda w, sealed: (sealed or 0) + self._count_where(sel, "id >= {w:String}", w),
+        )
+
+    def _count_where(self, sel: Selection, part: str = "1", watermark: str = "") -> int:
+        return int(
+            self._ch.query(
+                f"SELECT count() FROM {sel.table.name} FINAL WHERE {sel.scope} AND {part}"
+                f" AND {sel.where}",
+                {**sel.params, "w": watermark},
+            )[0][0]
         )
 
     # -- computed fields -------------------------------------------------------------------
