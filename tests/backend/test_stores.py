@@ -81,6 +81,21 @@ def test_project_cache_lives_in_redis_only_when_configured(backend, workspace: s
         assert raw is None
 
 
+def test_projects_by_id_are_remembered_until_this_process_changes_one(
+    backend, workspace: str
+) -> None:
+    projects = backend.services.projects
+    kept = projects.create(workspace, "kept", None)
+    other = projects.create(workspace, "other", None)
+    assert projects.recent(workspace, kept.id) == kept  # create reads it back by id
+    assert projects.recent("another-workspace", kept.id) is None
+    projects.update(workspace, other.id, "renamed", None)
+    assert projects.recent(workspace, kept.id) is None  # any change: look it up again
+    assert projects.get(workspace, kept.id) == kept
+    projects.delete(workspace, [kept.id])
+    assert projects.recent(workspace, kept.id) is None
+
+
 def test_optimizer_merges_parts_after_writes_go_idle(backend, api) -> None:
     for i in range(3):
         api.post("v1/private/traces/batch", json={"traces": [trace("merge", name=f"m{i}")]})

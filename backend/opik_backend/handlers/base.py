@@ -230,9 +230,11 @@ class ApiHandler(tornado.web.RequestHandler):
         must be given (400).
         """
         if id:
-            return await self.blocking(
-                self.services.projects.get, self.workspace, check_v7(id, "project_id")
-            )
+            project_id = check_v7(id, "project_id")
+            found = self.services.projects.recent(self.workspace, project_id)
+            if found is not None:
+                return found
+            return await self.blocking(self.services.projects.get, self.workspace, project_id)
         if create:
             return await self.blocking(self.services.projects.resolve, self.workspace, name)
         if not name:

@@ -8,11 +8,12 @@ import json
 
 from ..errors import Conflict, NotFound
 from ..ids import new_id
-from .cache import Cache
+from .cache import Cache, Memo
 from .metadata import MetadataDB, contains_pattern, utcnow
 
 DEFAULT_PROJECT = "Default Project"
 _CACHE_TTL = 3600.0
+ID_TTL_SECONDS = 10.0  # how long another replica's rename or delete may go unseen here
 _COLUMNS = "id, workspace, name, description, created_at, last_updated_at"
 
 
@@ -43,6 +44,10 @@ class Projects:
     def __init__(self, db: MetadataDB, cache: Cache) -> None:
         self._db = db
         self._cache = cache
+        # Lookups by id, the first step of most reads, answered without I/O for a while;
+        # this process's own updates and deletes start a new generation.
+        self._by_id: Memo[tuple[str, str], Project] = Memo(ID_TTL_SECONDS)
+        self._generation = 0
 
     def resolve(self, workspace: str, name: str | None) -> Project:
         """The project called ``name`` (default project if None), created if missing."""
@@ -71,13 +76,21 @@ class Projects:
 
     def get(self, workspace: str, project_id: str) -> Project:
         """The project with this id, or 404."""
+        generation = self._generation
         row = self._db.fetch_one(
             f"SELECT {_COLUMNS} FROM projects WHERE workspace = ? AND id = ?",
             (workspace, project_id),
         )
         if row is None:
             raise NotFound(f"project {project_id} not found")
-        return Project(**row)
+        project = Project(**row)
+        self._by_id.put((workspace, project_id), generation, project)
+        return project
+
+    def recent(self, workspace: str, project_id: str) -> Project | None:
+        """The project with this id if :meth:`get` found it in the last few seconds and this
+        process has not changed any project since (no I/O: callable on the event loop)."""
+        return self._by_id.get((workspace, project_id), self._generation)
 
     def by_name(self, workspace: str, name: str) -> Project:
         """The project called ``name``, or 404."""
@@ -118,6 +131,7 @@ class Projects:
         except Conflict:
             raise Conflict(f"a project named {name!r} already exists") from None
         self._cache.delete(_name_key(workspace, old.name))
+        self._generation += 1
         return self.get(workspace, project_id)
 
     def delete(self, workspace: str, project_ids: list[str]) -> list[Project]:
@@ -132,6 +146,7 @@ class Projects:
                 "DELETE FROM projects WHERE workspace = ? AND id = ?", (workspace, project_id)
             )
             self._cache.delete(_name_key(workspace, project.name))
+            self._generation += 1
             deleted.append(project)
         return deleted
 
