@@ -13,7 +13,7 @@ from .metadata import MetadataDB, contains_pattern, utcnow
 
 DEFAULT_PROJECT = "Default Project"
 _CACHE_TTL = 3600.0
-ID_TTL_SECONDS = 10.0  # how long another replica's rename or delete may go unseen here
+RECENT_TTL_SECONDS = 10.0  # how long another replica's rename or delete may go unseen here
 _COLUMNS = "id, workspace, name, description, created_at, last_updated_at"
 
 
@@ -44,17 +44,20 @@ class Projects:
     def __init__(self, db: MetadataDB, cache: Cache) -> None:
         self._db = db
         self._cache = cache
-        # Lookups by id, the first step of most reads, answered without I/O for a while;
-        # this process's own updates and deletes start a new generation.
-        self._by_id: Memo[tuple[str, str], Project] = Memo(ID_TTL_SECONDS)
+        # Lookups by id or name, the first step of most reads, answered without I/O for a
+        # while; this process's own updates and deletes start a new generation.
+        self._recent: Memo[tuple[str, str, str], Project] = Memo(RECENT_TTL_SECONDS)
         self._generation = 0
 
     def resolve(self, workspace: str, name: str | None) -> Project:
         """The project called ``name`` (default project if None), created if missing."""
         name = name or DEFAULT_PROJECT
+        generation = self._generation
         cached = self._cache.get(_name_key(workspace, name))
         if cached is not None:
-            return _from_json(cached)
+            known = _from_json(cached)
+            self._recent.put((workspace, "name", name), generation, known)
+            return known
         project = self.find_by_name(workspace, name)
         if project is None:
             now = utcnow()
@@ -69,10 +72,15 @@ class Projects:
         return project
 
     def find_by_name(self, workspace: str, name: str) -> Project | None:
+        generation = self._generation
         row = self._db.fetch_one(
             f"SELECT {_COLUMNS} FROM projects WHERE workspace = ? AND name = ?", (workspace, name)
         )
-        return Project(**row) if row else None
+        if row is None:
+            return None
+        project = Project(**row)
+        self._recent.put((workspace, "name", name), generation, project)
+        return project
 
     def get(self, workspace: str, project_id: str) -> Project:
         """The project with this id, or 404."""
@@ -84,13 +92,17 @@ class Projects:
         if row is None:
             raise NotFound(f"project {project_id} not found")
         project = Project(**row)
-        self._by_id.put((workspace, project_id), generation, project)
+        self._recent.put((workspace, "id", project_id), generation, project)
         return project
 
-    def recent(self, workspace: str, project_id: str) -> Project | None:
-        """The project with this id if :meth:`get` found it in the last few seconds and this
-        process has not changed any project since (no I/O: callable on the event loop)."""
-        return self._by_id.get((workspace, project_id), self._generation)
+    def recent(
+        self, workspace: str, *, project_id: str | None = None, name: str | None = None
+    ) -> Project | None:
+        """The project with this id (else this name) if it was looked up in the last few
+        seconds and this process has not changed a project since (no I/O: callable on the
+        event loop)."""
+        key = (workspace, "id", project_id) if project_id else (workspace, "name", name or "")
+        return self._recent.get(key, self._generation)
 
     def by_name(self, workspace: str, name: str) -> Project:
         """The project called ``name``, or 404."""
