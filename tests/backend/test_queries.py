@@ -406,3 +406,13 @@ def test_a_traces_span_list_matches_each_span_read_byte_for_byte(api: httpx.Clie
     assert by_name["llm"]["usage"]["prompt_tokens"] == 2**40
     assert "end_time" not in by_name["bare"]
     assert "duration" not in by_name["bare"]
+    light = api.get(
+        "v1/private/spans",
+        params={"trace_id": body["id"], "exclude": '["input","output","metadata"]'},
+    ).json()["content"]
+    assert {key for s in light for key in s} & {"input", "output"} == set()
+    # Opik still injects the provider into metadata left out
+    assert [s["metadata"] for s in light if "metadata" in s] == [
+        {"provider": "anthropic"},
+        {"provider": "openai"},
+    ]
