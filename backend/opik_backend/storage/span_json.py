@@ -20,8 +20,11 @@ from msgspec import UNSET, Raw, UnsetType
 JSON_COLUMNS = ("input", "output", "metadata")
 
 
-class SpanPublic(msgspec.Struct, omit_defaults=True):
-    """A span as ``GET /spans/{id}`` returns it (fields in the order of ``span_public``)."""
+class SpanPublic(msgspec.Struct, omit_defaults=True, gc=False):
+    """A span as ``GET /spans/{id}`` returns it (fields in the order of ``span_public``).
+
+    Untracked by the garbage collector (``gc=False``): it never holds a reference cycle,
+    and a thousand tracked objects per tree would only give the collector work."""
 
     id: str
     project_id: str
@@ -51,7 +54,7 @@ class SpanPublic(msgspec.Struct, omit_defaults=True):
     total_estimated_cost: float | None = None
 
 
-class _Row(msgspec.Struct, array_like=True):
+class _Row(msgspec.Struct, array_like=True, gc=False):
     """One row of :func:`columns_sql`, in its column order."""
 
     id: str
