@@ -389,9 +389,9 @@ class Reads:
         self, where: str, params: dict[str, Any]
     ) -> tuple[dict[str, list[Public]], dict[str, list[Public]]]:
         """Current scores and comments of the entities meeting ``where``, in one plain
-        query (a query's planning is most of its cost here, so the newest versions are
-        picked in Python): each entity's scores by name, its comments oldest first."""
-        annotated = f"workspace_id = {{ws:String}} AND entity_type = {{kind:String}} AND {where}"
+        query: each entity's scores by name, its comments oldest first. Planning is most of
+        a query's cost here, so the newest versions are picked in Python, not by SQL."""
+        annotated = f"{_OF_KIND} AND {where}"
         rows = self._ch.query_dicts(
             f"SELECT 0 AS comment, {_SCORE_COLUMNS}, '' AS id, '' AS text,"
             f" '' AS last_updated_by FROM feedback_scores WHERE {annotated} UNION ALL"
@@ -399,35 +399,34 @@ class Reads:
             f" id, text, last_updated_by FROM comments WHERE {annotated}",
             params,
         )
-        scores = _newest_versions(
-            (row for row in rows if not row["comment"]),
-            lambda row: (row["entity_id"], row["name"]),
+        notes = _newest_versions((row for row in rows if row["comment"]), _id)
+        return (
+            _scores_by_entity(row for row in rows if not row["comment"]),
+            by_entity(sorted(notes.values(), key=_id)),
         )
-        notes = _newest_versions((row for row in rows if row["comment"]), lambda row: row["id"])
-        return _scores_by_entity(list(scores.values())), by_entity(sorted(notes.values(), key=_id))
 
     def _scores_where(self, where: str, params: dict[str, Any]) -> dict[str, list[Public]]:
-        return _scores_by_entity(self._ch.query_dicts(_scores_sql(where), params))
+        return _scores_by_entity(
+            self._ch.query_dicts(
+                f"SELECT {_SCORE_COLUMNS} FROM feedback_scores WHERE {_OF_KIND} AND {where}",
+                params,
+            )
+        )
 
 
 _SCORE_COLUMNS = (
     "entity_id, name, category_name, value, reason, source, created_at, last_updated_at, created_by"
 )
+# Annotations (scores, comments) of one kind of entity in the workspace.
+_OF_KIND = "workspace_id = {ws:String} AND entity_type = {kind:String}"
 
 
-def _scores_sql(where: str) -> str:
-    """SQL for the current version of each score (``entity_type`` bound as ``kind``)."""
-    return (
-        f"SELECT {_SCORE_COLUMNS} FROM feedback_scores WHERE workspace_id = {{ws:String}}"
-        f" AND entity_type = {{kind:String}} AND {where}"
-        " ORDER BY last_updated_at DESC LIMIT 1 BY entity_id, name"
-    )
-
-
-def _scores_by_entity(rows: list[Row]) -> dict[str, list[Public]]:
-    """Score rows as public scores by entity id, each entity's by name."""
+def _scores_by_entity(versions: Iterable[Row]) -> dict[str, list[Public]]:
+    """The newest version of each score, as public scores by entity id, each entity's by
+    name."""
+    newest = _newest_versions(versions, lambda row: (row["entity_id"], row["name"]))
     found: dict[str, list[Public]] = {}
-    for row in sorted(rows, key=lambda r: r["name"]):
+    for row in sorted(newest.values(), key=lambda r: r["name"]):
         found.setdefault(row["entity_id"], []).append(score_public(row))
     return found
 
