@@ -416,3 +416,30 @@ def test_a_traces_span_list_matches_each_span_read_byte_for_byte(api: httpx.Clie
         {"provider": "anthropic"},
         {"provider": "openai"},
     ]
+
+
+def test_a_traces_span_pages_know_their_total_without_counting_on_the_last_page(
+    api: httpx.Client, backend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    body = trace("paged-tree")
+    seed(api, "paged-tree", [body], [span(body["id"], "paged-tree") for _ in range(5)])
+
+    def page(number: int, size: int) -> dict:
+        params = {"trace_id": body["id"], "page": number, "size": size}
+        response = api.get("v1/private/spans", params=params)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    assert [(p["size"], p["total"]) for p in (page(n, 2) for n in (1, 2, 3, 4))] == [
+        (2, 5),
+        (2, 5),
+        (1, 5),
+        (0, 5),
+    ]
+
+    def no_count(*_: object) -> int:
+        raise AssertionError("counted the spans of a page that is the last one")
+
+    monkeypatch.setattr(backend.services.reads, "_count", no_count)
+    assert (page(1, 5)["size"], page(1, 5)["total"]) == (5, 5)
+    assert (page(2, 3)["size"], page(2, 3)["total"]) == (2, 5)

@@ -138,8 +138,13 @@ class Reads:
         sel = self.select(SPANS, "spans", query)
         if not sel.small:
             return self._page(sel, page, size, self._spans_public)
-        spans = self._tree_spans(sel, query.exclude, (page - 1) * size, size)
-        total = len(spans) if page == 1 and len(spans) < size else self._count(sel)
+        # One span more than the page: without it, the page is the last one and the total
+        # is known without counting (a count is recomputed after every write to the project).
+        offset = (page - 1) * size
+        spans = self._tree_spans(sel, query.exclude, offset, size + 1)
+        last = len(spans) <= size and (bool(spans) or page == 1)
+        del spans[size:]
+        total = offset + len(spans) if last else self._count(sel)
         found, notes = self._annotations_among(query.workspace, "span", [s.id for s in spans])
         for span in spans:
             _annotate(span, found.get(span.id, []), notes.get(span.id, []))
