@@ -395,6 +395,9 @@ def test_a_traces_span_list_matches_each_span_read_byte_for_byte(api: httpx.Clie
         assert added.status_code == 201, added.text
     listed = api.get("v1/private/spans", params={"trace_id": body["id"], "size": 100})
     assert listed.status_code == 200, listed.text
+    unknown = api.get("v1/private/spans", params={"trace_id": trace("tree")["id"]})
+    assert unknown.status_code == 404
+    assert "not found" in unknown.json()["message"]
     by_name = {s["name"]: s for s in listed.json()["content"]}
     assert len(by_name) == len(spans)
     for item in by_name.values():

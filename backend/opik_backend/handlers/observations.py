@@ -235,10 +235,12 @@ class CollectionHandler(KindHandler):
     async def _list_project(self) -> Project:
         trace_id = self._optional_v7("trace_id")
         if trace_id and not (self.str_arg("project_name") or self.str_arg("project_id")):
-            trace = await self.read(self.services.reads.trace, self.workspace, trace_id)
-            if trace is None:
+            project_id = await self.read(
+                self.services.reads.trace_project, self.workspace, trace_id
+            )
+            if project_id is None:
                 raise NotFound(f"trace {trace_id} not found")
-            return await self.project(id=trace["project_id"])
+            return await self.project(id=project_id)
         return await self.project_from_args()
 
 

@@ -120,6 +120,15 @@ class Reads:
         )
         return self._traces_public(workspace, rows)[0] if rows else None
 
+    def trace_project(self, workspace: str, trace_id: str) -> str | None:
+        """The id of the project of a stored trace (one cheap query, not a whole read)."""
+        rows = self._ch.query(
+            "SELECT project_id FROM traces WHERE workspace_id = {ws:String} AND id = {id:String}"
+            " ORDER BY last_updated_at DESC LIMIT 1",
+            {"ws": workspace, "id": trace_id},
+        )
+        return str(rows[0][0]) if rows else None
+
     def span(self, workspace: str, span_id: str) -> Public | None:
         rows = self._ch.query_dicts(
             latest_rows(SPANS, "workspace_id = {ws:String} AND id = {id:String}", SPANS.columns),
