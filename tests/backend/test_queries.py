@@ -353,3 +353,96 @@ def test_cached_project_totals_follow_writes_upserts_and_deletes(api: httpx.Clie
         "stat_traces": 1,
         "stat_cost": 0.0,
     }
+
+
+def test_a_traces_span_list_matches_each_span_read_byte_for_byte(api: httpx.Client) -> None:
+    """The span list of one trace is shaped apart from single reads (for speed): every
+    field, left-out empty, provider-led metadata, score and comment must come out the same."""
+    body = trace("tree")
+    shapes = [
+        {"name": "bare", "end_time": None},
+        {"name": "whole-second", "start_time": "2024-05-01T10:00:00Z", "end_time": at(2.25)},
+        {
+            "name": "llm",
+            "type": "llm",
+            "model": "gpt-4o-mini",
+            "provider": "openai",
+            "metadata": {"b": 1, "a": [1.5, "x/y"]},
+            "usage": {"prompt_tokens": 2**40, "completion_tokens": 3, "total_tokens": 2**40 + 3},
+            "tags": ["t1", "t2"],
+            "ttft": 0.1,
+            "total_estimated_cost": 0.000123,
+            "environment": "prod",
+        },
+        {"name": "odd-metadata", "provider": "anthropic", "metadata": ["not", "an", "object"]},
+        {"name": "text \u00e9\u2028\"'", "input": "plain text", "output": {"r": None}},
+        {
+            "name": "failed",
+            "error_info": {"exception_type": "ValueError", "message": "bad", "traceback": "tb"},
+        },
+    ]
+    spans = [span(body["id"], "tree", **fields) for fields in shapes]
+    seed(api, "tree", [body], spans)
+    scored, noted = spans[2]["id"], spans[3]["id"]
+    score = {"id": scored, "project_name": "tree", "source": "sdk"}
+    response = api.put(
+        "v1/private/spans/feedback-scores",
+        json={"scores": [{**score, "name": "b", "value": 1}, {**score, "name": "a", "value": 0.5}]},
+    )
+    assert response.status_code == 204, response.text
+    for text in ("first", "second"):
+        added = api.post(f"v1/private/spans/{noted}/comments", json={"text": text})
+        assert added.status_code == 201, added.text
+    listed = api.get("v1/private/spans", params={"trace_id": body["id"], "size": 100})
+    assert listed.status_code == 200, listed.text
+    unknown = api.get("v1/private/spans", params={"trace_id": trace("tree")["id"]})
+    assert unknown.status_code == 404
+    assert "not found" in unknown.json()["message"]
+    by_name = {s["name"]: s for s in listed.json()["content"]}
+    assert len(by_name) == len(spans)
+    for item in by_name.values():
+        single = api.get(f"v1/private/spans/{item['id']}", params={"strip_attachments": "true"})
+        assert single.content in listed.content
+    assert [s["name"] for s in by_name["llm"]["feedback_scores"]] == ["a", "b"]
+    assert [c["text"] for c in by_name["odd-metadata"]["comments"]] == ["first", "second"]
+    assert list(by_name["llm"]["metadata"]) == ["provider", "b", "a"]
+    assert by_name["llm"]["usage"]["prompt_tokens"] == 2**40
+    assert "end_time" not in by_name["bare"]
+    assert "duration" not in by_name["bare"]
+    light = api.get(
+        "v1/private/spans",
+        params={"trace_id": body["id"], "exclude": '["input","output","metadata"]'},
+    ).json()["content"]
+    assert {key for s in light for key in s} & {"input", "output"} == set()
+    # Opik still injects the provider into metadata left out
+    assert [s["metadata"] for s in light if "metadata" in s] == [
+        {"provider": "anthropic"},
+        {"provider": "openai"},
+    ]
+
+
+def test_a_traces_span_pages_know_their_total_without_counting_on_the_last_page(
+    api: httpx.Client, backend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    body = trace("paged-tree")
+    seed(api, "paged-tree", [body], [span(body["id"], "paged-tree") for _ in range(5)])
+
+    def page(number: int, size: int) -> dict:
+        params = {"trace_id": body["id"], "page": number, "size": size}
+        response = api.get("v1/private/spans", params=params)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    assert [(p["size"], p["total"]) for p in (page(n, 2) for n in (1, 2, 3, 4))] == [
+        (2, 5),
+        (2, 5),
+        (1, 5),
+        (0, 5),
+    ]
+
+    def no_count(*_: object) -> int:
+        raise AssertionError("counted the spans of a page that is the last one")
+
+    monkeypatch.setattr(backend.services.reads, "_count", no_count)
+    assert (page(1, 5)["size"], page(1, 5)["total"]) == (5, 5)
+    assert (page(2, 3)["size"], page(2, 3)["total"]) == (2, 5)

@@ -81,6 +81,26 @@ def test_project_cache_lives_in_redis_only_when_configured(backend, workspace: s
         assert raw is None
 
 
+def test_projects_are_remembered_by_id_and_name_until_this_process_changes_one(
+    backend, workspace: str
+) -> None:
+    projects = backend.services.projects
+    kept = projects.create(workspace, "kept", None)
+    other = projects.create(workspace, "other", None)
+    assert projects.recent(workspace, project_id=kept.id) == kept  # create reads it back
+    assert projects.recent("another-workspace", project_id=kept.id) is None
+    assert projects.recent(workspace, name="kept") is None
+    assert projects.resolve(workspace, "kept") == kept
+    assert projects.recent(workspace, name="kept") == kept
+    projects.update(workspace, other.id, "renamed", None)
+    assert projects.recent(workspace, project_id=kept.id) is None  # any change: look again
+    assert projects.recent(workspace, name="kept") is None
+    assert projects.by_name(workspace, "kept") == kept
+    projects.delete(workspace, [kept.id])
+    assert projects.recent(workspace, project_id=kept.id) is None
+    assert projects.recent(workspace, name="kept") is None
+
+
 def test_optimizer_merges_parts_after_writes_go_idle(backend, api) -> None:
     for i in range(3):
         api.post("v1/private/traces/batch", json={"traces": [trace("merge", name=f"m{i}")]})

@@ -24,7 +24,7 @@ from ..errors import (
 from ..ids import check_v7
 from ..services import Services
 from ..storage.ingest import IngestJob
-from ..storage.projects import Project
+from ..storage.projects import DEFAULT_PROJECT, Project
 
 log = logging.getLogger(__name__)
 
@@ -232,15 +232,25 @@ class ApiHandler(tornado.web.RequestHandler):
         project when neither is given); without it a missing one is 404 and one of the two
         must be given (400).
         """
+        found = self._recent_project(name=name or (DEFAULT_PROJECT if create else None), id=id)
+        if found is not None:
+            return found
+        projects, workspace = self.services.projects, self.workspace
         if id:
-            return await self.blocking(
-                self.services.projects.get, self.workspace, check_v7(id, "project_id")
-            )
+            return await self.blocking(projects.get, workspace, check_v7(id, "project_id"))
         if create:
-            return await self.blocking(self.services.projects.resolve, self.workspace, name)
+            return await self.blocking(projects.resolve, workspace, name)
         if not name:
             raise BadRequest("give project_name or project_id")
-        return await self.blocking(self.services.projects.by_name, self.workspace, name)
+        return await self.blocking(projects.by_name, workspace, name)
+
+    def _recent_project(self, *, name: str | None, id: str | None) -> Project | None:
+        """The project named by ``id`` (else ``name``) if it was looked up moments ago."""
+        if id:
+            return self.services.projects.recent(
+                self.workspace, project_id=check_v7(id, "project_id")
+            )
+        return self.services.projects.recent(self.workspace, name=name) if name else None
 
     # -- errors ------------------------------------------------------------------------------
 

@@ -21,7 +21,7 @@ from ..schemas import (
 )
 from ..storage.datasets import Dataset, item_public, patched, updated
 from ..storage.filter_sql import parse
-from ..storage.reads import Public, Query
+from ..storage.reads import Query
 from ..storage.rows import Row
 from .base import Route, operation
 from .datasets import BASE, CatalogHandler, item_rows
@@ -178,7 +178,7 @@ class FromSpansHandler(FromObservationsHandler):
         await self.add_items(dataset, items)
 
 
-def _plain(public: Public) -> dict[str, Any]:
+def _plain(public: object) -> dict[str, Any]:
     """A read model (with raw JSON and datetimes) as plain JSON values."""
     value: dict[str, Any] = msgspec.json.decode(encode(public))
     return value

@@ -225,21 +225,25 @@ class CollectionHandler(KindHandler):
         page, size = self.page_args()
         query = self.query_from_args(project)
         reads = self.services.reads
+        content: Sequence[object]
+        if self.kind is not TRACE:
+            content, total = await self.read(reads.spans_page, query, page, size)
         # The newest traces are answered from memory, here on the loop; the rest on the pool.
-        found = reads.recent_page(query, page, size) if self.kind is TRACE else None
-        if found is None:
-            method = reads.traces_page if self.kind is TRACE else reads.spans_page
-            found = await self.read(method, query, page, size)
-        content, total = found
-        self.send_page(page, content, total, sortableBy=[])
+        elif found := reads.recent_page(query, page, size):
+            content, total = found
+        else:
+            content, total = await self.read(reads.traces_page, query, page, size)
+        self.send_page(page, list(content), total, sortableBy=[])
 
     async def _list_project(self) -> Project:
         trace_id = self._optional_v7("trace_id")
         if trace_id and not (self.str_arg("project_name") or self.str_arg("project_id")):
-            trace = await self.read(self.services.reads.trace, self.workspace, trace_id)
-            if trace is None:
+            project_id = await self.read(
+                self.services.reads.trace_project, self.workspace, trace_id
+            )
+            if project_id is None:
                 raise NotFound(f"trace {trace_id} not found")
-            return await self.project(id=trace["project_id"])
+            return await self.project(id=project_id)
         return await self.project_from_args()
 
 

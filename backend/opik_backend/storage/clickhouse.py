@@ -94,6 +94,17 @@ class ClickHouse:
 
         return self._run(run)
 
+    def query_raw(
+        self, sql: str, params: Mapping[str, Any] | None, fmt: str, settings: str = ""
+    ) -> bytes:
+        """Run a SELECT and return its output in ClickHouse's format ``fmt`` as it is
+        (``settings``: ``name = value, ...`` for this query, such as output formats)."""
+        clause = f" SETTINGS {settings}" if settings else ""
+        body: bytes = self._run(
+            lambda: self.client.raw_query(sql + clause, parameters=_bound(params), fmt=fmt)
+        )
+        return body
+
     def command(self, sql: str, params: Mapping[str, Any] | None = None) -> Any:
         """Run a statement that returns no rows (DDL, DELETE, OPTIMIZE)."""
         return self._run(lambda: self.client.command(sql, parameters=_bound(params)))

@@ -147,13 +147,22 @@ class Comments:
     def where(self, condition: str, params: dict[str, Any]) -> dict[str, list[Public]]:
         """The comments whose entity meets ``condition`` (SQL on bound ``params``, which name
         the workspace ``ws`` and the entity type ``kind``), oldest first, by entity id."""
-        rows = self._ch.query_dicts(
-            f"SELECT {_COLUMNS} FROM comments WHERE workspace_id = {{ws:String}} "
-            f"AND entity_type = {{kind:String}} AND {condition} "
-            "ORDER BY id, last_updated_at DESC LIMIT 1 BY id",
-            params,
-        )
-        found: dict[str, list[Public]] = {}
-        for row in rows:
-            found.setdefault(row["entity_id"], []).append(comment_public(row))
-        return found
+        return by_entity(self._ch.query_dicts(latest_sql(condition), params))
+
+
+def latest_sql(condition: str, columns: str = _COLUMNS) -> str:
+    """SQL for the newest version of each comment whose entity meets ``condition`` (on the
+    bound ``ws`` and ``kind``), oldest comment first."""
+    return (
+        f"SELECT {columns} FROM comments WHERE workspace_id = {{ws:String}} "
+        f"AND entity_type = {{kind:String}} AND {condition} "
+        "ORDER BY id, last_updated_at DESC LIMIT 1 BY id"
+    )
+
+
+def by_entity(rows: list[Row]) -> dict[str, list[Public]]:
+    """Comment rows (oldest first) as public comments, by entity id."""
+    found: dict[str, list[Public]] = {}
+    for row in rows:
+        found.setdefault(row["entity_id"], []).append(comment_public(row))
+    return found

@@ -8,11 +8,12 @@ import json
 
 from ..errors import Conflict, NotFound
 from ..ids import new_id
-from .cache import Cache
+from .cache import Cache, Memo
 from .metadata import MetadataDB, contains_pattern, utcnow
 
 DEFAULT_PROJECT = "Default Project"
 _CACHE_TTL = 3600.0
+RECENT_TTL_SECONDS = 10.0  # how long another replica's rename or delete may go unseen here
 _COLUMNS = "id, workspace, name, description, created_at, last_updated_at"
 
 
@@ -43,13 +44,20 @@ class Projects:
     def __init__(self, db: MetadataDB, cache: Cache) -> None:
         self._db = db
         self._cache = cache
+        # Lookups by id or name, the first step of most reads, answered without I/O for a
+        # while; this process's own updates and deletes start a new generation.
+        self._recent: Memo[tuple[str, str, str], Project] = Memo(RECENT_TTL_SECONDS)
+        self._generation = 0
 
     def resolve(self, workspace: str, name: str | None) -> Project:
         """The project called ``name`` (default project if None), created if missing."""
         name = name or DEFAULT_PROJECT
+        generation = self._generation
         cached = self._cache.get(_name_key(workspace, name))
         if cached is not None:
-            return _from_json(cached)
+            known = _from_json(cached)
+            self._recent.put((workspace, "name", name), generation, known)
+            return known
         project = self.find_by_name(workspace, name)
         if project is None:
             now = utcnow()
@@ -64,20 +72,37 @@ class Projects:
         return project
 
     def find_by_name(self, workspace: str, name: str) -> Project | None:
+        generation = self._generation
         row = self._db.fetch_one(
             f"SELECT {_COLUMNS} FROM projects WHERE workspace = ? AND name = ?", (workspace, name)
         )
-        return Project(**row) if row else None
+        if row is None:
+            return None
+        project = Project(**row)
+        self._recent.put((workspace, "name", name), generation, project)
+        return project
 
     def get(self, workspace: str, project_id: str) -> Project:
         """The project with this id, or 404."""
+        generation = self._generation
         row = self._db.fetch_one(
             f"SELECT {_COLUMNS} FROM projects WHERE workspace = ? AND id = ?",
             (workspace, project_id),
         )
         if row is None:
             raise NotFound(f"project {project_id} not found")
-        return Project(**row)
+        project = Project(**row)
+        self._recent.put((workspace, "id", project_id), generation, project)
+        return project
+
+    def recent(
+        self, workspace: str, *, project_id: str | None = None, name: str | None = None
+    ) -> Project | None:
+        """The project with this id (else this name) if it was looked up in the last few
+        seconds and this process has not changed a project since (no I/O: callable on the
+        event loop)."""
+        key = (workspace, "id", project_id) if project_id else (workspace, "name", name or "")
+        return self._recent.get(key, self._generation)
 
     def by_name(self, workspace: str, name: str) -> Project:
         """The project called ``name``, or 404."""
@@ -118,6 +143,7 @@ class Projects:
         except Conflict:
             raise Conflict(f"a project named {name!r} already exists") from None
         self._cache.delete(_name_key(workspace, old.name))
+        self._generation += 1
         return self.get(workspace, project_id)
 
     def delete(self, workspace: str, project_ids: list[str]) -> list[Project]:
@@ -132,6 +158,7 @@ class Projects:
                 "DELETE FROM projects WHERE workspace = ? AND id = ?", (workspace, project_id)
             )
             self._cache.delete(_name_key(workspace, project.name))
+            self._generation += 1
             deleted.append(project)
         return deleted
 

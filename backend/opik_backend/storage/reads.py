@@ -16,19 +16,20 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import msgspec
-from msgspec import Raw
+from msgspec import UNSET, Raw
 
+from . import span_json
 from .cache import Memo
 from .changes import ChangeLog
 from .clickhouse import ClickHouse
-from .comments import Comments
+from .comments import Comments, by_entity
 from .filter_sql import Compiler, Entity, Filter
 from .recent import SPAN_PARTS, RecentTraces, Slice, Snapshot
 from .rows import SCORES, SPANS, TRACES, Row, Table
 from .shapes import compact
+from .span_json import JSON_COLUMNS, SpanPublic
 from .split import Split
 
-JSON_COLUMNS = ("input", "output", "metadata")
 COUNT_TTL_SECONDS = 10.0  # bounds staleness when other replicas write
 Public = dict[str, Any]
 
@@ -74,18 +75,17 @@ class Selection:
         return f"SELECT {columns} FROM {self.table.name} FINAL WHERE {self.scope} AND {self.where}"
 
 
-def in_scope(sel: Selection) -> str:
-    """SQL condition: an annotation's ``entity_id`` is a row in the selection's scope."""
-    return f"entity_id IN (SELECT id FROM {sel.table.name} WHERE {sel.scope})"
+def _id(row: Row) -> Any:
+    return row["id"]
 
 
-def _newest_versions(rows: Iterable[Row]) -> dict[str, Row]:
-    """The newest version of each id, in first-seen order."""
-    newest: dict[str, Row] = {}
+def _newest_versions(rows: Iterable[Row], key: Callable[[Row], Any] = _id) -> dict[Any, Row]:
+    """The newest version of each key (the id by default), in first-seen order."""
+    newest: dict[Any, Row] = {}
     for row in rows:
-        kept = newest.get(row["id"])
+        kept = newest.get(k := key(row))
         if kept is None or row["last_updated_at"] > kept["last_updated_at"]:
-            newest[row["id"]] = row
+            newest[k] = row
     return newest
 
 
@@ -131,6 +131,15 @@ class Reads:
         )
         return self._traces_public(workspace, rows)[0] if rows else None
 
+    def trace_project(self, workspace: str, trace_id: str) -> str | None:
+        """The id of the project of a stored trace (one cheap query, not a whole read)."""
+        rows = self._ch.query(
+            "SELECT project_id FROM traces WHERE workspace_id = {ws:String} AND id = {id:String}"
+            " ORDER BY last_updated_at DESC LIMIT 1",
+            {"ws": workspace, "id": trace_id},
+        )
+        return str(rows[0][0]) if rows else None
+
     def span(self, workspace: str, span_id: str) -> Public | None:
         rows = self._ch.query_dicts(
             latest_rows(SPANS, "workspace_id = {ws:String} AND id = {id:String}", SPANS.columns),
@@ -146,18 +155,38 @@ class Reads:
             return found
         return self._page(self.select(TRACES, "traces", query), page, size, self._traces_public)
 
-    def spans_page(self, query: Query, page: int, size: int) -> tuple[list[Public], int]:
+    def spans_page(
+        self, query: Query, page: int, size: int
+    ) -> tuple[list[Public] | list[SpanPublic], int]:
         sel = self.select(SPANS, "spans", query)
         if not sel.small:
             return self._page(sel, page, size, self._spans_public)
-        # One trace's spans: fetch their scores and comments alongside them, not after.
-        annotations = self._pool.submit(self._annotations_in, "span", sel)
-        rows = self._page_rows(sel, (page - 1) * size, size)
-        total = len(rows) if page == 1 and len(rows) < size else self._count(sel)
-        found, notes = annotations.result()
-        return [
-            span_public(row, found.get(row["id"], []), notes.get(row["id"], [])) for row in rows
-        ], total
+        # One span more than the page: without it, the page is the last one and the total
+        # is known without counting (a count is recomputed after every write to the project).
+        offset = (page - 1) * size
+        spans = self._tree_spans(sel, query.exclude, offset, size + 1)
+        last = len(spans) <= size and (bool(spans) or page == 1)
+        del spans[size:]
+        total = offset + len(spans) if last else self._count(sel)
+        found, notes = self._annotations_among(query.workspace, "span", [s.id for s in spans])
+        for span in spans:
+            _annotate(span, found.get(span.id, []), notes.get(span.id, []))
+        return spans, total
+
+    def _tree_spans(
+        self, sel: Selection, exclude: frozenset[str], offset: int, limit: int
+    ) -> list[SpanPublic]:
+        """Spans ``offset`` to ``offset + limit`` of one trace's, newest first, shaped as
+        the API returns them (FINAL keeps each span's newest version as it reads the
+        trace's key range)."""
+        body = self._ch.query_raw(
+            sel.final_sql(span_json.columns_sql(exclude))
+            + " ORDER BY id DESC LIMIT {limit:UInt32} OFFSET {offset:UInt64}",
+            {**sel.params, "limit": limit, "offset": offset},
+            span_json.FORMAT,
+            span_json.SETTINGS,
+        )
+        return span_json.decode(body)
 
     def _page(
         self, sel: Selection, page: int, size: int, public: Callable[[str, list[Row]], list[Public]]
@@ -358,17 +387,12 @@ class Reads:
     def _traces_public(self, workspace: str, rows: list[Row]) -> list[Public]:
         if not rows:
             return []
-        ids = [row["id"] for row in rows]
         aggregates = self._pool.submit(self._span_aggregates, workspace, rows)
-        comments = self._pool.submit(self.comments.of, workspace, "trace", ids)
-        scores = self.scores(workspace, "trace", ids)
-        notes = comments.result()
+        scores, notes = self._annotations_of(workspace, "trace", [row["id"] for row in rows])
+        found = aggregates.result()
         return [
             trace_public(
-                row,
-                aggregates.result().get(row["id"]),
-                scores.get(row["id"], []),
-                notes.get(row["id"], []),
+                row, found.get(row["id"]), scores.get(row["id"], []), notes.get(row["id"], [])
             )
             for row in rows
         ]
@@ -376,10 +400,7 @@ class Reads:
     def _spans_public(self, workspace: str, rows: list[Row]) -> list[Public]:
         if not rows:
             return []
-        ids = [row["id"] for row in rows]
-        comments = self._pool.submit(self.comments.of, workspace, "span", ids)
-        scores = self.scores(workspace, "span", ids)
-        notes = comments.result()
+        scores, notes = self._annotations_of(workspace, "span", [row["id"] for row in rows])
         return [
             span_public(row, scores.get(row["id"], []), notes.get(row["id"], [])) for row in rows
         ]
@@ -446,28 +467,72 @@ class Reads:
         )
         return [str(span_id) for (span_id,) in rows]
 
-    def _annotations_in(
-        self, entity_type: str, sel: Selection
+    def _annotations_of(
+        self, workspace: str, entity_type: str, ids: Sequence[str]
     ) -> tuple[dict[str, list[Public]], dict[str, list[Public]]]:
-        """The scores and the comments of every entity in the selection's scope."""
-        params = {**sel.params, "kind": entity_type}
+        """The scores and the comments of each of ``ids``."""
+        return self._annotations_where(
+            "entity_id IN {ids:Array(String)}",
+            {"ws": workspace, "kind": entity_type, "ids": list(ids)},
+        )
+
+    def _annotations_among(
+        self, workspace: str, entity_type: str, ids: Sequence[str]
+    ) -> tuple[dict[str, list[Public]], dict[str, list[Public]]]:
+        """The scores and the comments of each of many ``ids`` (a trace's spans): those
+        between the least and the greatest id, cheaper to ask for than a long list of ids;
+        the others' are never looked up."""
+        if not ids:
+            return {}, {}
+        return self._annotations_where(
+            "entity_id BETWEEN {low:String} AND {high:String}",
+            {"ws": workspace, "kind": entity_type, "low": min(ids), "high": max(ids)},
+        )
+
+    def _annotations_where(
+        self, where: str, params: dict[str, Any]
+    ) -> tuple[dict[str, list[Public]], dict[str, list[Public]]]:
+        """Current scores and comments of the entities meeting ``where``, in one plain
+        query: each entity's scores by name, its comments oldest first. Planning is most of
+        a query's cost here, so the newest versions are picked in Python, not by SQL."""
+        annotated = f"{_OF_KIND} AND {where}"
+        rows = self._ch.query_dicts(
+            f"SELECT 0 AS comment, {_SCORE_COLUMNS}, '' AS id, '' AS text,"
+            f" '' AS last_updated_by FROM feedback_scores WHERE {annotated} UNION ALL"
+            " SELECT 1, entity_id, '', '', 0, '', '', created_at, last_updated_at, created_by,"
+            f" id, text, last_updated_by FROM comments WHERE {annotated}",
+            params,
+        )
+        notes = _newest_versions((row for row in rows if row["comment"]), _id)
         return (
-            self._scores_where(in_scope(sel), params),
-            self.comments.where(in_scope(sel), params),
+            _scores_by_entity(row for row in rows if not row["comment"]),
+            by_entity(sorted(notes.values(), key=_id)),
         )
 
     def _scores_where(self, where: str, params: dict[str, Any]) -> dict[str, list[Public]]:
-        rows = self._ch.query_dicts(
-            "SELECT entity_id, name, category_name, value, reason, source, created_at,"
-            " last_updated_at, created_by FROM feedback_scores WHERE workspace_id = {ws:String}"
-            f" AND entity_type = {{kind:String}} AND {where}"
-            " ORDER BY last_updated_at DESC LIMIT 1 BY entity_id, name",
-            params,
+        return _scores_by_entity(
+            self._ch.query_dicts(
+                f"SELECT {_SCORE_COLUMNS} FROM feedback_scores WHERE {_OF_KIND} AND {where}",
+                params,
+            )
         )
-        found: dict[str, list[Public]] = {}
-        for row in sorted(rows, key=lambda r: r["name"]):
-            found.setdefault(row["entity_id"], []).append(score_public(row))
-        return found
+
+
+_SCORE_COLUMNS = (
+    "entity_id, name, category_name, value, reason, source, created_at, last_updated_at, created_by"
+)
+# Annotations (scores, comments) of one kind of entity in the workspace.
+_OF_KIND = "workspace_id = {ws:String} AND entity_type = {kind:String}"
+
+
+def _scores_by_entity(versions: Iterable[Row]) -> dict[str, list[Public]]:
+    """The newest version of each score, as public scores by entity id, each entity's by
+    name."""
+    newest = _newest_versions(versions, lambda row: (row["entity_id"], row["name"]))
+    found: dict[str, list[Public]] = {}
+    for row in sorted(newest.values(), key=lambda r: r["name"]):
+        found.setdefault(row["entity_id"], []).append(score_public(row))
+    return found
 
 
 # -- public shapes ---------------------------------------------------------------------------
@@ -602,6 +667,16 @@ def span_public(row: Row, scores: list[Public], comments: list[Public] | None = 
     if row["provider"]:
         out["metadata"] = _led_by(row["metadata"], "provider", row["provider"])
     return compact(out)
+
+
+def _annotate(span: SpanPublic, scores: list[Public], comments: list[Public]) -> None:
+    """Complete a span shaped by ClickHouse: its scores, its comments, and its provider
+    first in its metadata (see :func:`span_public`)."""
+    span.feedback_scores = scores
+    span.comments = comments
+    if span.provider:
+        stored = bytes(span.metadata).decode() if span.metadata is not UNSET else ""
+        span.metadata = _led_by(stored, "provider", span.provider) or UNSET
 
 
 def score_public(row: Row) -> Public:
