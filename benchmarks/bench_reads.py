@@ -41,6 +41,7 @@ from bench_backend import send_all
 from common import big_trace, peak_rss, percentile, start_backend
 
 from opik_backend import runtime
+from opik_backend.ids import id_at
 
 PROJECT = "bench-reads"
 SPANS_PER_TRACE = 4
@@ -56,8 +57,11 @@ def trace_batch(start: int, count: int, t0: dt.datetime) -> tuple[bytes, bytes]:
     """Gzipped (traces, spans) bodies for ``count`` traces with 4 spans each."""
     traces, spans = [], []
     for i in range(start, start + count):
-        trace_id = str(uuid6.uuid7())
         begin = t0 + dt.timedelta(milliseconds=i)
+        # Ids carry the trace's start, as an SDK makes them: made here at load speed, UUID v7
+        # ids would run minutes ahead of the clock (the generator's counter carries into
+        # the milliseconds), and every live write of the mixed load would land under them.
+        trace_id = id_at(begin)
         end = iso(begin + dt.timedelta(milliseconds=300 + i % 900))
         traces.append(
             {
@@ -80,7 +84,7 @@ def trace_batch(start: int, count: int, t0: dt.datetime) -> tuple[bytes, bytes]:
             ("llm", "answer"),
             ("general", "format"),
         ):
-            span_id = str(uuid6.uuid7())
+            span_id = id_at(begin)
             spans.append(
                 {
                     "id": span_id,

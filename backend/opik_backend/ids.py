@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import random
 import re
 import uuid
 
@@ -14,6 +15,14 @@ from .errors import BadRequest, NotFound
 def new_id() -> str:
     """A fresh UUID v7 in canonical lowercase text form."""
     return str(uuid6.uuid7())
+
+
+def id_at(moment: dt.datetime) -> str:
+    """A UUID v7 whose creation time is ``moment`` (random in the rest), as a client makes
+    one when a trace starts then."""
+    millis = int(moment.timestamp() * 1000)
+    value = (millis << 80) | (0x7 << 76) | (random.getrandbits(12) << 64)
+    return str(uuid.UUID(int=value | (0b10 << 62) | random.getrandbits(62)))
 
 
 V7_PATTERN = (

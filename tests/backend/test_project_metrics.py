@@ -4,25 +4,17 @@ shapes, buckets filled over the range, each metric type computed from stored tra
 from __future__ import annotations
 
 import datetime as dt
-import random
-import uuid
 from typing import Any
 
 import httpx
 import pytest
 
+from opik_backend.ids import id_at
 from tests.testlib.builders import iso, span, trace
 from tests.testlib.official_sdk import run_sdk
 
 D0 = dt.datetime(2026, 11, 2, tzinfo=dt.UTC)  # a Monday
 PROJECTS = "v1/private/projects"
-
-
-def id_at(moment: dt.datetime) -> str:
-    """A UUID v7 of ``moment`` (metrics bucket traces by their id's time, as Opik does)."""
-    millis = int(moment.timestamp() * 1000)
-    value = (millis << 80) | (0x7 << 76) | (random.getrandbits(12) << 64)
-    return str(uuid.UUID(int=value | (0b10 << 62) | random.getrandbits(62)))
 
 
 def at(hours: float) -> dt.datetime:

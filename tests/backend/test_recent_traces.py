@@ -9,14 +9,14 @@ comments and deletes.
 
 from __future__ import annotations
 
+import datetime as dt
 import random
-import time
-import uuid
 
 import httpx
 import msgspec
 import pytest
 
+from opik_backend.ids import id_at
 from opik_backend.storage.reads import Query, Reads
 from opik_backend.storage.recent import RecentTraces, Snapshot
 from tests.testlib.builders import at, new_id, span, trace
@@ -26,10 +26,7 @@ TRACES = "v1/private/traces"
 
 def old_id(seconds_ago: float) -> str:
     """A UUID v7 made ``seconds_ago`` (sorts below every id made since)."""
-    ms = int((time.time() - seconds_ago) * 1000)
-    rand = random.getrandbits(74)
-    value = (ms << 80) | (0x7 << 76) | ((rand >> 62) << 64) | (0b10 << 62) | (rand & (2**62 - 1))
-    return str(uuid.UUID(int=value))
+    return id_at(dt.datetime.now(dt.UTC) - dt.timedelta(seconds=seconds_ago))
 
 
 def plain(data: object) -> object:
