@@ -423,7 +423,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--pace",
         type=float,
-        default=0.5,
+        default=1.0,
         help="then again, each client starting one request every PACE seconds (0: skip)",
     )
     parser.add_argument("--threads", type=int, default=4, help="loading client threads")
