@@ -54,6 +54,9 @@ def test_feed__a_traced_cell_appears_within_2_s_and_opens(page: Page, api: httpx
     row = run_traced_cell_into_feed(page)
     expect(panel.locator(".oj-lab-projects")).to_contain_text("Default Project")
     expect(row.locator(".oj-lab-facts")).not_to_contain_text("running", timeout=5_000)
+    # the dashboard learns of the new project at the poll that shows it, not minutes later
+    dashboard = panel.locator(".oj-lab-dashboard")
+    expect(dashboard).not_to_contain_text("No projects yet", timeout=3_000)
     shot(page, "lab-panel", PANEL)
     row.click()
     tab = page.locator(".oj-lab-trace").last

@@ -36,6 +36,7 @@ export class OpikPanel extends SidePanel {
   private readonly threads: ThreadsSection;
   private readonly queues: AnnotationQueuesSection;
   private readonly dashboard: DashboardSection;
+  private projectsSeen = "";
   private timer: ReturnType<typeof setInterval> | undefined;
   private ticks = 0;
   private busy = false;
@@ -103,7 +104,12 @@ export class OpikPanel extends SidePanel {
     try {
       if (everything || this.ticks % STATUS_EVERY === 0) this.statusLine.render(await this.client.status(), null);
       if (await this.feed.poll()) this.draw();
-      if (everything || this.ticks % EXPERIMENTS_EVERY === 0) {
+      // A new project is refreshed everywhere at once: the dashboard must not say "No
+      // projects yet" beside the project list for the next few polls.
+      const projects = this.feed.projects.map((p) => p.id).join("|");
+      const newProject = projects !== this.projectsSeen;
+      this.projectsSeen = projects;
+      if (everything || newProject || this.ticks % EXPERIMENTS_EVERY === 0) {
         await this.experiments.refresh(everything);
         await this.prompts.refresh(everything);
         await this.threads.refresh(this.feed.query.projectId, everything);
