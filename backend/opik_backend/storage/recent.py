@@ -19,7 +19,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable
 from typing import Any
 
 from .rows import Row
@@ -116,15 +116,14 @@ class _Window:
             scores[row["name"]] = row
 
     def apply(self, traces: list[Row], spans: list[Row], scores: list[Row]) -> None:
+        """Take in the project's stored traces and spans, and its workspace's trace scores."""
         for row in traces:
-            if row["project_id"] != self.project_id:
-                continue
             if self.holds(row["id"]):
                 self.put_trace(row)
             elif self.below is not None:  # perhaps a trace under the floor that is new
                 self.below, self.mark = None, self.mark + 1
         for row in spans:
-            if row["project_id"] == self.project_id and self.holds(row["trace_id"]):
+            if self.holds(row["trace_id"]):
                 self.put_span(row)
         for row in scores:  # a score may name another project than its trace's
             if self.holds(row["entity_id"]):
@@ -283,10 +282,13 @@ class RecentTraces:
         """Take in a group of rows the writer has just stored."""
         if not self._windows:
             return
-        scores = [row for row in scores if row["entity_type"] == "trace"]
+        of_project = _by_key(traces, spans, key=_project)
+        trace_scores = _by_key([r for r in scores if r["entity_type"] == "trace"], key=_workspace)
         with self._lock:
             for key, window in list(self._windows.items()):
-                mine = _of_workspace(key[0], traces, spans, scores)
+                own_traces, own_spans = of_project.get(key, ([], []))
+                (workspace_scores,) = trace_scores.get(key[0], ([],))
+                mine = (own_traces, own_spans, workspace_scores)
                 if not any(mine):
                     continue
                 if not window.ready:
@@ -323,12 +325,18 @@ def _weight(row: Row) -> int:
     return 256 + sum(len(row[column]) for column in ("input", "output", "metadata", "error_info"))
 
 
-def _of_workspace(
-    workspace: str, traces: Iterable[Row], spans: Iterable[Row], scores: Iterable[Row]
-) -> tuple[list[Row], list[Row], list[Row]]:
-    """The rows of one workspace, of each kind."""
-    return (
-        [row for row in traces if row["workspace_id"] == workspace],
-        [row for row in spans if row["workspace_id"] == workspace],
-        [row for row in scores if row["workspace_id"] == workspace],
-    )
+def _project(row: Row) -> tuple[str, str]:
+    return row["workspace_id"], row["project_id"]
+
+
+def _workspace(row: Row) -> str:
+    return str(row["workspace_id"])
+
+
+def _by_key(*kinds: list[Row], key: Callable[[Row], Hashable]) -> dict[Hashable, list[list[Row]]]:
+    """Rows of each kind grouped by ``key``: one list per kind under each key, in one pass."""
+    found: dict[Hashable, list[list[Row]]] = {}
+    for i, rows in enumerate(kinds):
+        for row in rows:
+            found.setdefault(key(row), [[] for _ in kinds])[i].append(row)
+    return found
