@@ -12,16 +12,10 @@ import pytest
 
 from tests.testlib.builders import new_id, span, trace
 from tests.testlib.official_sdk import run_sdk
-from tests.testlib.rest import assert_error
+from tests.testlib.rest import assert_error, seed
 
 TRACES = "v1/private/traces"
 THREADS = f"{TRACES}/threads"
-
-
-def seed(api: httpx.Client, traces: list[dict], spans: list[dict] = ()) -> None:
-    assert api.post(f"{TRACES}/batch", json={"traces": traces}).status_code == 204
-    if spans:
-        assert api.post("v1/private/spans/batch", json={"spans": list(spans)}).status_code == 204
 
 
 def thread_ids(api: httpx.Client, project: str, status: str) -> list[str]:

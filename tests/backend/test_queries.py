@@ -8,14 +8,9 @@ import httpx
 import pytest
 
 from tests.testlib.builders import at, span, trace
+from tests.testlib.rest import seed
 
 TRACES = "v1/private/traces"
-
-
-def seed(api: httpx.Client, project: str, traces: list[dict], spans: list[dict] = ()) -> None:
-    assert api.post(f"{TRACES}/batch", json={"traces": traces}).status_code == 204
-    if spans:
-        assert api.post("v1/private/spans/batch", json={"spans": list(spans)}).status_code == 204
 
 
 def names(api: httpx.Client, project: str, *filters: dict) -> list[str]:
@@ -62,7 +57,6 @@ def catalogue(api: httpx.Client) -> dict[str, dict]:
     }
     seed(
         api,
-        "cat",
         list(bodies.values()),
         [
             span(
@@ -95,7 +89,7 @@ def catalogue(api: httpx.Client) -> dict[str, dict]:
 
 def test_list_is_newest_first_and_paged(api: httpx.Client) -> None:
     bodies = [trace("paged", name=f"t{i}") for i in range(5)]
-    seed(api, "paged", bodies)
+    seed(api, bodies)
     first = api.get(TRACES, params={"project_name": "paged", "page": 1, "size": 2}).json()
     third = api.get(TRACES, params={"project_name": "paged", "page": 3, "size": 2}).json()
     assert first["total"] == 5
@@ -177,15 +171,15 @@ def test_exclude_drops_heavy_fields(api: httpx.Client) -> None:
 
 def test_filters_apply_to_the_newest_version_only(api: httpx.Client) -> None:
     old = trace("versions", name="before", last_updated_at=at(1))
-    seed(api, "versions", [old])
-    seed(api, "versions", [{**old, "name": "after", "last_updated_at": at(2)}])
+    seed(api, [old])
+    seed(api, [{**old, "name": "after", "last_updated_at": at(2)}])
     assert names(api, "versions", {"field": "name", "operator": "=", "value": "before"}) == []
     assert names(api, "versions") == ["after"]
 
 
 def test_search_streams_ndjson_and_pages_with_the_cursor(api: httpx.Client) -> None:
     bodies = [trace("stream", name=f"s{i}") for i in range(7)]
-    seed(api, "stream", bodies)
+    seed(api, bodies)
     seen: list[str] = []
     last = None
     while True:
@@ -206,7 +200,7 @@ def test_span_list_by_trace_and_type(api: httpx.Client) -> None:
     body = trace("spans")
     llm = span(body["id"], "spans", name="llm", type="llm")
     tool = span(body["id"], "spans", name="tool", type="tool", parent_span_id=llm["id"])
-    seed(api, "spans", [body], [llm, tool])
+    seed(api, [body], [llm, tool])
     all_spans = api.get("v1/private/spans", params={"trace_id": body["id"]}).json()
     assert {s["name"] for s in all_spans["content"]} == {"llm", "tool"}
     assert {s["parent_span_id"] for s in all_spans["content"] if s["name"] == "tool"} == {llm["id"]}
@@ -242,7 +236,7 @@ def test_threads_group_traces_by_thread_id(api: httpx.Client) -> None:
         end_time=at(6),
     )
     other = trace("chat", thread_id="c2", start_time=at(2), end_time=at(3))
-    seed(api, "chat", [first, second, other, trace("chat")])
+    seed(api, [first, second, other, trace("chat")])
     page = api.get(f"{TRACES}/threads", params={"project_name": "chat"}).json()
     assert page["total"] == 2
     c1 = next(t for t in page["content"] if t["id"] == "c1")
@@ -261,7 +255,7 @@ def test_threads_group_traces_by_thread_id(api: httpx.Client) -> None:
 
 
 def test_thread_scores_and_thread_delete(api: httpx.Client) -> None:
-    seed(api, "threads2", [trace("threads2", thread_id="t1")])
+    seed(api, [trace("threads2", thread_id="t1")])
     api.put(
         f"{TRACES}/threads/feedback-scores",
         json={
@@ -326,7 +320,7 @@ def _project_totals(api: httpx.Client, name: str) -> dict:
 def test_cached_project_totals_follow_writes_upserts_and_deletes(api: httpx.Client) -> None:
     """Totals are kept between reads; every kind of change must still show at once."""
     first, second = trace("memo"), trace("memo")
-    seed(api, "memo", [first], [span(first["id"], "memo", type="llm", usage={"total_tokens": 10})])
+    seed(api, [first], [span(first["id"], "memo", type="llm", usage={"total_tokens": 10})])
     assert _project_totals(api, "memo") == {
         "traces": 1,
         "tokens": 10,
@@ -336,12 +330,12 @@ def test_cached_project_totals_follow_writes_upserts_and_deletes(api: httpx.Clie
     assert _project_totals(api, "memo")["traces"] == 1  # asked again: the kept answer
     # A span that arrives before its trace, then the trace.
     late = span(second["id"], "memo", type="llm", usage={"total_tokens": 5})
-    seed(api, "memo", [], [late])
+    seed(api, [], [late])
     assert _project_totals(api, "memo")["tokens"] == 15
-    seed(api, "memo", [second])
+    seed(api, [second])
     assert _project_totals(api, "memo")["traces"] == 2
     # An upsert of the same span replaces its usage and gives it a cost: not added twice.
-    seed(api, "memo", [], [{**late, "usage": {"total_tokens": 7}, "total_estimated_cost": 0.5}])
+    seed(api, [], [{**late, "usage": {"total_tokens": 7}, "total_estimated_cost": 0.5}])
     totals = _project_totals(api, "memo")
     assert (totals["tokens"], totals["stat_cost"]) == (17, 0.5)
     # Deleting a trace takes it and its spans out.
@@ -382,7 +376,7 @@ def test_a_traces_span_list_matches_each_span_read_byte_for_byte(api: httpx.Clie
         },
     ]
     spans = [span(body["id"], "tree", **fields) for fields in shapes]
-    seed(api, "tree", [body], spans)
+    seed(api, [body], spans)
     scored, noted = spans[2]["id"], spans[3]["id"]
     score = {"id": scored, "project_name": "tree", "source": "sdk"}
     response = api.put(
@@ -425,7 +419,7 @@ def test_a_traces_span_pages_know_their_total_without_counting_on_the_last_page(
     api: httpx.Client, backend, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     body = trace("paged-tree")
-    seed(api, "paged-tree", [body], [span(body["id"], "paged-tree") for _ in range(5)])
+    seed(api, [body], [span(body["id"], "paged-tree") for _ in range(5)])
 
     def page(number: int, size: int) -> dict:
         params = {"trace_id": body["id"], "page": number, "size": size}

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import nbformat
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.testlib.browser import PANEL, command, run_all_cells, shoot
+from tests.testlib.browser import PANEL, command, run_all_cells, shoot, write_cells
 from tests.testlib.jupyter import Lab, browser_page
 
 pytestmark = pytest.mark.slow
@@ -44,13 +43,8 @@ oj.create_annotation_queue(
 
 @pytest.fixture(scope="module")
 def page(lab: Lab) -> Iterator[Page]:
-    notebook = nbformat.v4.new_notebook()
-    notebook.cells = [
-        nbformat.v4.new_code_cell(SETUP),
-        nbformat.v4.new_code_cell('oj.AnnotationQueue("support-review", project="support")'),
-    ]
-    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
-    nbformat.write(notebook, lab.root / "annotate.ipynb")
+    cells = [SETUP, 'oj.AnnotationQueue("support-review", project="support")']
+    write_cells(lab.root / "annotate.ipynb", cells)
     with browser_page(f"{lab.url}/lab/tree/annotate.ipynb?token={lab.token}") as page:
         page.set_viewport_size({"width": 1400, "height": 1000})
         yield page

@@ -8,11 +8,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import httpx
-import nbformat
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from tests.testlib.browser import ARTIFACTS, KERNEL_READY, command, run_all_cells, shot
+from tests.testlib.browser import ARTIFACTS, KERNEL_READY, command, run_all_cells, shot, write_cells
 from tests.testlib.jupyter import Lab, browser_page, running_jupyter
 
 pytestmark = pytest.mark.slow
@@ -52,10 +51,7 @@ oj.TraceTree.from_id(trace.id)"""
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     with running_jupyter("lab", tmp_path_factory.mktemp("lab-att")) as server:
-        notebook = nbformat.v4.new_notebook()
-        notebook.cells = [nbformat.v4.new_code_cell(CELL)]
-        notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
-        nbformat.write(notebook, server.root / "attachments.ipynb")
+        write_cells(server.root / "attachments.ipynb", [CELL])
         yield server
 
 

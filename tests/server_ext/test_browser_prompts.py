@@ -7,11 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import nbformat
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.testlib.browser import PANEL, command, run_all_cells, shot
+from tests.testlib.browser import PANEL, command, run_all_cells, shot, write_cells
 from tests.testlib.jupyter import Lab, browser_page
 
 pytestmark = pytest.mark.slow
@@ -36,13 +35,7 @@ oj.evaluate(dataset, lambda item: "Use the link.", [Equals()], experiment_name="
 
 @pytest.fixture(scope="module")
 def page(lab: Lab) -> Iterator[Page]:
-    notebook = nbformat.v4.new_notebook()
-    notebook.cells = [
-        nbformat.v4.new_code_cell(SETUP),
-        nbformat.v4.new_code_cell("%opik_prompt support-reply"),
-    ]
-    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
-    nbformat.write(notebook, lab.root / "prompts.ipynb")
+    write_cells(lab.root / "prompts.ipynb", [SETUP, "%opik_prompt support-reply"])
     with browser_page(f"{lab.url}/lab/tree/prompts.ipynb?token={lab.token}") as page:
         yield page
 

@@ -7,11 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import nbformat
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.testlib.browser import PANEL, command, luminance, run_all_cells, shot
+from tests.testlib.browser import PANEL, command, luminance, run_all_cells, shot, write_cells
 from tests.testlib.jupyter import Lab, browser_page
 
 pytestmark = pytest.mark.slow
@@ -45,13 +44,9 @@ oj.flush()"""
 
 @pytest.fixture(scope="module")
 def page(lab: Lab) -> Iterator[Page]:
-    notebook = nbformat.v4.new_notebook()
-    notebook.cells = [
-        nbformat.v4.new_code_cell(SETUP),
-        nbformat.v4.new_code_cell('oj.Threads("support-chat", selected="order-123")'),
-    ]
-    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
-    nbformat.write(notebook, lab.root / "threads.ipynb")
+    write_cells(
+        lab.root / "threads.ipynb", [SETUP, 'oj.Threads("support-chat", selected="order-123")']
+    )
     with browser_page(f"{lab.url}/lab/tree/threads.ipynb?token={lab.token}") as page:
         page.set_viewport_size({"width": 1400, "height": 1000})
         yield page

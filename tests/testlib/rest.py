@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import httpx
 
 JSON = {"Content-Type": "application/json"}
@@ -16,3 +18,10 @@ def assert_error(response: httpx.Response, status: int, *words: str) -> None:
     assert body["code"] == status
     for word in words:
         assert word in body["message"], body["message"]
+
+
+def seed(api: httpx.Client, traces: list[dict], spans: Sequence[dict] = ()) -> None:
+    """Store ``traces`` and then ``spans`` through the batch routes (204 each)."""
+    assert api.post("v1/private/traces/batch", json={"traces": traces}).status_code == 204
+    if spans:
+        assert api.post("v1/private/spans/batch", json={"spans": list(spans)}).status_code == 204
