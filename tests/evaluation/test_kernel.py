@@ -4,7 +4,6 @@ and a click in the table answered with the trace's tree."""
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,7 +11,7 @@ from typing import Any
 import pytest
 
 from tests.testlib.backends import RunningBackend
-from tests.testlib.kernel import WIDGET_MIME, Execution, Kernel, kernel_env
+from tests.testlib.kernel import WIDGET_MIME, Execution, Kernel, kernel_after
 
 pytestmark = pytest.mark.slow
 
@@ -38,12 +37,9 @@ mapping = {{"reference": "expected_output"}}
 
 @pytest.fixture
 def kernel(backend: RunningBackend, workspace: str, tmp_path: Path) -> Iterator[Kernel]:
-    env = kernel_env(OPIK_JUPYTER_DATA_DIR=str(tmp_path / "kernel-data"))
-    running = Kernel(env, tmp_path)
-    setup = running.run(textwrap.dedent(SETUP.format(url=backend.url, workspace=workspace)))
-    assert setup.ok, setup.traceback
-    yield running
-    running.shutdown()
+    setup = SETUP.format(url=backend.url, workspace=workspace)
+    with kernel_after(setup, tmp_path, timeout=60) as running:
+        yield running
 
 
 def widgets_shown(run: Execution) -> list[dict[str, Any]]:

@@ -5,7 +5,6 @@ recorded on the cell's trace."""
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,7 +12,7 @@ import httpx
 import pytest
 
 from tests.testlib.backends import RunningBackend
-from tests.testlib.kernel import WIDGET_MIME, Kernel, kernel_env
+from tests.testlib.kernel import WIDGET_MIME, Kernel, kernel_after
 from tests.testlib.waiting import wait_for
 
 pytestmark = pytest.mark.slow
@@ -36,14 +35,9 @@ oj.evaluate(dataset, lambda item: "blue", [Equals()], experiment_name="one-word"
 
 @pytest.fixture
 def kernel(backend: RunningBackend, workspace: str, tmp_path: Path) -> Iterator[Kernel]:
-    env = kernel_env(OPIK_JUPYTER_DATA_DIR=str(tmp_path / "kernel-data"))
-    running = Kernel(env, tmp_path)
-    setup = running.run(
-        textwrap.dedent(SETUP.format(url=backend.url, workspace=workspace)), timeout=120
-    )
-    assert setup.ok, setup.traceback
-    yield running
-    running.shutdown()
+    setup = SETUP.format(url=backend.url, workspace=workspace)
+    with kernel_after(setup, tmp_path) as running:
+        yield running
 
 
 def test_opik_prompt_magic_shows_the_history(kernel: Kernel) -> None:

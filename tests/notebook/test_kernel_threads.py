@@ -4,14 +4,13 @@ its turns; the static fallback shows the same conversations for saved notebooks.
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.testlib.backends import RunningBackend
-from tests.testlib.kernel import WIDGET_MIME, Kernel, kernel_env
+from tests.testlib.kernel import WIDGET_MIME, Kernel, kernel_after
 
 pytestmark = pytest.mark.slow
 
@@ -33,14 +32,9 @@ client.add_thread_comment("late-order", "escalate to a person")
 
 @pytest.fixture
 def kernel(backend: RunningBackend, workspace: str, tmp_path: Path) -> Iterator[Kernel]:
-    env = kernel_env(OPIK_JUPYTER_DATA_DIR=str(tmp_path / "kernel-data"))
-    running = Kernel(env, tmp_path)
-    setup = running.run(
-        textwrap.dedent(SETUP.format(url=backend.url, workspace=workspace)), timeout=120
-    )
-    assert setup.ok, setup.traceback
-    yield running
-    running.shutdown()
+    setup = SETUP.format(url=backend.url, workspace=workspace)
+    with kernel_after(setup, tmp_path) as running:
+        yield running
 
 
 def test_threads_widget_syncs_threads_turns_and_a_static_fallback(kernel: Kernel) -> None:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import queue
 import re
+import textwrap
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -137,3 +139,16 @@ def kernel_env(**settings: str) -> dict[str, str]:
     """This process's environment without SDK settings, plus ``settings``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPIK_", "JPY_"))}
     return {**env, **settings}
+
+
+@contextlib.contextmanager
+def kernel_after(setup: str, tmp_path: Path, timeout: float = 120.0) -> Iterator[Kernel]:
+    """A kernel with its own SDK data directory under ``tmp_path`` that has run ``setup``
+    (dedented) without an error; shut down afterwards."""
+    running = Kernel(kernel_env(OPIK_JUPYTER_DATA_DIR=str(tmp_path / "kernel-data")), tmp_path)
+    try:
+        done = running.run(textwrap.dedent(setup), timeout=timeout)
+        assert done.ok, done.traceback
+        yield running
+    finally:
+        running.shutdown()
